@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs what `make test` / `make pkg` need, skipping whatever is already there.
+# Idempotent: on a warm machine this takes seconds; on a fresh one about 10-12 minutes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export PATH="$HOME/.cargo/bin:$PATH"
+log() { printf '[install-tools] %s\n' "$*"; }
+
+# The wasm-bindgen version Cargo.toml pins with "=X" (and so Cargo.lock holds).
+WB_VERSION=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p; s/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' Cargo.toml | head -n1)
+if [ -z "$WB_VERSION" ]; then
+  echo "install-tools: could not read the pinned wasm-bindgen version from Cargo.toml" >&2
+  exit 1
+fi
+
+# 1. wasm32 target
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# 2. rustfmt / clippy (present on the image, but be sure)
+for comp in rustfmt clippy; do
+  if ! rustup component list --installed 2>/dev/null | grep -q "^$comp"; then
+    log "adding rust component $comp"
+    rustup component add "$comp"
+  fi
+done
+
+# 3. Chromium + chromedriver (Debian's), for wasm-pack test and the e2e tests
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  log "installing chromium and chromium-driver from Debian"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+# 4. wasm-bindgen CLI at exactly the pinned version (wasm-pack would otherwise try to download one).
+#    No --locked: the registry lacks one pinned transitive version (see shared/TOOLCHAIN.md).
+if ! command -v wasm-bindgen >/dev/null 2>&1 || [ "$(wasm-bindgen --version | awk '{print $2}')" != "$WB_VERSION" ]; then
+  log "installing wasm-bindgen-cli $WB_VERSION (about 6 minutes)"
+  cargo install wasm-bindgen-cli --version "$WB_VERSION" --force
+fi
+
+# 5. wasm-pack
+if ! command -v wasm-pack >/dev/null 2>&1; then
+  log "installing wasm-pack (about 4 minutes)"
+  cargo install wasm-pack --locked
+fi
+
+# 6. npm dev tools (binaryen's wasm-opt, typescript), from the committed lock file
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/tsc ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm dev tools"
+  npm ci --no-audit --no-fund
+fi
+
+log "tools ready"

@@ -1,0 +1,532 @@
+//! The callback: parsing the redirect back from Pleo and the ordered checks of
+//! `API.md` § "What handleCallback checks". The order is part of the contract: a forged
+//! state is reported as `unknown_state` even when the URL also carries `error=…`.
+
+use crate::error::{AuthorizationErrorDetails, Error, ErrorCode, Result};
+use crate::pkce::PkceCodeVerifier;
+use crate::state::State;
+use crate::transaction::{storage_key, Transaction};
+use crate::uri::{self, WebUrl};
+
+/// The parameters of an authorisation response (RFC 6749 §4.1.2, §4.1.2.1; RFC 9207 §2).
+/// Only these are checked for repetition and removed from the address bar.
+pub const CALLBACK_PARAMETERS: [&str; 6] = [
+    "code",
+    "state",
+    "error",
+    "error_description",
+    "error_uri",
+    "iss",
+];
+
+/// The authorisation code: short-lived and single-use, but a secret until exchanged.
+/// `Debug` prints nothing of it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuthorizationCode(String);
+
+impl AuthorizationCode {
+    /// The code. **Security:** send it only to your own backend; never log it.
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for AuthorizationCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuthorizationCode([redacted])")
+    }
+}
+
+/// The callback parameters of a URL, each present at most once.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct CallbackParameters {
+    pub code: Option<AuthorizationCode>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+    pub error_uri: Option<String>,
+    pub iss: Option<String>,
+}
+
+/// Step 1: reads the callback parameters from the URL's query. Other parameters are ignored.
+pub fn parse(url: &str) -> Result<CallbackParameters> {
+    let mut p = CallbackParameters::default();
+    let mut code = None;
+    let Some(query) = uri::split(url).query else {
+        return Ok(p);
+    };
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        let slot = match name.as_ref() {
+            "code" => &mut code,
+            "state" => &mut p.state,
+            "error" => &mut p.error,
+            "error_description" => &mut p.error_description,
+            "error_uri" => &mut p.error_uri,
+            "iss" => &mut p.iss,
+            _ => continue,
+        };
+        // RFC 6749 §3.1: request and response parameters MUST NOT be included more than once.
+        if slot.is_some() {
+            return Err(Error::new(
+                ErrorCode::DuplicateParameter,
+                format!("The callback URL has the parameter \"{name}\" more than once; it was not sent by Pleo. Start the connection again."),
+            ));
+        }
+        *slot = Some(value.into_owned());
+    }
+    // RFC 6749 §3.1: parameters sent without a value are treated as omitted (after the
+    // repetition check, so `state=&state=x` is still a repetition).
+    for v in [
+        &mut code,
+        &mut p.state,
+        &mut p.error,
+        &mut p.error_description,
+        &mut p.error_uri,
+        &mut p.iss,
+    ] {
+        if v.as_deref() == Some("") {
+            *v = None;
+        }
+    }
+    p.code = code.map(AuthorizationCode);
+    Ok(p)
+}
+
+/// A callback that passed every check: what the code exchange needs.
+#[derive(Debug)]
+pub struct VerifiedCallback {
+    pub code: AuthorizationCode,
+    pub state: State,
+    pub verifier: PkceCodeVerifier,
+    pub redirect_uri: String,
+    pub return_to: Option<String>,
+}
+
+/// Steps 1–8 of the contract. `take` removes and returns the stored record under a storage
+/// key (the transaction is consumed at step 3, whatever happens next).
+pub fn verify(
+    url: &str,
+    now_ms: u64,
+    take: impl FnOnce(&str) -> Result<Option<String>>,
+) -> Result<VerifiedCallback> {
+    // 1. Strict parse.
+    let p = parse(url)?;
+    // 2. Is this a callback at all?
+    if p.code.is_none() && p.error.is_none() {
+        return Err(Error::new(
+            ErrorCode::NotACallback,
+            "This URL has neither \"code\" nor \"error\": it is not an OAuth callback. Call handleCallback() only on your redirect URI page.",
+        ));
+    }
+    // RFC 6749 §10.12: the client MUST check state.
+    let Some(state) = p.state else {
+        return Err(Error::new(
+            ErrorCode::MissingState,
+            "The callback has no \"state\", so it cannot be tied to a connection started in this browser. Start the connection again.",
+        ));
+    };
+    // 3. One-time use: the record is removed as it is read (RFC 6749 §10.5, RFC 9700 §4.7).
+    let state = State::from_callback(state);
+    let stored = take(&storage_key(state.as_str()))?;
+    let Some(transaction) = stored.and_then(|s| Transaction::decode(state, &s)) else {
+        return Err(Error::new(
+            ErrorCode::UnknownState,
+            "No connection started in this browser matches this callback (it was already used, was started in another browser or tab storage, or is forged). Start the connection again.",
+        ));
+    };
+    // 4. Expiry.
+    if transaction.is_expired(now_ms) {
+        return Err(Error::new(
+            ErrorCode::Expired,
+            "The connection took too long and expired before Pleo redirected back. Start the connection again.",
+        ));
+    }
+    // 5. RFC 9207 §2.4: with a known issuer, `iss` must be present and equal (simple string comparison).
+    if let Some(expected) = &transaction.issuer {
+        if p.iss.as_deref() != Some(expected.as_str()) {
+            return Err(Error::new(
+                ErrorCode::IssuerMismatch,
+                match &p.iss {
+                    None => format!("The callback has no \"iss\" but the issuer \"{expected}\" is configured. Check environment.issuer."),
+                    Some(got) => format!("The callback came from issuer \"{got}\", not the configured \"{expected}\" (possible mix-up attack). Start the connection again."),
+                },
+            ));
+        }
+    }
+    // 6. The callback must arrive where the request said it would (API.md step 6).
+    if !same_origin_and_path(url, &transaction.redirect_uri) {
+        return Err(Error::new(
+            ErrorCode::RedirectUriMismatch,
+            format!(
+                "This callback page is not the redirect URI the connection was started with ({}). Call handleCallback() on that page.",
+                transaction.redirect_uri
+            ),
+        ));
+    }
+    // 7. RFC 6749 §4.1.2.1: the server refused.
+    if let Some(error) = p.error {
+        return Err(Error::authorization(AuthorizationErrorDetails {
+            error,
+            error_description: p.error_description,
+            error_uri: p.error_uri,
+        }));
+    }
+    // 8. RFC 6749 §4.1.2: a success response carries the code.
+    let Some(code) = p.code else {
+        return Err(Error::new(
+            ErrorCode::MissingCode,
+            "The callback has no authorisation code. Start the connection again.",
+        ));
+    };
+    Ok(VerifiedCallback {
+        code,
+        state: transaction.state,
+        verifier: transaction.verifier,
+        redirect_uri: transaction.redirect_uri,
+        return_to: transaction.return_to,
+    })
+}
+
+fn same_origin_and_path(url: &str, redirect_uri: &str) -> bool {
+    let Ok(expected) = WebUrl::parse(
+        redirect_uri,
+        "stored redirect URI",
+        ErrorCode::RedirectUriMismatch,
+    ) else {
+        return false;
+    };
+    matches!(uri::origin_and_path(url), Some((origin, path)) if &origin == expected.origin() && path == expected.path())
+}
+
+/// Step 9: the URL to put in the address bar, as path + query + fragment, with the callback
+/// parameters (and only those) removed; every other query segment is kept byte for byte.
+pub fn strip_callback_parameters(url: &str) -> String {
+    let parts = uri::split(url);
+    let mut out = parts.path.to_owned();
+    if out.is_empty() {
+        out.push('/');
+    }
+    if let Some(query) = parts.query {
+        let kept: Vec<&str> = query
+            .split('&')
+            .filter(|segment| {
+                !segment.is_empty()
+                    && !form_urlencoded::parse(segment.as_bytes())
+                        .next()
+                        .is_some_and(|(name, _)| CALLBACK_PARAMETERS.contains(&name.as_ref()))
+            })
+            .collect();
+        if !kept.is_empty() {
+            out.push('?');
+            out.push_str(&kept.join("&"));
+        }
+    }
+    if let Some(fragment) = parts.fragment {
+        out.push('#');
+        out.push_str(fragment);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::tests::options;
+    use crate::config::{Config, CustomEnvironment, EnvironmentOption, Options};
+    use crate::request::{build_with, AuthorizationUrlOptions};
+    use std::collections::HashMap;
+
+    const CB: &str = "https://app.example.com/pleo/callback";
+    const NOW: u64 = 1_000_000;
+
+    /// A fake storage with one pending transaction (state "good"), built through the real request path.
+    struct Store(HashMap<String, String>);
+
+    impl Store {
+        fn new(options: Options) -> Store {
+            let config = Config::from_options(options).unwrap();
+            let r = build_with(
+                &config,
+                AuthorizationUrlOptions {
+                    return_to: Some("/back".into()),
+                    ..Default::default()
+                },
+                State::from_callback("good".into()),
+                PkceCodeVerifier::new("v".repeat(43)).unwrap(),
+                NOW,
+            )
+            .unwrap();
+            Store(HashMap::from([(
+                r.transaction.storage_key(),
+                r.transaction.encode(),
+            )]))
+        }
+        fn verify(&mut self, url: &str, now: u64) -> Result<VerifiedCallback> {
+            verify(url, now, |key| Ok(self.0.remove(key)))
+        }
+        fn code(&mut self, url: &str) -> ErrorCode {
+            self.verify(url, NOW).unwrap_err().code()
+        }
+    }
+
+    fn with_issuer() -> Options {
+        Options {
+            environment: Some(EnvironmentOption::Custom(CustomEnvironment {
+                authorization_endpoint: "https://auth.example.com/oauth/authorize".into(),
+                issuer: Some("https://auth.example.com".into()),
+            })),
+            ..options()
+        }
+    }
+
+    #[test]
+    fn a_good_callback_yields_what_the_exchange_needs() {
+        let mut s = Store::new(options());
+        let v = s
+            .verify(&format!("{CB}?code=c0de&state=good&tenant=x"), NOW)
+            .unwrap();
+        assert_eq!(v.code.secret(), "c0de");
+        assert_eq!(v.state.as_str(), "good");
+        assert_eq!(v.verifier.secret(), "v".repeat(43));
+        assert_eq!(v.redirect_uri, CB);
+        assert_eq!(v.return_to.as_deref(), Some("/back"));
+        assert_eq!(format!("{:?}", v.code), "AuthorizationCode([redacted])");
+        assert!(!format!("{v:?}").contains("c0de"));
+    }
+
+    #[test]
+    fn replay_is_unknown_state() {
+        let mut s = Store::new(options());
+        let url = format!("{CB}?code=c0de&state=good");
+        assert!(s.verify(&url, NOW).is_ok());
+        assert_eq!(s.code(&url), ErrorCode::UnknownState);
+    }
+
+    #[test]
+    fn step1_duplicate_parameters_come_first() {
+        for name in CALLBACK_PARAMETERS {
+            let mut s = Store::new(options());
+            let url = format!("{CB}?code=c&state=good&error=e&{name}=1&{name}=2");
+            let e = s.verify(&url, NOW).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::DuplicateParameter, "{name}");
+            assert!(e.message().contains(&format!("\"{name}\"")));
+            // Nothing was consumed: the transaction is still there.
+            assert_eq!(s.0.len(), 1);
+        }
+        // A repeated empty value counts; a repeated unrelated parameter does not.
+        assert_eq!(
+            Store::new(options()).code(&format!("{CB}?code=c&state=good&state=")),
+            ErrorCode::DuplicateParameter
+        );
+        assert!(Store::new(options())
+            .verify(&format!("{CB}?code=c&state=good&x=1&x=2"), NOW)
+            .is_ok());
+    }
+
+    #[test]
+    fn step2_not_a_callback_then_missing_state() {
+        let mut s = Store::new(options());
+        assert_eq!(s.code(CB), ErrorCode::NotACallback);
+        assert_eq!(s.code(&format!("{CB}?state=good")), ErrorCode::NotACallback);
+        assert_eq!(
+            s.code(&format!("{CB}?code=&state=good")),
+            ErrorCode::NotACallback,
+            "empty = omitted"
+        );
+        assert_eq!(s.code(&format!("{CB}?code=c")), ErrorCode::MissingState);
+        assert_eq!(
+            s.code(&format!("{CB}?error=access_denied")),
+            ErrorCode::MissingState
+        );
+        assert_eq!(
+            s.code(&format!("{CB}?code=c&state=")),
+            ErrorCode::MissingState
+        );
+        assert_eq!(s.0.len(), 1, "nothing consumed before step 3");
+    }
+
+    #[test]
+    fn step3_forged_state_wins_over_error_and_everything_later() {
+        let mut s = Store::new(with_issuer());
+        assert_eq!(
+            s.code(&format!("{CB}?error=access_denied&state=forged")),
+            ErrorCode::UnknownState
+        );
+        assert_eq!(
+            s.code("https://evil.example/x?code=c&state=forged&iss=https://evil.example"),
+            ErrorCode::UnknownState
+        );
+        assert_eq!(s.0.len(), 1, "the real transaction is untouched");
+    }
+
+    #[test]
+    fn step3_consumes_even_when_a_later_check_fails() {
+        let mut s = Store::new(options());
+        assert_eq!(
+            s.code(&format!("{CB}?error=access_denied&state=good")),
+            ErrorCode::AuthorizationError
+        );
+        assert_eq!(
+            s.code(&format!("{CB}?code=c&state=good")),
+            ErrorCode::UnknownState
+        );
+    }
+
+    #[test]
+    fn step3_corrupt_record_is_unknown_state() {
+        let mut s = Store(HashMap::from([(
+            "pleo-oauth:tx:good".to_string(),
+            "garbage".to_string(),
+        )]));
+        assert_eq!(
+            s.code(&format!("{CB}?code=c&state=good")),
+            ErrorCode::UnknownState
+        );
+    }
+
+    #[test]
+    fn step4_expiry_comes_before_issuer_redirect_and_error() {
+        let deadline = NOW + 600_000;
+        let mut s = Store::new(with_issuer());
+        let e = s
+            .verify(
+                "https://elsewhere.example/?error=access_denied&state=good",
+                deadline,
+            )
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Expired);
+        let mut s = Store::new(options());
+        assert!(s
+            .verify(&format!("{CB}?code=c&state=good"), deadline - 1)
+            .is_ok());
+    }
+
+    #[test]
+    fn step5_issuer_missing_or_different() {
+        let ok = format!("{CB}?code=c&state=good&iss=https%3A%2F%2Fauth.example.com");
+        assert!(Store::new(with_issuer()).verify(&ok, NOW).is_ok());
+        let mut s = Store::new(with_issuer());
+        assert_eq!(
+            s.code(&format!("{CB}?code=c&state=good")),
+            ErrorCode::IssuerMismatch
+        );
+        for bad in [
+            "https://evil.example",
+            "https://auth.example.com/",
+            "HTTPS://auth.example.com",
+        ] {
+            let mut s = Store::new(with_issuer());
+            let e = s
+                .verify(&format!("{CB}?code=c&state=good&iss={bad}"), NOW)
+                .unwrap_err();
+            assert_eq!(e.code(), ErrorCode::IssuerMismatch, "{bad}");
+        }
+        // Issuer check precedes the redirect URI check and the error.
+        let mut s = Store::new(with_issuer());
+        assert_eq!(
+            s.code("https://elsewhere.example/?error=x&state=good&iss=bad"),
+            ErrorCode::IssuerMismatch
+        );
+        // Without a configured issuer an `iss` is not checked (Pleo documents none).
+        assert!(Store::new(options())
+            .verify(&format!("{CB}?code=c&state=good&iss=whatever"), NOW)
+            .is_ok());
+    }
+
+    #[test]
+    fn step6_redirect_uri_origin_and_path() {
+        for bad in [
+            "https://evil.example/pleo/callback",
+            "https://app.example.com/pleo/callback2",
+            "https://app.example.com/pleo",
+            "http://app.example.com/pleo/callback",
+            "https://app.example.com:8443/pleo/callback",
+        ] {
+            let mut s = Store::new(options());
+            let e = s
+                .verify(&format!("{bad}?error=access_denied&state=good"), NOW)
+                .unwrap_err();
+            assert_eq!(e.code(), ErrorCode::RedirectUriMismatch, "{bad}");
+        }
+        // Case of scheme/host and an explicit default port are not differences; a fragment is ignored.
+        let mut s = Store::new(options());
+        assert!(s
+            .verify(
+                "HTTPS://APP.example.com:443/pleo/callback?code=c&state=good#x",
+                NOW
+            )
+            .is_ok());
+    }
+
+    #[test]
+    fn step7_authorization_error_carries_the_server_fields() {
+        let mut s = Store::new(options());
+        let e = s
+            .verify(
+                &format!("{CB}?error=access_denied&error_description=User+said+no&error_uri=https%3A%2F%2Fpleo.io%2Fe&state=good"),
+                NOW,
+            )
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::AuthorizationError);
+        let d = e.authorization_details().unwrap();
+        assert_eq!(d.error, "access_denied");
+        assert_eq!(d.error_description.as_deref(), Some("User said no"));
+        assert_eq!(d.error_uri.as_deref(), Some("https://pleo.io/e"));
+        // error wins over a code sent alongside it.
+        let mut s = Store::new(options());
+        assert_eq!(
+            s.code(&format!("{CB}?error=server_error&code=c&state=good")),
+            ErrorCode::AuthorizationError
+        );
+    }
+
+    #[test]
+    fn messages_never_contain_the_code_or_verifier() {
+        let mut s = Store::new(with_issuer());
+        let e = s
+            .verify(
+                &format!("{CB}?code=SECRETCODE&state=good&iss=https://evil.example"),
+                NOW,
+            )
+            .unwrap_err();
+        assert!(!e.message().contains("SECRETCODE"));
+        assert!(!e.message().contains(&"v".repeat(43)));
+    }
+
+    #[test]
+    fn parse_callback_reads_each_parameter_once() {
+        let p =
+            parse("https://x.example/cb?code=a%2Bb&state=s&iss=https%3A%2F%2Fi&other=1&other=2")
+                .unwrap();
+        assert_eq!(p.code.as_ref().map(AuthorizationCode::secret), Some("a+b"));
+        assert_eq!(p.state.as_deref(), Some("s"));
+        assert_eq!(p.iss.as_deref(), Some("https://i"));
+        assert_eq!(parse("no query").unwrap(), CallbackParameters::default());
+        assert_eq!(
+            parse("/cb?code=a&code=a").unwrap_err().code(),
+            ErrorCode::DuplicateParameter
+        );
+    }
+
+    #[test]
+    fn strips_only_the_callback_parameters() {
+        assert_eq!(
+            strip_callback_parameters(
+                "https://app.example.com/cb?tab=a%20b&code=c&state=s&iss=i&error=e&error_description=d&error_uri=u&x=1#frag"
+            ),
+            "/cb?tab=a%20b&x=1#frag"
+        );
+        assert_eq!(
+            strip_callback_parameters("https://app.example.com/cb?code=c&state=s"),
+            "/cb"
+        );
+        assert_eq!(
+            strip_callback_parameters("https://app.example.com?code=c"),
+            "/"
+        );
+        assert_eq!(
+            strip_callback_parameters("https://app.example.com/cb?codex=1&&code=c"),
+            "/cb?codex=1"
+        );
+    }
+}

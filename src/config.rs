@@ -1,0 +1,794 @@
+//! Configuration: the options of `PleoOAuth.create`, and the rules they must meet
+//! (`API.md` § Configuration rules). Everything is checked once, here; the rest of the crate
+//! works with a [`Config`] that is known to be valid.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+use crate::error::{invalid_config, ErrorCode, Result};
+use crate::request::RESERVED_PARAMETERS;
+use crate::uri::{self, WebUrl};
+
+/// Pleo's production authorisation endpoint.
+pub const PRODUCTION_AUTHORIZATION_ENDPOINT: &str = "https://auth.pleo.io/oauth/authorize";
+/// Pleo's staging authorisation endpoint.
+pub const STAGING_AUTHORIZATION_ENDPOINT: &str = "https://auth.staging.pleo.io/oauth/authorize";
+
+/// Default time a started flow stays valid.
+pub const DEFAULT_TRANSACTION_TTL_SECONDS: u32 = 600;
+/// Longest accepted `transactionTtlSeconds` (one day).
+pub const MAX_TRANSACTION_TTL_SECONDS: u32 = 86_400;
+/// Default handoff timeout.
+pub const DEFAULT_HANDOFF_TIMEOUT_MS: u32 = 15_000;
+/// Longest accepted `handoff.timeoutMs` (ten minutes).
+pub const MAX_HANDOFF_TIMEOUT_MS: u32 = 600_000;
+
+/// The options object of `PleoOAuth.create`, as it arrives from JavaScript. Unknown option
+/// names are rejected, so a typo (`redirectURI`) fails loudly instead of being ignored.
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Options {
+    /// The OAuth client ID Pleo issued (required).
+    pub client_id: Option<String>,
+    /// The exact registered redirect URI (required).
+    pub redirect_uri: Option<String>,
+    /// `resource:permission` scopes (required, at least one).
+    pub scopes: Option<Vec<String>>,
+    /// `"production"` (default), `"staging"` or a custom endpoint.
+    pub environment: Option<EnvironmentOption>,
+    /// The partner backend that receives the code.
+    pub handoff: Option<HandoffOptions>,
+    /// `"session"` (default) or `"local"`.
+    pub storage: Option<String>,
+    /// How long a started flow stays valid, in seconds (default 600).
+    pub transaction_ttl_seconds: Option<f64>,
+}
+
+/// `environment`: a preset name or a custom authorization server.
+#[derive(Debug)]
+pub enum EnvironmentOption {
+    /// `"production"` or `"staging"` (anything else is rejected by [`Config::from_options`]).
+    Preset(String),
+    /// `{ authorizationEndpoint, issuer? }`.
+    Custom(CustomEnvironment),
+}
+
+/// A custom authorization server (tests, a local stand-in, a future Pleo environment).
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CustomEnvironment {
+    /// Absolute `https:` URL (or loopback `http:`), no fragment.
+    pub authorization_endpoint: String,
+    /// When set, callbacks must carry exactly this `iss` (RFC 9207).
+    pub issuer: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for EnvironmentOption {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct EnvironmentVisitor;
+        impl<'de> Visitor<'de> for EnvironmentVisitor {
+            type Value = EnvironmentOption;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(r#""production", "staging" or { authorizationEndpoint, issuer? }"#)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
+                Ok(EnvironmentOption::Preset(v.to_owned()))
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                CustomEnvironment::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(EnvironmentOption::Custom)
+            }
+        }
+        deserializer.deserialize_any(EnvironmentVisitor)
+    }
+}
+
+/// `handoff`: where the browser sends the code for the server-side exchange.
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HandoffOptions {
+    /// A same-origin path (`/api/pleo/exchange`) or an absolute `https:` URL.
+    pub url: String,
+    /// `"same-origin"` (default), `"include"` or `"omit"`.
+    pub credentials: Option<String>,
+    /// Extra request headers (e.g. a CSRF token header).
+    pub headers: Option<BTreeMap<String, String>>,
+    /// Milliseconds before the request is aborted (default 15000).
+    pub timeout_ms: Option<f64>,
+}
+
+/// Where pending transactions are kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StorageKind {
+    /// `sessionStorage`: per tab, gone when the tab closes (default).
+    Session,
+    /// `localStorage`: shared by the origin's tabs, survives restarts.
+    Local,
+}
+
+/// `fetch` credentials mode for the handoff.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Credentials {
+    /// Cookies only to the same origin (default).
+    SameOrigin,
+    /// Cookies also cross-origin (the backend must answer CORS with credentials).
+    Include,
+    /// No cookies.
+    Omit,
+}
+
+/// A validated handoff configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Handoff {
+    /// Relative path or absolute URL, as given.
+    pub url: String,
+    /// Credentials mode.
+    pub credentials: Credentials,
+    /// Extra headers, in name order.
+    pub headers: Vec<(String, String)>,
+    /// Timeout in milliseconds.
+    pub timeout_ms: u32,
+}
+
+/// A configuration that meets every rule.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Client ID (RFC 6749 §2.2).
+    pub client_id: String,
+    /// Redirect URI, kept verbatim for the exact match at the token endpoint.
+    pub redirect_uri: WebUrl,
+    /// Scopes, in the given order.
+    pub scopes: Vec<String>,
+    /// Authorisation endpoint.
+    pub authorization_endpoint: WebUrl,
+    /// Expected `iss` of callbacks, when configured.
+    pub issuer: Option<String>,
+    /// Handoff, when configured.
+    pub handoff: Option<Handoff>,
+    /// Transaction storage.
+    pub storage: StorageKind,
+    /// Transaction time to live.
+    pub transaction_ttl_seconds: u32,
+}
+
+impl Config {
+    /// Checks every configuration rule; the first broken one is reported as `invalid_config`.
+    pub fn from_options(options: Options) -> Result<Config> {
+        let client_id = check_client_id(options.client_id)?;
+        let redirect_uri = match options.redirect_uri {
+            Some(r) => WebUrl::parse(&r, "redirectUri", ErrorCode::InvalidConfig)?,
+            None => {
+                return Err(invalid_config(
+                    "redirectUri is required: the exact redirect URI registered with Pleo.",
+                ))
+            }
+        };
+        let scopes = check_scopes(options.scopes)?;
+        let (authorization_endpoint, issuer) = check_environment(options.environment)?;
+        let handoff = options.handoff.map(check_handoff).transpose()?;
+        let storage = match options.storage.as_deref() {
+            None | Some("session") => StorageKind::Session,
+            Some("local") => StorageKind::Local,
+            Some(other) => {
+                return Err(invalid_config(format!(
+                    "storage must be \"session\" or \"local\", not \"{other}\"."
+                )))
+            }
+        };
+        let transaction_ttl_seconds = match options.transaction_ttl_seconds {
+            None => DEFAULT_TRANSACTION_TTL_SECONDS,
+            Some(v) => whole_number_in(v, 1, MAX_TRANSACTION_TTL_SECONDS).ok_or_else(|| {
+                invalid_config(format!(
+                    "transactionTtlSeconds must be a whole number of seconds from 1 to {MAX_TRANSACTION_TTL_SECONDS}."
+                ))
+            })?,
+        };
+        Ok(Config {
+            client_id,
+            redirect_uri,
+            scopes,
+            authorization_endpoint,
+            issuer,
+            handoff,
+            storage,
+            transaction_ttl_seconds,
+        })
+    }
+}
+
+fn whole_number_in(v: f64, min: u32, max: u32) -> Option<u32> {
+    (v.fract() == 0.0 && v >= f64::from(min) && v <= f64::from(max)).then_some(v as u32)
+}
+
+fn check_client_id(client_id: Option<String>) -> Result<String> {
+    let Some(id) = client_id else {
+        return Err(invalid_config(
+            "clientId is required: the OAuth client ID Pleo issued to you.",
+        ));
+    };
+    if id.is_empty() {
+        return Err(invalid_config(
+            "clientId is empty: give the OAuth client ID Pleo issued to you.",
+        ));
+    }
+    // RFC 6749 §A.1: client-id = *VSCHAR (%x20-7E).
+    if !id.bytes().all(|b| (0x20..=0x7e).contains(&b)) || id.trim() != id {
+        return Err(invalid_config(
+            "clientId contains characters a client ID cannot have (non-ASCII, control characters, or surrounding spaces); copy it again from Pleo.",
+        ));
+    }
+    Ok(id)
+}
+
+/// Pleo's scope format: `resource:permission`, each side of `[A-Za-z0-9._-]+`.
+pub fn is_valid_scope(scope: &str) -> bool {
+    let side = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    };
+    matches!(scope.split_once(':'), Some((resource, permission)) if side(resource) && side(permission))
+}
+
+fn check_scopes(scopes: Option<Vec<String>>) -> Result<Vec<String>> {
+    let scopes = scopes.unwrap_or_default();
+    if scopes.is_empty() {
+        return Err(invalid_config(
+            "scopes must list at least one scope, such as [\"users:read\"].",
+        ));
+    }
+    for (i, scope) in scopes.iter().enumerate() {
+        if !is_valid_scope(scope) {
+            return Err(invalid_config(format!(
+                "scopes[{i}] \"{scope}\" is not of the form resource:permission (letters, digits, -, _ and . on each side), e.g. \"users:read\"."
+            )));
+        }
+        if scopes.iter().take(i).any(|s| s == scope) {
+            return Err(invalid_config(format!("scopes lists \"{scope}\" twice.")));
+        }
+    }
+    Ok(scopes)
+}
+
+fn check_environment(env: Option<EnvironmentOption>) -> Result<(WebUrl, Option<String>)> {
+    let preset = |url: &str| WebUrl::parse(url, "the preset endpoint", ErrorCode::InvalidConfig);
+    match env {
+        None => Ok((preset(PRODUCTION_AUTHORIZATION_ENDPOINT)?, None)),
+        Some(EnvironmentOption::Preset(name)) => match name.as_str() {
+            "production" => Ok((preset(PRODUCTION_AUTHORIZATION_ENDPOINT)?, None)),
+            "staging" => Ok((preset(STAGING_AUTHORIZATION_ENDPOINT)?, None)),
+            _ => Err(invalid_config(format!(
+                "environment \"{name}\" is unknown: use \"production\", \"staging\" or {{ authorizationEndpoint }}."
+            ))),
+        },
+        Some(EnvironmentOption::Custom(custom)) => {
+            let endpoint = WebUrl::parse(
+                &custom.authorization_endpoint,
+                "environment.authorizationEndpoint",
+                ErrorCode::InvalidConfig,
+            )?;
+            // RFC 6749 §3.1: the endpoint's own query is kept, so it must not pre-empt ours.
+            if let Some(query) = endpoint.query() {
+                if let Some((name, _)) =
+                    form_urlencoded::parse(query.as_bytes()).find(|(n, _)| RESERVED_PARAMETERS.contains(&n.as_ref()))
+                {
+                    return Err(invalid_config(format!(
+                        "environment.authorizationEndpoint already has a \"{name}\" query parameter; pleo-oauth sets it itself."
+                    )));
+                }
+            }
+            let issuer = custom.issuer.map(|i| check_issuer(&i)).transpose()?;
+            Ok((endpoint, issuer))
+        }
+    }
+}
+
+fn check_issuer(issuer: &str) -> Result<String> {
+    // RFC 9207 §2 / RFC 8414 §2: an https URL with no query or fragment.
+    let url = WebUrl::parse(issuer, "environment.issuer", ErrorCode::InvalidConfig)?;
+    if url.query().is_some() {
+        return Err(invalid_config(
+            "environment.issuer must not have a query (RFC 8414 §2).",
+        ));
+    }
+    Ok(issuer.to_owned())
+}
+
+/// Request headers a page may not set (Fetch standard "forbidden request-header"), plus the
+/// two this library owns. Browsers drop forbidden ones silently; we refuse them loudly.
+const FORBIDDEN_HEADERS: [&str; 23] = [
+    "accept-charset",
+    "accept-encoding",
+    "access-control-request-headers",
+    "access-control-request-method",
+    "connection",
+    "content-length",
+    "cookie",
+    "cookie2",
+    "date",
+    "dnt",
+    "expect",
+    "host",
+    "keep-alive",
+    "origin",
+    "referer",
+    "set-cookie",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "via",
+    "content-type",
+    "x-requested-with",
+];
+
+/// RFC 9110 §5.6.2 token characters.
+fn is_token(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+fn check_handoff(options: HandoffOptions) -> Result<Handoff> {
+    let url = options.url;
+    if url.starts_with('/') {
+        // A same-origin path: "//host" or "/\host" would leave the origin.
+        if url.starts_with("//")
+            || url.contains('\\')
+            || url.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(invalid_config(
+                "handoff.url must be a path on this origin such as /api/pleo/exchange, or an absolute https: URL.",
+            ));
+        }
+        if uri::split(&url).fragment.is_some() {
+            return Err(invalid_config(
+                "handoff.url must not contain a fragment (#…).",
+            ));
+        }
+    } else {
+        WebUrl::parse(&url, "handoff.url", ErrorCode::InvalidConfig)?;
+    }
+    let credentials = match options.credentials.as_deref() {
+        None | Some("same-origin") => Credentials::SameOrigin,
+        Some("include") => Credentials::Include,
+        Some("omit") => Credentials::Omit,
+        Some(other) => {
+            return Err(invalid_config(format!(
+                "handoff.credentials must be \"same-origin\", \"include\" or \"omit\", not \"{other}\"."
+            )))
+        }
+    };
+    let mut headers = Vec::new();
+    for (name, value) in options.headers.unwrap_or_default() {
+        if !is_token(&name) {
+            return Err(invalid_config(format!(
+                "handoff.headers has an invalid header name \"{name}\"."
+            )));
+        }
+        let lower = name.to_ascii_lowercase();
+        if FORBIDDEN_HEADERS.contains(&lower.as_str())
+            || lower.starts_with("proxy-")
+            || lower.starts_with("sec-")
+        {
+            return Err(invalid_config(format!(
+                "handoff.headers may not set \"{name}\": the browser or pleo-oauth controls it."
+            )));
+        }
+        if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+            return Err(invalid_config(format!(
+                "handoff.headers[\"{name}\"] contains a line break or NUL."
+            )));
+        }
+        headers.push((name, value));
+    }
+    let timeout_ms = match options.timeout_ms {
+        None => DEFAULT_HANDOFF_TIMEOUT_MS,
+        Some(v) => whole_number_in(v, 1, MAX_HANDOFF_TIMEOUT_MS).ok_or_else(|| {
+            invalid_config(format!(
+                "handoff.timeoutMs must be a whole number of milliseconds from 1 to {MAX_HANDOFF_TIMEOUT_MS}."
+            ))
+        })?,
+    };
+    Ok(Handoff {
+        url,
+        credentials,
+        headers,
+        timeout_ms,
+    })
+}
+
+impl Credentials {
+    /// The `RequestInit.credentials` string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Credentials::SameOrigin => "same-origin",
+            Credentials::Include => "include",
+            Credentials::Omit => "omit",
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::error::Error;
+
+    pub(crate) fn options() -> Options {
+        Options {
+            client_id: Some("9b2c3d4e-0000-4000-8000-000000000001".into()),
+            redirect_uri: Some("https://app.example.com/pleo/callback".into()),
+            scopes: Some(vec!["users:read".into(), "export-jobs:read".into()]),
+            ..Options::default()
+        }
+    }
+
+    fn rejects(options: Options, needle: &str) -> Error {
+        let e = Config::from_options(options).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidConfig, "{e}");
+        assert!(
+            e.message().contains(needle),
+            "message {:?} should mention {needle:?}",
+            e.message()
+        );
+        e
+    }
+
+    #[test]
+    fn defaults_are_production_session_600s_no_handoff() {
+        let c = Config::from_options(options()).unwrap();
+        assert_eq!(
+            c.authorization_endpoint.as_str(),
+            PRODUCTION_AUTHORIZATION_ENDPOINT
+        );
+        assert_eq!(c.storage, StorageKind::Session);
+        assert_eq!(c.transaction_ttl_seconds, 600);
+        assert!(c.handoff.is_none());
+        assert!(c.issuer.is_none());
+    }
+
+    #[test]
+    fn staging_preset() {
+        let c = Config::from_options(Options {
+            environment: Some(EnvironmentOption::Preset("staging".into())),
+            ..options()
+        })
+        .unwrap();
+        assert_eq!(
+            c.authorization_endpoint.as_str(),
+            STAGING_AUTHORIZATION_ENDPOINT
+        );
+        rejects(
+            Options {
+                environment: Some(EnvironmentOption::Preset("prod".into())),
+                ..options()
+            },
+            "\"prod\" is unknown",
+        );
+    }
+
+    #[test]
+    fn client_id_rules() {
+        rejects(
+            Options {
+                client_id: None,
+                ..options()
+            },
+            "clientId is required",
+        );
+        rejects(
+            Options {
+                client_id: Some(String::new()),
+                ..options()
+            },
+            "clientId is empty",
+        );
+        rejects(
+            Options {
+                client_id: Some(" abc".into()),
+                ..options()
+            },
+            "surrounding spaces",
+        );
+        rejects(
+            Options {
+                client_id: Some("ab\nc".into()),
+                ..options()
+            },
+            "control characters",
+        );
+    }
+
+    #[test]
+    fn redirect_uri_rules() {
+        rejects(
+            Options {
+                redirect_uri: None,
+                ..options()
+            },
+            "redirectUri is required",
+        );
+        rejects(
+            Options {
+                redirect_uri: Some("http://app.example.com/cb".into()),
+                ..options()
+            },
+            "https",
+        );
+        rejects(
+            Options {
+                redirect_uri: Some("https://app.example.com/cb#x".into()),
+                ..options()
+            },
+            "fragment",
+        );
+        rejects(
+            Options {
+                redirect_uri: Some("/pleo/callback".into()),
+                ..options()
+            },
+            "absolute",
+        );
+        for ok in [
+            "http://localhost:5173/cb",
+            "http://127.0.0.1/cb",
+            "http://[::1]:8080/cb",
+        ] {
+            let c = Config::from_options(Options {
+                redirect_uri: Some(ok.into()),
+                ..options()
+            })
+            .unwrap();
+            assert_eq!(c.redirect_uri.as_str(), ok);
+        }
+    }
+
+    #[test]
+    fn scope_rules() {
+        rejects(
+            Options {
+                scopes: None,
+                ..options()
+            },
+            "at least one",
+        );
+        rejects(
+            Options {
+                scopes: Some(vec![]),
+                ..options()
+            },
+            "at least one",
+        );
+        for bad in [
+            "users",
+            "users:",
+            ":read",
+            "users read",
+            "users:read:x",
+            "us ers:read",
+            "users:réad",
+        ] {
+            rejects(
+                Options {
+                    scopes: Some(vec![bad.into()]),
+                    ..options()
+                },
+                "resource:permission",
+            );
+        }
+        rejects(
+            Options {
+                scopes: Some(vec!["users:read".into(), "users:read".into()]),
+                ..options()
+            },
+            "twice",
+        );
+        let good = [
+            "export-jobs:read",
+            "tag_groups:read",
+            "a.b:c.d",
+            "test:test",
+            "Future-Thing_2:write",
+        ];
+        let c = Config::from_options(Options {
+            scopes: Some(good.map(String::from).to_vec()),
+            ..options()
+        })
+        .unwrap();
+        assert_eq!(c.scopes, good);
+    }
+
+    fn custom(endpoint: &str, issuer: Option<&str>) -> Option<EnvironmentOption> {
+        Some(EnvironmentOption::Custom(CustomEnvironment {
+            authorization_endpoint: endpoint.into(),
+            issuer: issuer.map(String::from),
+        }))
+    }
+
+    #[test]
+    fn custom_endpoint_rules() {
+        let c = Config::from_options(Options {
+            environment: custom(
+                "http://localhost:4000/oauth/authorize?tenant=a",
+                Some("http://localhost:4000"),
+            ),
+            ..options()
+        })
+        .unwrap();
+        assert_eq!(c.issuer.as_deref(), Some("http://localhost:4000"));
+        rejects(
+            Options {
+                environment: custom("http://auth.example.com/authorize", None),
+                ..options()
+            },
+            "https",
+        );
+        rejects(
+            Options {
+                environment: custom("https://auth.example.com/authorize#f", None),
+                ..options()
+            },
+            "fragment",
+        );
+        rejects(
+            Options {
+                environment: custom("https://auth.example.com/authorize?client_id=x", None),
+                ..options()
+            },
+            "\"client_id\"",
+        );
+        rejects(
+            Options {
+                environment: custom(
+                    "https://auth.example.com/a",
+                    Some("https://auth.example.com?x=1"),
+                ),
+                ..options()
+            },
+            "query",
+        );
+        rejects(
+            Options {
+                environment: custom(
+                    "https://auth.example.com/a",
+                    Some("http://auth.example.com"),
+                ),
+                ..options()
+            },
+            "environment.issuer",
+        );
+    }
+
+    fn handoff(url: &str) -> HandoffOptions {
+        HandoffOptions {
+            url: url.into(),
+            credentials: None,
+            headers: None,
+            timeout_ms: None,
+        }
+    }
+
+    #[test]
+    fn handoff_rules() {
+        let c = Config::from_options(Options {
+            handoff: Some(handoff("/api/pleo/exchange")),
+            ..options()
+        })
+        .unwrap();
+        let h = c.handoff.unwrap();
+        assert_eq!(h.credentials, Credentials::SameOrigin);
+        assert_eq!(h.timeout_ms, 15_000);
+        Config::from_options(Options {
+            handoff: Some(handoff("https://api.example.com/x")),
+            ..options()
+        })
+        .unwrap();
+        for bad in [
+            "//evil.example/x",
+            "/\\evil.example",
+            "api/x",
+            "http://api.example.com/x",
+            "/x#f",
+        ] {
+            rejects(
+                Options {
+                    handoff: Some(handoff(bad)),
+                    ..options()
+                },
+                "handoff.url",
+            );
+        }
+        rejects(
+            Options {
+                handoff: Some(HandoffOptions {
+                    credentials: Some("always".into()),
+                    ..handoff("/x")
+                }),
+                ..options()
+            },
+            "handoff.credentials",
+        );
+        for bad_name in [
+            "X-Requested-With",
+            "content-type",
+            "Cookie",
+            "Sec-Fetch-Mode",
+            "Proxy-Foo",
+            "bad name",
+        ] {
+            let headers = BTreeMap::from([(bad_name.to_string(), "v".to_string())]);
+            rejects(
+                Options {
+                    handoff: Some(HandoffOptions {
+                        headers: Some(headers),
+                        ..handoff("/x")
+                    }),
+                    ..options()
+                },
+                "handoff.headers",
+            );
+        }
+        let headers = BTreeMap::from([("X-CSRF-Token".to_string(), "a\r\nb".to_string())]);
+        rejects(
+            Options {
+                handoff: Some(HandoffOptions {
+                    headers: Some(headers),
+                    ..handoff("/x")
+                }),
+                ..options()
+            },
+            "line break",
+        );
+        for bad in [0.0, -1.0, 1.5, 600_001.0, f64::NAN] {
+            rejects(
+                Options {
+                    handoff: Some(HandoffOptions {
+                        timeout_ms: Some(bad),
+                        ..handoff("/x")
+                    }),
+                    ..options()
+                },
+                "timeoutMs",
+            );
+        }
+    }
+
+    #[test]
+    fn storage_and_ttl_rules() {
+        let c = Config::from_options(Options {
+            storage: Some("local".into()),
+            ..options()
+        })
+        .unwrap();
+        assert_eq!(c.storage, StorageKind::Local);
+        rejects(
+            Options {
+                storage: Some("cookie".into()),
+                ..options()
+            },
+            "storage must be",
+        );
+        for bad in [0.0, -5.0, 2.5, 86_401.0, f64::INFINITY] {
+            rejects(
+                Options {
+                    transaction_ttl_seconds: Some(bad),
+                    ..options()
+                },
+                "transactionTtlSeconds",
+            );
+        }
+        let c = Config::from_options(Options {
+            transaction_ttl_seconds: Some(60.0),
+            ..options()
+        })
+        .unwrap();
+        assert_eq!(c.transaction_ttl_seconds, 60);
+    }
+}

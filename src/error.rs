@@ -1,0 +1,233 @@
+//! One error type for the whole library.
+//!
+//! Invariant: every failure carries a stable [`ErrorCode`] (the same strings as the TypeScript
+//! `PleoOAuthError.code`), and no message ever contains an authorisation code, a code verifier,
+//! a state value or a token. Messages are written for the partner developer reading a console:
+//! what went wrong, and what to do.
+
+use std::fmt;
+
+/// The stable failure codes of the public contract (`API.md` § Errors).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// An option given to `PleoOAuth.create` breaks a configuration rule.
+    InvalidConfig,
+    /// An argument of a call (`returnTo`, `extraParams`, a verifier, a URL) is not acceptable.
+    InvalidParameter,
+    /// `sessionStorage` / `localStorage` cannot be read or written.
+    StorageUnavailable,
+    /// The URL carries neither `code` nor `error`.
+    NotACallback,
+    /// One of the OAuth callback parameters appears more than once.
+    DuplicateParameter,
+    /// The callback has no `state`.
+    MissingState,
+    /// No pending transaction has that `state` (forged, replayed, or started in another browser).
+    UnknownState,
+    /// The transaction outlived its time to live.
+    Expired,
+    /// A configured issuer and the callback's `iss` disagree (RFC 9207).
+    IssuerMismatch,
+    /// The callback arrived at another origin or path than the redirect URI of the transaction.
+    RedirectUriMismatch,
+    /// The authorization server answered with `error=…`.
+    AuthorizationError,
+    /// A callback without `error` also lacks `code`.
+    MissingCode,
+    /// The partner backend's handoff endpoint failed, timed out or could not be reached.
+    HandoffFailed,
+}
+
+impl ErrorCode {
+    /// Every code, in the order of `API.md`.
+    pub const ALL: [ErrorCode; 13] = [
+        ErrorCode::InvalidConfig,
+        ErrorCode::InvalidParameter,
+        ErrorCode::StorageUnavailable,
+        ErrorCode::NotACallback,
+        ErrorCode::DuplicateParameter,
+        ErrorCode::MissingState,
+        ErrorCode::UnknownState,
+        ErrorCode::Expired,
+        ErrorCode::IssuerMismatch,
+        ErrorCode::RedirectUriMismatch,
+        ErrorCode::AuthorizationError,
+        ErrorCode::MissingCode,
+        ErrorCode::HandoffFailed,
+    ];
+
+    /// The wire form, identical to the TypeScript `PleoOAuthErrorCode`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidConfig => "invalid_config",
+            ErrorCode::InvalidParameter => "invalid_parameter",
+            ErrorCode::StorageUnavailable => "storage_unavailable",
+            ErrorCode::NotACallback => "not_a_callback",
+            ErrorCode::DuplicateParameter => "duplicate_parameter",
+            ErrorCode::MissingState => "missing_state",
+            ErrorCode::UnknownState => "unknown_state",
+            ErrorCode::Expired => "expired",
+            ErrorCode::IssuerMismatch => "issuer_mismatch",
+            ErrorCode::RedirectUriMismatch => "redirect_uri_mismatch",
+            ErrorCode::AuthorizationError => "authorization_error",
+            ErrorCode::MissingCode => "missing_code",
+            ErrorCode::HandoffFailed => "handoff_failed",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the authorization server said when it answered with `error` (RFC 6749 §4.1.2.1).
+/// None of these are secrets: they are public, server-chosen strings.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct AuthorizationErrorDetails {
+    /// The `error` parameter, e.g. `access_denied`.
+    pub error: String,
+    /// The `error_description` parameter, when sent.
+    pub error_description: Option<String>,
+    /// The `error_uri` parameter, when sent.
+    pub error_uri: Option<String>,
+}
+
+/// A failure of any step, with its stable code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    code: ErrorCode,
+    message: String,
+    authorization: Option<AuthorizationErrorDetails>,
+    status: Option<u16>,
+}
+
+impl Error {
+    /// An error with a code and a message. The message must not contain secrets.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error {
+            code,
+            message: message.into(),
+            authorization: None,
+            status: None,
+        }
+    }
+
+    /// `authorization_error`, carrying what the server said.
+    pub fn authorization(details: AuthorizationErrorDetails) -> Self {
+        let mut message = format!(
+            "Pleo answered the authorisation request with error \"{}\"",
+            details.error
+        );
+        if let Some(description) = &details.error_description {
+            message.push_str(": ");
+            message.push_str(description);
+        }
+        message.push_str(if details.error == "access_denied" {
+            ". The user declined (or cancelled) the connection; offer to try again."
+        } else {
+            ". Check the client ID, redirect URI and scopes registered with Pleo, then start again."
+        });
+        Error {
+            code: ErrorCode::AuthorizationError,
+            message,
+            authorization: Some(details),
+            status: None,
+        }
+    }
+
+    /// `handoff_failed` with the HTTP status (0 when no response arrived).
+    pub fn handoff(status: u16, message: impl Into<String>) -> Self {
+        Error {
+            code: ErrorCode::HandoffFailed,
+            message: message.into(),
+            authorization: None,
+            status: Some(status),
+        }
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The human-readable message (never contains a secret).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// For `authorization_error`: the server's `error`, `error_description`, `error_uri`.
+    pub fn authorization_details(&self) -> Option<&AuthorizationErrorDetails> {
+        self.authorization.as_ref()
+    }
+
+    /// For `handoff_failed`: the HTTP status, 0 when no response arrived.
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Shorthand used throughout the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+pub(crate) fn invalid_config(message: impl Into<String>) -> Error {
+    Error::new(ErrorCode::InvalidConfig, message)
+}
+
+pub(crate) fn invalid_parameter(message: impl Into<String>) -> Error {
+    Error::new(ErrorCode::InvalidParameter, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_have_the_contract_strings() {
+        let wire: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            wire,
+            [
+                "invalid_config",
+                "invalid_parameter",
+                "storage_unavailable",
+                "not_a_callback",
+                "duplicate_parameter",
+                "missing_state",
+                "unknown_state",
+                "expired",
+                "issuer_mismatch",
+                "redirect_uri_mismatch",
+                "authorization_error",
+                "missing_code",
+                "handoff_failed",
+            ]
+        );
+    }
+
+    #[test]
+    fn access_denied_message_tells_what_to_do() {
+        let e = Error::authorization(AuthorizationErrorDetails {
+            error: "access_denied".into(),
+            error_description: Some("End-User aborted interaction".into()),
+            error_uri: None,
+        });
+        assert_eq!(e.code(), ErrorCode::AuthorizationError);
+        assert!(e.message().contains("access_denied"));
+        assert!(e.message().contains("End-User aborted interaction"));
+        assert!(e.message().contains("try again"));
+        assert_eq!(
+            e.authorization_details().map(|d| d.error.as_str()),
+            Some("access_denied")
+        );
+    }
+}

@@ -1,0 +1,154 @@
+//! Proof Key for Code Exchange, S256 only (RFC 7636).
+//!
+//! Invariant: a [`PkceCodeVerifier`] always holds 43–128 characters of
+//! `[A-Za-z0-9-._~]` (RFC 7636 §4.1), is not `Clone`, and its `Debug` prints nothing secret.
+//! The challenge method is always `S256`: Pleo refuses `plain`.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+
+use crate::error::{invalid_parameter, Result};
+use crate::random;
+
+/// The only challenge method this library sends (RFC 7636 §4.2; Pleo accepts nothing else).
+pub const S256: &str = "S256";
+
+/// The code verifier: a high-entropy secret kept by the client until the token request.
+pub struct PkceCodeVerifier(String);
+
+impl PkceCodeVerifier {
+    /// A fresh verifier from 32 bytes of the platform CSPRNG: base64url without padding,
+    /// 43 characters (RFC 7636 §4.1 recommends exactly this).
+    pub fn generate() -> Result<Self> {
+        Ok(Self::from_entropy(&random::bytes::<32>()?))
+    }
+
+    /// The verifier for the given 32 random bytes.
+    pub fn from_entropy(bytes: &[u8; 32]) -> Self {
+        PkceCodeVerifier(URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    /// Checks a verifier supplied by a caller.
+    pub fn new(verifier: String) -> Result<Self> {
+        // RFC 7636 §4.1: code-verifier = 43*128unreserved, unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~"
+        let len = verifier.chars().count();
+        if !(43..=128).contains(&len) {
+            return Err(invalid_parameter(format!(
+                "The code verifier must be 43 to 128 characters long (RFC 7636 §4.1); this one has {len}."
+            )));
+        }
+        if !verifier.bytes().all(is_unreserved) {
+            return Err(invalid_parameter(
+                "The code verifier may contain only A-Z, a-z, 0-9 and - . _ ~ (RFC 7636 §4.1).",
+            ));
+        }
+        Ok(PkceCodeVerifier(verifier))
+    }
+
+    /// The verifier itself.
+    ///
+    /// **Security:** this is a secret. Send it only to your own backend for the token request;
+    /// never log it, never put it in a URL.
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+
+    /// The S256 challenge: `BASE64URL-ENCODE(SHA256(ASCII(code_verifier)))` (RFC 7636 §4.2).
+    pub fn challenge(&self) -> PkceCodeChallenge {
+        PkceCodeChallenge(URL_SAFE_NO_PAD.encode(Sha256::digest(self.0.as_bytes())))
+    }
+}
+
+impl std::fmt::Debug for PkceCodeVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PkceCodeVerifier([redacted])")
+    }
+}
+
+/// RFC 3986 §2.3 unreserved characters.
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+/// The code challenge sent in the authorisation request. Public by design.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PkceCodeChallenge(String);
+
+impl PkceCodeChallenge {
+    /// The base64url string (43 characters).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+
+    #[test]
+    fn rfc7636_appendix_b_vector() {
+        let bytes: [u8; 32] = [
+            116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212,
+            37, 77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121,
+        ];
+        let verifier = PkceCodeVerifier::from_entropy(&bytes);
+        assert_eq!(
+            verifier.secret(),
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+        );
+        assert_eq!(
+            verifier.challenge().as_str(),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        let supplied =
+            PkceCodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into()).unwrap();
+        assert_eq!(
+            supplied.challenge().as_str(),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+    }
+
+    #[test]
+    fn generated_verifiers_are_43_unreserved_chars_and_differ() {
+        let a = PkceCodeVerifier::generate().unwrap();
+        let b = PkceCodeVerifier::generate().unwrap();
+        assert_eq!(a.secret().len(), 43);
+        assert!(a.secret().bytes().all(is_unreserved));
+        assert_ne!(a.secret(), b.secret());
+        assert_eq!(a.challenge().as_str().len(), 43);
+    }
+
+    #[test]
+    fn verifier_length_bounds_are_43_and_128() {
+        assert!(PkceCodeVerifier::new("a".repeat(43)).is_ok());
+        assert!(PkceCodeVerifier::new("a".repeat(128)).is_ok());
+        for len in [0, 42, 129] {
+            let e = PkceCodeVerifier::new("a".repeat(len)).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidParameter);
+            assert!(e.message().contains(&len.to_string()));
+        }
+    }
+
+    #[test]
+    fn verifier_charset_is_unreserved_only() {
+        assert!(PkceCodeVerifier::new(format!("{}-._~AZaz09", "x".repeat(40))).is_ok());
+        for bad in ['+', '/', '=', ' ', '%', 'é'] {
+            let v = format!("{}{bad}", "x".repeat(50));
+            let e = PkceCodeVerifier::new(v.clone()).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidParameter);
+            assert!(
+                !e.message().contains(&v),
+                "message must not echo the verifier"
+            );
+        }
+    }
+
+    #[test]
+    fn debug_is_redacted() {
+        let v =
+            PkceCodeVerifier::new("s3cr3t-verifier-value-that-is-long-enough-xx".into()).unwrap();
+        assert_eq!(format!("{v:?}"), "PkceCodeVerifier([redacted])");
+    }
+}

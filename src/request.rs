@@ -1,0 +1,330 @@
+//! The authorisation request (RFC 6749 §4.1.1 with PKCE, RFC 7636 §4.3): a fresh state and
+//! verifier, the URL to send the browser to, and the transaction to remember until the callback.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::config::Config;
+use crate::error::{invalid_parameter, Result};
+use crate::pkce::{PkceCodeVerifier, S256};
+use crate::state::State;
+use crate::transaction::Transaction;
+
+/// Parameters this library sets itself; `extraParams` and a custom endpoint's own query may not
+/// set them. `response_mode` is refused too: the callback is read from the query only.
+pub const RESERVED_PARAMETERS: [&str; 8] = [
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+    "response_mode",
+];
+
+/// The options of `authorizationUrl()` / `redirect()`.
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AuthorizationUrlOptions {
+    /// A same-origin path to come back to after the callback.
+    pub return_to: Option<String>,
+    /// Additional authorisation request parameters (e.g. `prompt`).
+    pub extra_params: Option<BTreeMap<String, String>>,
+}
+
+/// A built request: the URL to navigate to and the transaction to store under its state.
+#[derive(Debug)]
+pub struct AuthorizationRequest {
+    /// The authorisation URL.
+    pub url: String,
+    /// What the callback will need.
+    pub transaction: Transaction,
+}
+
+/// Builds a request with a fresh state and verifier from the CSPRNG.
+pub fn build(
+    config: &Config,
+    options: AuthorizationUrlOptions,
+    now_ms: u64,
+) -> Result<AuthorizationRequest> {
+    build_with(
+        config,
+        options,
+        State::generate()?,
+        PkceCodeVerifier::generate()?,
+        now_ms,
+    )
+}
+
+/// Builds a request with the given state and verifier (deterministic; used by tests).
+pub fn build_with(
+    config: &Config,
+    options: AuthorizationUrlOptions,
+    state: State,
+    verifier: PkceCodeVerifier,
+    now_ms: u64,
+) -> Result<AuthorizationRequest> {
+    let return_to = options.return_to.map(check_return_to).transpose()?;
+    let extra = options.extra_params.unwrap_or_default();
+    for name in extra.keys() {
+        if name.is_empty() {
+            return Err(invalid_parameter(
+                "extraParams has an empty parameter name.",
+            ));
+        }
+        if RESERVED_PARAMETERS.contains(&name.as_str()) {
+            return Err(invalid_parameter(format!(
+                "extraParams may not set \"{name}\": pleo-oauth sets it from the configuration."
+            )));
+        }
+    }
+
+    let endpoint = &config.authorization_endpoint;
+    let mut url = endpoint.as_str().to_owned();
+    // RFC 6749 §3.1: the endpoint's own query MUST be retained when adding parameters.
+    match endpoint.query() {
+        None => url.push('?'),
+        Some(q) if q.is_empty() || q.ends_with('&') => {}
+        Some(_) => url.push('&'),
+    }
+    let challenge = verifier.challenge();
+    let scope = config.scopes.join(" ");
+    // RFC 6749 §4.1.1 + RFC 7636 §4.3, encoded as application/x-www-form-urlencoded (RFC 6749 Appendix B).
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &config.client_id)
+        .append_pair("redirect_uri", config.redirect_uri.as_str())
+        .append_pair("scope", &scope)
+        .append_pair("state", state.as_str())
+        .append_pair("code_challenge", challenge.as_str())
+        .append_pair("code_challenge_method", S256);
+    for (name, value) in &extra {
+        query.append_pair(name, value);
+    }
+    url.push_str(&query.finish());
+
+    let expires_at_ms = now_ms.saturating_add(u64::from(config.transaction_ttl_seconds) * 1000);
+    let transaction = Transaction {
+        state,
+        verifier,
+        redirect_uri: config.redirect_uri.as_str().to_owned(),
+        issuer: config.issuer.clone(),
+        return_to,
+        expires_at_ms,
+    };
+    Ok(AuthorizationRequest { url, transaction })
+}
+
+/// `returnTo` must be a path on this origin: one leading `/`, never `//` or a backslash
+/// (browsers read `/\host` as `//host`), no whitespace or control characters.
+fn check_return_to(path: String) -> Result<String> {
+    let same_origin_path = path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && !path.chars().any(|c| c.is_whitespace() || c.is_control());
+    if same_origin_path {
+        Ok(path)
+    } else {
+        Err(invalid_parameter(
+            "returnTo must be a path on this site starting with a single \"/\", such as \"/settings/integrations\".",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::tests::options;
+    use crate::config::{CustomEnvironment, EnvironmentOption, Options};
+    use crate::error::ErrorCode;
+
+    const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+    fn request(
+        config_options: Options,
+        url_options: AuthorizationUrlOptions,
+    ) -> Result<AuthorizationRequest> {
+        let config = Config::from_options(config_options).unwrap();
+        build_with(
+            &config,
+            url_options,
+            State::from_callback("st4te".into()),
+            PkceCodeVerifier::new(VERIFIER.into()).unwrap(),
+            1_000_000,
+        )
+    }
+
+    fn pairs(url: &str) -> Vec<(String, String)> {
+        let query = crate::uri::split(url).query.unwrap();
+        form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect()
+    }
+
+    #[test]
+    fn url_has_exactly_the_rfc_parameters_in_order() {
+        let r = request(options(), AuthorizationUrlOptions::default()).unwrap();
+        assert_eq!(
+            r.url,
+            "https://auth.pleo.io/oauth/authorize?response_type=code\
+             &client_id=9b2c3d4e-0000-4000-8000-000000000001\
+             &redirect_uri=https%3A%2F%2Fapp.example.com%2Fpleo%2Fcallback\
+             &scope=users%3Aread+export-jobs%3Aread\
+             &state=st4te\
+             &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM\
+             &code_challenge_method=S256"
+        );
+        let names: Vec<String> = pairs(&r.url).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, RESERVED_PARAMETERS[..7]);
+    }
+
+    #[test]
+    fn spaces_and_reserved_characters_are_form_encoded() {
+        let r = request(
+            options(),
+            AuthorizationUrlOptions {
+                extra_params: Some(BTreeMap::from([
+                    ("prompt".to_string(), "login consent".to_string()),
+                    ("login_hint".to_string(), "a+b&c=d/é#?".to_string()),
+                ])),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(
+            r.url
+                .ends_with("&login_hint=a%2Bb%26c%3Dd%2F%C3%A9%23%3F&prompt=login+consent"),
+            "{}",
+            r.url
+        );
+        let decoded = pairs(&r.url);
+        assert!(decoded.contains(&("login_hint".into(), "a+b&c=d/é#?".into())));
+        assert!(decoded.contains(&("scope".into(), "users:read export-jobs:read".into())));
+    }
+
+    #[test]
+    fn endpoint_query_is_kept() {
+        let with_endpoint = |endpoint: &str| Options {
+            environment: Some(EnvironmentOption::Custom(CustomEnvironment {
+                authorization_endpoint: endpoint.into(),
+                issuer: None,
+            })),
+            ..options()
+        };
+        let r = request(
+            with_endpoint("https://auth.example.com/authorize?tenant=a%20b&x"),
+            Default::default(),
+        )
+        .unwrap();
+        assert!(
+            r.url.starts_with(
+                "https://auth.example.com/authorize?tenant=a%20b&x&response_type=code&"
+            ),
+            "{}",
+            r.url
+        );
+        let r = request(
+            with_endpoint("https://auth.example.com/authorize?"),
+            Default::default(),
+        )
+        .unwrap();
+        assert!(
+            r.url
+                .starts_with("https://auth.example.com/authorize?response_type=code&"),
+            "{}",
+            r.url
+        );
+    }
+
+    #[test]
+    fn extra_params_may_not_override_reserved_names() {
+        for name in RESERVED_PARAMETERS {
+            let e = request(
+                options(),
+                AuthorizationUrlOptions {
+                    extra_params: Some(BTreeMap::from([(name.to_string(), "x".to_string())])),
+                    ..Default::default()
+                },
+            )
+            .unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidParameter);
+            assert!(e.message().contains(name));
+        }
+    }
+
+    #[test]
+    fn return_to_must_be_a_same_origin_path() {
+        for ok in ["/", "/settings/integrations", "/a?b=c#d"] {
+            let r = request(
+                options(),
+                AuthorizationUrlOptions {
+                    return_to: Some(ok.into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            assert_eq!(r.transaction.return_to.as_deref(), Some(ok));
+        }
+        for bad in [
+            "",
+            "settings",
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example/",
+            "/a b",
+            "/a\n",
+        ] {
+            let e = request(
+                options(),
+                AuthorizationUrlOptions {
+                    return_to: Some(bad.into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidParameter, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn transaction_remembers_what_the_callback_needs() {
+        let r = request(
+            Options {
+                transaction_ttl_seconds: Some(60.0),
+                environment: Some(EnvironmentOption::Custom(CustomEnvironment {
+                    authorization_endpoint: "https://auth.example.com/a".into(),
+                    issuer: Some("https://auth.example.com".into()),
+                })),
+                ..options()
+            },
+            AuthorizationUrlOptions {
+                return_to: Some("/back".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let t = &r.transaction;
+        assert_eq!(t.state.as_str(), "st4te");
+        assert_eq!(t.verifier.secret(), VERIFIER);
+        assert_eq!(t.redirect_uri, "https://app.example.com/pleo/callback");
+        assert_eq!(t.issuer.as_deref(), Some("https://auth.example.com"));
+        assert_eq!(t.return_to.as_deref(), Some("/back"));
+        assert_eq!(t.expires_at_ms, 1_000_000 + 60_000);
+    }
+
+    #[test]
+    fn fresh_requests_differ() {
+        let config = Config::from_options(options()).unwrap();
+        let a = build(&config, Default::default(), 0).unwrap();
+        let b = build(&config, Default::default(), 0).unwrap();
+        assert_ne!(a.transaction.state, b.transaction.state);
+        assert_ne!(
+            a.transaction.verifier.secret(),
+            b.transaction.verifier.secret()
+        );
+        assert_ne!(a.url, b.url);
+    }
+}

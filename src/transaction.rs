@@ -1,0 +1,191 @@
+//! The transaction: what the browser remembers between the redirect and the callback.
+//!
+//! Invariant: a stored record is found only by its exact `state` (the storage key is
+//! [`KEY_PREFIX`] + state), is removed when it is looked up (one use only, RFC 6749 §10.5),
+//! and is dropped once past its expiry. The record is serialised as a short
+//! form-urlencoded string, so no JSON library ships; a record that does not decode strictly
+//! (unknown or repeated field, other version) is treated as absent.
+
+use crate::pkce::PkceCodeVerifier;
+use crate::state::State;
+
+/// Prefix of every storage key this library writes.
+pub const KEY_PREFIX: &str = "pleo-oauth:tx:";
+const FORMAT_VERSION: &str = "1";
+
+/// A pending authorisation.
+#[derive(Debug)]
+pub struct Transaction {
+    /// The state it is stored under.
+    pub state: State,
+    /// The PKCE verifier (secret).
+    pub verifier: PkceCodeVerifier,
+    /// The redirect URI sent in the request, verbatim.
+    pub redirect_uri: String,
+    /// The issuer configured when the flow started, if any.
+    pub issuer: Option<String>,
+    /// Where to go after the callback.
+    pub return_to: Option<String>,
+    /// Milliseconds since the Unix epoch after which the callback is refused.
+    pub expires_at_ms: u64,
+}
+
+/// The storage key for a state.
+pub fn storage_key(state: &str) -> String {
+    format!("{KEY_PREFIX}{state}")
+}
+
+impl Transaction {
+    /// The storage key of this transaction.
+    pub fn storage_key(&self) -> String {
+        storage_key(self.state.as_str())
+    }
+
+    /// The stored form.
+    pub fn encode(&self) -> String {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        s.append_pair("v", FORMAT_VERSION)
+            .append_pair("verifier", self.verifier.secret())
+            .append_pair("redirect_uri", &self.redirect_uri)
+            .append_pair("exp", &self.expires_at_ms.to_string());
+        if let Some(iss) = &self.issuer {
+            s.append_pair("iss", iss);
+        }
+        if let Some(r) = &self.return_to {
+            s.append_pair("return_to", r);
+        }
+        s.finish()
+    }
+
+    /// Reads a stored record; `None` when it is not one this version wrote.
+    pub fn decode(state: State, stored: &str) -> Option<Transaction> {
+        let (mut v, mut verifier, mut redirect_uri, mut exp, mut iss, mut return_to) =
+            (None, None, None, None, None, None);
+        for (name, value) in form_urlencoded::parse(stored.as_bytes()) {
+            let slot = match name.as_ref() {
+                "v" => &mut v,
+                "verifier" => &mut verifier,
+                "redirect_uri" => &mut redirect_uri,
+                "exp" => &mut exp,
+                "iss" => &mut iss,
+                "return_to" => &mut return_to,
+                _ => return None,
+            };
+            if slot.replace(value.into_owned()).is_some() {
+                return None;
+            }
+        }
+        if v.as_deref() != Some(FORMAT_VERSION) {
+            return None;
+        }
+        Some(Transaction {
+            state,
+            verifier: PkceCodeVerifier::new(verifier?).ok()?,
+            redirect_uri: redirect_uri?,
+            issuer: iss,
+            return_to,
+            expires_at_ms: exp?.parse().ok()?,
+        })
+    }
+
+    /// True once `now_ms` has reached the expiry.
+    pub fn is_expired(&self, now_ms: u64) -> bool {
+        now_ms >= self.expires_at_ms
+    }
+}
+
+/// Among storage entries, the keys of this library's records that are expired or unreadable:
+/// the ones to remove when a new transaction is stored.
+pub fn stale_keys(entries: impl IntoIterator<Item = (String, String)>, now_ms: u64) -> Vec<String> {
+    entries
+        .into_iter()
+        .filter_map(|(key, value)| {
+            let state = key.strip_prefix(KEY_PREFIX)?;
+            let live = Transaction::decode(State::from_callback(state.to_owned()), &value)
+                .is_some_and(|t| !t.is_expired(now_ms));
+            (!live).then_some(key)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transaction(return_to: Option<&str>, issuer: Option<&str>) -> Transaction {
+        Transaction {
+            state: State::from_callback("abc".into()),
+            verifier: PkceCodeVerifier::new("v".repeat(43)).unwrap(),
+            redirect_uri: "https://app.example.com/cb?x=1&y=2".into(),
+            issuer: issuer.map(String::from),
+            return_to: return_to.map(String::from),
+            expires_at_ms: 1_700_000_000_000,
+        }
+    }
+
+    #[test]
+    fn round_trips_with_and_without_optional_fields() {
+        for t in [
+            transaction(None, None),
+            transaction(Some("/a?b=c&d#e"), Some("https://auth.example.com")),
+        ] {
+            let back =
+                Transaction::decode(State::from_callback("abc".into()), &t.encode()).unwrap();
+            assert_eq!(back.verifier.secret(), t.verifier.secret());
+            assert_eq!(back.redirect_uri, t.redirect_uri);
+            assert_eq!(back.issuer, t.issuer);
+            assert_eq!(back.return_to, t.return_to);
+            assert_eq!(back.expires_at_ms, t.expires_at_ms);
+        }
+        assert_eq!(transaction(None, None).storage_key(), "pleo-oauth:tx:abc");
+    }
+
+    #[test]
+    fn decoding_is_strict() {
+        let good = transaction(None, None).encode();
+        let st = || State::from_callback("abc".into());
+        assert!(Transaction::decode(st(), &good).is_some());
+        assert!(
+            Transaction::decode(st(), &format!("{good}&exp=1")).is_none(),
+            "repeated field"
+        );
+        assert!(
+            Transaction::decode(st(), &format!("{good}&extra=1")).is_none(),
+            "unknown field"
+        );
+        assert!(
+            Transaction::decode(st(), &good.replace("v=1", "v=2")).is_none(),
+            "other version"
+        );
+        assert!(
+            Transaction::decode(st(), &good.replace("exp=", "exp=x")).is_none(),
+            "bad expiry"
+        );
+        assert!(Transaction::decode(st(), "").is_none());
+        assert!(Transaction::decode(st(), "{\"json\":true}").is_none());
+    }
+
+    #[test]
+    fn expiry_is_inclusive_of_the_deadline() {
+        let t = transaction(None, None);
+        assert!(!t.is_expired(t.expires_at_ms - 1));
+        assert!(t.is_expired(t.expires_at_ms));
+    }
+
+    #[test]
+    fn stale_keys_are_expired_or_corrupt_records_of_ours_only() {
+        let live = transaction(None, None);
+        let mut dead = transaction(None, None);
+        dead.expires_at_ms = 10;
+        let entries = vec![
+            ("pleo-oauth:tx:live".to_string(), live.encode()),
+            ("pleo-oauth:tx:dead".to_string(), dead.encode()),
+            ("pleo-oauth:tx:junk".to_string(), "junk".to_string()),
+            ("someone-else".to_string(), "junk".to_string()),
+        ];
+        assert_eq!(
+            stale_keys(entries, 1_000),
+            ["pleo-oauth:tx:dead", "pleo-oauth:tx:junk"]
+        );
+    }
+}

@@ -1,0 +1,310 @@
+//! Just enough of RFC 3986 to check the URLs OAuth hands around, without a URL crate.
+//!
+//! Invariant: a [`WebUrl`] is an absolute `https:` URL, or an `http:` URL on a loopback host,
+//! with a host, without user information, without a fragment, and without whitespace or
+//! control characters. The original string is kept verbatim, because OAuth compares
+//! redirect URIs as exact strings (RFC 6749 §3.1.2, RFC 9700 §4.1.3).
+
+use crate::error::{Error, ErrorCode, Result};
+
+/// The five components of a URI reference, split as RFC 3986 Appendix B does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parts<'a> {
+    pub scheme: Option<&'a str>,
+    pub authority: Option<&'a str>,
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub fragment: Option<&'a str>,
+}
+
+/// RFC 3986 Appendix B: `^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\?([^#]*))?(#(.*))?`.
+pub fn split(uri: &str) -> Parts<'_> {
+    let (rest, fragment) = match uri.split_once('#') {
+        Some((r, f)) => (r, Some(f)),
+        None => (uri, None),
+    };
+    let (rest, query) = match rest.split_once('?') {
+        Some((r, q)) => (r, Some(q)),
+        None => (rest, None),
+    };
+    let (scheme, rest) = match rest.find([':', '/']) {
+        Some(i) if i > 0 && rest.as_bytes().get(i) == Some(&b':') => {
+            (rest.get(..i), rest.get(i + 1..).unwrap_or(""))
+        }
+        _ => (None, rest),
+    };
+    let (authority, path) = match rest.strip_prefix("//") {
+        Some(after) => match after.find('/') {
+            Some(i) => (after.get(..i), after.get(i..).unwrap_or("")),
+            None => (Some(after), ""),
+        },
+        None => (None, rest),
+    };
+    Parts {
+        scheme,
+        authority,
+        path,
+        query,
+        fragment,
+    }
+}
+
+/// A validated absolute web URL (see the module invariant).
+#[derive(Clone, PartialEq, Eq)]
+pub struct WebUrl {
+    raw: String,
+    origin: Origin,
+}
+
+/// Scheme, host and port, normalised the way a browser serialises `location.origin`
+/// (lower-case scheme and host, default port dropped).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub scheme: String,
+    pub host: String,
+    pub port: Option<u16>,
+}
+
+impl std::fmt::Debug for WebUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("WebUrl").field(&self.raw).finish()
+    }
+}
+
+/// Hosts on which plain `http:` is accepted (RFC 8252 §7.3, and Pleo's "localhost during
+/// development").
+const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
+
+impl WebUrl {
+    /// Parses and checks `raw`; `what` names the option in error messages, `code` is the
+    /// error code to use (configuration or call argument).
+    pub fn parse(raw: &str, what: &str, code: ErrorCode) -> Result<WebUrl> {
+        let fail = |why: &str| Error::new(code, format!("{what} {why}"));
+        if raw.is_empty() {
+            return Err(fail(
+                "is empty; give an absolute URL such as https://app.example.com/pleo/callback.",
+            ));
+        }
+        if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(fail("contains whitespace or control characters; give the URL exactly as registered, without them."));
+        }
+        let parts = split(raw);
+        let scheme = parts
+            .scheme
+            .map(str::to_ascii_lowercase)
+            .ok_or_else(|| fail("must be an absolute URL starting with https://."))?;
+        if parts.fragment.is_some() {
+            // RFC 6749 §3.1.1 / §3.1.2: endpoint and redirection URIs MUST NOT include a fragment.
+            return Err(fail("must not contain a fragment (#…)."));
+        }
+        let authority = parts.authority.filter(|a| !a.is_empty()).ok_or_else(|| {
+            fail("has no host; give an absolute URL such as https://app.example.com/….")
+        })?;
+        if authority.contains('@') {
+            return Err(fail("must not contain user information (user@host)."));
+        }
+        let (host, port) =
+            split_host_port(authority).ok_or_else(|| fail("has an invalid host or port."))?;
+        let host = host.to_ascii_lowercase();
+        match scheme.as_str() {
+            "https" => {}
+            // RFC 9700 §2.6 / Pleo: plain http only for loopback during development.
+            "http" if LOOPBACK_HOSTS.contains(&host.as_str()) => {}
+            "http" => return Err(fail(
+                "must use https:; plain http: is allowed only on localhost, 127.0.0.1 or [::1].",
+            )),
+            _ => return Err(fail("must use https: (or http: on localhost).")),
+        }
+        let default_port = if scheme == "https" { 443 } else { 80 };
+        let port = port.filter(|p| *p != default_port);
+        Ok(WebUrl {
+            raw: raw.to_owned(),
+            origin: Origin { scheme, host, port },
+        })
+    }
+
+    /// The URL exactly as given.
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+
+    /// Normalised scheme, host and port.
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    /// The path, with the empty path of an http(s) URL read as `/` (as browsers serialise it).
+    pub fn path(&self) -> &str {
+        normalised_path(split(&self.raw).path)
+    }
+
+    /// The query without `?`, if any.
+    pub fn query(&self) -> Option<&str> {
+        split(&self.raw).query
+    }
+}
+
+fn normalised_path(path: &str) -> &str {
+    if path.is_empty() {
+        "/"
+    } else {
+        path
+    }
+}
+
+/// Splits `host[:port]` (with `[v6]` literals); `None` when malformed.
+fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
+    let (host, port) = if authority.starts_with('[') {
+        let end = authority.find(']')?;
+        let host = authority.get(..=end)?;
+        let rest = authority.get(end + 1..)?;
+        let port = match rest {
+            "" => None,
+            r => Some(r.strip_prefix(':')?),
+        };
+        let inner = host.get(1..host.len() - 1)?;
+        if inner.is_empty()
+            || !inner
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        {
+            return None;
+        }
+        (host, port)
+    } else {
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        };
+        let valid = !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~'));
+        if !valid {
+            return None;
+        }
+        (host, port)
+    };
+    let port = match port {
+        None | Some("") => None,
+        Some(p) if p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(p.parse::<u16>().ok()?)
+        }
+        Some(_) => return None,
+    };
+    Some((host, port))
+}
+
+/// Origin and path of any absolute http(s) URL (such as `location.href`), for the comparison
+/// with a stored redirect URI. `None` when the URL is not absolute http(s).
+pub fn origin_and_path(url: &str) -> Option<(Origin, &str)> {
+    let parts = split(url);
+    let scheme = parts.scheme?.to_ascii_lowercase();
+    if scheme != "https" && scheme != "http" {
+        return None;
+    }
+    let authority = parts
+        .authority
+        .filter(|a| !a.is_empty() && !a.contains('@'))?;
+    let (host, port) = split_host_port(authority)?;
+    let default_port = if scheme == "https" { 443 } else { 80 };
+    Some((
+        Origin {
+            scheme,
+            host: host.to_ascii_lowercase(),
+            port: port.filter(|p| *p != default_port),
+        },
+        normalised_path(parts.path),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(raw: &str) -> WebUrl {
+        WebUrl::parse(raw, "url", ErrorCode::InvalidConfig).unwrap()
+    }
+    fn err(raw: &str) -> Error {
+        WebUrl::parse(raw, "url", ErrorCode::InvalidConfig).unwrap_err()
+    }
+
+    #[test]
+    fn splits_like_rfc3986_appendix_b() {
+        let p = split("https://a.example:8443/p/q?x=1&y=2#frag");
+        assert_eq!(p.scheme, Some("https"));
+        assert_eq!(p.authority, Some("a.example:8443"));
+        assert_eq!(p.path, "/p/q");
+        assert_eq!(p.query, Some("x=1&y=2"));
+        assert_eq!(p.fragment, Some("frag"));
+        let p = split("/relative?x#");
+        assert_eq!(p.scheme, None);
+        assert_eq!(p.authority, None);
+        assert_eq!(p.path, "/relative");
+        assert_eq!(p.fragment, Some(""));
+    }
+
+    #[test]
+    fn accepts_https_and_loopback_http() {
+        assert_eq!(
+            ok("https://app.example.com/cb").origin().host,
+            "app.example.com"
+        );
+        ok("http://localhost:3000/cb");
+        ok("http://127.0.0.1/cb");
+        ok("http://[::1]:8080/cb");
+        ok("HTTPS://App.Example.com:443/cb?tenant=1");
+    }
+
+    #[test]
+    fn rejects_plain_http_elsewhere_fragments_userinfo_and_junk() {
+        assert!(err("http://app.example.com/cb").message().contains("https"));
+        assert!(err("https://app.example.com/cb#x")
+            .message()
+            .contains("fragment"));
+        assert!(err("https://user:pw@app.example.com/cb")
+            .message()
+            .contains("user information"));
+        assert!(err("/cb").message().contains("absolute"));
+        assert!(err("").message().contains("empty"));
+        assert!(err("https:///cb").message().contains("no host"));
+        assert!(err("https://app.example.com:99999/cb")
+            .message()
+            .contains("port"));
+        assert!(err("https://app example.com/cb")
+            .message()
+            .contains("whitespace"));
+        assert!(err("javascript://x/%0aalert(1)")
+            .message()
+            .contains("https"));
+        assert!(err("http://localhost.evil.com/cb")
+            .message()
+            .contains("https"));
+        assert!(err("https://[zz]/cb").message().contains("host"));
+    }
+
+    #[test]
+    fn origin_normalises_case_and_default_port() {
+        let a = ok("HTTPS://App.Example.com:443");
+        assert_eq!(
+            a.origin(),
+            &Origin {
+                scheme: "https".into(),
+                host: "app.example.com".into(),
+                port: None
+            }
+        );
+        assert_eq!(a.path(), "/");
+        let (o, p) = origin_and_path("https://app.example.com/?code=x").unwrap();
+        assert_eq!(&o, a.origin());
+        assert_eq!(p, "/");
+        assert_eq!(
+            origin_and_path("http://localhost:3000/cb?x")
+                .unwrap()
+                .0
+                .port,
+            Some(3000)
+        );
+        assert!(origin_and_path("file:///etc/passwd").is_none());
+    }
+}
