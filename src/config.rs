@@ -8,7 +8,7 @@ use std::fmt;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::error::{invalid_config, ErrorCode, Result};
+use crate::error::{invalid_config, Error, ErrorCode, Result};
 use crate::request::RESERVED_PARAMETERS;
 use crate::uri::{self, WebUrl};
 
@@ -45,6 +45,51 @@ pub struct Options {
     pub storage: Option<String>,
     /// How long a started flow stays valid, in seconds (default 600).
     pub transaction_ttl_seconds: Option<f64>,
+}
+
+/// The option names of `PleoOAuth.create`, for [`check_names`].
+pub const OPTION_NAMES: [&str; 7] = [
+    "clientId",
+    "redirectUri",
+    "scopes",
+    "environment",
+    "handoff",
+    "storage",
+    "transactionTtlSeconds",
+];
+/// The names of a custom `environment` object.
+pub const ENVIRONMENT_NAMES: [&str; 2] = ["authorizationEndpoint", "issuer"];
+/// The names of the `handoff` object.
+pub const HANDOFF_NAMES: [&str; 4] = ["url", "credentials", "headers", "timeoutMs"];
+
+/// Refuses a name that is not in `allowed`, so that a typo (`redirectURI`) fails loudly
+/// instead of being ignored. JS option objects are checked with this because
+/// serde-wasm-bindgen reads only the fields it knows (so `deny_unknown_fields` alone does
+/// not see the others).
+pub fn check_names<'a>(
+    what: &str,
+    names: impl IntoIterator<Item = &'a str>,
+    allowed: &[&str],
+    code: ErrorCode,
+) -> Result<()> {
+    for name in names {
+        if allowed.contains(&name) {
+            continue;
+        }
+        let hint = allowed
+            .iter()
+            .find(|a| a.eq_ignore_ascii_case(name))
+            .map(|a| format!(" Did you mean \"{a}\"?"))
+            .unwrap_or_default();
+        return Err(Error::new(
+            code,
+            format!(
+                "{what}: unknown option \"{name}\".{hint} The options are {}.",
+                allowed.join(", ")
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// `environment`: a preset name or a custom authorization server.
@@ -758,6 +803,34 @@ pub(crate) mod tests {
                 "timeoutMs",
             );
         }
+    }
+
+    #[test]
+    fn unknown_option_names_are_refused_with_a_hint() {
+        assert!(check_names(
+            "o",
+            ["clientId", "scopes"],
+            &OPTION_NAMES,
+            ErrorCode::InvalidConfig
+        )
+        .is_ok());
+        let e = check_names(
+            "o",
+            ["clientId", "redirectURI"],
+            &OPTION_NAMES,
+            ErrorCode::InvalidConfig,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidConfig);
+        assert!(
+            e.message()
+                .contains("unknown option \"redirectURI\". Did you mean \"redirectUri\"?"),
+            "{}",
+            e.message()
+        );
+        let e = check_names("o", ["ttl"], &HANDOFF_NAMES, ErrorCode::InvalidParameter).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidParameter);
+        assert!(!e.message().contains("Did you mean"));
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub const RESERVED_PARAMETERS: [&str; 8] = [
     "response_mode",
 ];
 
+/// The option names of `authorizationUrl()` / `redirect()`.
+pub const URL_OPTION_NAMES: [&str; 2] = ["returnTo", "extraParams"];
+
 /// The options of `authorizationUrl()` / `redirect()`.
 #[derive(Deserialize, Default, Debug)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
