@@ -1,0 +1,341 @@
+/**
+ * pleo-oauth — connect a customer's Pleo account from your web frontend.
+ *
+ * The browser builds the authorisation redirect (PKCE S256) and checks the callback; your
+ * backend exchanges the code for tokens with its client secret. Every rule lives in the
+ * WebAssembly core; this wrapper loads it lazily (once) and turns its failures into
+ * {@link PleoOAuthError}s.
+ *
+ * Importing this module touches no `window`, `document`, storage or `crypto`, so server-side
+ * rendering frameworks can import it; the WebAssembly loads on first use.
+ *
+ * @packageDocumentation
+ */
+
+import init, * as wasm from "./pleo_oauth.js";
+
+// ------------------------------------------------------------------------------------ errors
+
+/**
+ * Why a call failed. Stable: check `error.code`, never the message.
+ *
+ * - `invalid_config` — an option of {@link PleoOAuth.create} breaks a rule, or the code runs
+ *   outside a browser, or the WebAssembly module could not be loaded.
+ * - `invalid_parameter` — an argument (`returnTo`, `extraParams`, a verifier, a URL) is not acceptable.
+ * - `storage_unavailable` — `sessionStorage` / `localStorage` cannot be used.
+ * - `not_a_callback` — the URL has neither `code` nor `error`.
+ * - `duplicate_parameter` — `code`, `state`, `error`, `error_description`, `error_uri` or `iss` appears twice.
+ * - `missing_state` — the callback has no `state`.
+ * - `unknown_state` — no pending connection matches the `state` (forged, replayed, other browser).
+ * - `expired` — the connection was started longer ago than `transactionTtlSeconds`.
+ * - `issuer_mismatch` — a configured issuer and the callback's `iss` differ (RFC 9207).
+ * - `redirect_uri_mismatch` — the callback page is not the redirect URI the flow started with.
+ * - `authorization_error` — Pleo answered with `error` (see `error`, `errorDescription`, `errorUri`).
+ * - `missing_code` — a callback without `error` also lacks `code`.
+ * - `handoff_failed` — the backend handoff failed (see `status`; 0 when no response arrived).
+ */
+export type PleoOAuthErrorCode =
+  | "invalid_config"
+  | "invalid_parameter"
+  | "storage_unavailable"
+  | "not_a_callback"
+  | "duplicate_parameter"
+  | "missing_state"
+  | "unknown_state"
+  | "expired"
+  | "issuer_mismatch"
+  | "redirect_uri_mismatch"
+  | "authorization_error"
+  | "missing_code"
+  | "handoff_failed";
+
+/** Extra fields a {@link PleoOAuthError} may carry. */
+export interface PleoOAuthErrorDetails {
+  /** `authorization_error`: the server's `error`, e.g. `"access_denied"`. */
+  error?: string;
+  /** `authorization_error`: the server's `error_description`, when sent. */
+  errorDescription?: string;
+  /** `authorization_error`: the server's `error_uri`, when sent. */
+  errorUri?: string;
+  /** `handoff_failed`: the HTTP status of the handoff response, 0 when none arrived. */
+  status?: number;
+}
+
+/**
+ * Every failure of pleo-oauth. A real `Error` subclass: `instanceof PleoOAuthError` works,
+ * and `code` says what went wrong. Messages never contain the code, the verifier or a token.
+ */
+export class PleoOAuthError extends Error {
+  /** The stable failure code. */
+  readonly code: PleoOAuthErrorCode;
+  /** `authorization_error`: the server's `error`. */
+  readonly error?: string;
+  /** `authorization_error`: the server's `error_description`. */
+  readonly errorDescription?: string;
+  /** `authorization_error`: the server's `error_uri`. */
+  readonly errorUri?: string;
+  /** `handoff_failed`: HTTP status, 0 when no response arrived. */
+  readonly status?: number;
+
+  constructor(code: PleoOAuthErrorCode, message: string, details: PleoOAuthErrorDetails = {}) {
+    super(message);
+    this.name = "PleoOAuthError";
+    this.code = code;
+    if (details.error !== undefined) this.error = details.error;
+    if (details.errorDescription !== undefined) this.errorDescription = details.errorDescription;
+    if (details.errorUri !== undefined) this.errorUri = details.errorUri;
+    if (details.status !== undefined) this.status = details.status;
+  }
+}
+
+/** What the WebAssembly core throws: a plain `{ code, message, … }` object. */
+interface CoreError extends PleoOAuthErrorDetails {
+  code: PleoOAuthErrorCode;
+  message: string;
+}
+
+function isCoreError(e: unknown): e is CoreError {
+  return typeof e === "object" && e !== null && typeof (e as CoreError).code === "string" && typeof (e as CoreError).message === "string";
+}
+
+function toPleoOAuthError(e: unknown): unknown {
+  if (e instanceof PleoOAuthError || !isCoreError(e)) return e;
+  return new PleoOAuthError(e.code, e.message, e);
+}
+
+// ------------------------------------------------------------------------------------ loading
+
+let loading: Promise<void> | undefined;
+
+/** Loads the WebAssembly module once; a failed load is retried on the next call. */
+function load(): Promise<void> {
+  loading ??= init().then(
+    () => undefined,
+    (cause: unknown) => {
+      loading = undefined;
+      throw new PleoOAuthError(
+        "invalid_config",
+        `pleo-oauth could not load its WebAssembly module (${String(cause)}). Serve pleo_oauth_bg.wasm next to the package's JavaScript and allow 'wasm-unsafe-eval' in your Content-Security-Policy.`,
+      );
+    },
+  );
+  return loading;
+}
+
+async function run<T>(f: () => T | Promise<T>): Promise<T> {
+  await load();
+  try {
+    return await f();
+  } catch (e) {
+    throw toPleoOAuthError(e);
+  }
+}
+
+// ------------------------------------------------------------------------------------ options
+
+/** A Pleo scope, `resource:permission` (e.g. `"users:read"`, `"export-jobs:write"`). */
+export type Scope = `${string}:${string}`;
+
+/** Pleo's preset environments. */
+export type PleoEnvironmentName = "production" | "staging";
+
+/** A custom authorization server (a local stand-in, tests). */
+export interface CustomEnvironment {
+  /** Absolute `https:` URL (or `http:` on localhost / 127.0.0.1 / [::1]), without a fragment. Its own query is kept. */
+  authorizationEndpoint: string;
+  /**
+   * The issuer identifier. When set, every callback must carry exactly this `iss`
+   * (RFC 9207 mix-up defence); when unset, `iss` is not checked (Pleo documents none).
+   */
+  issuer?: string;
+}
+
+/** Where the browser hands the code to your backend, which exchanges it for tokens. */
+export interface HandoffOptions {
+  /**
+   * A path on this origin (e.g. `"/api/pleo/exchange"`) or an absolute `https:` URL. The
+   * browser POSTs `{ code, code_verifier, redirect_uri, state }` as JSON with the header
+   * `X-Requested-With: pleo-oauth`; redirects are refused.
+   */
+  url: string;
+  /** `fetch` credentials mode. Default `"same-origin"`; `"include"` for a cross-origin backend using cookies. */
+  credentials?: "same-origin" | "include" | "omit";
+  /** Extra request headers, e.g. a CSRF token. `Content-Type`, `X-Requested-With` and browser-controlled headers are refused. */
+  headers?: Record<string, string>;
+  /** Milliseconds before the request is aborted (1–600000). Default 15000. */
+  timeoutMs?: number;
+}
+
+/** The options of {@link PleoOAuth.create}. Unknown option names are refused (`invalid_config`). */
+export interface PleoOAuthOptions {
+  /** The OAuth client ID Pleo issued to you (required). */
+  clientId: string;
+  /**
+   * The redirect URI exactly as registered with Pleo (required): absolute `https:`, or `http:`
+   * on localhost / 127.0.0.1 / [::1]; no fragment.
+   */
+  redirectUri: string;
+  /** At least one `resource:permission` scope; sent space-separated. */
+  scopes: readonly Scope[];
+  /** `"production"` (default), `"staging"`, or a {@link CustomEnvironment}. */
+  environment?: PleoEnvironmentName | CustomEnvironment;
+  /**
+   * Your backend's exchange endpoint. When set, {@link PleoOAuth.handleCallback} POSTs the code
+   * there and resolves with its JSON answer in `backend`; when unset, it resolves with the
+   * values in `handoff` for you to send yourself.
+   */
+  handoff?: HandoffOptions;
+  /** Where pending connections are kept: `"session"` (default, per tab) or `"local"` (shared by tabs). */
+  storage?: "session" | "local";
+  /** How long a started connection stays valid, in whole seconds (1–86400). Default 600. */
+  transactionTtlSeconds?: number;
+}
+
+/** The options of {@link PleoOAuth.authorizationUrl} and {@link PleoOAuth.redirect}. */
+export interface AuthorizationUrlOptions {
+  /** A path on this site to return to after the callback (one leading `/`, e.g. `"/settings/integrations"`). */
+  returnTo?: string;
+  /**
+   * Additional authorisation request parameters (e.g. `{ prompt: "consent" }`). The names
+   * pleo-oauth sets — `response_type`, `client_id`, `redirect_uri`, `scope`, `state`,
+   * `code_challenge`, `code_challenge_method`, `response_mode` — are refused.
+   */
+  extraParams?: Record<string, string>;
+}
+
+/** What your backend needs for the token request, when no `handoff` is configured. */
+export interface HandoffPayload {
+  /** The authorisation code. Secret: send it only to your backend. */
+  code: string;
+  /** The PKCE code verifier. Secret: send it only to your backend. */
+  codeVerifier: string;
+  /** The redirect URI of the request (the token request must repeat it exactly). */
+  redirectUri: string;
+  /** The state of the completed connection. */
+  state: string;
+}
+
+/** The outcome of a successful {@link PleoOAuth.handleCallback}. */
+export interface CallbackResult<Backend = unknown> {
+  /** The `returnTo` given when the connection started. */
+  returnTo?: string;
+  /** With `handoff`: your backend's parsed JSON answer (`null` for an empty body). */
+  backend?: Backend;
+  /** Without `handoff`: the values for your own token exchange. */
+  handoff?: HandoffPayload;
+}
+
+/** A PKCE pair. */
+export interface Pkce {
+  /** The code verifier (43 characters). Secret. */
+  verifier: string;
+  /** BASE64URL(SHA-256(verifier)). */
+  challenge: string;
+  /** Always `"S256"`. */
+  method: "S256";
+}
+
+/** The OAuth parameters of a callback URL; absent ones are absent. */
+export interface CallbackParameters {
+  code?: string;
+  state?: string;
+  error?: string;
+  errorDescription?: string;
+  errorUri?: string;
+  iss?: string;
+}
+
+// ------------------------------------------------------------------------------------ client
+
+/**
+ * A configured Pleo connection. Create it with {@link PleoOAuth.create} on the client.
+ *
+ * @example
+ * ```ts
+ * const pleo = await PleoOAuth.create({
+ *   clientId: "9b2c…",
+ *   redirectUri: "https://app.example.com/pleo/callback",
+ *   scopes: ["users:read"],
+ *   handoff: { url: "/api/pleo/exchange" },
+ * });
+ * button.onclick = () => pleo.redirect({ returnTo: "/settings/integrations" });
+ * ```
+ */
+export class PleoOAuth {
+  readonly #client: wasm.Client;
+
+  private constructor(client: wasm.Client) {
+    this.#client = client;
+  }
+
+  /**
+   * Checks the options and the chosen storage, loading the WebAssembly module on first use.
+   * Rejects with `invalid_config` (a broken rule, or not in a browser) or `storage_unavailable`.
+   */
+  static async create(options: PleoOAuthOptions): Promise<PleoOAuth> {
+    if (typeof window === "undefined" || typeof document === "undefined") {
+      throw new PleoOAuthError(
+        "invalid_config",
+        "PleoOAuth.create needs a browser: call it on the client (for example in an effect or an event handler), not during server-side rendering.",
+      );
+    }
+    return run(() => new PleoOAuth(new wasm.Client(options)));
+  }
+
+  /**
+   * Starts a connection without navigating: a fresh PKCE verifier and state, the transaction
+   * stored under the state (expired ones dropped), and the authorisation URL returned.
+   */
+  authorizationUrl(options?: AuthorizationUrlOptions): Promise<string> {
+    return run(() => this.#client.authorizationUrl(options));
+  }
+
+  /** {@link PleoOAuth.authorizationUrl}, then `location.assign()` to it. */
+  redirect(options?: AuthorizationUrlOptions): Promise<void> {
+    return run(() => this.#client.redirect(options));
+  }
+
+  /**
+   * Call on the redirect URI page. Checks the callback in this order — repeated parameters,
+   * `code`/`error` present, `state` present, a pending connection for that state (consumed
+   * now), not expired, issuer (when configured), callback page = redirect URI, no `error`,
+   * `code` present — then removes the OAuth parameters from the address bar and, with
+   * `handoff`, POSTs the code to your backend.
+   *
+   * A second call with the same URL in the same page (React StrictMode) returns the same outcome.
+   *
+   * @param url The callback URL; default `window.location.href`.
+   */
+  handleCallback<Backend = unknown>(url?: string): Promise<CallbackResult<Backend>> {
+    return run(() => this.#client.handleCallback(url) as Promise<CallbackResult<Backend>>);
+  }
+}
+
+// ------------------------------------------------------------------------------------ helpers
+
+/** A fresh PKCE pair: 32 random bytes, base64url (43 characters), and its S256 challenge. */
+export function createPkce(): Promise<Pkce> {
+  return run(() => wasm.createPkce() as Pkce);
+}
+
+/**
+ * The S256 challenge of a verifier (RFC 7636 §4.2). Rejects with `invalid_parameter` unless
+ * the verifier is 43–128 characters of `[A-Za-z0-9-._~]`.
+ */
+export function codeChallenge(verifier: string): Promise<string> {
+  return run(() => wasm.codeChallenge(verifier));
+}
+
+/** A fresh `state`: 256 random bits, base64url. */
+export function generateState(): Promise<string> {
+  return run(() => wasm.generateState());
+}
+
+/**
+ * The OAuth parameters of a callback URL's query. Rejects with `duplicate_parameter` when
+ * `code`, `state`, `error`, `error_description`, `error_uri` or `iss` is repeated. Empty values
+ * count as absent (RFC 6749 §3.1).
+ */
+export function parseCallback(url: string): Promise<CallbackParameters> {
+  return run(() => wasm.parseCallback(url) as CallbackParameters);
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Assembles the npm package in pkg/: wasm-pack release build (--target web) with wasm-opt -Oz
+# (configured in Cargo.toml), the TypeScript wrapper compiled under `strict`, the template
+# package.json (version from Cargo.toml) and the package README. Ready for `npm pack`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+rm -rf pkg
+wasm-pack build --release --target web --out-dir pkg --out-name pleo_oauth --no-pack 2>&1 \
+  | grep -vE '^\[INFO\]|has no README|failed to get wasm-pack version' || true
+test -f pkg/pleo_oauth_bg.wasm || { echo "build-pkg: wasm-pack produced no pkg/pleo_oauth_bg.wasm" >&2; exit 1; }
+rm -f pkg/.gitignore pkg/package.json pkg/README.md
+
+cp pkg-template/src/index.ts pkg/index.ts
+tsc -p pkg-template/tsconfig.json --outDir pkg
+rm pkg/index.ts
+
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
+node -e '
+  const fs = require("fs");
+  const p = JSON.parse(fs.readFileSync("pkg-template/package.json", "utf8"));
+  p.version = process.argv[1];
+  fs.writeFileSync("pkg/package.json", JSON.stringify(p, null, 2) + "\n");
+' "$version"
+cp pkg-template/README.md pkg/README.md
+
+# Every file the package lists must exist, and nothing else may ship.
+node -e '
+  const fs = require("fs");
+  const p = JSON.parse(fs.readFileSync("pkg/package.json", "utf8"));
+  const missing = p.files.filter((f) => !fs.existsSync("pkg/" + f));
+  if (missing.length) { console.error("build-pkg: missing from pkg/: " + missing.join(", ")); process.exit(1); }
+  const extra = fs.readdirSync("pkg").filter((f) => f !== "package.json" && !p.files.includes(f));
+  if (extra.length) { console.error("build-pkg: unexpected files in pkg/: " + extra.join(", ")); process.exit(1); }
+'
+echo "pkg/ ready (pleo-oauth@$version):"
+ls -l pkg | tail -n +2

@@ -1,0 +1,21 @@
+// Prints the gzip (level 9) and brotli (quality 11) sizes of what the npm package ships to a
+// browser: the wasm, wasm-bindgen's JS glue and the wrapper. Measured with Node's zlib.
+import fs from "node:fs";
+import zlib from "node:zlib";
+
+const files = ["pkg/pleo_oauth_bg.wasm", "pkg/pleo_oauth.js", "pkg/index.js"];
+const rows = files.map((f) => {
+  const raw = fs.readFileSync(f);
+  return {
+    file: f,
+    raw: raw.length,
+    gzip: zlib.gzipSync(raw, { level: 9 }).length,
+    brotli: zlib.brotliCompressSync(raw, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  };
+});
+const total = rows.reduce((t, r) => ({ raw: t.raw + r.raw, gzip: t.gzip + r.gzip, brotli: t.brotli + r.brotli }), { raw: 0, gzip: 0, brotli: 0 });
+const pad = (s, n) => String(s).padStart(n);
+console.log(`${"file".padEnd(26)}${pad("raw", 9)}${pad("gzip", 9)}${pad("brotli", 9)}`);
+for (const r of [...rows, { file: "total", ...total }]) {
+  console.log(`${r.file.padEnd(26)}${pad(r.raw, 9)}${pad(r.gzip, 9)}${pad(r.brotli, 9)}`);
+}
