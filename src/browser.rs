@@ -17,9 +17,10 @@ use web_sys::{
 };
 
 use crate::callback::{self, VerifiedCallback};
-use crate::config::{self, Config, Credentials, Handoff, Options, StorageKind};
+use crate::config::{Config, Credentials, Handoff, Options, StorageKind};
 use crate::error::{invalid_config, invalid_parameter, Error, ErrorCode, Result};
 use crate::handoff;
+use crate::input::Input;
 use crate::pkce::PkceCodeVerifier;
 use crate::request::{self, AuthorizationUrlOptions};
 use crate::state::State;
@@ -121,35 +122,39 @@ fn take(kind: StorageKind, key: &str) -> Result<Option<String>> {
     Ok(value)
 }
 
-/// Own enumerable keys of a plain object (empty for anything else).
-fn keys(value: &JsValue) -> Vec<String> {
-    if !value.is_object() || value.is_function() || js_sys::Array::is_array(value) {
-        return Vec::new();
-    }
-    Object::keys(value.unchecked_ref::<Object>())
-        .iter()
-        .filter_map(|k| k.as_string())
-        .collect()
-}
+/// How deep option objects may nest (the deepest real one is `handoff.headers`).
+const MAX_DEPTH: u8 = 4;
 
-fn check_keys(value: &JsValue, what: &str, allowed: &[&str], code: ErrorCode) -> Result<()> {
-    let names = keys(value);
-    config::check_names(what, names.iter().map(String::as_str), allowed, code)
-}
-
-fn get(value: &JsValue, key: &str) -> JsValue {
-    Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn from_js<T: serde::de::DeserializeOwned + Default>(
-    value: JsValue,
-    what: &str,
-    code: ErrorCode,
-) -> Result<T> {
+/// Any JS value as an [`Input`], unjudged: the core decides what is acceptable.
+fn to_input(value: &JsValue, depth: u8) -> Input {
     if value.is_undefined() || value.is_null() {
-        return Ok(T::default());
+        Input::Absent
+    } else if let Some(b) = value.as_bool() {
+        Input::Bool(b)
+    } else if let Some(n) = value.as_f64() {
+        Input::Number(n)
+    } else if let Some(s) = value.as_string() {
+        Input::String(s)
+    } else if depth >= MAX_DEPTH {
+        Input::Other("a too deeply nested value")
+    } else if js_sys::Array::is_array(value) {
+        let array: &js_sys::Array = value.unchecked_ref();
+        Input::Array(array.iter().map(|v| to_input(&v, depth + 1)).collect())
+    } else if value.is_function() {
+        Input::Other("function")
+    } else if value.is_object() {
+        let keys = Object::keys(value.unchecked_ref::<Object>());
+        Input::Object(
+            keys.iter()
+                .filter_map(|k| {
+                    let v = Reflect::get(value, &k).ok()?;
+                    Some((k.as_string()?, to_input(&v, depth + 1)))
+                })
+                .collect(),
+        )
+    } else {
+        Input::Other("symbol or bigint")
     }
-    serde_wasm_bindgen::from_value(value).map_err(|e| Error::new(code, format!("{what}: {e}.")))
 }
 
 thread_local! {
@@ -182,28 +187,7 @@ impl Client {
     /// Validates the options (`invalid_config`) and checks that the chosen storage works.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> std::result::Result<Client, JsValue> {
-        if options.is_undefined() || options.is_null() {
-            return Err(invalid_config(
-                "PleoOAuth.create needs an options object with clientId, redirectUri and scopes.",
-            )
-            .into());
-        }
-        let code = ErrorCode::InvalidConfig;
-        check_keys(&options, "PleoOAuth.create", &config::OPTION_NAMES, code)?;
-        check_keys(
-            &get(&options, "environment"),
-            "environment",
-            &config::ENVIRONMENT_NAMES,
-            code,
-        )?;
-        check_keys(
-            &get(&options, "handoff"),
-            "handoff",
-            &config::HANDOFF_NAMES,
-            code,
-        )?;
-        let options: Options = from_js(options, "PleoOAuth.create options", code)?;
-        let config = Config::from_options(options)?;
+        let config = Config::from_options(Options::from_input(to_input(&options, 0))?)?;
         storage(config.storage)?;
         Ok(Client { config })
     }
@@ -211,14 +195,7 @@ impl Client {
     /// Builds the authorisation URL and stores its transaction, without navigating.
     #[wasm_bindgen(js_name = authorizationUrl)]
     pub fn authorization_url(&self, options: JsValue) -> std::result::Result<String, JsValue> {
-        let code = ErrorCode::InvalidParameter;
-        check_keys(
-            &options,
-            "authorizationUrl",
-            &request::URL_OPTION_NAMES,
-            code,
-        )?;
-        let options: AuthorizationUrlOptions = from_js(options, "authorizationUrl options", code)?;
+        let options = AuthorizationUrlOptions::from_input(to_input(&options, 0))?;
         let r = request::build(&self.config, options, now_ms())?;
         store(self.config.storage, &r.transaction)?;
         Ok(r.url)

@@ -2,13 +2,8 @@
 //! (`API.md` § Configuration rules). Everything is checked once, here; the rest of the crate
 //! works with a [`Config`] that is known to be valid.
 
-use std::collections::BTreeMap;
-use std::fmt;
-
-use serde::de::{self, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer};
-
-use crate::error::{invalid_config, Error, ErrorCode, Result};
+use crate::error::{invalid_config, ErrorCode, Result};
+use crate::input::Input;
 use crate::request::RESERVED_PARAMETERS;
 use crate::uri::{self, WebUrl};
 
@@ -26,10 +21,9 @@ pub const DEFAULT_HANDOFF_TIMEOUT_MS: u32 = 15_000;
 /// Longest accepted `handoff.timeoutMs` (ten minutes).
 pub const MAX_HANDOFF_TIMEOUT_MS: u32 = 600_000;
 
-/// The options object of `PleoOAuth.create`, as it arrives from JavaScript. Unknown option
+/// The options object of `PleoOAuth.create`, read by [`Options::from_input`]. Unknown option
 /// names are rejected, so a typo (`redirectURI`) fails loudly instead of being ignored.
-#[derive(Deserialize, Default, Debug)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Default, Debug)]
 pub struct Options {
     /// The OAuth client ID Pleo issued (required).
     pub client_id: Option<String>,
@@ -47,7 +41,7 @@ pub struct Options {
     pub transaction_ttl_seconds: Option<f64>,
 }
 
-/// The option names of `PleoOAuth.create`, for [`check_names`].
+/// The option names of `PleoOAuth.create`.
 pub const OPTION_NAMES: [&str; 7] = [
     "clientId",
     "redirectUri",
@@ -62,36 +56,6 @@ pub const ENVIRONMENT_NAMES: [&str; 2] = ["authorizationEndpoint", "issuer"];
 /// The names of the `handoff` object.
 pub const HANDOFF_NAMES: [&str; 4] = ["url", "credentials", "headers", "timeoutMs"];
 
-/// Refuses a name that is not in `allowed`, so that a typo (`redirectURI`) fails loudly
-/// instead of being ignored. JS option objects are checked with this because
-/// serde-wasm-bindgen reads only the fields it knows (so `deny_unknown_fields` alone does
-/// not see the others).
-pub fn check_names<'a>(
-    what: &str,
-    names: impl IntoIterator<Item = &'a str>,
-    allowed: &[&str],
-    code: ErrorCode,
-) -> Result<()> {
-    for name in names {
-        if allowed.contains(&name) {
-            continue;
-        }
-        let hint = allowed
-            .iter()
-            .find(|a| a.eq_ignore_ascii_case(name))
-            .map(|a| format!(" Did you mean \"{a}\"?"))
-            .unwrap_or_default();
-        return Err(Error::new(
-            code,
-            format!(
-                "{what}: unknown option \"{name}\".{hint} The options are {}.",
-                allowed.join(", ")
-            ),
-        ));
-    }
-    Ok(())
-}
-
 /// `environment`: a preset name or a custom authorization server.
 #[derive(Debug)]
 pub enum EnvironmentOption {
@@ -102,8 +66,7 @@ pub enum EnvironmentOption {
 }
 
 /// A custom authorization server (tests, a local stand-in, a future Pleo environment).
-#[derive(Deserialize, Debug)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug)]
 pub struct CustomEnvironment {
     /// Absolute `https:` URL (or loopback `http:`), no fragment.
     pub authorization_endpoint: String,
@@ -111,39 +74,15 @@ pub struct CustomEnvironment {
     pub issuer: Option<String>,
 }
 
-impl<'de> Deserialize<'de> for EnvironmentOption {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        struct EnvironmentVisitor;
-        impl<'de> Visitor<'de> for EnvironmentVisitor {
-            type Value = EnvironmentOption;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(r#""production", "staging" or { authorizationEndpoint, issuer? }"#)
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
-                Ok(EnvironmentOption::Preset(v.to_owned()))
-            }
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> std::result::Result<Self::Value, A::Error> {
-                CustomEnvironment::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(EnvironmentOption::Custom)
-            }
-        }
-        deserializer.deserialize_any(EnvironmentVisitor)
-    }
-}
-
 /// `handoff`: where the browser sends the code for the server-side exchange.
-#[derive(Deserialize, Debug)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug)]
 pub struct HandoffOptions {
     /// A same-origin path (`/api/pleo/exchange`) or an absolute `https:` URL.
     pub url: String,
     /// `"same-origin"` (default), `"include"` or `"omit"`.
     pub credentials: Option<String>,
-    /// Extra request headers (e.g. a CSRF token header).
-    pub headers: Option<BTreeMap<String, String>>,
+    /// Extra request headers (e.g. a CSRF token header), in the given order.
+    pub headers: Option<Vec<(String, String)>>,
     /// Milliseconds before the request is aborted (default 15000).
     pub timeout_ms: Option<f64>,
 }
@@ -175,7 +114,7 @@ pub struct Handoff {
     pub url: String,
     /// Credentials mode.
     pub credentials: Credentials,
-    /// Extra headers, in name order.
+    /// Extra headers, in the given order.
     pub headers: Vec<(String, String)>,
     /// Timeout in milliseconds.
     pub timeout_ms: u32,
@@ -200,6 +139,60 @@ pub struct Config {
     pub storage: StorageKind,
     /// Transaction time to live.
     pub transaction_ttl_seconds: u32,
+}
+
+impl Options {
+    /// Reads the options object as JS gave it: every name known, every value of its type.
+    pub fn from_input(input: Input) -> Result<Options> {
+        let code = ErrorCode::InvalidConfig;
+        if input == Input::Absent {
+            return Err(invalid_config(
+                "PleoOAuth.create needs an options object with clientId, redirectUri and scopes.",
+            ));
+        }
+        let mut o = input.into_fields("PleoOAuth.create", &OPTION_NAMES, code)?;
+        let environment = match o.take("environment") {
+            Input::Absent => None,
+            Input::String(name) => Some(EnvironmentOption::Preset(name)),
+            env @ Input::Object(_) => {
+                let mut e = env.into_fields("environment", &ENVIRONMENT_NAMES, code)?;
+                Some(EnvironmentOption::Custom(CustomEnvironment {
+                    authorization_endpoint: e
+                        .string("authorizationEndpoint", "environment.authorizationEndpoint")?
+                        .ok_or_else(|| invalid_config("environment.authorizationEndpoint is required in a custom environment."))?,
+                    issuer: e.string("issuer", "environment.issuer")?,
+                }))
+            }
+            _ => {
+                return Err(invalid_config(
+                    r#"environment must be "production", "staging" or { authorizationEndpoint, issuer? }."#,
+                ))
+            }
+        };
+        let handoff = match o.take("handoff") {
+            Input::Absent => None,
+            h => {
+                let mut h = h.into_fields("handoff", &HANDOFF_NAMES, code)?;
+                Some(HandoffOptions {
+                    url: h
+                        .string("url", "handoff.url")?
+                        .ok_or_else(|| invalid_config("handoff.url is required: the path of your backend's exchange endpoint."))?,
+                    credentials: h.string("credentials", "handoff.credentials")?,
+                    headers: h.string_map("headers", "handoff.headers")?,
+                    timeout_ms: h.number("timeoutMs", "handoff.timeoutMs")?,
+                })
+            }
+        };
+        Ok(Options {
+            client_id: o.string("clientId", "clientId")?,
+            redirect_uri: o.string("redirectUri", "redirectUri")?,
+            scopes: o.strings("scopes", "scopes")?,
+            environment,
+            handoff,
+            storage: o.string("storage", "storage")?,
+            transaction_ttl_seconds: o.number("transactionTtlSeconds", "transactionTtlSeconds")?,
+        })
+    }
 }
 
 impl Config {
@@ -419,6 +412,14 @@ fn check_handoff(options: HandoffOptions) -> Result<Handoff> {
             )));
         }
         let lower = name.to_ascii_lowercase();
+        if headers
+            .iter()
+            .any(|(n, _): &(String, String)| n.eq_ignore_ascii_case(&name))
+        {
+            return Err(invalid_config(format!(
+                "handoff.headers sets \"{name}\" twice."
+            )));
+        }
         if FORBIDDEN_HEADERS.contains(&lower.as_str())
             || lower.starts_with("proxy-")
             || lower.starts_with("sec-")
@@ -768,7 +769,7 @@ pub(crate) mod tests {
             "Proxy-Foo",
             "bad name",
         ] {
-            let headers = BTreeMap::from([(bad_name.to_string(), "v".to_string())]);
+            let headers = vec![(bad_name.to_string(), "v".to_string())];
             rejects(
                 Options {
                     handoff: Some(HandoffOptions {
@@ -780,7 +781,7 @@ pub(crate) mod tests {
                 "handoff.headers",
             );
         }
-        let headers = BTreeMap::from([("X-CSRF-Token".to_string(), "a\r\nb".to_string())]);
+        let headers = vec![("X-CSRF-Token".to_string(), "a\r\nb".to_string())];
         rejects(
             Options {
                 handoff: Some(HandoffOptions {
@@ -806,31 +807,124 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn unknown_option_names_are_refused_with_a_hint() {
-        assert!(check_names(
-            "o",
-            ["clientId", "scopes"],
-            &OPTION_NAMES,
-            ErrorCode::InvalidConfig
-        )
-        .is_ok());
-        let e = check_names(
-            "o",
-            ["clientId", "redirectURI"],
-            &OPTION_NAMES,
-            ErrorCode::InvalidConfig,
-        )
-        .unwrap_err();
-        assert_eq!(e.code(), ErrorCode::InvalidConfig);
-        assert!(
-            e.message()
-                .contains("unknown option \"redirectURI\". Did you mean \"redirectUri\"?"),
-            "{}",
-            e.message()
+    fn options_are_read_from_js_input_strictly() {
+        use crate::input::tests::{object, s};
+        let read = |input: Input| Options::from_input(input).and_then(Config::from_options);
+        let base = || {
+            vec![
+                ("clientId", s("c")),
+                ("redirectUri", s("https://app.example.com/cb")),
+                ("scopes", Input::Array(vec![s("users:read")])),
+            ]
+        };
+        let with = |extra: Vec<(&str, Input)>| {
+            Input::Object(
+                base()
+                    .into_iter()
+                    .chain(extra)
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect(),
+            )
+        };
+        let c = read(with(vec![
+            (
+                "environment",
+                object([
+                    ("authorizationEndpoint", s("http://localhost:4000/a")),
+                    ("issuer", s("http://localhost:4000")),
+                ]),
+            ),
+            (
+                "handoff",
+                object([
+                    ("url", s("/api/x")),
+                    ("credentials", s("include")),
+                    ("headers", object([("X-B", s("2")), ("X-A", s("1"))])),
+                    ("timeoutMs", Input::Number(500.0)),
+                ]),
+            ),
+            ("storage", s("local")),
+            ("transactionTtlSeconds", Input::Number(30.0)),
+        ]))
+        .unwrap();
+        assert_eq!(c.issuer.as_deref(), Some("http://localhost:4000"));
+        let h = c.handoff.unwrap();
+        assert_eq!(
+            h.headers,
+            [
+                ("X-B".to_string(), "2".to_string()),
+                ("X-A".to_string(), "1".to_string())
+            ]
         );
-        let e = check_names("o", ["ttl"], &HANDOFF_NAMES, ErrorCode::InvalidParameter).unwrap_err();
-        assert_eq!(e.code(), ErrorCode::InvalidParameter);
-        assert!(!e.message().contains("Did you mean"));
+        assert_eq!((h.credentials, h.timeout_ms), (Credentials::Include, 500));
+        assert_eq!(
+            (c.storage, c.transaction_ttl_seconds),
+            (StorageKind::Local, 30)
+        );
+        assert_eq!(
+            read(with(vec![("environment", s("staging"))]))
+                .unwrap()
+                .authorization_endpoint
+                .as_str(),
+            STAGING_AUTHORIZATION_ENDPOINT
+        );
+
+        let fails = |input: Input, needle: &str| {
+            let e = read(input).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidConfig);
+            assert!(
+                e.message().contains(needle),
+                "{:?} should mention {needle:?}",
+                e.message()
+            );
+        };
+        fails(Input::Absent, "needs an options object");
+        fails(s("client"), "must be an object, not string");
+        fails(
+            with(vec![("redirectURI", s("x"))]),
+            "Did you mean \"redirectUri\"?",
+        );
+        fails(
+            with(vec![("environment", Input::Number(42.0))]),
+            "\"production\", \"staging\"",
+        );
+        fails(
+            with(vec![("environment", object([("endpoint", s("x"))]))]),
+            "environment: unknown option \"endpoint\"",
+        );
+        fails(
+            with(vec![("environment", object([]))]),
+            "authorizationEndpoint is required",
+        );
+        fails(
+            with(vec![(
+                "handoff",
+                object([("url", s("/x")), ("timeout", Input::Number(1.0))]),
+            )]),
+            "\"timeout\"",
+        );
+        fails(
+            with(vec![("handoff", s("/x"))]),
+            "handoff must be an object, not string",
+        );
+        fails(
+            with(vec![("handoff", object([]))]),
+            "handoff.url is required",
+        );
+        fails(
+            with(vec![("transactionTtlSeconds", s("600"))]),
+            "transactionTtlSeconds must be a number, not string",
+        );
+        let e = read(Input::Object(vec![
+            ("clientId".into(), s("c")),
+            ("redirectUri".into(), s("https://app.example.com/cb")),
+            ("scopes".into(), s("users:read")),
+        ]))
+        .unwrap_err();
+        assert_eq!(
+            e.message(),
+            "scopes must be an array of strings, not string."
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod callback;
 pub mod config;
 pub mod error;
 pub mod handoff;
+pub mod input;
 pub mod pkce;
 mod random;
 pub mod request;

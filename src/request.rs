@@ -1,12 +1,9 @@
 //! The authorisation request (RFC 6749 §4.1.1 with PKCE, RFC 7636 §4.3): a fresh state and
 //! verifier, the URL to send the browser to, and the transaction to remember until the callback.
 
-use std::collections::BTreeMap;
-
-use serde::Deserialize;
-
 use crate::config::Config;
-use crate::error::{invalid_parameter, Result};
+use crate::error::{invalid_parameter, ErrorCode, Result};
+use crate::input::Input;
 use crate::pkce::{PkceCodeVerifier, S256};
 use crate::state::State;
 use crate::transaction::Transaction;
@@ -28,13 +25,27 @@ pub const RESERVED_PARAMETERS: [&str; 8] = [
 pub const URL_OPTION_NAMES: [&str; 2] = ["returnTo", "extraParams"];
 
 /// The options of `authorizationUrl()` / `redirect()`.
-#[derive(Deserialize, Default, Debug)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Default, Debug)]
 pub struct AuthorizationUrlOptions {
     /// A same-origin path to come back to after the callback.
     pub return_to: Option<String>,
-    /// Additional authorisation request parameters (e.g. `prompt`).
-    pub extra_params: Option<BTreeMap<String, String>>,
+    /// Additional authorisation request parameters (e.g. `prompt`), in the given order.
+    pub extra_params: Option<Vec<(String, String)>>,
+}
+
+impl AuthorizationUrlOptions {
+    /// Reads the options object as JS gave it (absent means none).
+    pub fn from_input(input: Input) -> Result<Self> {
+        let mut o = input.into_fields(
+            "authorizationUrl",
+            &URL_OPTION_NAMES,
+            ErrorCode::InvalidParameter,
+        )?;
+        Ok(AuthorizationUrlOptions {
+            return_to: o.string("returnTo", "returnTo")?,
+            extra_params: o.string_map("extraParams", "extraParams")?,
+        })
+    }
 }
 
 /// A built request: the URL to navigate to and the transaction to store under its state.
@@ -71,7 +82,7 @@ pub fn build_with(
 ) -> Result<AuthorizationRequest> {
     let return_to = options.return_to.map(check_return_to).transpose()?;
     let extra = options.extra_params.unwrap_or_default();
-    for name in extra.keys() {
+    for (name, _) in &extra {
         if name.is_empty() {
             return Err(invalid_parameter(
                 "extraParams has an empty parameter name.",
@@ -189,10 +200,10 @@ mod tests {
         let r = request(
             options(),
             AuthorizationUrlOptions {
-                extra_params: Some(BTreeMap::from([
-                    ("prompt".to_string(), "login consent".to_string()),
+                extra_params: Some(vec![
                     ("login_hint".to_string(), "a+b&c=d/é#?".to_string()),
-                ])),
+                    ("prompt".to_string(), "login consent".to_string()),
+                ]),
                 ..Default::default()
             },
         )
@@ -248,7 +259,7 @@ mod tests {
             let e = request(
                 options(),
                 AuthorizationUrlOptions {
-                    extra_params: Some(BTreeMap::from([(name.to_string(), "x".to_string())])),
+                    extra_params: Some(vec![(name.to_string(), "x".to_string())]),
                     ..Default::default()
                 },
             )
@@ -316,6 +327,34 @@ mod tests {
         assert_eq!(t.issuer.as_deref(), Some("https://auth.example.com"));
         assert_eq!(t.return_to.as_deref(), Some("/back"));
         assert_eq!(t.expires_at_ms, 1_000_000 + 60_000);
+    }
+
+    #[test]
+    fn url_options_are_read_from_js_input_strictly() {
+        use crate::input::tests::{object, s};
+        let o = AuthorizationUrlOptions::from_input(object([
+            ("returnTo", s("/x")),
+            ("extraParams", object([("prompt", s("consent"))])),
+        ]))
+        .unwrap();
+        assert_eq!(o.return_to.as_deref(), Some("/x"));
+        assert_eq!(
+            o.extra_params,
+            Some(vec![("prompt".to_string(), "consent".to_string())])
+        );
+        assert!(AuthorizationUrlOptions::from_input(Input::Absent).is_ok());
+        let e = AuthorizationUrlOptions::from_input(object([("return_to", s("/x"))])).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidParameter);
+        assert!(e.message().contains("\"return_to\""));
+        let e = AuthorizationUrlOptions::from_input(object([(
+            "extraParams",
+            object([("n", Input::Number(1.0))]),
+        )]))
+        .unwrap_err();
+        assert_eq!(
+            e.message(),
+            "extraParams[\"n\"] must be a string, not number."
+        );
     }
 
     #[test]
