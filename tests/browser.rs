@@ -590,3 +590,41 @@ fn helpers_work_on_the_browser_csprng() {
     let e = parse_callback("https://x.example/cb?state=a&state=b".into()).unwrap_err();
     assert_eq!(code_of(&e), "duplicate_parameter");
 }
+
+// ---------------------------------------------------------------- storage failures
+
+#[wasm_bindgen_test]
+async fn blocked_or_full_storage_is_storage_unavailable() {
+    // Blocked: reading window.sessionStorage throws, as with third-party storage blocked.
+    let block = Function::new_no_args(
+        "const d = Object.getOwnPropertyDescriptor(window, 'sessionStorage');
+         Object.defineProperty(window, 'sessionStorage', { configurable: true,
+           get() { throw new DOMException('blocked', 'SecurityError'); } });
+         return () => Object.defineProperty(window, 'sessionStorage', d);",
+    );
+    let unblock: Function = block.call0(&JsValue::NULL).unwrap().dyn_into().unwrap();
+    let e = Client::new(opts(
+        r#"{"clientId":"c","redirectUri":"$REDIRECT","scopes":["users:read"]}"#,
+    ))
+    .err();
+    unblock.call0(&JsValue::NULL).unwrap();
+    let e = e.expect("create must fail");
+    assert_eq!(code_of(&e), "storage_unavailable");
+    assert!(get_str(&e, "message").unwrap().contains("sessionStorage"));
+
+    // Full: setItem throws QuotaExceededError when the transaction is stored.
+    let c = client("");
+    let fill = Function::new_no_args(
+        "const orig = Storage.prototype.setItem;
+         Storage.prototype.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); };
+         return () => { Storage.prototype.setItem = orig; };",
+    );
+    let unfill: Function = fill.call0(&JsValue::NULL).unwrap().dyn_into().unwrap();
+    let e = c.authorization_url(JsValue::UNDEFINED).err();
+    unfill.call0(&JsValue::NULL).unwrap();
+    assert_eq!(code_of(&e.expect("must fail")), "storage_unavailable");
+    assert!(
+        c.authorization_url(JsValue::UNDEFINED).is_ok(),
+        "works again once storage works"
+    );
+}
