@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Installs what `make test` / `make pkg` need, skipping whatever is already there.
 # Idempotent: on a warm machine this takes seconds; on a fresh one about 10-12 minutes.
+#
+#   scripts/install-tools.sh            everything `make test` needs
+#   scripts/install-tools.sh --no-browser   without Chromium (enough for `make pkg` / `make demo`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+with_browser=1
+[ "${1:-}" = "--no-browser" ] && with_browser=0
 
 export PATH="$HOME/.cargo/bin:$PATH"
 log() { printf '[install-tools] %s\n' "$*"; }
@@ -29,7 +34,7 @@ for comp in rustfmt clippy; do
 done
 
 # 3. Chromium + chromedriver (Debian's), for wasm-pack test and the e2e tests
-if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+if [ "$with_browser" = 1 ] && { ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; }; then
   log "installing chromium and chromium-driver from Debian"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
@@ -49,10 +54,15 @@ if ! command -v wasm-pack >/dev/null 2>&1; then
   cargo install wasm-pack --locked
 fi
 
-# 6. npm dev tools (binaryen's wasm-opt, typescript), from the committed lock file
+# 6. npm dev tools (binaryen's wasm-opt, typescript, playwright-core) and the demo's
+#    dependencies (oidc-provider), each from its committed lock file
 if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/tsc ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm dev tools"
   npm ci --no-audit --no-fund
+fi
+if [ ! -d www/node_modules/oidc-provider ] || [ www/package-lock.json -nt www/node_modules/.package-lock.json ]; then
+  log "installing the demo's npm dependencies"
+  npm ci --prefix www --no-audit --no-fund
 fi
 
 log "tools ready"

@@ -1,0 +1,214 @@
+// End-to-end: the demo (www/) in Debian's Chromium, driven by playwright-core, through a real
+// OAuth authorization server (oidc-provider configured like Pleo, www/authserver.mjs) and the
+// example partner backend. Each scenario runs in a fresh browser context (its own cookies and
+// storage), as a new visitor would.
+//
+// Run: node --test tests/e2e/   (after `make pkg`; `make test` does both)
+// Screenshots: test-output/e2e/*.png
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { startDemo } from "../../www/server.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const shots = path.join(root, "test-output", "e2e");
+let demo, browser;
+
+before(async () => {
+  fs.mkdirSync(shots, { recursive: true });
+  // Port 0: any free ports, so the suite never collides with a running `make demo`.
+  demo = await startDemo({ host: "localhost", port: 0, authPort: 0, env: {}, log: () => {} });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await demo?.close();
+});
+
+async function visitor() {
+  const context = await browser.newContext({ viewport: { width: 900, height: 820 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  return { context, page, errors };
+}
+
+async function openApp(page) {
+  await page.goto(`${demo.url}/`);
+  await page.waitForSelector("body[data-ready]");
+}
+
+/** Clicks Connect and lands on the stand-in's consent screen. */
+async function toConsent(page) {
+  await openApp(page);
+  await Promise.all([page.waitForURL(`${demo.auth.issuer}/interaction/**`), page.click("#connect")]);
+  await page.waitForSelector("#approve");
+}
+
+/** Approves on the consent screen and returns the callback URL the browser landed on. */
+async function approve(page) {
+  let callbackUrl;
+  page.on("framenavigated", (f) => { if (f === page.mainFrame() && f.url().includes("/pleo/callback?")) callbackUrl ??= f.url(); });
+  await page.click("#approve");
+  await page.waitForSelector("#badge[data-state=connected], #badge[data-state=error]");
+  return callbackUrl;
+}
+
+const messageCode = (page) => page.getAttribute("#message", "data-code");
+
+test("connect → approve → connected; the protected call works; no code in the address bar; no token readable by the page", async () => {
+  const { context, page, errors } = await visitor();
+  const tokensBefore = demo.auth.stats.tokenRequests;
+  await toConsent(page);
+  const scopes = await page.locator("#scopes li").allTextContents();
+  assert.deepEqual(scopes, ["users:read", "export-jobs:read", "companies:read"]);
+  const callbackUrl = await approve(page);
+  assert.match(callbackUrl, /[?&]code=.+&state=.+&iss=/, "the stand-in sent code, state and iss");
+
+  assert.equal(await page.textContent("#badge"), "Connected");
+  assert.equal(await page.textContent("#company"), "Acme ApS");
+  assert.equal(await page.getAttribute("#checked", "data-active"), "true", "introspection with the access token succeeded");
+  assert.deepEqual(await page.locator("#details #scopes li").allTextContents(), ["users:read", "export-jobs:read", "companies:read"]);
+  assert.equal(new URL(page.url()).pathname, "/");
+  assert.ok(!page.url().includes("code="), `address bar: ${page.url()}`);
+  assert.equal(demo.auth.stats.tokenRequests, tokensBefore + 1);
+
+  // The tokens exist — on the server only.
+  const sessions = [...demo.sessions.values()];
+  const mine = sessions.at(-1).tokens;
+  assert.ok(mine.accessToken && mine.refreshToken);
+  const visible = await page.evaluate(() => ({
+    storage: JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }),
+    cookies: document.cookie,
+    dom: document.documentElement.outerHTML,
+  }));
+  for (const secret of [mine.accessToken, mine.refreshToken]) {
+    for (const [where, text] of Object.entries(visible)) assert.ok(!text.includes(secret), `a token is readable in ${where}`);
+  }
+  assert.equal(visible.cookies, "", "the session cookie is HttpOnly");
+  const cookie = (await context.cookies()).find((c) => c.name === "ledgerly_session");
+  assert.equal(cookie.httpOnly, true);
+  assert.equal(cookie.sameSite, "Lax");
+  assert.equal(visible.storage, "{}{}", "the transaction was consumed: nothing left in storage");
+
+  await page.screenshot({ path: path.join(shots, "connected.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("deny → the page explains access_denied and offers to try again", async () => {
+  const { context, page } = await visitor();
+  const exchangesBefore = demo.stats.exchanges;
+  await toConsent(page);
+  await page.click("#deny");
+  await page.waitForSelector("#badge[data-state=error]");
+  assert.equal(await messageCode(page), "authorization_error");
+  assert.match(await page.textContent("#message"), /You declined the connection/);
+  assert.ok(await page.isVisible("#retry"));
+  assert.equal(await page.isVisible("#details"), false, "no connection details on a denial");
+  assert.equal(demo.stats.exchanges, exchangesBefore, "nothing reached the backend");
+  await page.screenshot({ path: path.join(shots, "denied.png"), fullPage: true });
+  await context.close();
+});
+
+test("the callback URL replayed → unknown_state, and no second request to the token endpoint", async () => {
+  const { context, page } = await visitor();
+  await toConsent(page);
+  const callbackUrl = await approve(page);
+  const tokens = demo.auth.stats.tokenRequests;
+  const exchanges = demo.stats.exchanges;
+  await page.goto(callbackUrl);
+  await page.waitForSelector("#badge[data-state=error]");
+  assert.equal(await messageCode(page), "unknown_state");
+  assert.equal(demo.auth.stats.tokenRequests, tokens);
+  assert.equal(demo.stats.exchanges, exchanges);
+  await context.close();
+});
+
+test("a forged callback → unknown_state, and no request reaches the backend", async () => {
+  const { context, page } = await visitor();
+  const exchanges = demo.stats.exchanges;
+  let handoffs = 0;
+  page.on("request", (r) => { if (r.url().endsWith("/api/pleo/exchange")) handoffs += 1; });
+  await openApp(page);
+  await page.click("#connect"); // a real pending transaction exists in this tab …
+  await page.waitForURL(`${demo.auth.issuer}/interaction/**`);
+  // … but the attacker's link carries another state.
+  await page.goto(`${demo.url}/pleo/callback?code=attacker-code&state=forged-state-value`);
+  await page.waitForSelector("#badge[data-state=error]");
+  assert.equal(await messageCode(page), "unknown_state");
+  assert.equal(handoffs, 0);
+  assert.equal(demo.stats.exchanges, exchanges);
+  await context.close();
+});
+
+test("the backend down → handoff_failed shown", async () => {
+  const { context, page } = await visitor();
+  await page.route("**/api/pleo/exchange", (route) => route.abort("connectionrefused"));
+  await toConsent(page);
+  await approve(page);
+  assert.equal(await messageCode(page), "handoff_failed");
+  assert.match(await page.textContent("#message"), /could not be reached/);
+  await context.close();
+});
+
+test("an expired access token is refreshed with rotation; disconnect forgets the tokens", async () => {
+  const { context, page } = await visitor();
+  await toConsent(page);
+  await approve(page);
+  const [sid, session] = [...demo.sessions.entries()].at(-1);
+  const oldRefresh = session.tokens.refreshToken;
+  const oldAccess = session.tokens.accessToken;
+  session.tokens.expiresAt = 0; // as if 15 minutes had passed
+
+  await page.click("#check");
+  await page.waitForFunction(() => document.querySelector("#steps").textContent.includes("refreshed"));
+  assert.equal(await page.getAttribute("#checked", "data-active"), "true");
+  const now = demo.sessions.get(sid).tokens;
+  assert.notEqual(now.refreshToken, oldRefresh, "a new refresh token");
+  assert.notEqual(now.accessToken, oldAccess, "a new access token");
+  // The old refresh token is dead at the authorization server.
+  const reuse = await fetch(demo.pleo.tokenEndpoint, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", authorization: demo.clientAuthorization },
+    body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: oldRefresh }),
+  });
+  assert.equal(reuse.status, 400);
+  assert.equal((await reuse.json()).error, "invalid_grant");
+
+  await page.click("#disconnect");
+  await page.waitForSelector("#badge[data-state=idle]");
+  assert.ok(await page.isVisible("#connect"));
+  assert.equal(demo.sessions.has(sid), false);
+  await page.reload();
+  await page.waitForSelector("body[data-ready]");
+  assert.equal(await page.textContent("#badge"), "Not connected");
+  await context.close();
+});
+
+test("the exchange endpoint refuses requests without the pleo-oauth header or JSON", async () => {
+  const noHeader = await fetch(`${demo.url}/api/pleo/exchange`, {
+    method: "POST", headers: { "content-type": "application/json" }, body: "{}",
+  });
+  assert.equal(noHeader.status, 403);
+  const form = await fetch(`${demo.url}/api/pleo/exchange`, {
+    method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "x-requested-with": "pleo-oauth" }, body: "code=x",
+  });
+  assert.equal(form.status, 403);
+});
+
+test("the callback page is served with Referrer-Policy: no-referrer and a CSP allowing wasm", async () => {
+  const r = await fetch(`${demo.url}/pleo/callback`);
+  assert.equal(r.headers.get("referrer-policy"), "no-referrer");
+  const csp = r.headers.get("content-security-policy");
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
+  assert.doesNotMatch(csp, /unsafe-inline|'unsafe-eval'/);
+});
