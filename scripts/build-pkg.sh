@@ -10,11 +10,13 @@ rm -rf pkg
 wasm-pack build --release --target web --out-dir pkg --out-name pleo_oauth --no-pack 2>&1 \
   | grep -vE '^\[INFO\]|has no README|failed to get wasm-pack version' || true
 test -f pkg/pleo_oauth_bg.wasm || { echo "build-pkg: wasm-pack produced no pkg/pleo_oauth_bg.wasm" >&2; exit 1; }
-rm -f pkg/.gitignore pkg/package.json pkg/README.md
+# Only what a consumer needs: index.d.ts is the whole typed surface, so the glue's own .d.ts
+# files (which would also drag in lib "esnext.disposable") do not ship.
+rm -f pkg/.gitignore pkg/package.json pkg/README.md pkg/pleo_oauth_bg.wasm.d.ts
 
 cp pkg-template/src/index.ts pkg/index.ts
 tsc -p pkg-template/tsconfig.json --outDir pkg
-rm pkg/index.ts
+rm pkg/index.ts pkg/pleo_oauth.d.ts
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 node -e '
@@ -23,7 +25,8 @@ node -e '
   p.version = process.argv[1];
   fs.writeFileSync("pkg/package.json", JSON.stringify(p, null, 2) + "\n");
 ' "$version"
-cp pkg-template/README.md pkg/README.md
+cp pkg-template/README.md pkg-template/CHANGELOG.md pkg/
+cp LICENSE pkg/LICENSE
 
 # Every file the package lists must exist, and nothing else may ship.
 node -e '

@@ -1,8 +1,13 @@
-// Prints the gzip (level 9) and brotli (quality 11) sizes of what the npm package ships to a
-// browser: the wasm, wasm-bindgen's JS glue and the wrapper. Measured with Node's zlib.
+// Prints the gzip (level 9) and brotli (quality 11) sizes of what a browser downloads from the
+// npm package — the wasm, wasm-bindgen's JS glue and the wrapper — measured with Node's zlib,
+// and fails when the gzip total is above the budget in scripts/size-budget.json.
+// The budget starts at what was measured and only ever goes down: lower it when you shrink
+// the package; never raise it to make a change fit.
 import fs from "node:fs";
 import zlib from "node:zlib";
 
+const budgetFile = new URL("./size-budget.json", import.meta.url);
+const budget = JSON.parse(fs.readFileSync(budgetFile, "utf8"));
 const files = ["pkg/pleo_oauth_bg.wasm", "pkg/pleo_oauth.js", "pkg/index.js"];
 const rows = files.map((f) => {
   const raw = fs.readFileSync(f);
@@ -19,3 +24,9 @@ console.log(`${"file".padEnd(26)}${pad("raw", 9)}${pad("gzip", 9)}${pad("brotli"
 for (const r of [...rows, { file: "total", ...total }]) {
   console.log(`${r.file.padEnd(26)}${pad(r.raw, 9)}${pad(r.gzip, 9)}${pad(r.brotli, 9)}`);
 }
+if (total.gzip > budget.maxGzipBytes) {
+  console.error(`size: FAIL — ${total.gzip} gzip bytes is over the budget of ${budget.maxGzipBytes} (scripts/size-budget.json).`);
+  process.exit(1);
+}
+const slack = budget.maxGzipBytes - total.gzip;
+console.log(`size: ok — ${total.gzip} gzip bytes, budget ${budget.maxGzipBytes}${slack > 0 ? ` (${slack} under: lower the budget to lock the gain in)` : ""}.`);
