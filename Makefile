@@ -7,9 +7,9 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: test tools lint fmt-check clippy unit browser pkg package-test e2e size demo clean
+.PHONY: test tools lint fmt-check clippy unit browser pkg package-test consumers e2e size demo clean
 
-test: tools lint unit browser pkg package-test e2e size
+test: tools lint unit browser pkg package-test consumers e2e size
 	@echo "make test: all checks passed"
 
 tools:
@@ -39,11 +39,15 @@ pkg:
 package-test: pkg
 	node --test tests/package/
 
+# The packed tarball in a Vite app, a plain ESM page, a Node (SSR) import and a strict TS consumer.
+consumers: pkg
+	node --test tests/consumers/
+
 # The demo in Chromium against the oidc-provider stand-in (screenshots in test-output/e2e/).
 e2e: pkg
 	node --test tests/e2e/
 
-# gzip / brotli bytes of what the package ships.
+# gzip / brotli bytes of what the package ships; fails above scripts/size-budget.json.
 size: pkg
 	@node scripts/size.mjs
 

@@ -64,5 +64,9 @@ if [ ! -d www/node_modules/oidc-provider ] || [ www/package-lock.json -nt www/no
   log "installing the demo's npm dependencies"
   npm ci --prefix www --no-audit --no-fund
 fi
+if [ "$with_browser" = 1 ] && { [ ! -x tests/consumers/node_modules/.bin/vite ] || [ tests/consumers/package-lock.json -nt tests/consumers/node_modules/.package-lock.json ]; }; then
+  log "installing the consumer fixtures' npm dependencies (vite)"
+  npm ci --prefix tests/consumers --no-audit --no-fund
+fi
 
 log "tools ready"
