@@ -77,6 +77,11 @@ export class PleoOAuthError extends Error {
   /** `handoff_failed`: HTTP status, 0 when no response arrived. */
   readonly status?: number;
 
+  /**
+   * @param code The stable failure code.
+   * @param message What went wrong and what to do (never a secret).
+   * @param details The server's error fields, or the handoff status.
+   */
   constructor(code: PleoOAuthErrorCode, message: string, details: PleoOAuthErrorDetails = {}) {
     super(message);
     this.name = "PleoOAuthError";
@@ -237,11 +242,17 @@ export interface Pkce {
 
 /** The OAuth parameters of a callback URL; absent ones are absent. */
 export interface CallbackParameters {
+  /** `code`: the authorisation code (secret until exchanged). */
   code?: string;
+  /** `state`: ties the callback to the browser that started the flow. */
   state?: string;
+  /** `error`: why the server refused, e.g. `"access_denied"`. */
   error?: string;
+  /** `error_description`: the server's human-readable explanation. */
   errorDescription?: string;
+  /** `error_uri`: a page about the error. */
   errorUri?: string;
+  /** `iss`: the issuer of the response (RFC 9207), when the server sends it. */
   iss?: string;
 }
 
