@@ -15,7 +15,10 @@ test -f pkg/pleo_oauth_bg.wasm || { echo "build-pkg: wasm-pack produced no pkg/p
 rm -f pkg/.gitignore pkg/package.json pkg/README.md pkg/pleo_oauth_bg.wasm.d.ts
 
 cp pkg-template/src/index.ts pkg/index.ts
-tsc -p pkg-template/tsconfig.json --outDir pkg
+# The JavaScript ships without comments (every byte goes to every user); the .d.ts keeps the
+# JSDoc that editors show.
+tsc -p pkg-template/tsconfig.json --outDir pkg --declaration false --removeComments true
+tsc -p pkg-template/tsconfig.json --outDir pkg --emitDeclarationOnly
 rm pkg/index.ts pkg/pleo_oauth.d.ts
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
