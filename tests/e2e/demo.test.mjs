@@ -66,6 +66,7 @@ test("connect → approve → connected; the protected call works; no code in th
   await toConsent(page);
   const scopes = await page.locator("#scopes li").allTextContents();
   assert.deepEqual(scopes, ["users:read", "export-jobs:read", "companies:read"]);
+  await page.screenshot({ path: path.join(shots, "consent.png") });
   const callbackUrl = await approve(page);
   assert.match(callbackUrl, /[?&]code=.+&state=.+&iss=/, "the stand-in sent code, state and iss");
 

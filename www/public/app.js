@@ -13,6 +13,24 @@ function step(text, status = "ok") {
   return li;
 }
 
+// The steps taken before the redirect to Pleo are carried over to the callback page, so the
+// whole flow reads top to bottom. (Only these texts: never a code, state or token.)
+const STEPS_KEY = "ledgerly:steps";
+
+function carryStepsOver() {
+  const texts = [...$("steps").children].map((li) => li.textContent);
+  sessionStorage.setItem(STEPS_KEY, JSON.stringify(texts));
+}
+
+function restoreSteps() {
+  const saved = sessionStorage.getItem(STEPS_KEY);
+  sessionStorage.removeItem(STEPS_KEY);
+  if (!saved) return;
+  try {
+    for (const text of JSON.parse(saved)) if (typeof text === "string") step(text);
+  } catch { /* ignore a damaged entry */ }
+}
+
 function badge(state, text) {
   $("badge").dataset.state = state;
   $("badge").textContent = text;
@@ -101,6 +119,7 @@ async function connect() {
     step("Building the authorisation request: fresh PKCE verifier (S256) and state, stored in this tab");
     const url = await pleo.authorizationUrl({ returnTo: "/" });
     step(`Redirecting to Pleo (${new URL(url).host}) to sign in and approve`);
+    carryStepsOver();
     location.assign(url);
   } catch (e) {
     step(`Could not start: ${e.message}`, "error");
@@ -161,19 +180,21 @@ async function main() {
   $("retry").addEventListener("click", connect);
   $("check").addEventListener("click", refreshStatus);
   $("disconnect").addEventListener("click", disconnect);
+  const onCallback = location.pathname === "/pleo/callback";
+  if (onCallback) restoreSteps();
   try {
     const config = await api("/api/pleo/config");
     $("mode").textContent = typeof config.environment === "string"
       ? `Talking to Pleo ${config.environment}.`
       : `Talking to a local stand-in for Pleo's authorization server at ${new URL(config.environment.authorizationEndpoint).origin}.`;
     pleo = await PleoOAuth.create(config);
-    step("pleo-oauth loaded");
+    if (!onCallback) step("pleo-oauth loaded");
   } catch (e) {
     badge("error", "Unavailable");
     message("error", explain(e), e.code);
     return;
   }
-  if (location.pathname === "/pleo/callback") {
+  if (onCallback) {
     await callback();
   } else {
     const s = await api("/api/pleo/status");
