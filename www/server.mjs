@@ -40,6 +40,9 @@ const PKG_FILES = { "index.js": "text/javascript", "pleo_oauth.js": "text/javasc
  *           accessTokenTtl?: number }} [options]
  */
 export async function startDemo({ host = "localhost", port = 3000, authPort = 3001, env = process.env, log = console.log, accessTokenTtl = 900 } = {}) {
+  const realPleo = Boolean(env.PLEO_CLIENT_ID && env.PLEO_CLIENT_SECRET);
+  const pleoEnv = env.PLEO_ENV ?? "staging";
+  if (realPleo && !PLEO[pleoEnv]) throw new Error(`PLEO_ENV must be "staging" or "production", not "${pleoEnv}"`);
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err) => {
       log(`demo: ${req.method} ${req.url} failed: ${err.message}`);
@@ -53,10 +56,9 @@ export async function startDemo({ host = "localhost", port = 3000, authPort = 30
 
   // ------------------------------------------------------------------ which authorization server
   let pleo, auth;
-  if (env.PLEO_CLIENT_ID && env.PLEO_CLIENT_SECRET) {
-    const name = env.PLEO_ENV ?? "staging";
+  if (realPleo) {
+    const name = pleoEnv;
     const urls = PLEO[name];
-    if (!urls) throw new Error(`PLEO_ENV must be "staging" or "production", not "${name}"`);
     pleo = {
       mode: `Pleo ${name}`, clientId: env.PLEO_CLIENT_ID, clientSecret: env.PLEO_CLIENT_SECRET,
       environment: name, tokenEndpoint: `${urls.auth}/oauth/token`, introspectionEndpoint: `${urls.auth}/oauth/token/introspect`,

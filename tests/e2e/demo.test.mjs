@@ -209,3 +209,23 @@ test("the callback page is served with Referrer-Policy: no-referrer and a CSP al
   assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
   assert.doesNotMatch(csp, /unsafe-inline|'unsafe-eval'/);
 });
+
+test("with PLEO_CLIENT_ID/SECRET/ENV the same demo points at Pleo's real endpoints and starts no stand-in", async () => {
+  for (const [name, host] of [["staging", "auth.staging.pleo.io"], ["production", "auth.pleo.io"]]) {
+    const real = await startDemo({ port: 0, env: { PLEO_CLIENT_ID: "real-client", PLEO_CLIENT_SECRET: "s3cret", PLEO_ENV: name }, log: () => {} });
+    try {
+      assert.equal(real.auth, undefined, "no local stand-in");
+      assert.equal(real.pleo.tokenEndpoint, `https://${host}/oauth/token`);
+      assert.equal(real.pleo.introspectionEndpoint, `https://${host}/oauth/token/introspect`);
+      const config = await (await fetch(`${real.url}/api/pleo/config`)).json();
+      assert.deepEqual(config.environment, name, "the library's preset, not a custom endpoint");
+      assert.equal(config.clientId, "real-client");
+      assert.ok(!JSON.stringify(config).includes("s3cret"), "the secret never reaches the page");
+      const page = await fetch(`${real.url}/`);
+      assert.match(page.headers.get("content-security-policy"), new RegExp(`form-action 'self' https://${host.replace(/\./g, "\\.")}`));
+    } finally {
+      await real.close();
+    }
+  }
+  await assert.rejects(startDemo({ port: 0, env: { PLEO_CLIENT_ID: "c", PLEO_CLIENT_SECRET: "s", PLEO_ENV: "prod" }, log: () => {} }), /PLEO_ENV/);
+});
