@@ -62,8 +62,10 @@ function serve(req, res) {
       document.body.dataset.ready = "1";`);
   }
   if (url.pathname.startsWith("/app/")) {
+    // /app/no-wasm-csp: a page whose CSP forgot 'wasm-unsafe-eval'.
+    const csp = url.pathname === "/app/no-wasm-csp" ? CSP.replace(" 'wasm-unsafe-eval'", "") : CSP;
     return res
-      .writeHead(200, { "content-type": "text/html", "content-security-policy": CSP, "referrer-policy": "no-referrer" })
+      .writeHead(200, { "content-type": "text/html", "content-security-policy": csp, "referrer-policy": "no-referrer" })
       .end('<!doctype html><meta charset=utf-8><title>wrapper test</title><body><script type=module src="/app/boot.js"></script>');
   }
   res.writeHead(404).end();
@@ -123,6 +125,16 @@ test("errors are PleoOAuthError instances with code and message", async () => {
   const typo = await inPage((m, cfg) => m.PleoOAuth.create({ ...cfg, scope: ["users:read"] }));
   assert.equal(typo.err.code, "invalid_config");
   assert.match(typo.err.message, /unknown option "scope"/);
+});
+
+test("a CSP without 'wasm-unsafe-eval' gives a PleoOAuthError that says so; the next call tries the load again", async () => {
+  await page.goto(`${origin}/app/no-wasm-csp`);
+  const r = await inPage((m, cfg) => m.PleoOAuth.create(cfg));
+  assert.equal(r.err.isPleo, true);
+  assert.equal(r.err.code, "invalid_config");
+  assert.match(r.err.message, /wasm-unsafe-eval/);
+  const again = await inPage((m) => m.generateState());
+  assert.equal(again.err.code, "invalid_config", "the failed load is retried, and fails the same way");
 });
 
 test("low-level helpers load the wasm lazily and work", async () => {
