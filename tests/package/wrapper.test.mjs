@@ -17,12 +17,14 @@ const pkgDir = path.join(root, "pkg");
 
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'";
 const exchanges = [];
+let wasmFetches = 0;
 let server, origin, browser, page;
 
 function serve(req, res) {
   const url = new URL(req.url, origin);
   if (url.pathname.startsWith("/pkg/")) {
     const file = path.join(pkgDir, path.basename(url.pathname));
+    if (file.endsWith(".wasm")) wasmFetches += 1;
     if (!fs.existsSync(file)) return res.writeHead(404).end();
     const type = file.endsWith(".wasm") ? "application/wasm" : "text/javascript";
     return res.writeHead(200, { "content-type": type }).end(fs.readFileSync(file));
@@ -129,12 +131,14 @@ test("errors are PleoOAuthError instances with code and message", async () => {
 
 test("a CSP without 'wasm-unsafe-eval' gives a PleoOAuthError that says so; the next call tries the load again", async () => {
   await page.goto(`${origin}/app/no-wasm-csp`);
+  const fetchesBefore = wasmFetches;
   const r = await inPage((m, cfg) => m.PleoOAuth.create(cfg));
   assert.equal(r.err.isPleo, true);
   assert.equal(r.err.code, "invalid_config");
   assert.match(r.err.message, /wasm-unsafe-eval/);
   const again = await inPage((m) => m.generateState());
-  assert.equal(again.err.code, "invalid_config", "the failed load is retried, and fails the same way");
+  assert.equal(again.err.code, "invalid_config", "fails the same way while the CSP is unchanged");
+  assert.equal(wasmFetches, fetchesBefore + 2, "the failed load was not cached: the second call fetched the module again");
 });
 
 test("low-level helpers load the wasm lazily and work", async () => {
