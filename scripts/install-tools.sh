@@ -12,10 +12,10 @@ with_browser=1
 export PATH="$HOME/.cargo/bin:$PATH"
 log() { printf '[install-tools] %s\n' "$*"; }
 
-# The wasm-bindgen version Cargo.toml pins with "=X" (and so Cargo.lock holds).
-WB_VERSION=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p; s/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' Cargo.toml | head -n1)
+# The wasm-bindgen version in Cargo.lock (Cargo.toml pins it with "=X", so the two agree).
+WB_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
 if [ -z "$WB_VERSION" ]; then
-  echo "install-tools: could not read the pinned wasm-bindgen version from Cargo.toml" >&2
+  echo "install-tools: could not read the wasm-bindgen version from Cargo.lock" >&2
   exit 1
 fi
 
