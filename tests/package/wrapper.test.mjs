@@ -141,8 +141,13 @@ test("a CSP without 'wasm-unsafe-eval' gives a PleoOAuthError that says so; the 
   assert.equal(wasmFetches, fetchesBefore + 2, "the failed load was not cached: the second call fetched the module again");
 });
 
-test("low-level helpers load the wasm lazily and work", async () => {
+test("low-level helpers load the wasm lazily, once, and work", async () => {
   await page.goto(`${origin}/app/start`);
+  await page.waitForSelector("body[data-ready]", { state: "attached" });
+  const beforeCalls = wasmFetches;
+  const concurrent = await inPage((m) => Promise.all([m.generateState(), m.generateState(), m.createPkce(), m.codeChallenge("a".repeat(43))]));
+  assert.equal(concurrent.ok.length, 4);
+  assert.equal(wasmFetches, beforeCalls + 1, "importing fetched nothing; four concurrent first calls fetched the module once");
   const r = await inPage(async (m) => ({
     challenge: await m.codeChallenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
     pkce: await m.createPkce(),
