@@ -21,6 +21,12 @@ tsc -p pkg-template/tsconfig.json --outDir pkg --declaration false --removeComme
 tsc -p pkg-template/tsconfig.json --outDir pkg --emitDeclarationOnly
 rm pkg/index.ts pkg/pleo_oauth.d.ts
 
+# wasm-bindgen's glue, re-emitted without its comments (its JSDoc and a @ts-self-types pointer
+# to the .d.ts that does not ship); tsc only reprints it, no type-check and no down-levelling.
+tsc --allowJs --noCheck --skipLibCheck --removeComments --target ES2022 --module ES2022 \
+  --moduleResolution bundler --outDir target/glue pkg/pleo_oauth.js
+mv target/glue/pleo_oauth.js pkg/pleo_oauth.js
+
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 node -e '
   const fs = require("fs");
