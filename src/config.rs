@@ -377,11 +377,7 @@ fn is_token(name: &str) -> bool {
 fn check_handoff(options: HandoffOptions) -> Result<Handoff> {
     let url = options.url;
     if url.starts_with('/') {
-        // A same-origin path: "//host" or "/\host" would leave the origin.
-        if url.starts_with("//")
-            || url.contains('\\')
-            || url.chars().any(|c| c.is_whitespace() || c.is_control())
-        {
+        if !uri::is_same_origin_path(&url) {
             return Err(invalid_config(
                 "handoff.url must be a path on this origin such as /api/pleo/exchange, or an absolute https: URL.",
             ));
@@ -449,17 +445,6 @@ fn check_handoff(options: HandoffOptions) -> Result<Handoff> {
         headers,
         timeout_ms,
     })
-}
-
-impl Credentials {
-    /// The `RequestInit.credentials` string.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Credentials::SameOrigin => "same-origin",
-            Credentials::Include => "include",
-            Credentials::Omit => "omit",
-        }
-    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use crate::input::Input;
 use crate::pkce::{PkceCodeVerifier, S256};
 use crate::state::State;
 use crate::transaction::Transaction;
+use crate::uri;
 
 /// Parameters this library sets itself; `extraParams` and a custom endpoint's own query may not
 /// set them. `response_mode` is refused too: the callback is read from the query only.
@@ -132,14 +133,9 @@ pub fn build_with(
     Ok(AuthorizationRequest { url, transaction })
 }
 
-/// `returnTo` must be a path on this origin: one leading `/`, never `//` or a backslash
-/// (browsers read `/\host` as `//host`), no whitespace or control characters.
+/// `returnTo` must be a path on this origin ([`uri::is_same_origin_path`]).
 fn check_return_to(path: String) -> Result<String> {
-    let same_origin_path = path.starts_with('/')
-        && !path.starts_with("//")
-        && !path.contains('\\')
-        && !path.chars().any(|c| c.is_whitespace() || c.is_control());
-    if same_origin_path {
+    if uri::is_same_origin_path(&path) {
         Ok(path)
     } else {
         Err(invalid_parameter(

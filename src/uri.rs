@@ -71,6 +71,27 @@ impl std::fmt::Debug for WebUrl {
     }
 }
 
+impl Origin {
+    /// Lower-cased scheme and host, and the port unless it is the scheme's default.
+    fn normalised(scheme: String, host: &str, port: Option<u16>) -> Origin {
+        let default_port = if scheme == "https" { 443 } else { 80 };
+        Origin {
+            scheme,
+            host: host.to_ascii_lowercase(),
+            port: port.filter(|p| *p != default_port),
+        }
+    }
+}
+
+/// A path on the current origin: one leading `/`, never `//` or a backslash (browsers read
+/// `/\host` as `//host`), no whitespace or control characters.
+pub fn is_same_origin_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && !path.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 /// Hosts on which plain `http:` is accepted (RFC 8252 §7.3, and Pleo's "localhost during
 /// development").
 const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
@@ -115,11 +136,9 @@ impl WebUrl {
             )),
             _ => return Err(fail("must use https: (or http: on localhost).")),
         }
-        let default_port = if scheme == "https" { 443 } else { 80 };
-        let port = port.filter(|p| *p != default_port);
         Ok(WebUrl {
             raw: raw.to_owned(),
-            origin: Origin { scheme, host, port },
+            origin: Origin::normalised(scheme, &host, port),
         })
     }
 
@@ -207,13 +226,8 @@ pub fn origin_and_path(url: &str) -> Option<(Origin, &str)> {
         .authority
         .filter(|a| !a.is_empty() && !a.contains('@'))?;
     let (host, port) = split_host_port(authority)?;
-    let default_port = if scheme == "https" { 443 } else { 80 };
     Some((
-        Origin {
-            scheme,
-            host: host.to_ascii_lowercase(),
-            port: port.filter(|p| *p != default_port),
-        },
+        Origin::normalised(scheme, host, port),
         normalised_path(parts.path),
     ))
 }
