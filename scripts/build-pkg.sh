@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Assembles the npm package in pkg/: wasm-pack release build (--target web) with wasm-opt -Oz
-# (configured in Cargo.toml), the TypeScript wrapper compiled under `strict`, the template
-# package.json (version from Cargo.toml) and the package README. Ready for `npm pack`.
+# Assembles the npm package in pkg/: wasm-pack release build (--target web) with the shipped
+# runtime (--features wasm-runtime) and wasm-opt -Oz (configured in Cargo.toml), the TypeScript
+# wrapper compiled under `strict`, both JS files minified, the template package.json (version
+# from Cargo.toml) and the package README. Ready for `npm pack`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 rm -rf pkg
-wasm-pack build --release --target web --out-dir pkg --out-name pleo_oauth --no-pack 2>&1 \
+wasm-pack build --release --target web --out-dir pkg --out-name pleo_oauth --no-pack -- --features wasm-runtime 2>&1 \
   | grep -vE '^\[INFO\]|has no README|failed to get wasm-pack version' || true
 test -f pkg/pleo_oauth_bg.wasm || { echo "build-pkg: wasm-pack produced no pkg/pleo_oauth_bg.wasm" >&2; exit 1; }
 # Only what a consumer needs: index.d.ts is the whole typed surface, so the glue's own .d.ts
@@ -15,17 +16,14 @@ test -f pkg/pleo_oauth_bg.wasm || { echo "build-pkg: wasm-pack produced no pkg/p
 rm -f pkg/.gitignore pkg/package.json pkg/README.md pkg/pleo_oauth_bg.wasm.d.ts
 
 cp pkg-template/src/index.ts pkg/index.ts
-# The JavaScript ships without comments (every byte goes to every user); the .d.ts keeps the
-# JSDoc that editors show.
-tsc -p pkg-template/tsconfig.json --outDir pkg --declaration false --removeComments true
+# index.d.ts keeps the JSDoc that editors show; the JavaScript ships minified (every byte goes
+# to every user's first page load), as ES2022 modules that bundlers and browsers take as is.
 tsc -p pkg-template/tsconfig.json --outDir pkg --emitDeclarationOnly
+tsc -p pkg-template/tsconfig.json --outDir target/wrapper --declaration false
 rm pkg/index.ts pkg/pleo_oauth.d.ts
-
-# wasm-bindgen's glue, re-emitted without its comments (its JSDoc and a @ts-self-types pointer
-# to the .d.ts that does not ship); tsc only reprints it, no type-check and no down-levelling.
-tsc --allowJs --noCheck --skipLibCheck --removeComments --target ES2022 --module ES2022 \
-  --moduleResolution bundler --outDir target/glue pkg/pleo_oauth.js
-mv target/glue/pleo_oauth.js pkg/pleo_oauth.js
+esbuild target/wrapper/index.js --minify --format=esm --target=es2022 --log-level=warning --outfile=pkg/index.js
+esbuild pkg/pleo_oauth.js --minify --format=esm --target=es2022 --log-level=warning --outfile=pkg/pleo_oauth.min.js
+mv pkg/pleo_oauth.min.js pkg/pleo_oauth.js
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 node -e '

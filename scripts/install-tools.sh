@@ -54,9 +54,9 @@ if ! command -v wasm-pack >/dev/null 2>&1; then
   cargo install wasm-pack --locked
 fi
 
-# 6. npm dev tools (binaryen's wasm-opt, typescript, playwright-core) and the demo's
+# 6. npm dev tools (binaryen's wasm-opt, typescript, esbuild, playwright-core) and the demo's
 #    dependencies (oidc-provider), each from its committed lock file
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/tsc ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/tsc ] || [ ! -x node_modules/.bin/esbuild ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm dev tools"
   npm ci --no-audit --no-fund
 fi

@@ -2,7 +2,12 @@
 //! `API.md` § "What handleCallback checks". The order is part of the contract: a forged
 //! state is reported as `unknown_state` even when the URL also carries `error=…`.
 
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use crate::error::{AuthorizationErrorDetails, Error, ErrorCode, Result};
+use crate::form;
 use crate::pkce::PkceCodeVerifier;
 use crate::state::State;
 use crate::transaction::{storage_key, Transaction};
@@ -31,8 +36,8 @@ impl AuthorizationCode {
     }
 }
 
-impl std::fmt::Debug for AuthorizationCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for AuthorizationCode {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("AuthorizationCode([redacted])")
     }
 }
@@ -55,8 +60,8 @@ pub fn parse(url: &str) -> Result<CallbackParameters> {
     let Some(query) = uri::split(url).query else {
         return Ok(p);
     };
-    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-        let slot = match name.as_ref() {
+    for (name, value) in form::pairs(query) {
+        let slot = match name.as_str() {
             "code" => &mut code,
             "state" => &mut p.state,
             "error" => &mut p.error,
@@ -69,10 +74,14 @@ pub fn parse(url: &str) -> Result<CallbackParameters> {
         if slot.is_some() {
             return Err(Error::new(
                 ErrorCode::DuplicateParameter,
-                format!("The callback URL has the parameter \"{name}\" more than once; it was not sent by Pleo. Start the connection again."),
+                cat!(
+                    "The callback URL has the parameter \"",
+                    &name,
+                    "\" more than once; it was not sent by Pleo. Start the connection again."
+                ),
             ));
         }
-        *slot = Some(value.into_owned());
+        *slot = Some(value);
     }
     // RFC 6749 §3.1: parameters sent without a value are treated as omitted (after the
     // repetition check, so `state=&state=x` is still a repetition).
@@ -103,12 +112,20 @@ pub struct VerifiedCallback {
 }
 
 /// Steps 1–8 of the contract. `take` removes and returns the stored record under a storage
-/// key (the transaction is consumed at step 3, whatever happens next).
+/// key (the transaction is consumed at step 3, whatever happens next). The browser edge runs
+/// the same two halves, [`locate`] and [`check`], with the storage read between them.
 pub fn verify(
     url: &str,
     now_ms: u64,
     take: impl FnOnce(&str) -> Result<Option<String>>,
 ) -> Result<VerifiedCallback> {
+    let (p, key) = locate(url)?;
+    let stored = take(&key)?;
+    check(url, p, stored.as_deref(), now_ms)
+}
+
+/// Steps 1–2: the callback's parameters and the storage key of the transaction to consume.
+pub fn locate(url: &str) -> Result<(CallbackParameters, String)> {
     // 1. Strict parse.
     let p = parse(url)?;
     // 2. Is this a callback at all?
@@ -119,16 +136,27 @@ pub fn verify(
         ));
     }
     // RFC 6749 §10.12: the client MUST check state.
-    let Some(state) = p.state else {
+    let Some(state) = &p.state else {
         return Err(Error::new(
             ErrorCode::MissingState,
             "The callback has no \"state\", so it cannot be tied to a connection started in this browser. Start the connection again.",
         ));
     };
-    // 3. One-time use: the record is removed as it is read (RFC 6749 §10.5, RFC 9700 §4.7).
-    let state = State::from_callback(state);
-    let stored = take(&storage_key(state.as_str()))?;
-    let Some(transaction) = stored.and_then(|s| Transaction::decode(state, &s)) else {
+    let key = storage_key(state);
+    Ok((p, key))
+}
+
+/// Steps 3–8, given what [`locate`]'s key held in storage (already removed from it: one use
+/// only, RFC 6749 §10.5, RFC 9700 §4.7).
+pub fn check(
+    url: &str,
+    p: CallbackParameters,
+    stored: Option<&str>,
+    now_ms: u64,
+) -> Result<VerifiedCallback> {
+    // 3. A pending transaction for exactly this state.
+    let state = State::from_callback(p.state.unwrap_or_default());
+    let Some(transaction) = stored.and_then(|s| Transaction::decode(state, s)) else {
         return Err(Error::new(
             ErrorCode::UnknownState,
             "No connection started in this browser matches this callback (it was already used, was started in another browser or tab storage, or is forged). Start the connection again.",
@@ -147,8 +175,18 @@ pub fn verify(
             return Err(Error::new(
                 ErrorCode::IssuerMismatch,
                 match &p.iss {
-                    None => format!("The callback has no \"iss\" but the issuer \"{expected}\" is configured. Check environment.issuer."),
-                    Some(got) => format!("The callback came from issuer \"{got}\", not the configured \"{expected}\" (possible mix-up attack). Start the connection again."),
+                    None => cat!(
+                        "The callback has no \"iss\" but the issuer \"",
+                        expected,
+                        "\" is configured. Check environment.issuer."
+                    ),
+                    Some(got) => cat!(
+                        "The callback came from issuer \"",
+                        got,
+                        "\", not the configured \"",
+                        expected,
+                        "\" (possible mix-up attack). Start the connection again."
+                    ),
                 },
             ));
         }
@@ -157,9 +195,10 @@ pub fn verify(
     if !same_origin_and_path(url, &transaction.redirect_uri) {
         return Err(Error::new(
             ErrorCode::RedirectUriMismatch,
-            format!(
-                "This callback page is not the redirect URI the connection was started with ({}). Call handleCallback() on that page.",
-                transaction.redirect_uri
+            cat!(
+                "This callback page is not the redirect URI the connection was started with (",
+                &transaction.redirect_uri,
+                "). Call handleCallback() on that page."
             ),
         ));
     }
@@ -207,15 +246,14 @@ pub fn strip_callback_parameters(url: &str) -> String {
         out.push('/');
     }
     if let Some(query) = parts.query {
-        let kept: Vec<&str> = query
-            .split('&')
-            .filter(|segment| {
-                !segment.is_empty()
-                    && !form_urlencoded::parse(segment.as_bytes())
-                        .next()
-                        .is_some_and(|(name, _)| CALLBACK_PARAMETERS.contains(&name.as_ref()))
-            })
-            .collect();
+        let mut kept: Vec<&str> = Vec::new();
+        for segment in query.split('&') {
+            if !segment.is_empty()
+                && !CALLBACK_PARAMETERS.contains(&form::decode_segment(segment).0.as_str())
+            {
+                kept.push(segment);
+            }
+        }
         if !kept.is_empty() {
             out.push('?');
             out.push_str(&kept.join("&"));
@@ -235,6 +273,14 @@ mod tests {
     use crate::config::{Config, CustomEnvironment, EnvironmentOption, Options};
     use crate::request::{build_with, AuthorizationUrlOptions};
     use std::collections::HashMap;
+    #[allow(unused_imports)]
+    use std::{
+        borrow::ToOwned,
+        format,
+        string::{String, ToString},
+        vec,
+        vec::Vec,
+    };
 
     const CB: &str = "https://app.example.com/pleo/callback";
     const NOW: u64 = 1_000_000;

@@ -2,9 +2,15 @@
 //! (`API.md` § Configuration rules). Everything is checked once, here; the rest of the crate
 //! works with a [`Config`] that is known to be valid.
 
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use crate::error::{invalid_config, ErrorCode, Result};
+use crate::form;
 use crate::input::Input;
 use crate::request::RESERVED_PARAMETERS;
+use crate::text::decimal;
 use crate::uri::{self, WebUrl};
 
 /// Pleo's production authorisation endpoint.
@@ -94,6 +100,26 @@ pub enum StorageKind {
     Session,
     /// `localStorage`: shared by the origin's tabs, survives restarts.
     Local,
+}
+
+impl StorageKind {
+    /// The `window` property of this storage.
+    pub fn name(self) -> &'static str {
+        match self {
+            StorageKind::Session => "sessionStorage",
+            StorageKind::Local => "localStorage",
+        }
+    }
+
+    /// `storage_unavailable` when the storage cannot be had at all.
+    pub fn unavailable_message(self) -> String {
+        cat!(self.name(), " is not available (blocked by the browser's privacy settings or a sandboxed frame). pleo-oauth needs it to remember the connection between the redirect and the callback.")
+    }
+
+    /// `storage_unavailable` when the storage throws on a read or a write.
+    pub fn refused_message(self) -> String {
+        cat!(self.name(), " refused the operation (full, or blocked). Free some space or allow site storage, then try again.")
+    }
 }
 
 /// `fetch` credentials mode for the handoff.
@@ -214,16 +240,20 @@ impl Config {
             None | Some("session") => StorageKind::Session,
             Some("local") => StorageKind::Local,
             Some(other) => {
-                return Err(invalid_config(format!(
-                    "storage must be \"session\" or \"local\", not \"{other}\"."
+                return Err(invalid_config(cat!(
+                    "storage must be \"session\" or \"local\", not \"",
+                    other,
+                    "\"."
                 )))
             }
         };
         let transaction_ttl_seconds = match options.transaction_ttl_seconds {
             None => DEFAULT_TRANSACTION_TTL_SECONDS,
             Some(v) => whole_number_in(v, 1, MAX_TRANSACTION_TTL_SECONDS).ok_or_else(|| {
-                invalid_config(format!(
-                    "transactionTtlSeconds must be a whole number of seconds from 1 to {MAX_TRANSACTION_TTL_SECONDS}."
+                invalid_config(cat!(
+                    "transactionTtlSeconds must be a whole number of seconds from 1 to ",
+                    &decimal(MAX_TRANSACTION_TTL_SECONDS.into()),
+                    "."
                 ))
             })?,
         };
@@ -241,7 +271,9 @@ impl Config {
 }
 
 fn whole_number_in(v: f64, min: u32, max: u32) -> Option<u32> {
-    (v.fract() == 0.0 && v >= f64::from(min) && v <= f64::from(max)).then_some(v as u32)
+    // `v as u32` saturates (NaN → 0), so the round trip holds only for whole numbers in range.
+    let n = v as u32;
+    (f64::from(n) == v && n >= min && n <= max).then_some(n)
 }
 
 fn check_client_id(client_id: Option<String>) -> Result<String> {
@@ -283,12 +315,16 @@ fn check_scopes(scopes: Option<Vec<String>>) -> Result<Vec<String>> {
     }
     for (i, scope) in scopes.iter().enumerate() {
         if !is_valid_scope(scope) {
-            return Err(invalid_config(format!(
-                "scopes[{i}] \"{scope}\" is not of the form resource:permission (letters, digits, -, _ and . on each side), e.g. \"users:read\"."
+            return Err(invalid_config(cat!(
+                "scopes[",
+                &decimal(i as u64),
+                "] \"",
+                scope,
+                "\" is not of the form resource:permission (letters, digits, -, _ and . on each side), e.g. \"users:read\"."
             )));
         }
         if scopes.iter().take(i).any(|s| s == scope) {
-            return Err(invalid_config(format!("scopes lists \"{scope}\" twice.")));
+            return Err(invalid_config(cat!("scopes lists \"", scope, "\" twice.")));
         }
     }
     Ok(scopes)
@@ -301,8 +337,10 @@ fn check_environment(env: Option<EnvironmentOption>) -> Result<(WebUrl, Option<S
         Some(EnvironmentOption::Preset(name)) => match name.as_str() {
             "production" => Ok((preset(PRODUCTION_AUTHORIZATION_ENDPOINT)?, None)),
             "staging" => Ok((preset(STAGING_AUTHORIZATION_ENDPOINT)?, None)),
-            _ => Err(invalid_config(format!(
-                "environment \"{name}\" is unknown: use \"production\", \"staging\" or {{ authorizationEndpoint }}."
+            _ => Err(invalid_config(cat!(
+                "environment \"",
+                &name,
+                "\" is unknown: use \"production\", \"staging\" or { authorizationEndpoint }."
             ))),
         },
         Some(EnvironmentOption::Custom(custom)) => {
@@ -313,12 +351,14 @@ fn check_environment(env: Option<EnvironmentOption>) -> Result<(WebUrl, Option<S
             )?;
             // RFC 6749 §3.1: the endpoint's own query is kept, so it must not pre-empt ours.
             if let Some(query) = endpoint.query() {
-                if let Some((name, _)) =
-                    form_urlencoded::parse(query.as_bytes()).find(|(n, _)| RESERVED_PARAMETERS.contains(&n.as_ref()))
-                {
-                    return Err(invalid_config(format!(
-                        "environment.authorizationEndpoint already has a \"{name}\" query parameter; pleo-oauth sets it itself."
-                    )));
+                for (name, _) in form::pairs(query) {
+                    if RESERVED_PARAMETERS.contains(&name.as_str()) {
+                        return Err(invalid_config(cat!(
+                            "environment.authorizationEndpoint already has a \"",
+                            &name,
+                            "\" query parameter; pleo-oauth sets it itself."
+                        )));
+                    }
                 }
             }
             let issuer = custom.issuer.map(|i| check_issuer(&i)).transpose()?;
@@ -395,16 +435,20 @@ fn check_handoff(options: HandoffOptions) -> Result<Handoff> {
         Some("include") => Credentials::Include,
         Some("omit") => Credentials::Omit,
         Some(other) => {
-            return Err(invalid_config(format!(
-                "handoff.credentials must be \"same-origin\", \"include\" or \"omit\", not \"{other}\"."
+            return Err(invalid_config(cat!(
+                "handoff.credentials must be \"same-origin\", \"include\" or \"omit\", not \"",
+                other,
+                "\"."
             )))
         }
     };
     let mut headers = Vec::new();
     for (name, value) in options.headers.unwrap_or_default() {
         if !is_token(&name) {
-            return Err(invalid_config(format!(
-                "handoff.headers has an invalid header name \"{name}\"."
+            return Err(invalid_config(cat!(
+                "handoff.headers has an invalid header name \"",
+                &name,
+                "\"."
             )));
         }
         let lower = name.to_ascii_lowercase();
@@ -412,21 +456,35 @@ fn check_handoff(options: HandoffOptions) -> Result<Handoff> {
             .iter()
             .any(|(n, _): &(String, String)| n.eq_ignore_ascii_case(&name))
         {
-            return Err(invalid_config(format!(
-                "handoff.headers sets \"{name}\" twice."
+            return Err(invalid_config(cat!(
+                "handoff.headers sets \"",
+                &name,
+                "\" twice."
             )));
         }
         if FORBIDDEN_HEADERS.contains(&lower.as_str())
             || lower.starts_with("proxy-")
             || lower.starts_with("sec-")
         {
-            return Err(invalid_config(format!(
-                "handoff.headers may not set \"{name}\": the browser or pleo-oauth controls it."
+            return Err(invalid_config(cat!(
+                "handoff.headers may not set \"",
+                &name,
+                "\": the browser or pleo-oauth controls it."
             )));
         }
         if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
-            return Err(invalid_config(format!(
-                "handoff.headers[\"{name}\"] contains a line break or NUL."
+            return Err(invalid_config(cat!(
+                "handoff.headers[\"",
+                &name,
+                "\"] contains a line break or NUL."
+            )));
+        }
+        // Fetch § header value: bytes, so a page's string must be ISO-8859-1 or fetch throws.
+        if value.chars().any(|c| u32::from(c) > 0xFF) {
+            return Err(invalid_config(cat!(
+                "handoff.headers[\"",
+                &name,
+                "\"] contains characters beyond ISO-8859-1, which an HTTP header cannot carry; percent-encode the value."
             )));
         }
         headers.push((name, value));
@@ -434,8 +492,10 @@ fn check_handoff(options: HandoffOptions) -> Result<Handoff> {
     let timeout_ms = match options.timeout_ms {
         None => DEFAULT_HANDOFF_TIMEOUT_MS,
         Some(v) => whole_number_in(v, 1, MAX_HANDOFF_TIMEOUT_MS).ok_or_else(|| {
-            invalid_config(format!(
-                "handoff.timeoutMs must be a whole number of milliseconds from 1 to {MAX_HANDOFF_TIMEOUT_MS}."
+            invalid_config(cat!(
+                "handoff.timeoutMs must be a whole number of milliseconds from 1 to ",
+                &decimal(MAX_HANDOFF_TIMEOUT_MS.into()),
+                "."
             ))
         })?,
     };
@@ -451,6 +511,14 @@ fn check_handoff(options: HandoffOptions) -> Result<Handoff> {
 pub(crate) mod tests {
     use super::*;
     use crate::error::Error;
+    #[allow(unused_imports)]
+    use std::{
+        borrow::ToOwned,
+        format,
+        string::{String, ToString},
+        vec,
+        vec::Vec,
+    };
 
     pub(crate) fn options() -> Options {
         Options {

@@ -5,7 +5,8 @@
 //! a state value or a token. Messages are written for the partner developer reading a console:
 //! what went wrong, and what to do.
 
-use std::fmt;
+use alloc::string::String;
+use core::fmt;
 
 /// The stable failure codes of the public contract (`API.md` § Errors).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -116,9 +117,10 @@ impl Error {
 
     /// `authorization_error`, carrying what the server said.
     pub fn authorization(details: AuthorizationErrorDetails) -> Self {
-        let mut message = format!(
-            "Pleo answered the authorisation request with error \"{}\"",
-            details.error
+        let mut message = cat!(
+            "Pleo answered the authorisation request with error \"",
+            &details.error,
+            "\""
         );
         if let Some(description) = &details.error_description {
             message.push_str(": ");
@@ -174,10 +176,10 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
 /// Shorthand used throughout the crate.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub type Result<T, E = Error> = core::result::Result<T, E>;
 
 pub(crate) fn invalid_config(message: impl Into<String>) -> Error {
     Error::new(ErrorCode::InvalidConfig, message)
@@ -190,6 +192,14 @@ pub(crate) fn invalid_parameter(message: impl Into<String>) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[allow(unused_imports)]
+    use std::{
+        borrow::ToOwned,
+        format,
+        string::{String, ToString},
+        vec,
+        vec::Vec,
+    };
 
     #[test]
     fn codes_have_the_contract_strings() {

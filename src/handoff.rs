@@ -2,11 +2,52 @@
 //! the token request (Pleo: the exchange "must never be made from a frontend"). The browser
 //! edge performs the `fetch`; the rules for judging its outcome live here.
 
+use alloc::string::String;
+
 use crate::error::{Error, Result};
+use crate::text::decimal;
 
 /// The header that marks the request as made by script. A cross-origin request carrying it
 /// needs a CORS preflight, so a plain HTML form on another site cannot forge the handoff.
 pub const REQUESTED_WITH: (&str, &str) = ("X-Requested-With", "pleo-oauth");
+
+/// What came back from the handoff request, as the browser edge observed it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Response {
+    /// No response: a network failure, a refused CORS request, a refused redirect, or a
+    /// `fetch` that threw.
+    None,
+    /// The request was aborted at `handoff.timeoutMs`.
+    TimedOut,
+    /// A response with this status, whose body was empty, JSON, or something else.
+    Status(u16, Body),
+}
+
+/// The body of a handoff response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Body {
+    /// Zero bytes, or only whitespace: `backend` is `null`.
+    Empty,
+    /// Parses as JSON: `backend` is the parsed value.
+    Json,
+    /// Anything else.
+    Other,
+}
+
+/// The outcome rules of step 10: success only for a 2xx answer whose body is empty or JSON.
+pub fn outcome(response: Response, url: &str, timeout_ms: u32) -> Result<()> {
+    match response {
+        Response::None => Err(no_response(url, false, timeout_ms)),
+        Response::TimedOut => Err(no_response(url, true, timeout_ms)),
+        Response::Status(status, body) => {
+            check_status(status, url)?;
+            match body {
+                Body::Other => Err(not_json(url, status)),
+                Body::Empty | Body::Json => Ok(()),
+            }
+        }
+    }
+}
 
 /// A response with this status completed the handoff only when it is 2xx.
 pub fn check_status(status: u16, url: &str) -> Result<()> {
@@ -15,8 +56,12 @@ pub fn check_status(status: u16, url: &str) -> Result<()> {
     } else {
         Err(Error::handoff(
             status,
-            format!(
-                "The handoff endpoint {url} answered HTTP {status}. The code was not exchanged; check the backend's logs, then start the connection again."
+            cat!(
+                "The handoff endpoint ",
+                url,
+                " answered HTTP ",
+                &decimal(status.into()),
+                ". The code was not exchanged; check the backend's logs, then start the connection again."
             ),
         ))
     }
@@ -24,14 +69,24 @@ pub fn check_status(status: u16, url: &str) -> Result<()> {
 
 /// No response arrived (network failure, CORS refusal, or the timeout).
 pub fn no_response(url: &str, timed_out: bool, timeout_ms: u32) -> Error {
-    let why = if timed_out {
-        format!("did not answer within {timeout_ms} ms (handoff.timeoutMs)")
+    let why: String = if timed_out {
+        cat!(
+            "did not answer within ",
+            &decimal(timeout_ms.into()),
+            " ms (handoff.timeoutMs)"
+        )
     } else {
-        "could not be reached (network error, or a cross-origin request refused by CORS)".to_owned()
+        "could not be reached (network error, or a cross-origin request refused by CORS)".into()
     };
     Error::handoff(
         0,
-        format!("The handoff endpoint {url} {why}. Start the connection again."),
+        cat!(
+            "The handoff endpoint ",
+            url,
+            " ",
+            &why,
+            ". Start the connection again."
+        ),
     )
 }
 
@@ -39,7 +94,13 @@ pub fn no_response(url: &str, timed_out: bool, timeout_ms: u32) -> Error {
 pub fn not_json(url: &str, status: u16) -> Error {
     Error::handoff(
         status,
-        format!("The handoff endpoint {url} answered HTTP {status} with a body that is not JSON. Answer with JSON (or an empty body)."),
+        cat!(
+            "The handoff endpoint ",
+            url,
+            " answered HTTP ",
+            &decimal(status.into()),
+            " with a body that is not JSON. Answer with JSON (or an empty body)."
+        ),
     )
 }
 
@@ -47,6 +108,14 @@ pub fn not_json(url: &str, status: u16) -> Error {
 mod tests {
     use super::*;
     use crate::error::ErrorCode;
+    #[allow(unused_imports)]
+    use std::{
+        borrow::ToOwned,
+        format,
+        string::{String, ToString},
+        vec,
+        vec::Vec,
+    };
 
     #[test]
     fn only_2xx_is_success() {

@@ -1,9 +1,15 @@
-//! Option objects as JavaScript hands them over, and strict reading of them.
+//! Option objects and arguments as the TypeScript wrapper hands them over, and strict reading
+//! of them.
 //!
-//! The browser edge turns any JS value into an [`Input`] without judging it; every judgement
-//! (unknown option names, wrong types) is made here, natively tested, with messages that name
-//! the option. This replaces a serde deserializer: it is smaller in wasm, and it sees every key
-//! of an object, so a misspelt option is refused rather than ignored.
+//! The wasm never touches a caller's JS value: the wrapper reads it inside `try` (a throwing
+//! getter or a revoked `Proxy` is caught there) and sends a JSON snapshot, with the values
+//! JSON cannot hold tagged as `{"\u0000": "<kind>"}`. [`Input::from_json`] reads that snapshot;
+//! every judgement (unknown option names, wrong types) is made here, natively tested, with
+//! messages that name the option. Unknown names are refused, so a misspelt option fails
+//! loudly instead of being ignored.
+
+use alloc::string::String;
+use alloc::vec::Vec;
 
 use crate::error::{Error, ErrorCode, Result};
 
@@ -18,11 +24,29 @@ pub enum Input {
     Array(Vec<Input>),
     /// A plain object's own enumerable properties, in order.
     Object(Vec<(String, Input)>),
-    /// Anything else (function, symbol, bigint, a too deeply nested value), by its type name.
+    /// Anything else (function, symbol, bigint, a value that could not be read, a too deeply
+    /// nested value), by its type name.
     Other(&'static str),
 }
 
+/// How deep a snapshot may nest before the rest is [`Input::Other`] (the deepest real option,
+/// `handoff.headers["X"]`, is at depth 2).
+const MAX_DEPTH: u8 = 8;
+
 impl Input {
+    /// Reads the wrapper's JSON snapshot of a JS value. `null` is [`Input::Absent`] (the
+    /// wrapper sends `undefined` as `null`); anything malformed is an [`Input::Other`].
+    pub fn from_json(json: &str) -> Input {
+        let mut p = Parser {
+            s: json.as_bytes(),
+            i: 0,
+        };
+        match p.value(0) {
+            Some(v) if p.skip_ws().is_none() => v,
+            _ => Input::Other(UNREADABLE),
+        }
+    }
+
     fn type_name(&self) -> &'static str {
         match self {
             Input::Absent => "undefined",
@@ -44,28 +68,26 @@ impl Input {
         };
         for (name, _) in &entries {
             if !allowed.contains(&name.as_str()) {
-                let hint = allowed
-                    .iter()
-                    .find(|a| a.eq_ignore_ascii_case(name))
-                    .map(|a| format!(" Did you mean \"{a}\"?"))
-                    .unwrap_or_default();
-                return Err(Error::new(
-                    code,
-                    format!(
-                        "{what}: unknown option \"{name}\".{hint} The options are {}.",
-                        allowed.join(", ")
-                    ),
-                ));
+                let mut message = cat!(what, ": unknown option \"", name, "\".");
+                if let Some(a) = allowed.iter().find(|a| a.eq_ignore_ascii_case(name)) {
+                    message.push_str(&cat!(" Did you mean \"", a, "\"?"));
+                }
+                message.push_str(" The options are ");
+                message.push_str(&allowed.join(", "));
+                message.push('.');
+                return Err(Error::new(code, message));
             }
         }
         Ok(Fields { entries, code })
     }
 }
 
+const UNREADABLE: &str = "a value that could not be read (a getter or Proxy trap threw)";
+
 fn wrong_type(what: &str, expected: &str, got: &Input, code: ErrorCode) -> Error {
     Error::new(
         code,
-        format!("{what} must be {expected}, not {}.", got.type_name()),
+        cat!(what, " must be ", expected, ", not ", got.type_name(), "."),
     )
 }
 
@@ -110,51 +132,259 @@ impl Fields {
 
     /// An optional array of strings.
     pub fn strings(&mut self, name: &str, what: &str) -> Result<Option<Vec<String>>> {
-        match self.take(name) {
-            Input::Absent => Ok(None),
-            Input::Array(items) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, item)| match item {
-                    Input::String(s) => Ok(s),
-                    other => Err(wrong_type(
-                        &format!("{what}[{i}]"),
-                        "a string",
-                        &other,
-                        self.code,
-                    )),
-                })
-                .collect::<Result<Vec<_>>>()
-                .map(Some),
-            other => Err(wrong_type(what, "an array of strings", &other, self.code)),
+        let items = match self.take(name) {
+            Input::Absent => return Ok(None),
+            Input::Array(items) => items,
+            other => return Err(wrong_type(what, "an array of strings", &other, self.code)),
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.into_iter().enumerate() {
+            match item {
+                Input::String(s) => out.push(s),
+                other => {
+                    let what = cat!(what, "[", &crate::text::decimal(i as u64), "]");
+                    return Err(wrong_type(&what, "a string", &other, self.code));
+                }
+            }
         }
+        Ok(Some(out))
     }
 
     /// An optional object whose values are all strings (free-form names), in order.
     pub fn string_map(&mut self, name: &str, what: &str) -> Result<Option<Vec<(String, String)>>> {
-        match self.take(name) {
-            Input::Absent => Ok(None),
-            Input::Object(entries) => entries
-                .into_iter()
-                .map(|(k, v)| match v {
-                    Input::String(s) => Ok((k, s)),
-                    other => Err(wrong_type(
-                        &format!("{what}[\"{k}\"]"),
-                        "a string",
-                        &other,
-                        self.code,
-                    )),
-                })
-                .collect::<Result<Vec<_>>>()
-                .map(Some),
-            other => Err(wrong_type(what, "an object of strings", &other, self.code)),
+        let entries = match self.take(name) {
+            Input::Absent => return Ok(None),
+            Input::Object(entries) => entries,
+            other => return Err(wrong_type(what, "an object of strings", &other, self.code)),
+        };
+        let mut out = Vec::with_capacity(entries.len());
+        for (k, v) in entries {
+            match v {
+                Input::String(s) => out.push((k, s)),
+                other => {
+                    let what = cat!(what, "[\"", &k, "\"]");
+                    return Err(wrong_type(&what, "a string", &other, self.code));
+                }
+            }
         }
+        Ok(Some(out))
+    }
+}
+
+/// A strict JSON reader (RFC 8259) over the wrapper's snapshot: no trailing commas, no
+/// comments, depth-bounded, never recursing past [`MAX_DEPTH`].
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl Parser<'_> {
+    fn skip_ws(&mut self) -> Option<u8> {
+        while let Some(&b) = self.s.get(self.i) {
+            if !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+                return Some(b);
+            }
+            self.i += 1;
+        }
+        None
+    }
+
+    fn eat(&mut self, b: u8) -> bool {
+        let found = self.skip_ws() == Some(b);
+        self.i += usize::from(found);
+        found
+    }
+
+    fn literal(&mut self, word: &[u8], v: Input) -> Option<Input> {
+        let end = self.i + word.len();
+        if self.s.get(self.i..end) != Some(word) {
+            return None;
+        }
+        self.i = end;
+        Some(v)
+    }
+
+    fn value(&mut self, depth: u8) -> Option<Input> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match self.skip_ws()? {
+            b'n' => self.literal(b"null", Input::Absent),
+            b't' => self.literal(b"true", Input::Bool(true)),
+            b'f' => self.literal(b"false", Input::Bool(false)),
+            b'"' => self.string().map(Input::String),
+            b'[' => {
+                self.i += 1;
+                let mut items = Vec::new();
+                if !self.eat(b']') {
+                    loop {
+                        items.push(self.value(depth + 1)?);
+                        if self.eat(b']') {
+                            break;
+                        }
+                        if !self.eat(b',') {
+                            return None;
+                        }
+                    }
+                }
+                Some(Input::Array(items))
+            }
+            b'{' => {
+                self.i += 1;
+                let mut entries = Vec::new();
+                if !self.eat(b'}') {
+                    loop {
+                        self.skip_ws();
+                        let key = self.string()?;
+                        if !self.eat(b':') {
+                            return None;
+                        }
+                        entries.push((key, self.value(depth + 1)?));
+                        if self.eat(b'}') {
+                            break;
+                        }
+                        if !self.eat(b',') {
+                            return None;
+                        }
+                    }
+                }
+                Some(tagged(entries))
+            }
+            _ => self.number().map(Input::Number),
+        }
+    }
+
+    /// A JSON string; `\uXXXX` escapes (with surrogate pairs) decoded, a lone surrogate as U+FFFD.
+    fn string(&mut self) -> Option<String> {
+        if self.s.get(self.i) != Some(&b'"') {
+            return None;
+        }
+        self.i += 1;
+        let mut out = String::new();
+        loop {
+            let start = self.i;
+            while !matches!(self.s.get(self.i), Some(b'"' | b'\\') | None) {
+                self.i += 1;
+            }
+            out.push_str(core::str::from_utf8(self.s.get(start..self.i)?).ok()?);
+            let b = *self.s.get(self.i)?;
+            self.i += 1;
+            if b == b'"' {
+                return Some(out);
+            }
+            let e = *self.s.get(self.i)?;
+            self.i += 1;
+            out.push(match e {
+                b'"' => '"',
+                b'\\' => '\\',
+                b'/' => '/',
+                b'b' => '\u{8}',
+                b'f' => '\u{c}',
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
+                b'u' => {
+                    let hi = self.hex4()?;
+                    let mut code = hi;
+                    if (0xD800..0xDC00).contains(&hi)
+                        && self.s.get(self.i..self.i + 2) == Some(b"\\u")
+                    {
+                        let save = self.i;
+                        self.i += 2;
+                        match self.hex4()? {
+                            lo @ 0xDC00..=0xDFFF => {
+                                code = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                            }
+                            _ => self.i = save,
+                        }
+                    }
+                    char::from_u32(code).unwrap_or('\u{FFFD}')
+                }
+                _ => return None,
+            });
+        }
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let digits = self.s.get(self.i..self.i + 4)?;
+        self.i += 4;
+        let mut n = 0;
+        for &d in digits {
+            n = n * 16 + (d as char).to_digit(16)?;
+        }
+        Some(n)
+    }
+
+    /// A JSON number. Exact for the integers options use; a fraction or exponent is applied by
+    /// repeated arithmetic, exact enough to tell a whole number in range from anything else.
+    fn number(&mut self) -> Option<f64> {
+        let negative = self.s.get(self.i) == Some(&b'-');
+        self.i += usize::from(negative);
+        let mut value = 0.0;
+        let mut digits = 0;
+        while let Some(d) = self.digit() {
+            value = value * 10.0 + d;
+            digits += 1;
+        }
+        if digits == 0 {
+            return None;
+        }
+        if self.s.get(self.i) == Some(&b'.') {
+            self.i += 1;
+            let mut scale = 1.0;
+            while let Some(d) = self.digit() {
+                scale /= 10.0;
+                value += d * scale;
+            }
+        }
+        if matches!(self.s.get(self.i), Some(b'e' | b'E')) {
+            self.i += 1;
+            let down = self.s.get(self.i) == Some(&b'-');
+            self.i += usize::from(matches!(self.s.get(self.i), Some(b'+' | b'-')));
+            let mut exponent = 0u32;
+            while let Some(d) = self.digit() {
+                exponent = (exponent * 10 + d as u32).min(400);
+            }
+            for _ in 0..exponent {
+                value = if down { value / 10.0 } else { value * 10.0 };
+            }
+        }
+        Some(if negative { -value } else { value })
+    }
+
+    fn digit(&mut self) -> Option<f64> {
+        let d = self.s.get(self.i).filter(|b| b.is_ascii_digit())?;
+        self.i += 1;
+        Some(f64::from(d - b'0'))
+    }
+}
+
+/// An object, or the wrapper's tag for a value JSON cannot hold.
+fn tagged(entries: Vec<(String, Input)>) -> Input {
+    match entries.as_slice() {
+        [(key, Input::String(kind))] if key == "\0" => Input::Other(match kind.as_str() {
+            "function" => "function",
+            "symbol" => "symbol",
+            "bigint" => "bigint",
+            "number" => return Input::Number(f64::NAN),
+            "deep" => "a too deeply nested value",
+            _ => UNREADABLE,
+        }),
+        _ => Input::Object(entries),
     }
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    #[allow(unused_imports)]
+    use std::{
+        borrow::ToOwned,
+        format,
+        string::{String, ToString},
+        vec,
+        vec::Vec,
+    };
 
     /// `{ "a": …, … }` built from pairs, for tests.
     pub(crate) fn object<const N: usize>(pairs: [(&str, Input); N]) -> Input {

@@ -6,22 +6,37 @@
 //!
 //! The modules read top-down as the flow:
 //! [`config`] → [`request`] ([`pkce`], [`state`]) → [`transaction`] → [`callback`] → [`handoff`].
-//! All of them are pure Rust, tested natively. The browser edge (`browser`, compiled only for
-//! `wasm32`) moves data between these and the page: storage, history, fetch, the JS exports.
+//! All of them are pure Rust over strings and bytes (sans-IO), tested natively: randomness,
+//! the clock, storage, the address bar and `fetch` are the caller's. The browser edge (`wasm`,
+//! compiled only for `wasm32`) exports these functions to the TypeScript wrapper, which does
+//! the I/O; data crosses as strings the wrapper produced, never as a caller's JS value.
+//!
+//! Written for size: `no_std` + `alloc`, no `core::fmt` on any path the wasm export reaches
+//! (messages are concatenated with [`cat!`]), no generic iterator adaptors in hot paths.
+#![no_std]
+
+extern crate alloc;
+// Everything but the shipped wasm links std (native tests, `wasm-pack test`, clippy). The
+// shipped module (`--features wasm-runtime`) brings its own panic handler and allocator.
+#[cfg(not(all(target_arch = "wasm32", feature = "wasm-runtime")))]
+extern crate std;
+
+#[macro_use]
+pub mod text;
 
 pub mod callback;
 pub mod config;
 pub mod error;
+pub mod form;
 pub mod handoff;
 pub mod input;
 pub mod pkce;
-mod random;
 pub mod request;
 pub mod state;
 pub mod transaction;
 pub mod uri;
 
 #[cfg(target_arch = "wasm32")]
-pub mod browser;
+pub mod wasm;
 
 pub use error::{Error, ErrorCode, Result};

@@ -8,8 +8,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
+use alloc::string::String;
+
 use crate::error::{invalid_parameter, Result};
-use crate::random;
+use crate::text::decimal;
 
 /// The only challenge method this library sends (RFC 7636 §4.2; Pleo accepts nothing else).
 pub const S256: &str = "S256";
@@ -18,13 +20,8 @@ pub const S256: &str = "S256";
 pub struct PkceCodeVerifier(String);
 
 impl PkceCodeVerifier {
-    /// A fresh verifier from 32 bytes of the platform CSPRNG: base64url without padding,
-    /// 43 characters (RFC 7636 §4.1 recommends exactly this).
-    pub fn generate() -> Result<Self> {
-        Ok(Self::from_entropy(&random::bytes::<32>()?))
-    }
-
-    /// The verifier for the given 32 random bytes.
+    /// The verifier for 32 bytes of the platform CSPRNG (the caller's, sans-IO): base64url
+    /// without padding, 43 characters, 256 bits of entropy (RFC 7636 §4.1 and §7.1).
     pub fn from_entropy(bytes: &[u8; 32]) -> Self {
         PkceCodeVerifier(URL_SAFE_NO_PAD.encode(bytes))
     }
@@ -34,8 +31,10 @@ impl PkceCodeVerifier {
         // RFC 7636 §4.1: code-verifier = 43*128unreserved, unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~"
         let len = verifier.chars().count();
         if !(43..=128).contains(&len) {
-            return Err(invalid_parameter(format!(
-                "The code verifier must be 43 to 128 characters long (RFC 7636 §4.1); this one has {len}."
+            return Err(invalid_parameter(cat!(
+                "The code verifier must be 43 to 128 characters long (RFC 7636 §4.1); this one has ",
+                &decimal(len as u64),
+                "."
             )));
         }
         if !verifier.bytes().all(is_unreserved) {
@@ -60,8 +59,8 @@ impl PkceCodeVerifier {
     }
 }
 
-impl std::fmt::Debug for PkceCodeVerifier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for PkceCodeVerifier {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("PkceCodeVerifier([redacted])")
     }
 }
@@ -86,6 +85,14 @@ impl PkceCodeChallenge {
 mod tests {
     use super::*;
     use crate::error::ErrorCode;
+    #[allow(unused_imports)]
+    use std::{
+        borrow::ToOwned,
+        format,
+        string::{String, ToString},
+        vec,
+        vec::Vec,
+    };
 
     #[test]
     fn rfc7636_appendix_b_vector() {
@@ -112,8 +119,8 @@ mod tests {
 
     #[test]
     fn generated_verifiers_are_43_unreserved_chars_and_differ() {
-        let a = PkceCodeVerifier::generate().unwrap();
-        let b = PkceCodeVerifier::generate().unwrap();
+        let a = PkceCodeVerifier::from_entropy(&[0xA5; 32]);
+        let b = PkceCodeVerifier::from_entropy(&[0x5A; 32]);
         assert_eq!(a.secret().len(), 43);
         assert!(a.secret().bytes().all(is_unreserved));
         assert_ne!(a.secret(), b.secret());

@@ -1,8 +1,14 @@
 //! The authorisation request (RFC 6749 §4.1.1 with PKCE, RFC 7636 §4.3): a fresh state and
 //! verifier, the URL to send the browser to, and the transaction to remember until the callback.
 
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use crate::config::Config;
+use crate::error::invalid_config;
 use crate::error::{invalid_parameter, ErrorCode, Result};
+use crate::form;
 use crate::input::Input;
 use crate::pkce::{PkceCodeVerifier, S256};
 use crate::state::State;
@@ -58,19 +64,39 @@ pub struct AuthorizationRequest {
     pub transaction: Transaction,
 }
 
-/// Builds a request with a fresh state and verifier from the CSPRNG.
+/// Bytes of CSPRNG output one request needs: 32 for the state, 32 for the verifier.
+pub const ENTROPY_BYTES: usize = 64;
+
+/// Builds a request with a fresh state and verifier from `entropy`, [`ENTROPY_BYTES`] bytes the
+/// caller drew from the platform CSPRNG (`crypto.getRandomValues` in the browser).
 pub fn build(
     config: &Config,
     options: AuthorizationUrlOptions,
+    entropy: &[u8],
     now_ms: u64,
 ) -> Result<AuthorizationRequest> {
+    let (state, verifier) = split_entropy(entropy)?;
     build_with(
         config,
         options,
-        State::generate()?,
-        PkceCodeVerifier::generate()?,
+        State::from_entropy(state),
+        PkceCodeVerifier::from_entropy(verifier),
         now_ms,
     )
+}
+
+/// Two 32-byte halves of the request's entropy; anything but [`ENTROPY_BYTES`] is refused
+/// rather than stretched (RFC 7636 §7.1: the verifier's entropy is the whole defence).
+pub fn split_entropy(entropy: &[u8]) -> Result<(&[u8; 32], &[u8; 32])> {
+    match (
+        entropy.get(..32).and_then(|a| a.try_into().ok()),
+        entropy.get(32..).and_then(|b| b.try_into().ok()),
+    ) {
+        (Some(a), Some(b)) => Ok((a, b)),
+        _ => Err(invalid_config(
+            "No secure random number generator is available (crypto.getRandomValues). Run pleo-oauth in a browser page.",
+        )),
+    }
 }
 
 /// Builds a request with the given state and verifier (deterministic; used by tests).
@@ -90,8 +116,10 @@ pub fn build_with(
             ));
         }
         if RESERVED_PARAMETERS.contains(&name.as_str()) {
-            return Err(invalid_parameter(format!(
-                "extraParams may not set \"{name}\": pleo-oauth sets it from the configuration."
+            return Err(invalid_parameter(cat!(
+                "extraParams may not set \"",
+                name,
+                "\": pleo-oauth sets it from the configuration."
             )));
         }
     }
@@ -107,19 +135,20 @@ pub fn build_with(
     let challenge = verifier.challenge();
     let scope = config.scopes.join(" ");
     // RFC 6749 §4.1.1 + RFC 7636 §4.3, encoded as application/x-www-form-urlencoded (RFC 6749 Appendix B).
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    query
-        .append_pair("response_type", "code")
-        .append_pair("client_id", &config.client_id)
-        .append_pair("redirect_uri", config.redirect_uri.as_str())
-        .append_pair("scope", &scope)
-        .append_pair("state", state.as_str())
-        .append_pair("code_challenge", challenge.as_str())
-        .append_pair("code_challenge_method", S256);
-    for (name, value) in &extra {
-        query.append_pair(name, value);
+    for (name, value) in [
+        ("response_type", "code"),
+        ("client_id", &config.client_id),
+        ("redirect_uri", config.redirect_uri.as_str()),
+        ("scope", &scope),
+        ("state", state.as_str()),
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", S256),
+    ] {
+        form::append_pair(&mut url, name, value);
     }
-    url.push_str(&query.finish());
+    for (name, value) in &extra {
+        form::append_pair(&mut url, name, value);
+    }
 
     let expires_at_ms = now_ms.saturating_add(u64::from(config.transaction_ttl_seconds) * 1000);
     let transaction = Transaction {
@@ -150,6 +179,14 @@ mod tests {
     use crate::config::tests::options;
     use crate::config::{CustomEnvironment, EnvironmentOption, Options};
     use crate::error::ErrorCode;
+    #[allow(unused_imports)]
+    use std::{
+        borrow::ToOwned,
+        format,
+        string::{String, ToString},
+        vec,
+        vec::Vec,
+    };
 
     const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
@@ -354,15 +391,30 @@ mod tests {
     }
 
     #[test]
-    fn fresh_requests_differ() {
+    fn state_and_verifier_come_from_separate_halves_of_the_entropy() {
         let config = Config::from_options(options()).unwrap();
-        let a = build(&config, Default::default(), 0).unwrap();
-        let b = build(&config, Default::default(), 0).unwrap();
+        let mut entropy = [7u8; ENTROPY_BYTES];
+        let a = build(&config, Default::default(), &entropy, 0).unwrap();
+        entropy[40] = 8;
+        let b = build(&config, Default::default(), &entropy, 0).unwrap();
+        assert_eq!(a.transaction.state, b.transaction.state);
+        entropy[0] = 8;
+        let b = build(&config, Default::default(), &entropy, 0).unwrap();
         assert_ne!(a.transaction.state, b.transaction.state);
         assert_ne!(
             a.transaction.verifier.secret(),
             b.transaction.verifier.secret()
         );
         assert_ne!(a.url, b.url);
+    }
+
+    #[test]
+    fn anything_but_64_bytes_of_entropy_is_refused() {
+        let config = Config::from_options(options()).unwrap();
+        for len in [0, 32, 63, 65] {
+            let e = build(&config, Default::default(), &vec![1; len], 0).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidConfig);
+            assert!(e.message().contains("crypto.getRandomValues"));
+        }
     }
 }

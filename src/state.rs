@@ -7,17 +7,17 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
-use crate::error::Result;
-use crate::random;
+use alloc::string::String;
 
 /// An opaque `state` value. `Debug` is redacted: it is the key to a pending transaction.
 #[derive(Clone, PartialEq, Eq)]
 pub struct State(String);
 
 impl State {
-    /// A fresh state from 32 bytes of the CSPRNG.
-    pub fn generate() -> Result<Self> {
-        Ok(State(URL_SAFE_NO_PAD.encode(random::bytes::<32>()?)))
+    /// A fresh state from 32 bytes of the platform CSPRNG (the caller's, sans-IO): 256 bits,
+    /// where RFC 6749 §10.10 asks for ≥ 128 (RFC 9700 §4.7.1: one-time, unguessable).
+    pub fn from_entropy(bytes: &[u8; 32]) -> Self {
+        State(URL_SAFE_NO_PAD.encode(bytes))
     }
 
     /// A state as received in a callback (not validated: it is only ever used as a lookup key).
@@ -31,8 +31,8 @@ impl State {
     }
 }
 
-impl std::fmt::Debug for State {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for State {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("State([redacted])")
     }
 }
@@ -40,11 +40,19 @@ impl std::fmt::Debug for State {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[allow(unused_imports)]
+    use std::{
+        borrow::ToOwned,
+        format,
+        string::{String, ToString},
+        vec,
+        vec::Vec,
+    };
 
     #[test]
     fn generated_states_carry_256_bits_and_differ() {
-        let a = State::generate().unwrap();
-        let b = State::generate().unwrap();
+        let a = State::from_entropy(&[0xA5; 32]);
+        let b = State::from_entropy(&[0x5A; 32]);
         assert_eq!(a.as_str().len(), 43);
         assert!(a
             .as_str()

@@ -6,8 +6,14 @@
 //! form-urlencoded string, so no JSON library ships; a record that does not decode strictly
 //! (unknown or repeated field, other version) is treated as absent.
 
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::form;
 use crate::pkce::PkceCodeVerifier;
 use crate::state::State;
+use crate::text::decimal;
+use crate::uri;
 
 /// Prefix of every storage key this library writes.
 pub const KEY_PREFIX: &str = "pleo-oauth:tx:";
@@ -32,7 +38,7 @@ pub struct Transaction {
 
 /// The storage key for a state.
 pub fn storage_key(state: &str) -> String {
-    format!("{KEY_PREFIX}{state}")
+    cat!(KEY_PREFIX, state)
 }
 
 impl Transaction {
@@ -43,26 +49,26 @@ impl Transaction {
 
     /// The stored form.
     pub fn encode(&self) -> String {
-        let mut s = form_urlencoded::Serializer::new(String::new());
-        s.append_pair("v", FORMAT_VERSION)
-            .append_pair("verifier", self.verifier.secret())
-            .append_pair("redirect_uri", &self.redirect_uri)
-            .append_pair("exp", &self.expires_at_ms.to_string());
+        let mut s = String::new();
+        form::append_pair(&mut s, "v", FORMAT_VERSION);
+        form::append_pair(&mut s, "verifier", self.verifier.secret());
+        form::append_pair(&mut s, "redirect_uri", &self.redirect_uri);
+        form::append_pair(&mut s, "exp", &decimal(self.expires_at_ms));
         if let Some(iss) = &self.issuer {
-            s.append_pair("iss", iss);
+            form::append_pair(&mut s, "iss", iss);
         }
         if let Some(r) = &self.return_to {
-            s.append_pair("return_to", r);
+            form::append_pair(&mut s, "return_to", r);
         }
-        s.finish()
+        s
     }
 
     /// Reads a stored record; `None` when it is not one this version wrote.
     pub fn decode(state: State, stored: &str) -> Option<Transaction> {
         let (mut v, mut verifier, mut redirect_uri, mut exp, mut iss, mut return_to) =
             (None, None, None, None, None, None);
-        for (name, value) in form_urlencoded::parse(stored.as_bytes()) {
-            let slot = match name.as_ref() {
+        for (name, value) in form::pairs(stored) {
+            let slot = match name.as_str() {
                 "v" => &mut v,
                 "verifier" => &mut verifier,
                 "redirect_uri" => &mut redirect_uri,
@@ -71,11 +77,19 @@ impl Transaction {
                 "return_to" => &mut return_to,
                 _ => return None,
             };
-            if slot.replace(value.into_owned()).is_some() {
+            if slot.replace(value).is_some() {
                 return None;
             }
         }
         if v.as_deref() != Some(FORMAT_VERSION) {
+            return None;
+        }
+        // Storage is writable by any script of the origin: a returnTo read back is checked by the
+        // same rule as on the way in (RFC 9700 §4.11, open redirection), else the record is void.
+        if return_to
+            .as_deref()
+            .is_some_and(|r| !uri::is_same_origin_path(r))
+        {
             return None;
         }
         Some(Transaction {
@@ -96,21 +110,31 @@ impl Transaction {
 
 /// Among storage entries, the keys of this library's records that are expired or unreadable:
 /// the ones to remove when a new transaction is stored.
-pub fn stale_keys(entries: impl IntoIterator<Item = (String, String)>, now_ms: u64) -> Vec<String> {
-    entries
-        .into_iter()
-        .filter_map(|(key, value)| {
-            let state = key.strip_prefix(KEY_PREFIX)?;
-            let live = Transaction::decode(State::from_callback(state.to_owned()), &value)
+pub fn stale_keys(entries: Vec<(String, String)>, now_ms: u64) -> Vec<String> {
+    let mut stale = Vec::new();
+    for (key, value) in entries {
+        if let Some(state) = key.strip_prefix(KEY_PREFIX) {
+            let live = Transaction::decode(State::from_callback(state.into()), &value)
                 .is_some_and(|t| !t.is_expired(now_ms));
-            (!live).then_some(key)
-        })
-        .collect()
+            if !live {
+                stale.push(key);
+            }
+        }
+    }
+    stale
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[allow(unused_imports)]
+    use std::{
+        borrow::ToOwned,
+        format,
+        string::{String, ToString},
+        vec,
+        vec::Vec,
+    };
 
     fn transaction(return_to: Option<&str>, issuer: Option<&str>) -> Transaction {
         Transaction {

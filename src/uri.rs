@@ -5,6 +5,9 @@
 //! control characters. The original string is kept verbatim, because OAuth compares
 //! redirect URIs as exact strings (RFC 6749 §3.1.2, RFC 9700 §4.1.3).
 
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+
 use crate::error::{Error, ErrorCode, Result};
 
 /// The five components of a URI reference, split as RFC 3986 Appendix B does.
@@ -65,8 +68,8 @@ pub struct Origin {
     pub port: Option<u16>,
 }
 
-impl std::fmt::Debug for WebUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for WebUrl {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_tuple("WebUrl").field(&self.raw).finish()
     }
 }
@@ -100,7 +103,7 @@ impl WebUrl {
     /// Parses and checks `raw`; `what` names the option in error messages, `code` is the
     /// error code to use (configuration or call argument).
     pub fn parse(raw: &str, what: &str, code: ErrorCode) -> Result<WebUrl> {
-        let fail = |why: &str| Error::new(code, format!("{what} {why}"));
+        let fail = |why: &str| Error::new(code, cat!(what, " ", why));
         if raw.is_empty() {
             return Err(fail(
                 "is empty; give an absolute URL such as https://app.example.com/pleo/callback.",
@@ -235,6 +238,14 @@ pub fn origin_and_path(url: &str) -> Option<(Origin, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[allow(unused_imports)]
+    use std::{
+        borrow::ToOwned,
+        format,
+        string::{String, ToString},
+        vec,
+        vec::Vec,
+    };
 
     fn ok(raw: &str) -> WebUrl {
         WebUrl::parse(raw, "url", ErrorCode::InvalidConfig).unwrap()

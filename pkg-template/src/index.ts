@@ -2,9 +2,11 @@
  * pleo-oauth — connect a customer's Pleo account from your web frontend.
  *
  * The browser builds the authorisation redirect (PKCE S256) and checks the callback; your
- * backend exchanges the code for tokens with its client secret. Every rule lives in the
- * WebAssembly core; this wrapper loads it lazily (once) and turns its failures into
- * {@link PleoOAuthError}s.
+ * backend exchanges the code for tokens with its client secret. Every rule and every message
+ * lives in the WebAssembly core, a set of pure functions over strings; this wrapper loads it
+ * lazily (once), does the I/O it asks for (Web Storage, the address bar, `fetch`, the CSPRNG,
+ * the clock) and turns its failures into {@link PleoOAuthError}s. The core never sees a
+ * caller's JS value: options and arguments are read here, inside `try`, and cross as JSON.
  *
  * Importing this module touches no `window`, `document`, storage or `crypto`, so server-side
  * rendering frameworks can import it; the WebAssembly loads on first use.
@@ -12,7 +14,7 @@
  * @packageDocumentation
  */
 
-import init, * as wasm from "./pleo_oauth.js";
+import init, * as core from "./pleo_oauth.js";
 
 // ------------------------------------------------------------------------------------ errors
 
@@ -93,47 +95,102 @@ export class PleoOAuthError extends Error {
   }
 }
 
-/** What the WebAssembly core throws: a plain `{ code, message, … }` object. */
-interface CoreError extends PleoOAuthErrorDetails {
-  code: PleoOAuthErrorCode;
-  message: string;
-}
-
-function isCoreError(e: unknown): e is CoreError {
-  return typeof e === "object" && e !== null && typeof (e as CoreError).code === "string" && typeof (e as CoreError).message === "string";
-}
-
-function toPleoOAuthError(e: unknown): unknown {
-  if (e instanceof PleoOAuthError || !isCoreError(e)) return e;
-  return new PleoOAuthError(e.code, e.message, e);
-}
-
 // ------------------------------------------------------------------------------------ loading
 
-let loading: Promise<void> | undefined;
+let loading: Promise<unknown> | undefined;
 
 /** Loads the WebAssembly module once; a failed load is retried on the next call. */
-function load(): Promise<void> {
-  loading ??= init().then(
-    () => undefined,
-    (cause: unknown) => {
-      loading = undefined;
-      throw new PleoOAuthError(
-        "invalid_config",
-        `pleo-oauth could not load its WebAssembly module (${String(cause)}). Serve pleo_oauth_bg.wasm next to the package's JavaScript and allow 'wasm-unsafe-eval' in your Content-Security-Policy.`,
-      );
-    },
-  );
-  return loading;
+function load(): Promise<unknown> {
+  return (loading ??= init().catch((cause: unknown) => {
+    loading = undefined;
+    throw new PleoOAuthError(
+      "invalid_config",
+      `pleo-oauth could not load its WebAssembly module (${String(cause)}). Serve pleo_oauth_bg.wasm next to the package's JavaScript and allow 'wasm-unsafe-eval' in your Content-Security-Policy.`,
+    );
+  }));
 }
 
 async function run<T>(f: () => T | Promise<T>): Promise<T> {
   await load();
-  try {
-    return await f();
-  } catch (e) {
-    throw toPleoOAuthError(e);
-  }
+  return f();
+}
+
+// ------------------------------------------------------------------------------------ the edge
+
+/** What every core function answers: `{ ok }` or `{ err: { code, message, … } }`. */
+function call<T>(reply: string): T {
+  const r = JSON.parse(reply) as { ok: T; err?: PleoOAuthErrorDetails & { code: PleoOAuthErrorCode; message: string } };
+  if (r.err) throw new PleoOAuthError(r.err.code, r.err.message, r.err);
+  return r.ok;
+}
+
+/**
+ * A caller's value as the JSON the core reads, taken inside `try`: what JSON cannot hold is
+ * tagged `{"\0": kind}` for the core to name in its message; a getter or `Proxy` trap that
+ * throws becomes the tag "unreadable". `undefined` is `null`.
+ */
+function snap(value: unknown): string {
+  const copy = (v: unknown, depth: number): unknown => {
+    try {
+      if (v == null) return null;
+      const type = typeof v;
+      if (type == "string" || type == "boolean") return v;
+      if (type == "number") return isFinite(v as number) ? v : { "\0": "number" };
+      if (type != "object") return { "\0": type };
+      if (depth > 4) return { "\0": "deep" };
+      if (Array.isArray(v)) return Array.from(v, (x) => copy(x, depth + 1));
+      // No prototype, so an own "__proto__" key stays a key (and is refused as unknown).
+      const out: Record<string, unknown> = Object.create(null);
+      for (const k of Object.keys(v as object)) out[k] = copy((v as Record<string, unknown>)[k], depth + 1);
+      return out;
+    } catch {
+      return { "\0": "unreadable" };
+    }
+  };
+  return JSON.stringify(copy(value, 0));
+}
+
+/** 64 bytes from the platform CSPRNG (none, where there is none: the core refuses that). */
+function entropy(): Uint8Array {
+  const bytes = new Uint8Array(64);
+  const csprng = globalThis.crypto as Crypto | undefined;
+  return csprng ? csprng.getRandomValues(bytes) : bytes.subarray(0, 0);
+}
+
+/** What the core's `configure` answers: what the I/O here needs. */
+interface Io {
+  storage: "sessionStorage" | "localStorage";
+  prefix: string;
+  unavailable: string;
+  refused: string;
+  handoff?: { url: string; credentials: RequestCredentials; headers: [string, string][]; timeoutMs: number };
+}
+
+/** What `start` answers. */
+interface Started {
+  url: string;
+  key: string;
+  record: string;
+  remove: string[];
+}
+
+/** What `finish` answers. */
+interface Finished {
+  clean: string;
+  returnTo?: string;
+  handoff: HandoffPayload;
+  body: string;
+}
+
+/**
+ * Outcomes of `handleCallback` by URL, so that a second call in the same page (React
+ * StrictMode) gets the same outcome instead of `unknown_state`. Only the last few are kept.
+ */
+const outcomes = new Map<string, Promise<CallbackResult<unknown>>>();
+
+function remember(url: string, outcome: Promise<CallbackResult<unknown>>): void {
+  outcomes.set(url, outcome);
+  for (const old of outcomes.keys()) if (outcomes.size > 8) outcomes.delete(old);
 }
 
 // ------------------------------------------------------------------------------------ options
@@ -273,10 +330,21 @@ export interface CallbackParameters {
  * ```
  */
 export class PleoOAuth {
-  readonly #client: wasm.Client;
+  readonly #options: string;
+  readonly #io: Io;
 
-  private constructor(client: wasm.Client) {
-    this.#client = client;
+  private constructor(options: string, io: Io) {
+    this.#options = options;
+    this.#io = io;
+  }
+
+  /**
+   * Fetches and compiles the WebAssembly module now (idempotent; {@link PleoOAuth.create}
+   * calls it). Call it early, e.g. when the page with the Connect button mounts, so that the
+   * first click costs nothing. Rejects with `invalid_config` when the module cannot load.
+   */
+  static async preload(): Promise<void> {
+    await load();
   }
 
   /**
@@ -290,7 +358,52 @@ export class PleoOAuth {
         "PleoOAuth.create needs a browser: call it on the client (for example in an effect or an event handler), not during server-side rendering.",
       );
     }
-    return run(() => new PleoOAuth(new wasm.Client(options)));
+    return run(() => {
+      const snapshot = snap(options);
+      const pleo = new PleoOAuth(snapshot, call<Io>(core.configure(snapshot)));
+      pleo.#storage();
+      return pleo;
+    });
+  }
+
+  /** The configured Web Storage, or `storage_unavailable`. */
+  #storage(): Storage {
+    let storage: Storage | null = null;
+    try {
+      storage = window[this.#io.storage];
+    } catch {
+      // blocked by the browser's settings or a sandboxed frame
+    }
+    if (!storage) throw new PleoOAuthError("storage_unavailable", this.#io.unavailable);
+    return storage;
+  }
+
+  /** Runs `f` on the storage; a storage that throws is `storage_unavailable`. */
+  #withStorage<T>(f: (storage: Storage) => T): T {
+    const storage = this.#storage();
+    try {
+      return f(storage);
+    } catch {
+      throw new PleoOAuthError("storage_unavailable", this.#io.refused);
+    }
+  }
+
+  #start(options: unknown): string {
+    const { prefix } = this.#io;
+    const pending = this.#withStorage((s) => {
+      const found: [string, string | null][] = [];
+      for (let i = 0; i < s.length; i++) {
+        const key = s.key(i);
+        if (key?.startsWith(prefix)) found.push([key, s.getItem(key)]);
+      }
+      return found;
+    });
+    const r = call<Started>(core.start(this.#options, snap(options), entropy(), Date.now(), JSON.stringify(pending)));
+    this.#withStorage((s) => {
+      for (const key of r.remove) s.removeItem(key);
+      s.setItem(r.key, r.record);
+    });
+    return r.url;
   }
 
   /**
@@ -298,12 +411,12 @@ export class PleoOAuth {
    * stored under the state (expired ones dropped), and the authorisation URL returned.
    */
   authorizationUrl(options?: AuthorizationUrlOptions): Promise<string> {
-    return run(() => this.#client.authorizationUrl(options));
+    return run(() => this.#start(options));
   }
 
   /** {@link PleoOAuth.authorizationUrl}, then `location.assign()` to it. */
   redirect(options?: AuthorizationUrlOptions): Promise<void> {
-    return run(() => this.#client.redirect(options));
+    return run(() => location.assign(this.#start(options)));
   }
 
   /**
@@ -315,10 +428,86 @@ export class PleoOAuth {
    *
    * A second call with the same URL in the same page (React StrictMode) returns the same outcome.
    *
-   * @param url The callback URL; default `window.location.href`.
+   * @param url The callback URL: a string, a `URL` or a `Location`; default `window.location.href`.
    */
-  handleCallback<Backend = unknown>(url?: string): Promise<CallbackResult<Backend>> {
-    return run(() => this.#client.handleCallback(url) as Promise<CallbackResult<Backend>>);
+  handleCallback<Backend = unknown>(url?: string | URL | Location): Promise<CallbackResult<Backend>> {
+    return run(() => {
+      let href: unknown;
+      try {
+        href = url == null ? location.href : url instanceof URL || (typeof Location != "undefined" && url instanceof Location) ? url.href : url;
+      } catch {
+        href = Symbol();
+      }
+      const key = snap(href);
+      const here = location.href;
+      let outcome = outcomes.get(key);
+      if (!outcome) {
+        outcome = this.#complete(key, here);
+        remember(key, outcome);
+        // After the clean-up the address bar shows another URL; a second call that reads it
+        // must still get this outcome.
+        if (key == snap(here) && location.href != here) remember(snap(location.href), outcome);
+      }
+      return outcome as Promise<CallbackResult<Backend>>;
+    });
+  }
+
+  /** Steps 1–9 now (so that a second call finds the outcome), step 10 when it answers. */
+  #complete(url: string, here: string): Promise<CallbackResult<unknown>> {
+    try {
+      const { key } = call<{ key: string }>(core.locate(url));
+      const record = this.#withStorage((s) => {
+        const value = s.getItem(key);
+        if (value != null) s.removeItem(key);
+        return value;
+      });
+      const r = call<Finished>(core.finish(this.#options, url, JSON.stringify(record), Date.now(), here));
+      if (!here.endsWith(r.clean)) {
+        try {
+          // Keep the router's history state; only the URL changes.
+          history.replaceState(history.state, "", r.clean);
+        } catch {
+          // a sandboxed document: the address bar keeps the parameters, nothing else changes
+        }
+      }
+      const result: CallbackResult<unknown> = r.returnTo === undefined ? {} : { returnTo: r.returnTo };
+      if (!this.#io.handoff) return Promise.resolve({ ...result, handoff: r.handoff });
+      return this.#handoff(this.#io.handoff, r.body).then((backend) => ({ ...result, backend }));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Step 10: POST the body; the core judges what came back. */
+  async #handoff(h: NonNullable<Io["handoff"]>, body: string): Promise<unknown> {
+    const signal = AbortSignal.timeout(h.timeoutMs);
+    let kind = 0;
+    let status = 0;
+    let backend: unknown = null;
+    try {
+      // Resolved against the origin, never document.baseURI: an injected <base> must not
+      // redirect the code. Redirects are refused: the code goes to this URL and nowhere else.
+      const response = await fetch(new URL(h.url, location.origin), {
+        method: "POST",
+        body,
+        headers: h.headers,
+        credentials: h.credentials,
+        redirect: "error",
+        signal,
+      });
+      status = response.status;
+      const text = await response.text();
+      kind = 4;
+      if (!text.trim()) kind = 2;
+      else {
+        backend = JSON.parse(text);
+        kind = 3;
+      }
+    } catch {
+      if (kind != 4) kind = signal.aborted ? 1 : 0;
+    }
+    call(core.handed_off(this.#options, kind, status));
+    return backend;
   }
 }
 
@@ -326,7 +515,7 @@ export class PleoOAuth {
 
 /** A fresh PKCE pair: 32 random bytes, base64url (43 characters), and its S256 challenge. */
 export function createPkce(): Promise<Pkce> {
-  return run(() => wasm.createPkce() as Pkce);
+  return run(() => call<Pkce>(core.pkce(entropy())));
 }
 
 /**
@@ -334,12 +523,12 @@ export function createPkce(): Promise<Pkce> {
  * the verifier is 43–128 characters of `[A-Za-z0-9-._~]`.
  */
 export function codeChallenge(verifier: string): Promise<string> {
-  return run(() => wasm.codeChallenge(verifier));
+  return run(() => call<string>(core.challenge(snap(verifier))));
 }
 
 /** A fresh `state`: 256 random bits, base64url. */
 export function generateState(): Promise<string> {
-  return run(() => wasm.generateState());
+  return run(() => call<string>(core.state(entropy())));
 }
 
 /**
@@ -348,5 +537,5 @@ export function generateState(): Promise<string> {
  * count as absent (RFC 6749 §3.1).
  */
 export function parseCallback(url: string): Promise<CallbackParameters> {
-  return run(() => wasm.parseCallback(url) as CallbackParameters);
+  return run(() => call<CallbackParameters>(core.parse(snap(url))));
 }

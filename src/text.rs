@@ -1,0 +1,159 @@
+//! Strings without `core::fmt`: concatenation, decimal numbers, JSON output.
+//!
+//! Invariant: nothing here formats through `core::fmt`, so the shipped wasm carries none of
+//! its machinery (about 7 KB). [`Json`] writes valid JSON for any input string (RFC 8259 §7).
+
+use alloc::string::String;
+
+/// Concatenates `&str` pieces into a new `String`: `cat!("a", b, "c")`.
+#[macro_export]
+macro_rules! cat {
+    ($($piece:expr),* $(,)?) => {{
+        let mut s = ::alloc::string::String::new();
+        $( s.push_str($piece); )*
+        s
+    }};
+}
+
+/// The decimal digits of `n`.
+pub fn decimal(mut n: u64) -> String {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    digits
+        .get(i..)
+        .and_then(|d| core::str::from_utf8(d).ok())
+        .map(String::from)
+        .unwrap_or_default()
+}
+
+/// A JSON text under construction: `{"ok":…}` / `{"err":…}` for the wasm exports.
+#[derive(Default)]
+pub struct Json(pub String);
+
+impl Json {
+    /// Writes `"key":`, after `{` on the first member and `,` before the others.
+    pub fn key(&mut self, key: &str) -> &mut Self {
+        self.separate('{');
+        self.string(key);
+        self.0.push(':');
+        self
+    }
+
+    /// An array element: a JSON string after `[` or `,`.
+    pub fn item(&mut self, value: &str) -> &mut Self {
+        self.separate('[');
+        self.string(value)
+    }
+
+    /// A `,` before a further element of an array being written with [`Json::raw`].
+    pub fn separate_item(&mut self) -> &mut Self {
+        self.separate('[');
+        self
+    }
+
+    /// Opens the text with `open`, or puts `,` after a previous member or element.
+    fn separate(&mut self, open: char) {
+        match self.0.chars().last() {
+            None => self.0.push(open),
+            Some('{' | '[') => {}
+            Some(_) => self.0.push(','),
+        }
+    }
+
+    /// A JSON string (RFC 8259 §7): quotes, backslashes and control characters escaped.
+    pub fn string(&mut self, value: &str) -> &mut Self {
+        self.0.push('"');
+        for c in value.chars() {
+            match c {
+                '"' => self.0.push_str("\\\""),
+                '\\' => self.0.push_str("\\\\"),
+                c if (c as u32) < 0x20 => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    self.0.push_str("\\u00");
+                    for nibble in [(c as usize) >> 4, (c as usize) & 15] {
+                        self.0.push(HEX.get(nibble).map_or('0', |&h| h as char));
+                    }
+                }
+                c => self.0.push(c),
+            }
+        }
+        self.0.push('"');
+        self
+    }
+
+    /// `"key":"value"`.
+    pub fn field(&mut self, key: &str, value: &str) -> &mut Self {
+        self.key(key).string(value)
+    }
+
+    /// `"key":"value"` when there is a value.
+    pub fn field_opt(&mut self, key: &str, value: Option<&str>) -> &mut Self {
+        if let Some(v) = value {
+            self.field(key, v);
+        }
+        self
+    }
+
+    /// Raw JSON text (a number, a nested object written by another `Json`, `[`/`]`, `}`).
+    pub fn raw(&mut self, json: &str) -> &mut Self {
+        self.0.push_str(json);
+        self
+    }
+
+    /// Closes the object and returns the text.
+    pub fn close(mut self) -> String {
+        if self.0.is_empty() {
+            self.0.push('{');
+        }
+        self.0.push('}');
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[allow(unused_imports)]
+    use std::{
+        borrow::ToOwned,
+        format,
+        string::{String, ToString},
+        vec,
+        vec::Vec,
+    };
+
+    #[test]
+    fn decimal_digits() {
+        assert_eq!(decimal(0), "0");
+        assert_eq!(decimal(600_000), "600000");
+        assert_eq!(decimal(u64::MAX), "18446744073709551615");
+    }
+
+    #[test]
+    fn json_escapes_every_character_json_requires() {
+        let mut j = Json::default();
+        j.field("a", "q\"b\\c\n\u{1}é\u{2028}");
+        j.key("n").raw("3");
+        assert_eq!(
+            j.close(),
+            "{\"a\":\"q\\\"b\\\\c\\u000a\\u0001é\u{2028}\",\"n\":3}"
+        );
+        assert_eq!(Json::default().close(), "{}");
+    }
+
+    #[test]
+    fn cat_joins_pieces() {
+        let n = decimal(7);
+        assert_eq!(cat!("a", &n, "b"), "a7b");
+    }
+}

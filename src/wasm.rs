@@ -1,0 +1,379 @@
+//! The browser edge: the functions the TypeScript wrapper calls, and the shipped module's
+//! runtime.
+//!
+//! Invariant: no protocol rule lives here, and no JS value crosses. Every export takes strings
+//! (the wrapper's JSON snapshots of options and arguments, storage records, `location.href`),
+//! bytes (CSPRNG output) and numbers (the clock), runs the pure core, and returns one JSON text:
+//! `{"ok": …}` or `{"err": {"code", "message", …}}`. The wrapper does all I/O (storage,
+//! history, fetch) with what these return. Nothing is kept between calls.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use wasm_bindgen::prelude::wasm_bindgen;
+
+use crate::callback;
+use crate::config::{Config, Credentials, Options};
+use crate::error::{invalid_parameter, Error, Result};
+use crate::handoff::{self, Body, Response};
+use crate::input::Input;
+use crate::pkce::{PkceCodeVerifier, S256};
+use crate::request::{self, split_entropy, AuthorizationUrlOptions};
+use crate::state::State;
+use crate::text::{decimal, Json};
+use crate::transaction::{self, KEY_PREFIX};
+
+/// `{"ok":<json>}` or `{"err":{…}}`.
+fn reply(result: Result<String>) -> String {
+    let mut j = Json::default();
+    match result {
+        Ok(ok) => j.key("ok").raw(&ok),
+        Err(e) => j.key("err").raw(&error_json(&e)),
+    };
+    j.close()
+}
+
+fn error_json(e: &Error) -> String {
+    let mut j = Json::default();
+    j.field("code", e.code().as_str())
+        .field("message", e.message());
+    if let Some(d) = e.authorization_details() {
+        j.field("error", &d.error)
+            .field_opt("errorDescription", d.error_description.as_deref())
+            .field_opt("errorUri", d.error_uri.as_deref());
+    }
+    if let Some(status) = e.status() {
+        j.key("status").raw(&decimal(status.into()));
+    }
+    j.close()
+}
+
+fn config(options: &str) -> Result<Config> {
+    Config::from_options(Options::from_input(Input::from_json(options))?)
+}
+
+/// A call argument that must be a string (a URL or a verifier).
+fn string_argument(json: &str, what: &str) -> Result<String> {
+    match Input::from_json(json) {
+        Input::String(s) => Ok(s),
+        _ => Err(invalid_parameter(what)),
+    }
+}
+
+/// `PleoOAuth.create`: checks the options; answers what the wrapper needs for its I/O:
+/// `{ storage, prefix, unavailable, refused, handoff?: { url, credentials, headers: [[name,
+/// value]], timeoutMs } }` — `unavailable`/`refused` are the `storage_unavailable` messages,
+/// and `headers` includes the two the library sets itself.
+#[wasm_bindgen]
+pub fn configure(options: &str) -> String {
+    reply(config(options).map(|c| {
+        let mut j = Json::default();
+        j.field("storage", c.storage.name())
+            .field("prefix", KEY_PREFIX)
+            .field("unavailable", &c.storage.unavailable_message())
+            .field("refused", &c.storage.refused_message());
+        if let Some(h) = &c.handoff {
+            let mut hj = Json::default();
+            hj.field("url", &h.url).field(
+                "credentials",
+                match h.credentials {
+                    Credentials::SameOrigin => "same-origin",
+                    Credentials::Include => "include",
+                    Credentials::Omit => "omit",
+                },
+            );
+            hj.key("headers").raw("[");
+            let own = [
+                ("Content-Type", "application/json"),
+                handoff::REQUESTED_WITH,
+            ];
+            for (name, value) in h
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .chain(own)
+            {
+                hj.separate_item();
+                hj.raw("[").item(name).item(value).raw("]");
+            }
+            hj.raw("]")
+                .key("timeoutMs")
+                .raw(&decimal(h.timeout_ms.into()));
+            j.key("handoff").raw(&hj.close());
+        }
+        j.close()
+    }))
+}
+
+/// `authorizationUrl()`: a fresh request from 64 CSPRNG bytes, and what to do in storage:
+/// `{ url, key, record, remove: [stale keys] }`. `stored` is the JSON `[[key, value], …]` of
+/// the records under the prefix now (expired or unreadable ones are to be removed).
+#[wasm_bindgen]
+pub fn start(options: &str, call: &str, entropy: &[u8], now_ms: f64, stored: &str) -> String {
+    reply((|| {
+        let c = config(options)?;
+        let options = AuthorizationUrlOptions::from_input(Input::from_json(call))?;
+        let r = request::build(&c, options, entropy, now_ms as u64)?;
+        let mut entries = Vec::new();
+        if let Input::Array(items) = Input::from_json(stored) {
+            for item in items {
+                if let Input::Array(pair) = item {
+                    if let [Input::String(k), Input::String(v)] = pair.as_slice() {
+                        entries.push((k.clone(), v.clone()));
+                    }
+                }
+            }
+        }
+        let mut j = Json::default();
+        j.field("url", &r.url)
+            .field("key", &r.transaction.storage_key())
+            .field("record", &r.transaction.encode());
+        j.key("remove").raw("[");
+        for key in transaction::stale_keys(entries, now_ms as u64) {
+            j.item(&key);
+        }
+        j.raw("]");
+        Ok(j.close())
+    })())
+}
+
+const URL_ARGUMENT: &str =
+    "handleCallback(url) needs the callback URL as a string, a URL or a Location (or nothing, for location.href).";
+
+/// `handleCallback()`, steps 1–2: `{ key }`, the storage key whose record the wrapper must
+/// remove and pass to [`finish`].
+#[wasm_bindgen]
+pub fn locate(url: &str) -> String {
+    reply((|| {
+        let url = string_argument(url, URL_ARGUMENT)?;
+        let (_, key) = callback::locate(&url)?;
+        let mut j = Json::default();
+        j.field("key", &key);
+        Ok(j.close())
+    })())
+}
+
+/// `handleCallback()`, steps 3–9 on the record `located` took out of storage (`null` when
+/// there was none): `{ clean, returnTo?, handoff: { code, codeVerifier, redirectUri, state },
+/// body }` — `clean` is `here` (`location.href`) without the callback parameters (step 9),
+/// `body` the JSON text to POST to `handoff.url` (step 10).
+#[wasm_bindgen]
+pub fn finish(options: &str, url: &str, record: &str, now_ms: f64, here: &str) -> String {
+    reply((|| {
+        config(options)?;
+        let url = string_argument(url, URL_ARGUMENT)?;
+        let (p, _) = callback::locate(&url)?;
+        let record = match Input::from_json(record) {
+            Input::String(s) => Some(s),
+            _ => None,
+        };
+        let v = callback::check(&url, p, record.as_deref(), now_ms as u64)?;
+        let mut payload = Json::default();
+        payload
+            .field("code", v.code.secret())
+            .field("codeVerifier", v.verifier.secret())
+            .field("redirectUri", &v.redirect_uri)
+            .field("state", v.state.as_str());
+        let mut body = Json::default();
+        body.field("code", v.code.secret())
+            .field("code_verifier", v.verifier.secret())
+            .field("redirect_uri", &v.redirect_uri)
+            .field("state", v.state.as_str());
+        let mut j = Json::default();
+        j.field("clean", &callback::strip_callback_parameters(here))
+            .field_opt("returnTo", v.return_to.as_deref());
+        j.key("handoff").raw(&payload.close());
+        j.field("body", &body.close());
+        Ok(j.close())
+    })())
+}
+
+/// `handleCallback()`, step 10's outcome: `kind` is what the wrapper saw (0 no response,
+/// 1 timed out, 2 empty body, 3 JSON body, 4 another body) and `status` the HTTP status.
+#[wasm_bindgen]
+pub fn handed_off(options: &str, kind: u32, status: u32) -> String {
+    reply((|| {
+        let c = config(options)?;
+        let Some(h) = c.handoff else {
+            return Ok("null".into());
+        };
+        let status = u16::try_from(status).unwrap_or(0);
+        let response = match kind {
+            1 => Response::TimedOut,
+            2 => Response::Status(status, Body::Empty),
+            3 => Response::Status(status, Body::Json),
+            4 => Response::Status(status, Body::Other),
+            _ => Response::None,
+        };
+        handoff::outcome(response, &h.url, h.timeout_ms)?;
+        Ok("null".into())
+    })())
+}
+
+/// `createPkce()`: `{ verifier, challenge, method }` from the first 32 of 64 CSPRNG bytes.
+#[wasm_bindgen]
+pub fn pkce(entropy: &[u8]) -> String {
+    reply(split_entropy(entropy).map(|(bytes, _)| {
+        let verifier = PkceCodeVerifier::from_entropy(bytes);
+        let mut j = Json::default();
+        j.field("verifier", verifier.secret())
+            .field("challenge", verifier.challenge().as_str())
+            .field("method", S256);
+        j.close()
+    }))
+}
+
+/// `codeChallenge(verifier)`: the S256 challenge as a JSON string.
+#[wasm_bindgen]
+pub fn challenge(verifier: &str) -> String {
+    reply((|| {
+        let verifier = string_argument(verifier, "codeChallenge(verifier) needs a string.")?;
+        let mut j = Json::default();
+        j.string(PkceCodeVerifier::new(verifier)?.challenge().as_str());
+        Ok(j.0)
+    })())
+}
+
+/// `generateState()`: a state from the first 32 of 64 CSPRNG bytes, as a JSON string.
+#[wasm_bindgen]
+pub fn state(entropy: &[u8]) -> String {
+    reply(split_entropy(entropy).map(|(bytes, _)| {
+        let mut j = Json::default();
+        j.string(State::from_entropy(bytes).as_str());
+        j.0
+    }))
+}
+
+/// `parseCallback(url)`: the callback parameters, duplicates refused.
+#[wasm_bindgen]
+pub fn parse(url: &str) -> String {
+    reply((|| {
+        let url = string_argument(url, "parseCallback(url) needs the URL as a string.")?;
+        let p = callback::parse(&url)?;
+        let mut j = Json::default();
+        j.field_opt("code", p.code.as_ref().map(|c| c.secret()))
+            .field_opt("state", p.state.as_deref())
+            .field_opt("error", p.error.as_deref())
+            .field_opt("errorDescription", p.error_description.as_deref())
+            .field_opt("errorUri", p.error_uri.as_deref())
+            .field_opt("iss", p.iss.as_deref());
+        Ok(j.close())
+    })())
+}
+
+/// The shipped module's runtime (`--features wasm-runtime`): a panic handler that traps, so
+/// that no panic message or `core::fmt` is linked (clippy denies every panicking construct in
+/// `src/`, so none is reachable by design), and a bump allocator.
+#[cfg(feature = "wasm-runtime")]
+mod runtime {
+    use core::alloc::{GlobalAlloc, Layout};
+    use core::arch::wasm32;
+    use core::cell::UnsafeCell;
+    use core::ptr::null_mut;
+
+    #[panic_handler]
+    fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+        wasm32::unreachable()
+    }
+
+    const PAGE: usize = 65_536;
+
+    /// A bump allocator that starts over whenever nothing is allocated.
+    ///
+    /// Invariant: the core keeps nothing between calls, so every export returns with all its
+    /// allocations freed once the glue has freed the arguments and the returned string; the
+    /// count of live blocks is then zero and the next call reuses the same memory. Memory
+    /// grows only to the largest single call's need. `realloc` of the newest block grows or
+    /// shrinks it in place (a `String` being pushed to). Single-threaded, as wasm32 is here.
+    struct Bump(UnsafeCell<Heap>);
+
+    struct Heap {
+        base: usize,
+        next: usize,
+        end: usize,
+        live: usize,
+    }
+
+    // SAFETY: wasm32-unknown-unknown without atomics has one thread.
+    unsafe impl Sync for Bump {}
+
+    #[global_allocator]
+    static ALLOCATOR: Bump = Bump(UnsafeCell::new(Heap {
+        base: 0,
+        next: 0,
+        end: 0,
+        live: 0,
+    }));
+
+    impl Heap {
+        /// Makes `[.., to)` usable, growing the memory when needed.
+        fn reserve(&mut self, to: usize) -> bool {
+            if self.base == 0 {
+                self.base = wasm32::memory_size(0) * PAGE;
+                self.next = self.base;
+                self.end = self.base;
+            }
+            if to > self.end {
+                let pages = (to - self.end).div_ceil(PAGE);
+                if wasm32::memory_grow(0, pages) == usize::MAX {
+                    return false;
+                }
+                self.end += pages * PAGE;
+            }
+            true
+        }
+    }
+
+    unsafe impl GlobalAlloc for Bump {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: single-threaded, and no reference to the heap outlives this call.
+            let heap = unsafe { &mut *self.0.get() };
+            if !heap.reserve(0) {
+                return null_mut();
+            }
+            let start = heap.next.next_multiple_of(layout.align());
+            let Some(end) = start.checked_add(layout.size()) else {
+                return null_mut();
+            };
+            if !heap.reserve(end) {
+                return null_mut();
+            }
+            heap.next = end;
+            heap.live += 1;
+            start as *mut u8
+        }
+
+        unsafe fn dealloc(&self, _: *mut u8, _: Layout) {
+            // SAFETY: as in `alloc`.
+            let heap = unsafe { &mut *self.0.get() };
+            heap.live -= 1;
+            if heap.live == 0 {
+                heap.next = heap.base;
+            }
+        }
+
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            // SAFETY: as in `alloc`.
+            let heap = unsafe { &mut *self.0.get() };
+            let start = ptr as usize;
+            if start + layout.size() == heap.next {
+                let Some(end) = start.checked_add(new_size) else {
+                    return null_mut();
+                };
+                if !heap.reserve(end) {
+                    return null_mut();
+                }
+                heap.next = end;
+                return ptr;
+            }
+            // SAFETY: the caller's contract for realloc is the one alloc/dealloc need.
+            unsafe {
+                let new = self.alloc(Layout::from_size_align_unchecked(new_size, layout.align()));
+                if !new.is_null() {
+                    core::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
+                    self.dealloc(ptr, layout);
+                }
+                new
+            }
+        }
+    }
+}
