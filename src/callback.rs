@@ -256,7 +256,7 @@ pub fn strip_callback_parameters(url: &str) -> String {
         }
         if !kept.is_empty() {
             out.push('?');
-            out.push_str(&kept.join("&"));
+            out.push_str(&crate::text::join(&kept, "&"));
         }
     }
     if let Some(fragment) = parts.fragment {
@@ -269,8 +269,9 @@ pub fn strip_callback_parameters(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::test_options::{CustomEnvironment, EnvironmentOption, Options};
     use crate::config::tests::options;
-    use crate::config::{Config, CustomEnvironment, EnvironmentOption, Options};
+    use crate::config::Config;
     use crate::request::{build_with, AuthorizationUrlOptions};
     use std::collections::HashMap;
     #[allow(unused_imports)]

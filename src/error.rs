@@ -5,6 +5,7 @@
 //! a state value or a token. Messages are written for the partner developer reading a console:
 //! what went wrong, and what to do.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use core::fmt;
 
@@ -95,9 +96,13 @@ pub struct AuthorizationErrorDetails {
     pub error_uri: Option<String>,
 }
 
-/// A failure of any step, with its stable code.
+/// A failure of any step, with its stable code. One pointer wide, so that every `Result` of
+/// the crate stays small (moving a wide error through each `?` costs wasm bytes).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Error {
+pub struct Error(Box<Details>);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Details {
     code: ErrorCode,
     message: String,
     authorization: Option<AuthorizationErrorDetails>,
@@ -107,12 +112,12 @@ pub struct Error {
 impl Error {
     /// An error with a code and a message. The message must not contain secrets.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error {
+        Error(Box::new(Details {
             code,
             message: message.into(),
             authorization: None,
             status: None,
-        }
+        }))
     }
 
     /// `authorization_error`, carrying what the server said.
@@ -131,48 +136,48 @@ impl Error {
         } else {
             ". Check the client ID, redirect URI and scopes registered with Pleo, then start again."
         });
-        Error {
+        Error(Box::new(Details {
             code: ErrorCode::AuthorizationError,
             message,
             authorization: Some(details),
             status: None,
-        }
+        }))
     }
 
     /// `handoff_failed` with the HTTP status (0 when no response arrived).
     pub fn handoff(status: u16, message: impl Into<String>) -> Self {
-        Error {
+        Error(Box::new(Details {
             code: ErrorCode::HandoffFailed,
             message: message.into(),
             authorization: None,
             status: Some(status),
-        }
+        }))
     }
 
     /// The stable code.
     pub fn code(&self) -> ErrorCode {
-        self.code
+        self.0.code
     }
 
     /// The human-readable message (never contains a secret).
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// For `authorization_error`: the server's `error`, `error_description`, `error_uri`.
     pub fn authorization_details(&self) -> Option<&AuthorizationErrorDetails> {
-        self.authorization.as_ref()
+        self.0.authorization.as_ref()
     }
 
     /// For `handoff_failed`: the HTTP status, 0 when no response arrived.
     pub fn status(&self) -> Option<u16> {
-        self.status
+        self.0.status
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
+        write!(f, "{}: {}", self.0.code, self.0.message)
     }
 }
 

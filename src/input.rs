@@ -60,22 +60,36 @@ impl Input {
     }
 
     /// Reads an options object whose names must all be in `allowed`; absent means empty.
-    pub fn into_fields(self, what: &str, allowed: &[&str], code: ErrorCode) -> Result<Fields> {
-        let entries = match self {
-            Input::Absent => Vec::new(),
+    pub fn fields<'a>(
+        &'a self,
+        what: &str,
+        allowed: &[&str],
+        code: ErrorCode,
+    ) -> Result<Fields<'a>> {
+        let entries: &[(String, Input)] = match self {
+            Input::Absent => &[],
             Input::Object(entries) => entries,
-            other => return Err(wrong_type(what, "an object", &other, code)),
+            other => return Err(wrong_type(what, "an object", other, code)),
         };
-        for (name, _) in &entries {
+        for (name, _) in entries {
             if !allowed.contains(&name.as_str()) {
-                let mut message = cat!(what, ": unknown option \"", name, "\".");
-                if let Some(a) = allowed.iter().find(|a| a.eq_ignore_ascii_case(name)) {
-                    message.push_str(&cat!(" Did you mean \"", a, "\"?"));
-                }
-                message.push_str(" The options are ");
-                message.push_str(&allowed.join(", "));
-                message.push('.');
-                return Err(Error::new(code, message));
+                let hint = match allowed.iter().find(|a| a.eq_ignore_ascii_case(name)) {
+                    Some(a) => cat!(" Did you mean \"", a, "\"?"),
+                    None => String::new(),
+                };
+                return Err(Error::new(
+                    code,
+                    cat!(
+                        what,
+                        ": unknown option \"",
+                        name,
+                        "\".",
+                        &hint,
+                        " The options are ",
+                        &crate::text::join(allowed, ", "),
+                        "."
+                    ),
+                ));
             }
         }
         Ok(Fields { entries, code })
@@ -91,59 +105,61 @@ fn wrong_type(what: &str, expected: &str, got: &Input, code: ErrorCode) -> Error
     )
 }
 
-/// The fields of an options object, taken out one by one.
-#[derive(Debug)]
-pub struct Fields {
-    entries: Vec<(String, Input)>,
+/// The fields of an options object, read in place.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields<'a> {
+    entries: &'a [(String, Input)],
     code: ErrorCode,
 }
 
-impl Fields {
+impl<'a> Fields<'a> {
     /// The error code used for this object's problems.
     pub fn code(&self) -> ErrorCode {
         self.code
     }
 
-    /// Removes and returns a field (`Absent` when missing).
-    pub fn take(&mut self, name: &str) -> Input {
-        match self.entries.iter().position(|(n, _)| n == name) {
-            Some(i) => self.entries.swap_remove(i).1,
-            None => Input::Absent,
+    /// A field (`Absent` when missing).
+    pub fn get(&self, name: &str) -> &'a Input {
+        for (n, v) in self.entries {
+            if n == name {
+                return v;
+            }
         }
+        &Input::Absent
     }
 
     /// An optional string.
-    pub fn string(&mut self, name: &str, what: &str) -> Result<Option<String>> {
-        match self.take(name) {
+    pub fn string(&self, name: &str, what: &str) -> Result<Option<&'a str>> {
+        match self.get(name) {
             Input::Absent => Ok(None),
             Input::String(s) => Ok(Some(s)),
-            other => Err(wrong_type(what, "a string", &other, self.code)),
+            other => Err(wrong_type(what, "a string", other, self.code)),
         }
     }
 
     /// An optional number.
-    pub fn number(&mut self, name: &str, what: &str) -> Result<Option<f64>> {
-        match self.take(name) {
+    pub fn number(&self, name: &str, what: &str) -> Result<Option<f64>> {
+        match self.get(name) {
             Input::Absent => Ok(None),
-            Input::Number(n) => Ok(Some(n)),
-            other => Err(wrong_type(what, "a number", &other, self.code)),
+            Input::Number(n) => Ok(Some(*n)),
+            other => Err(wrong_type(what, "a number", other, self.code)),
         }
     }
 
     /// An optional array of strings.
-    pub fn strings(&mut self, name: &str, what: &str) -> Result<Option<Vec<String>>> {
-        let items = match self.take(name) {
+    pub fn strings(&self, name: &str, what: &str) -> Result<Option<Vec<&'a str>>> {
+        let items = match self.get(name) {
             Input::Absent => return Ok(None),
             Input::Array(items) => items,
-            other => return Err(wrong_type(what, "an array of strings", &other, self.code)),
+            other => return Err(wrong_type(what, "an array of strings", other, self.code)),
         };
         let mut out = Vec::with_capacity(items.len());
-        for (i, item) in items.into_iter().enumerate() {
+        for (i, item) in items.iter().enumerate() {
             match item {
-                Input::String(s) => out.push(s),
+                Input::String(s) => out.push(s.as_str()),
                 other => {
                     let what = cat!(what, "[", &crate::text::decimal(i as u64), "]");
-                    return Err(wrong_type(&what, "a string", &other, self.code));
+                    return Err(wrong_type(&what, "a string", other, self.code));
                 }
             }
         }
@@ -151,19 +167,19 @@ impl Fields {
     }
 
     /// An optional object whose values are all strings (free-form names), in order.
-    pub fn string_map(&mut self, name: &str, what: &str) -> Result<Option<Vec<(String, String)>>> {
-        let entries = match self.take(name) {
+    pub fn string_map(&self, name: &str, what: &str) -> Result<Option<Vec<(&'a str, &'a str)>>> {
+        let entries = match self.get(name) {
             Input::Absent => return Ok(None),
             Input::Object(entries) => entries,
-            other => return Err(wrong_type(what, "an object of strings", &other, self.code)),
+            other => return Err(wrong_type(what, "an object of strings", other, self.code)),
         };
         let mut out = Vec::with_capacity(entries.len());
         for (k, v) in entries {
             match v {
-                Input::String(s) => out.push((k, s)),
+                Input::String(s) => out.push((k.as_str(), s.as_str())),
                 other => {
-                    let what = cat!(what, "[\"", &k, "\"]");
-                    return Err(wrong_type(&what, "a string", &other, self.code));
+                    let what = cat!(what, "[\"", k, "\"]");
+                    return Err(wrong_type(&what, "a string", other, self.code));
                 }
             }
         }
@@ -336,14 +352,21 @@ impl Parser<'_> {
                 scale /= 10.0;
                 value += d * scale;
             }
+            if scale == 1.0 {
+                return None;
+            }
         }
         if matches!(self.s.get(self.i), Some(b'e' | b'E')) {
             self.i += 1;
             let down = self.s.get(self.i) == Some(&b'-');
             self.i += usize::from(matches!(self.s.get(self.i), Some(b'+' | b'-')));
             let mut exponent = 0u32;
+            let start = self.i;
             while let Some(d) = self.digit() {
                 exponent = (exponent * 10 + d as u32).min(400);
+            }
+            if self.i == start {
+                return None;
             }
             for _ in 0..exponent {
                 value = if down { value / 10.0 } else { value * 10.0 };
@@ -399,7 +422,7 @@ pub(crate) mod tests {
     fn unknown_names_are_refused_with_a_hint() {
         let names = ["clientId", "redirectUri"];
         let e = object([("redirectURI", s("x"))])
-            .into_fields("o", &names, ErrorCode::InvalidConfig)
+            .fields("o", &names, ErrorCode::InvalidConfig)
             .unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidConfig);
         assert!(
@@ -409,7 +432,7 @@ pub(crate) mod tests {
             e.message()
         );
         let e = object([("ttl", s("x"))])
-            .into_fields("o", &names, ErrorCode::InvalidParameter)
+            .fields("o", &names, ErrorCode::InvalidParameter)
             .unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidParameter);
         assert!(!e.message().contains("Did you mean"));
@@ -418,7 +441,7 @@ pub(crate) mod tests {
     #[test]
     fn absent_is_an_empty_object_and_other_types_are_refused() {
         assert!(Input::Absent
-            .into_fields("o", &[], ErrorCode::InvalidConfig)
+            .fields("o", &[], ErrorCode::InvalidConfig)
             .is_ok());
         for (input, name) in [
             (s("x"), "string"),
@@ -426,7 +449,7 @@ pub(crate) mod tests {
             (Input::Other("function"), "function"),
         ] {
             let e = input
-                .into_fields("o", &[], ErrorCode::InvalidConfig)
+                .fields("o", &[], ErrorCode::InvalidConfig)
                 .unwrap_err();
             assert_eq!(e.message(), format!("o must be an object, not {name}."));
         }
@@ -434,13 +457,14 @@ pub(crate) mod tests {
 
     #[test]
     fn typed_getters_name_the_field_in_errors() {
-        let mut f = object([
+        let input = object([
             ("n", s("1")),
             ("list", Input::Array(vec![s("a"), Input::Number(1.0)])),
             ("map", object([("k", Input::Bool(true))])),
-        ])
-        .into_fields("o", &["n", "list", "map"], ErrorCode::InvalidConfig)
-        .unwrap();
+        ]);
+        let f = input
+            .fields("o", &["n", "list", "map"], ErrorCode::InvalidConfig)
+            .unwrap();
         assert_eq!(
             f.number("n", "o.n").unwrap_err().message(),
             "o.n must be a number, not string."
@@ -454,5 +478,87 @@ pub(crate) mod tests {
             "o.map[\"k\"] must be a string, not boolean."
         );
         assert_eq!(f.string("missing", "o.missing").unwrap(), None);
+    }
+
+    #[test]
+    fn json_snapshots_read_as_the_values_the_wrapper_saw() {
+        let v = Input::from_json(
+            r#" {"a":"x\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00","n":[600,-1.5,2e3,0.25E-1],"t":true,"f":false,"z":null,"o":{}} "#,
+        );
+        assert_eq!(
+            v,
+            object([
+                ("a", s("x\"\\/\u{8}\u{c}\n\r\té😀")),
+                (
+                    "n",
+                    Input::Array(vec![
+                        Input::Number(600.0),
+                        Input::Number(-1.5),
+                        Input::Number(2000.0),
+                        Input::Number(0.025)
+                    ])
+                ),
+                ("t", Input::Bool(true)),
+                ("f", Input::Bool(false)),
+                ("z", Input::Absent),
+                ("o", Input::Object(vec![])),
+            ])
+        );
+        assert_eq!(Input::from_json("null"), Input::Absent);
+        assert_eq!(
+            Input::from_json(r#""\ud800x""#),
+            s("\u{FFFD}x"),
+            "a lone surrogate"
+        );
+    }
+
+    #[test]
+    fn the_wrappers_tags_name_what_json_cannot_hold() {
+        for (tag, name) in [
+            ("function", "function"),
+            ("symbol", "symbol"),
+            ("bigint", "bigint"),
+            ("deep", "a too deeply nested value"),
+            ("unreadable", UNREADABLE),
+        ] {
+            let json = std::format!(r#"{{"\u0000":"{tag}"}}"#);
+            assert_eq!(Input::from_json(&json), Input::Other(name));
+        }
+        assert!(
+            matches!(Input::from_json(r#"{"\u0000":"number"}"#), Input::Number(n) if n.is_nan())
+        );
+        // An object that merely has the tag among other keys stays an object.
+        assert!(matches!(
+            Input::from_json(r#"{"\u0000":"symbol","a":1}"#),
+            Input::Object(_)
+        ));
+    }
+
+    #[test]
+    fn malformed_or_too_deep_json_is_unreadable_never_a_panic() {
+        let deep = "[".repeat(10) + &"]".repeat(10);
+        for bad in [
+            "",
+            "{",
+            "[1,]",
+            "{\"a\"}",
+            "{\"a\":1,}",
+            "tru",
+            "-",
+            "1.",
+            "\"\\x\"",
+            "\"\\u12\"",
+            "\"abc",
+            "[1] [2]",
+            "{\"a\" 1}",
+            "1e",
+            "2E+",
+            "\u{0}",
+            &deep,
+        ] {
+            assert_eq!(Input::from_json(bad), Input::Other(UNREADABLE), "{bad:?}");
+        }
+        let ok = "[".repeat(8) + &"]".repeat(8);
+        assert!(matches!(Input::from_json(&ok), Input::Array(_)));
     }
 }

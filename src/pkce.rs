@@ -4,8 +4,6 @@
 //! `[A-Za-z0-9-._~]` (RFC 7636 §4.1), is not `Clone`, and its `Debug` prints nothing secret.
 //! The challenge method is always `S256`: Pleo refuses `plain`.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use alloc::string::String;
@@ -23,13 +21,14 @@ impl PkceCodeVerifier {
     /// The verifier for 32 bytes of the platform CSPRNG (the caller's, sans-IO): base64url
     /// without padding, 43 characters, 256 bits of entropy (RFC 7636 §4.1 and §7.1).
     pub fn from_entropy(bytes: &[u8; 32]) -> Self {
-        PkceCodeVerifier(URL_SAFE_NO_PAD.encode(bytes))
+        PkceCodeVerifier(crate::text::base64url(bytes))
     }
 
     /// Checks a verifier supplied by a caller.
     pub fn new(verifier: String) -> Result<Self> {
         // RFC 7636 §4.1: code-verifier = 43*128unreserved, unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~"
-        let len = verifier.chars().count();
+        // Characters, not bytes, in the message: UTF-8 continuation bytes are not counted.
+        let len = verifier.bytes().filter(|b| b & 0xC0 != 0x80).count();
         if !(43..=128).contains(&len) {
             return Err(invalid_parameter(cat!(
                 "The code verifier must be 43 to 128 characters long (RFC 7636 §4.1); this one has ",
@@ -55,7 +54,7 @@ impl PkceCodeVerifier {
 
     /// The S256 challenge: `BASE64URL-ENCODE(SHA256(ASCII(code_verifier)))` (RFC 7636 §4.2).
     pub fn challenge(&self) -> PkceCodeChallenge {
-        PkceCodeChallenge(URL_SAFE_NO_PAD.encode(Sha256::digest(self.0.as_bytes())))
+        PkceCodeChallenge(crate::text::base64url(&Sha256::digest(self.0.as_bytes())))
     }
 }
 

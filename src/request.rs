@@ -42,15 +42,21 @@ pub struct AuthorizationUrlOptions {
 
 impl AuthorizationUrlOptions {
     /// Reads the options object as JS gave it (absent means none).
-    pub fn from_input(input: Input) -> Result<Self> {
-        let mut o = input.into_fields(
+    pub fn from_input(input: &Input) -> Result<Self> {
+        let o = input.fields(
             "authorizationUrl",
             &URL_OPTION_NAMES,
             ErrorCode::InvalidParameter,
         )?;
+        let extra_params = o.string_map("extraParams", "extraParams")?;
         Ok(AuthorizationUrlOptions {
-            return_to: o.string("returnTo", "returnTo")?,
-            extra_params: o.string_map("extraParams", "extraParams")?,
+            return_to: o.string("returnTo", "returnTo")?.map(String::from),
+            extra_params: extra_params.map(|pairs| {
+                pairs
+                    .into_iter()
+                    .map(|(n, v)| (n.into(), v.into()))
+                    .collect()
+            }),
         })
     }
 }
@@ -133,7 +139,8 @@ pub fn build_with(
         Some(_) => url.push('&'),
     }
     let challenge = verifier.challenge();
-    let scope = config.scopes.join(" ");
+    let scopes: Vec<&str> = config.scopes.iter().map(String::as_str).collect();
+    let scope = crate::text::join(&scopes, " ");
     // RFC 6749 §4.1.1 + RFC 7636 §4.3, encoded as application/x-www-form-urlencoded (RFC 6749 Appendix B).
     for (name, value) in [
         ("response_type", "code"),
@@ -176,8 +183,8 @@ fn check_return_to(path: String) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::test_options::{CustomEnvironment, EnvironmentOption, Options};
     use crate::config::tests::options;
-    use crate::config::{CustomEnvironment, EnvironmentOption, Options};
     use crate::error::ErrorCode;
     #[allow(unused_imports)]
     use std::{
@@ -365,7 +372,7 @@ mod tests {
     #[test]
     fn url_options_are_read_from_js_input_strictly() {
         use crate::input::tests::{object, s};
-        let o = AuthorizationUrlOptions::from_input(object([
+        let o = AuthorizationUrlOptions::from_input(&object([
             ("returnTo", s("/x")),
             ("extraParams", object([("prompt", s("consent"))])),
         ]))
@@ -375,11 +382,11 @@ mod tests {
             o.extra_params,
             Some(vec![("prompt".to_string(), "consent".to_string())])
         );
-        assert!(AuthorizationUrlOptions::from_input(Input::Absent).is_ok());
-        let e = AuthorizationUrlOptions::from_input(object([("return_to", s("/x"))])).unwrap_err();
+        assert!(AuthorizationUrlOptions::from_input(&Input::Absent).is_ok());
+        let e = AuthorizationUrlOptions::from_input(&object([("return_to", s("/x"))])).unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidParameter);
         assert!(e.message().contains("\"return_to\""));
-        let e = AuthorizationUrlOptions::from_input(object([(
+        let e = AuthorizationUrlOptions::from_input(&object([(
             "extraParams",
             object([("n", Input::Number(1.0))]),
         )]))

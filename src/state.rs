@@ -4,9 +4,6 @@
 //! Invariant: a generated [`State`] has 256 bits of entropy (≥ 128 required by the contract),
 //! encoded base64url without padding (43 characters, URL-safe, storage-key safe).
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
-
 use alloc::string::String;
 
 /// An opaque `state` value. `Debug` is redacted: it is the key to a pending transaction.
@@ -17,7 +14,7 @@ impl State {
     /// A fresh state from 32 bytes of the platform CSPRNG (the caller's, sans-IO): 256 bits,
     /// where RFC 6749 §10.10 asks for ≥ 128 (RFC 9700 §4.7.1: one-time, unguessable).
     pub fn from_entropy(bytes: &[u8; 32]) -> Self {
-        State(URL_SAFE_NO_PAD.encode(bytes))
+        State(crate::text::base64url(bytes))
     }
 
     /// A state as received in a callback (not validated: it is only ever used as a lookup key).

@@ -12,7 +12,7 @@ use alloc::vec::Vec;
 use wasm_bindgen::prelude::wasm_bindgen;
 
 use crate::callback;
-use crate::config::{Config, Credentials, Options};
+use crate::config::{Config, Credentials};
 use crate::error::{invalid_parameter, Error, Result};
 use crate::handoff::{self, Body, Response};
 use crate::input::Input;
@@ -48,7 +48,7 @@ fn error_json(e: &Error) -> String {
 }
 
 fn config(options: &str) -> Result<Config> {
-    Config::from_options(Options::from_input(Input::from_json(options))?)
+    Config::from_input(&Input::from_json(options))
 }
 
 /// A call argument that must be a string (a URL or a verifier).
@@ -111,7 +111,7 @@ pub fn configure(options: &str) -> String {
 pub fn start(options: &str, call: &str, entropy: &[u8], now_ms: f64, stored: &str) -> String {
     reply((|| {
         let c = config(options)?;
-        let options = AuthorizationUrlOptions::from_input(Input::from_json(call))?;
+        let options = AuthorizationUrlOptions::from_input(&Input::from_json(call))?;
         let r = request::build(&c, options, entropy, now_ms as u64)?;
         let mut entries = Vec::new();
         if let Input::Array(items) = Input::from_json(stored) {
@@ -277,20 +277,21 @@ mod runtime {
 
     const PAGE: usize = 65_536;
 
-    /// A bump allocator that starts over whenever nothing is allocated.
+    /// An arena: allocation bumps a pointer, freeing does nothing, and [`reset`] starts over.
     ///
-    /// Invariant: the core keeps nothing between calls, so every export returns with all its
-    /// allocations freed once the glue has freed the arguments and the returned string; the
-    /// count of live blocks is then zero and the next call reuses the same memory. Memory
-    /// grows only to the largest single call's need. `realloc` of the newest block grows or
-    /// shrinks it in place (a `String` being pushed to). Single-threaded, as wasm32 is here.
+    /// Invariant: the core keeps nothing between calls (sans-IO), so once an export has
+    /// returned and the glue has copied its string out, nothing in the arena is live. The
+    /// wrapper calls [`reset`] before every call; memory grows only to the largest single
+    /// call's need, and a trap in one call cannot leave the next with less. With `dealloc` a
+    /// no-op, the compiler drops every `drop` of the core's strings and vectors — most of the
+    /// size this allocator saves. `realloc` of the newest block grows it in place.
+    /// Single-threaded, as wasm32-unknown-unknown is here.
     struct Bump(UnsafeCell<Heap>);
 
     struct Heap {
         base: usize,
         next: usize,
         end: usize,
-        live: usize,
     }
 
     // SAFETY: wasm32-unknown-unknown without atomics has one thread.
@@ -301,8 +302,15 @@ mod runtime {
         base: 0,
         next: 0,
         end: 0,
-        live: 0,
     }));
+
+    /// Empties the arena. The wrapper calls it between calls, when nothing is live.
+    #[wasm_bindgen::prelude::wasm_bindgen]
+    pub fn reset() {
+        // SAFETY: single-threaded; no export is running while the wrapper calls this one.
+        let heap = unsafe { &mut *ALLOCATOR.0.get() };
+        heap.next = heap.base;
+    }
 
     impl Heap {
         /// Makes `[.., to)` usable, growing the memory when needed.
@@ -338,18 +346,10 @@ mod runtime {
                 return null_mut();
             }
             heap.next = end;
-            heap.live += 1;
             start as *mut u8
         }
 
-        unsafe fn dealloc(&self, _: *mut u8, _: Layout) {
-            // SAFETY: as in `alloc`.
-            let heap = unsafe { &mut *self.0.get() };
-            heap.live -= 1;
-            if heap.live == 0 {
-                heap.next = heap.base;
-            }
-        }
+        unsafe fn dealloc(&self, _: *mut u8, _: Layout) {}
 
         unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
             // SAFETY: as in `alloc`.
@@ -370,7 +370,6 @@ mod runtime {
                 let new = self.alloc(Layout::from_size_align_unchecked(new_size, layout.align()));
                 if !new.is_null() {
                     core::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
-                    self.dealloc(ptr, layout);
                 }
                 new
             }

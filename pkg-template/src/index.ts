@@ -117,8 +117,13 @@ async function run<T>(f: () => T | Promise<T>): Promise<T> {
 
 // ------------------------------------------------------------------------------------ the edge
 
-/** What every core function answers: `{ ok }` or `{ err: { code, message, … } }`. */
+/**
+ * What every core function answers: `{ ok }` or `{ err: { code, message, … } }`. The answer
+ * has been copied out of the module's memory, and the core keeps nothing between calls, so
+ * its arena is emptied here, after every call.
+ */
 function call<T>(reply: string): T {
+  core.reset();
   const r = JSON.parse(reply) as { ok: T; err?: PleoOAuthErrorDetails & { code: PleoOAuthErrorCode; message: string } };
   if (r.err) throw new PleoOAuthError(r.err.code, r.err.message, r.err);
   return r.ok;
