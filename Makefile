@@ -7,7 +7,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: test tools lint fmt-check clippy unit browser pkg package-test consumers e2e size demo clean
+.PHONY: test tools lint fmt-check clippy unit browser pkg package-test consumers e2e size demo clean bench
 
 test: tools lint unit browser pkg package-test consumers e2e size
 	@echo "make test: all checks passed"
@@ -23,6 +23,7 @@ fmt-check:
 clippy:
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown --features wasm-runtime -- -D warnings
 
 # Native unit tests of the pure core.
 unit:
@@ -60,3 +61,9 @@ demo:
 
 clean:
 	rm -rf pkg target
+
+# pleo-oauth next to oauth4webapi, oidc-client-ts and @badgateway/oauth2-client in headless
+# Chromium: bytes shipped, cold load → URL, warm round trips, click → navigation; prints a
+# Markdown table and writes target/bench/bench.{md,json}. Timing is not a test: not in `test`.
+bench: pkg
+	node scripts/bench/bench.mjs

@@ -1,6 +1,7 @@
-//! Browser tests: the wasm exports against real Web Storage, history and fetch in headless
-//! Chromium (`wasm-pack test --headless --chrome`). Each test drives the same functions the
-//! TypeScript wrapper calls.
+//! Browser tests: the core's exports compiled to wasm32 and run in headless Chromium
+//! (`wasm-pack test --headless --chrome`), with the browser's own JSON reading what they
+//! answer — the same strings the TypeScript wrapper receives. The wrapper's I/O (storage,
+//! history, fetch) is tested through the package in `tests/package/`.
 #![cfg(target_arch = "wasm32")]
 #![allow(
     clippy::unwrap_used,
@@ -9,622 +10,211 @@
     clippy::indexing_slicing
 )]
 
-use js_sys::{Function, Object, Promise, Reflect, JSON};
-use pleo_oauth::browser::{code_challenge, create_pkce, generate_state, parse_callback, Client};
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use js_sys::{Reflect, JSON};
+use pleo_oauth::wasm::{challenge, configure, finish, handed_off, locate, parse, pkce, start, state};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-// ---------------------------------------------------------------- helpers
+const CB: &str = "https://app.example.com/pleo/callback";
+const NOW: f64 = 1_700_000_000_000.0;
 
-fn window() -> web_sys::Window {
-    web_sys::window().unwrap()
+fn options(extra: &str) -> String {
+    format!(r#"{{"clientId":"client-1","redirectUri":"{CB}","scopes":["users:read"]{extra}}}"#)
 }
 
-fn origin() -> String {
-    window().location().origin().unwrap()
+/// The reply as the browser's JSON.parse reads it.
+fn reply(text: &str) -> JsValue {
+    JSON::parse(text).unwrap_or_else(|_| panic!("not JSON: {text}"))
 }
 
-fn redirect_uri() -> String {
-    format!("{}/pleo/callback", origin())
+fn get(v: &JsValue, path: &str) -> JsValue {
+    path.split('.')
+        .fold(v.clone(), |v, k| Reflect::get(&v, &JsValue::from_str(k)).unwrap())
 }
 
-/// Options from a JSON text, as a partner would write them in JS; `$REDIRECT` is replaced.
-fn opts(json: &str) -> JsValue {
-    JSON::parse(&json.replace("$REDIRECT", &redirect_uri())).unwrap()
+fn ok(text: &str) -> JsValue {
+    let r = reply(text);
+    assert!(get(&r, "err").is_undefined(), "expected ok: {text}");
+    get(&r, "ok")
 }
 
-fn client(extra: &str) -> Client {
-    let sep = if extra.is_empty() { "" } else { "," };
-    Client::new(opts(&format!(
-        r#"{{"clientId":"client-1","redirectUri":"$REDIRECT","scopes":["users:read","export-jobs:read"]{sep}{extra}}}"#
-    )))
-    .map_err(|e| get(&e, "message"))
-    .unwrap()
+fn err_code(text: &str) -> String {
+    get(&reply(text), "err.code")
+        .as_string()
+        .unwrap_or_else(|| panic!("expected an error: {text}"))
 }
 
-fn get(v: &JsValue, key: &str) -> JsValue {
-    Reflect::get(v, &JsValue::from_str(key)).unwrap()
+fn s(v: &JsValue, path: &str) -> String {
+    get(v, path).as_string().unwrap()
 }
 
-fn get_str(v: &JsValue, key: &str) -> Option<String> {
-    get(v, key).as_string()
+fn entropy(seed: u8) -> Vec<u8> {
+    (0..64).map(|i| seed.wrapping_mul(31).wrapping_add(i)).collect()
 }
 
-fn code_of(e: &JsValue) -> String {
-    get_str(e, "code").unwrap_or_else(|| format!("not a pleo-oauth error: {e:?}"))
+/// Starts a flow; returns (url, storage key, record).
+fn begin(opts: &str, seed: u8) -> (String, String, String) {
+    let r = ok(&start(opts, r#"{"returnTo":"/back"}"#, &entropy(seed), NOW, "[]"));
+    (s(&r, "url"), s(&r, "key"), s(&r, "record"))
 }
 
-fn query_param(url: &str, name: &str) -> Option<String> {
-    let query = url.split_once('?')?.1;
-    query.split('&').find_map(|kv| {
-        let (k, v) = kv.split_once('=')?;
-        (k == name).then(|| {
-            js_sys::decode_uri_component(v)
-                .unwrap()
-                .as_string()
-                .unwrap()
-        })
-    })
-}
-
-/// Starts a flow and returns (state, authorization URL).
-fn start(c: &Client, options: &str) -> (String, String) {
-    let url = c
-        .authorization_url(if options.is_empty() {
-            JsValue::UNDEFINED
-        } else {
-            opts(options)
-        })
-        .unwrap();
-    (query_param(&url, "state").unwrap(), url)
-}
-
-fn callback_url(query: &str) -> String {
-    format!("{}?{query}", redirect_uri())
-}
-
-async fn settle(p: Promise) -> Result<JsValue, JsValue> {
-    JsFuture::from(p).await
-}
-
-async fn sleep(ms: i32) {
-    let p = Promise::new(&mut |resolve, _| {
-        window()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    JsFuture::from(p).await.unwrap();
-}
-
-fn session() -> web_sys::Storage {
-    window().session_storage().unwrap().unwrap()
-}
-
-fn local() -> web_sys::Storage {
-    window().local_storage().unwrap().unwrap()
-}
-
-fn tx_key(state: &str) -> String {
-    format!("pleo-oauth:tx:{state}")
-}
-
-/// Replaces `window.fetch` with `body` (a JS function body over `url, init`), recording calls
-/// in `window.__calls`; returns the original to restore.
-fn fake_fetch(body: &str) -> JsValue {
-    let w: JsValue = window().into();
-    let original = get(&w, "fetch");
-    Reflect::set(&w, &"__calls".into(), &js_sys::Array::new()).unwrap();
-    let f = Function::new_with_args(
-        "url, init",
-        &format!("window.__calls.push({{url, init}}); {body}"),
-    );
-    Reflect::set(&w, &"fetch".into(), &f).unwrap();
-    original
-}
-
-fn restore_fetch(original: JsValue) {
-    Reflect::set(&window().into(), &"fetch".into(), &original).unwrap();
-}
-
-fn fetch_calls() -> js_sys::Array {
-    get(&window().into(), "__calls").dyn_into().unwrap()
-}
-
-const ANSWER_OK: &str = r#"return Promise.resolve(new Response(JSON.stringify({connected:true, company:"Acme"}), {status:200, headers:{"content-type":"application/json"}}));"#;
-
-// ---------------------------------------------------------------- storage
-
-#[wasm_bindgen_test]
-async fn session_storage_holds_the_transaction_until_the_callback_consumes_it() {
-    let c = client("");
-    let (state, url) = start(&c, r#"{"returnTo":"/settings/integrations"}"#);
-    let stored = session()
-        .get_item(&tx_key(&state))
+fn state_of(url: &str) -> String {
+    let query = url.split_once('?').unwrap().1;
+    query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("state="))
         .unwrap()
-        .expect("stored under its state");
-    assert!(url.contains(&format!("state={state}")));
-    assert!(!url.contains(&stored), "the record never goes into the URL");
+        .to_owned()
+}
 
-    let result = settle(c.handle_callback(Some(callback_url(&format!("code=abc&state={state}")))))
-        .await
-        .unwrap();
+#[wasm_bindgen_test]
+fn configure_answers_what_the_wrapper_needs_for_its_io() {
+    let io = ok(&configure(&options(
+        r#","storage":"local","handoff":{"url":"/api/x","headers":{"X-Csrf":"t"}}"#,
+    )));
+    assert_eq!(s(&io, "storage"), "localStorage");
+    assert_eq!(s(&io, "prefix"), "pleo-oauth:tx:");
+    assert!(s(&io, "unavailable").contains("localStorage"));
+    assert_eq!(s(&io, "handoff.url"), "/api/x");
+    assert_eq!(s(&io, "handoff.credentials"), "same-origin");
+    assert_eq!(get(&io, "handoff.timeoutMs").as_f64(), Some(15000.0));
+    let headers = JSON::stringify(&get(&io, "handoff.headers")).unwrap();
     assert_eq!(
-        get_str(&result, "returnTo").as_deref(),
-        Some("/settings/integrations")
-    );
-    assert!(
-        session().get_item(&tx_key(&state)).unwrap().is_none(),
-        "consumed"
+        headers.as_string().unwrap(),
+        r#"[["X-Csrf","t"],["Content-Type","application/json"],["X-Requested-With","pleo-oauth"]]"#
     );
 }
 
 #[wasm_bindgen_test]
-async fn local_storage_is_used_when_configured() {
-    let c = client(r#""storage":"local""#);
-    let (state, _) = start(&c, "");
-    assert!(local().get_item(&tx_key(&state)).unwrap().is_some());
-    assert!(session().get_item(&tx_key(&state)).unwrap().is_none());
-    settle(c.handle_callback(Some(callback_url(&format!("code=abc&state={state}")))))
-        .await
-        .unwrap();
-    assert!(local().get_item(&tx_key(&state)).unwrap().is_none());
-    // A session-storage client does not see local-storage transactions.
-    let (state, _) = start(&c, "");
-    let e =
-        settle(client("").handle_callback(Some(callback_url(&format!("code=x&state={state}")))))
-            .await
-            .unwrap_err();
-    assert_eq!(code_of(&e), "unknown_state");
-}
-
-#[wasm_bindgen_test]
-async fn replayed_callback_is_unknown_state() {
-    let c = client("");
-    let (state, _) = start(&c, "");
-    settle(c.handle_callback(Some(callback_url(&format!("code=abc&state={state}")))))
-        .await
-        .unwrap();
-    // Same code and state, but another URL string (as an attacker replaying it would send).
-    let e = settle(c.handle_callback(Some(callback_url(&format!("state={state}&code=abc")))))
-        .await
-        .unwrap_err();
-    assert_eq!(code_of(&e), "unknown_state");
-}
-
-#[wasm_bindgen_test]
-async fn forged_state_with_error_is_unknown_state_and_leaves_real_transactions_alone() {
-    let c = client("");
-    let (state, _) = start(&c, "");
-    let forged = generate_state().unwrap();
-    let e = settle(c.handle_callback(Some(callback_url(&format!(
-        "error=access_denied&state={forged}"
-    )))))
-    .await
-    .unwrap_err();
-    assert_eq!(code_of(&e), "unknown_state");
-    assert!(session().get_item(&tx_key(&state)).unwrap().is_some());
-}
-
-#[wasm_bindgen_test]
-async fn two_pending_transactions_complete_in_either_order() {
-    for reverse in [false, true] {
-        let c = client("");
-        let (s1, _) = start(&c, r#"{"returnTo":"/one"}"#);
-        let (s2, _) = start(&c, r#"{"returnTo":"/two"}"#);
-        let mut order = vec![(s1, "/one"), (s2, "/two")];
-        if reverse {
-            order.reverse();
-        }
-        for (state, back) in order {
-            let r = settle(c.handle_callback(Some(callback_url(&format!("code=c&state={state}")))))
-                .await
-                .unwrap();
-            assert_eq!(get_str(&r, "returnTo").as_deref(), Some(back));
-        }
+fn configure_refuses_broken_options_with_invalid_config() {
+    for bad in [
+        "null".to_owned(),
+        "\"x\"".to_owned(),
+        options(r#","redirectURI":"x""#),
+        options(r#","transactionTtlSeconds":{"\u0000":"number"}"#),
+        options(r#","handoff":{"\u0000":"unreadable"}"#),
+        "{".to_owned(),
+    ] {
+        assert_eq!(err_code(&configure(&bad)), "invalid_config", "{bad}");
     }
 }
 
 #[wasm_bindgen_test]
-async fn an_expired_transaction_is_refused_and_swept() {
-    let c = client(r#""transactionTtlSeconds":1"#);
-    let (old, _) = start(&c, "");
-    sleep(1100).await;
-    let e = settle(c.handle_callback(Some(callback_url(&format!("code=c&state={old}")))))
-        .await
-        .unwrap_err();
-    assert_eq!(code_of(&e), "expired");
+fn a_started_flow_completes_once_with_what_the_exchange_needs() {
+    let opts = options("");
+    let (url, key, record) = begin(&opts, 1);
+    assert!(url.starts_with("https://auth.pleo.io/oauth/authorize?response_type=code&client_id=client-1&"));
+    let st = state_of(&url);
+    assert_eq!(key, format!("pleo-oauth:tx:{st}"));
 
-    // Expired transactions are dropped when a new one is stored.
-    let (stale, _) = start(&c, "");
-    sleep(1100).await;
-    let (_fresh, _) = start(&c, "");
-    assert!(
-        session().get_item(&tx_key(&stale)).unwrap().is_none(),
-        "swept"
-    );
-}
-
-// ---------------------------------------------------------------- callback in the page
-
-#[wasm_bindgen_test]
-async fn second_call_with_the_same_url_returns_the_same_outcome() {
-    let original = fake_fetch(ANSWER_OK);
-    let c = client(r#""handoff":{"url":"/api/pleo/exchange"}"#);
-    let (state, _) = start(&c, "");
-    let url = callback_url(&format!("code=abc&state={state}"));
-    let first = c.handle_callback(Some(url.clone()));
-    let second = c.handle_callback(Some(url.clone()));
-    let (a, b) = (settle(first).await.unwrap(), settle(second).await.unwrap());
-    restore_fetch(original);
-    assert_eq!(
-        get(&get(&a, "backend"), "company").as_string().as_deref(),
-        Some("Acme")
-    );
-    assert!(Object::is(&a, &b), "the very same outcome");
-    assert_eq!(fetch_calls().length(), 1, "exchanged once");
-
-    // Failures too: a forged callback fails the same way twice (not unknown_state then something else).
-    let forged = callback_url("code=x&state=nope");
-    let e1 = settle(c.handle_callback(Some(forged.clone())))
-        .await
-        .unwrap_err();
-    let e2 = settle(c.handle_callback(Some(forged))).await.unwrap_err();
-    assert!(Object::is(&e1, &e2));
-}
-
-#[wasm_bindgen_test]
-async fn address_bar_keeps_other_parameters_and_loses_code_and_state() {
-    let c = client("");
-    let (state, _) = start(&c, "");
-    let history = window().history().unwrap();
-    let page = format!("/pleo/callback?tab=a%20b&code=abc&state={state}&iss=x&keep=1#section");
-    history
-        .push_state_with_url(&JsValue::from_str("router-state"), "", Some(&page))
-        .unwrap();
-
-    let first = c.handle_callback(None);
-    // What StrictMode's second run sees: the cleaned address bar.
-    let second = c.handle_callback(None);
-    let a = settle(first).await.unwrap();
-    let b = settle(second).await.unwrap();
-    assert!(Object::is(&a, &b));
-
-    let loc = window().location();
-    assert_eq!(loc.pathname().unwrap(), "/pleo/callback");
-    assert_eq!(loc.search().unwrap(), "?tab=a%20b&keep=1");
-    assert_eq!(loc.hash().unwrap(), "#section");
-    assert_eq!(
-        history.state().unwrap().as_string().as_deref(),
-        Some("router-state"),
-        "router state kept"
-    );
-    history.back().unwrap();
-}
-
-#[wasm_bindgen_test]
-async fn without_handoff_the_result_carries_what_the_backend_needs() {
-    let c = client("");
-    let (state, url) = start(&c, "");
-    let r = settle(c.handle_callback(Some(callback_url(&format!("code=the-code&state={state}")))))
-        .await
-        .unwrap();
-    let h = get(&r, "handoff");
-    assert_eq!(get_str(&h, "code").as_deref(), Some("the-code"));
-    assert_eq!(get_str(&h, "state").as_deref(), Some(state.as_str()));
-    assert_eq!(get_str(&h, "redirectUri"), Some(redirect_uri()));
-    let verifier = get_str(&h, "codeVerifier").unwrap();
-    assert_eq!(
-        query_param(&url, "code_challenge"),
-        Some(code_challenge(verifier.into()).unwrap())
-    );
-    assert_eq!(
-        query_param(&url, "code_challenge_method").as_deref(),
-        Some("S256")
-    );
-    assert!(get(&r, "backend").is_undefined());
-}
-
-// ---------------------------------------------------------------- handoff
-
-#[wasm_bindgen_test]
-async fn handoff_posts_json_with_the_csrf_header_credentials_and_extra_headers() {
-    let original = fake_fetch(ANSWER_OK);
-    let c = client(
-        r#""handoff":{"url":"/api/pleo/exchange","credentials":"include","headers":{"X-CSRF-Token":"t0k"}}"#,
-    );
-    let (state, _) = start(&c, "");
-    let r =
-        settle(c.handle_callback(Some(callback_url(&format!("code=c%2B1&state={state}"))))).await;
-    restore_fetch(original);
-    let r = r.unwrap();
-    assert_eq!(get(&get(&r, "backend"), "connected").as_bool(), Some(true));
-
-    let calls = fetch_calls();
-    assert_eq!(calls.length(), 1);
-    let call = calls.get(0);
-    assert_eq!(get_str(&call, "url").as_deref(), Some("/api/pleo/exchange"));
-    let init = get(&call, "init");
-    assert_eq!(get_str(&init, "method").as_deref(), Some("POST"));
-    assert_eq!(get_str(&init, "credentials").as_deref(), Some("include"));
-    assert_eq!(get_str(&init, "redirect").as_deref(), Some("error"));
-    let headers: web_sys::Headers = get(&init, "headers").dyn_into().unwrap();
-    assert_eq!(
-        headers.get("content-type").unwrap().as_deref(),
-        Some("application/json")
-    );
-    assert_eq!(
-        headers.get("x-requested-with").unwrap().as_deref(),
-        Some("pleo-oauth")
-    );
-    assert_eq!(headers.get("x-csrf-token").unwrap().as_deref(), Some("t0k"));
-
-    let body = JSON::parse(&get_str(&init, "body").unwrap()).unwrap();
-    let mut keys: Vec<String> = Object::keys(body.unchecked_ref::<Object>())
-        .iter()
-        .filter_map(|k| k.as_string())
-        .collect();
-    keys.sort();
-    assert_eq!(keys, ["code", "code_verifier", "redirect_uri", "state"]);
-    assert_eq!(get_str(&body, "code").as_deref(), Some("c+1"));
-    assert_eq!(get_str(&body, "state"), Some(state));
-    assert_eq!(get_str(&body, "redirect_uri"), Some(redirect_uri()));
-    assert_eq!(get_str(&body, "code_verifier").map(|v| v.len()), Some(43));
-}
-
-#[wasm_bindgen_test]
-async fn handoff_default_credentials_are_same_origin() {
-    let original = fake_fetch(ANSWER_OK);
-    let c = client(r#""handoff":{"url":"/api/pleo/exchange"}"#);
-    let (state, _) = start(&c, "");
-    let r = settle(c.handle_callback(Some(callback_url(&format!("code=c&state={state}"))))).await;
-    restore_fetch(original);
-    r.unwrap();
-    let init = get(&fetch_calls().get(0), "init");
-    assert_eq!(
-        get_str(&init, "credentials").as_deref(),
-        Some("same-origin")
-    );
-}
-
-#[wasm_bindgen_test]
-async fn handoff_non_2xx_is_handoff_failed_with_status_and_no_secret_in_message() {
-    let original = fake_fetch(
-        r#"return Promise.resolve(new Response("{\"error\":\"invalid_grant\"}", {status: 502}));"#,
-    );
-    let c = client(r#""handoff":{"url":"/api/pleo/exchange"}"#);
-    let (state, _) = start(&c, "");
-    let e = settle(c.handle_callback(Some(callback_url(&format!(
-        "code=SECRETCODE&state={state}"
-    )))))
-    .await
-    .unwrap_err();
-    restore_fetch(original);
-    assert_eq!(code_of(&e), "handoff_failed");
-    assert_eq!(get(&e, "status").as_f64(), Some(502.0));
-    let message = get_str(&e, "message").unwrap();
-    assert!(message.contains("502"));
-    assert!(!message.contains("SECRETCODE") && !message.contains(&state));
-}
-
-#[wasm_bindgen_test]
-async fn handoff_network_failure_is_handoff_failed_with_status_0() {
-    // A real request to a closed loopback port: no response ever arrives.
-    let c = client(r#""handoff":{"url":"http://127.0.0.1:9/exchange"}"#);
-    let (state, _) = start(&c, "");
-    let e = settle(c.handle_callback(Some(callback_url(&format!("code=c&state={state}")))))
-        .await
-        .unwrap_err();
-    assert_eq!(code_of(&e), "handoff_failed");
-    assert_eq!(get(&e, "status").as_f64(), Some(0.0));
-    assert!(get_str(&e, "message")
-        .unwrap()
-        .contains("could not be reached"));
-}
-
-#[wasm_bindgen_test]
-async fn handoff_timeout_aborts_the_request() {
-    let original = fake_fetch(
-        "return new Promise((_, reject) => init.signal.addEventListener('abort', () => reject(init.signal.reason)));",
-    );
-    let c = client(r#""handoff":{"url":"/api/pleo/exchange","timeoutMs":50}"#);
-    let (state, _) = start(&c, "");
-    let e = settle(c.handle_callback(Some(callback_url(&format!("code=c&state={state}")))))
-        .await
-        .unwrap_err();
-    restore_fetch(original);
-    assert_eq!(code_of(&e), "handoff_failed");
-    assert_eq!(get(&e, "status").as_f64(), Some(0.0));
-    assert!(get_str(&e, "message").unwrap().contains("50 ms"));
-}
-
-#[wasm_bindgen_test]
-async fn handoff_answer_that_is_not_json_fails_and_empty_body_is_null() {
-    let original =
-        fake_fetch(r#"return Promise.resolve(new Response("<html>login</html>", {status: 200}));"#);
-    let c = client(r#""handoff":{"url":"/api/pleo/exchange"}"#);
-    let (state, _) = start(&c, "");
-    let e = settle(c.handle_callback(Some(callback_url(&format!("code=c&state={state}")))))
-        .await
-        .unwrap_err();
-    assert_eq!(code_of(&e), "handoff_failed");
-    assert_eq!(get(&e, "status").as_f64(), Some(200.0));
-
-    fake_fetch("return Promise.resolve(new Response(null, {status: 204}));");
-    let (state, _) = start(&c, "");
-    let r = settle(c.handle_callback(Some(callback_url(&format!("code=c&state={state}"))))).await;
-    restore_fetch(original);
-    assert!(get(&r.unwrap(), "backend").is_null());
-}
-
-#[wasm_bindgen_test]
-async fn authorization_error_carries_the_server_fields() {
-    let c = client("");
-    let (state, _) = start(&c, "");
-    let e = settle(c.handle_callback(Some(callback_url(&format!(
-        "error=access_denied&error_description=The+user+said+no&state={state}"
-    )))))
-    .await
-    .unwrap_err();
-    assert_eq!(code_of(&e), "authorization_error");
-    assert_eq!(get_str(&e, "error").as_deref(), Some("access_denied"));
-    assert_eq!(
-        get_str(&e, "errorDescription").as_deref(),
-        Some("The user said no")
-    );
-    assert!(get(&e, "errorUri").is_undefined());
-}
-
-// ---------------------------------------------------------------- configuration through JS values
-
-#[wasm_bindgen_test]
-fn options_from_js_are_checked_strictly() {
-    let err = |json: &str| {
-        let e = Client::new(opts(json)).err().expect("must be refused");
-        (code_of(&e), get_str(&e, "message").unwrap())
-    };
-    let (code, message) =
-        err(r#"{"clientId":"c","redirectURI":"$REDIRECT","scopes":["users:read"]}"#);
-    assert_eq!(code, "invalid_config");
-    assert!(
-        message.contains("\"redirectURI\". Did you mean \"redirectUri\"?"),
-        "{message}"
-    );
-    let (code, message) = err(
-        r#"{"clientId":"c","redirectUri":"$REDIRECT","scopes":["users:read"],"handoff":{"url":"/x","timeout":5}}"#,
-    );
-    assert_eq!(code, "invalid_config");
-    assert!(message.contains("\"timeout\""), "{message}");
-    let (code, _) = err(r#"{"clientId":"c","redirectUri":"$REDIRECT","scopes":"users:read"}"#);
-    assert_eq!(code, "invalid_config");
-    let (_, message) = err(
-        r#"{"clientId":"c","redirectUri":"$REDIRECT","scopes":["users:read"],"environment":42}"#,
-    );
-    assert!(message.contains("production"), "{message}");
-    let (code, _) =
-        err(r#"{"clientId":"c","redirectUri":"http://example.com/cb","scopes":["users:read"]}"#);
-    assert_eq!(code, "invalid_config");
-    let e = Client::new(JsValue::UNDEFINED).err().unwrap();
-    assert_eq!(code_of(&e), "invalid_config");
-
-    let c = client(
-        r#""environment":{"authorizationEndpoint":"http://localhost:4000/oauth/authorize","issuer":"http://localhost:4000"}"#,
-    );
-    let (_, url) = start(&c, r#"{"extraParams":{"prompt":"consent"}}"#);
-    assert!(url.starts_with(
-        "http://localhost:4000/oauth/authorize?response_type=code&client_id=client-1&"
+    let callback = format!("{CB}?code=c0de&state={st}&tab=2#h");
+    let located = ok(&locate(&format!("\"{callback}\"")));
+    assert_eq!(s(&located, "key"), key);
+    let done = ok(&finish(
+        &opts,
+        &format!("\"{callback}\""),
+        &format!("\"{record}\""),
+        NOW + 1.0,
+        &callback,
     ));
-    assert!(url.ends_with("&prompt=consent"));
+    assert_eq!(s(&done, "clean"), "/pleo/callback?tab=2#h");
+    assert_eq!(s(&done, "returnTo"), "/back");
+    assert_eq!(s(&done, "handoff.code"), "c0de");
+    assert_eq!(s(&done, "handoff.codeVerifier").len(), 43);
+    let challenge_sent = url.split("code_challenge=").nth(1).unwrap().split('&').next().unwrap();
+    let recomputed = ok(&challenge(&format!("\"{}\"", s(&done, "handoff.codeVerifier"))));
+    assert_eq!(recomputed.as_string().unwrap(), challenge_sent, "S256(verifier) was sent");
+    let body = reply(&s(&done, "body"));
+    assert_eq!(s(&body, "code_verifier"), s(&done, "handoff.codeVerifier"));
 
-    let e = c
-        .authorization_url(opts(r#"{"returnTo":"//evil.example"}"#))
-        .unwrap_err();
-    assert_eq!(code_of(&e), "invalid_parameter");
-    let e = c
-        .authorization_url(opts(r#"{"extraParams":{"state":"x"}}"#))
-        .unwrap_err();
-    assert_eq!(code_of(&e), "invalid_parameter");
-    let e = c
-        .authorization_url(opts(r#"{"return_to":"/x"}"#))
-        .unwrap_err();
-    assert_eq!(code_of(&e), "invalid_parameter");
+    // The wrapper removed the record: the same callback again finds nothing.
+    let replay = finish(&opts, &format!("\"{callback}\""), "null", NOW + 2.0, &callback);
+    assert_eq!(err_code(&replay), "unknown_state");
 }
 
 #[wasm_bindgen_test]
-async fn issuer_is_checked_when_configured() {
-    let c = client(
-        r#""environment":{"authorizationEndpoint":"https://auth.example.com/oauth/authorize","issuer":"https://auth.example.com"}"#,
+fn callback_checks_fail_in_the_contract_order() {
+    let opts = options("");
+    let (url, _, record) = begin(&opts, 2);
+    let st = state_of(&url);
+    let q = |query: &str| format!("\"{CB}?{query}\"");
+    assert_eq!(err_code(&locate(&q("state=a&state=b&code=c"))), "duplicate_parameter");
+    assert_eq!(err_code(&locate(&q("tab=1"))), "not_a_callback");
+    assert_eq!(err_code(&locate(&q("code=c"))), "missing_state");
+    assert_eq!(err_code(&locate("{}")), "invalid_parameter");
+    let fin = |query: &str, now: f64| finish(&opts, &q(query), &format!("\"{record}\""), now, CB);
+    assert_eq!(err_code(&fin(&format!("code=c&state={st}"), NOW + 600_000.0)), "expired");
+    assert_eq!(
+        err_code(&finish(&opts, &format!("\"https://app.example.com/other?code=c&state={st}\""), &format!("\"{record}\""), NOW, CB)),
+        "redirect_uri_mismatch"
     );
-    let (state, _) = start(&c, "");
-    let e = settle(c.handle_callback(Some(callback_url(&format!(
-        "code=c&state={state}&iss=https%3A%2F%2Fevil.example"
-    )))))
-    .await
-    .unwrap_err();
-    assert_eq!(code_of(&e), "issuer_mismatch");
-    let (state, _) = start(&c, "");
-    settle(c.handle_callback(Some(callback_url(&format!(
-        "code=c&state={state}&iss=https%3A%2F%2Fauth.example.com"
-    )))))
-    .await
-    .unwrap();
+    let denied = reply(&fin(&format!("error=access_denied&error_description=no&state={st}"), NOW));
+    assert_eq!(s(&denied, "err.code"), "authorization_error");
+    assert_eq!(s(&denied, "err.error"), "access_denied");
+    assert_eq!(s(&denied, "err.errorDescription"), "no");
 }
 
-// ---------------------------------------------------------------- low-level helpers
+#[wasm_bindgen_test]
+fn start_names_expired_and_unreadable_records_for_removal_and_no_other() {
+    let opts = options("");
+    let (_, live_key, live) = begin(&opts, 3);
+    let stored = format!(
+        r#"[["{live_key}","{live}"],["pleo-oauth:tx:old","v=1&verifier={v}&redirect_uri=x&exp=5"],["pleo-oauth:tx:junk","garbage"]]"#,
+        v = "v".repeat(43)
+    );
+    let r = ok(&start(&opts, "null", &entropy(4), NOW, &stored));
+    let remove = JSON::stringify(&get(&r, "remove")).unwrap().as_string().unwrap();
+    assert_eq!(remove, r#"["pleo-oauth:tx:old","pleo-oauth:tx:junk"]"#);
+}
 
 #[wasm_bindgen_test]
-fn helpers_work_on_the_browser_csprng() {
-    let pkce = create_pkce().unwrap();
-    let verifier = get_str(&pkce, "verifier").unwrap();
-    assert_eq!(verifier.len(), 43);
-    assert_eq!(get_str(&pkce, "method").as_deref(), Some("S256"));
+fn handoff_outcomes_are_judged_by_the_core() {
+    let opts = options(r#","handoff":{"url":"/api/x","timeoutMs":500}"#);
+    assert!(ok(&handed_off(&opts, 3, 200)).is_null());
+    assert!(ok(&handed_off(&opts, 2, 204)).is_null());
+    let failed = reply(&handed_off(&opts, 3, 502));
+    assert_eq!(s(&failed, "err.code"), "handoff_failed");
+    assert_eq!(get(&failed, "err.status").as_f64(), Some(502.0));
+    let timeout = reply(&handed_off(&opts, 1, 0));
+    assert!(s(&timeout, "err.message").contains("500 ms"));
+    assert_eq!(get(&timeout, "err.status").as_f64(), Some(0.0));
+    assert_eq!(err_code(&handed_off(&opts, 4, 200)), "handoff_failed");
+    assert_eq!(err_code(&handed_off(&opts, 0, 0)), "handoff_failed");
+}
+
+#[wasm_bindgen_test]
+fn helpers_take_their_entropy_from_the_caller_and_refuse_too_little() {
+    let p = ok(&pkce(&entropy(5)));
+    assert_eq!(s(&p, "verifier").len(), 43);
+    assert_eq!(s(&p, "method"), "S256");
+    assert_ne!(s(&p, "verifier"), s(&ok(&pkce(&entropy(6))), "verifier"));
+    assert_eq!(ok(&state(&entropy(5))).as_string().unwrap().len(), 43);
+    assert_eq!(err_code(&pkce(&[])), "invalid_config");
+    assert_eq!(err_code(&state(&[1; 32])), "invalid_config");
     assert_eq!(
-        get_str(&pkce, "challenge"),
-        Some(code_challenge(verifier.clone().into()).unwrap())
-    );
-    assert_ne!(get_str(&create_pkce().unwrap(), "verifier"), Some(verifier));
-    assert_eq!(
-        code_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into()).unwrap(),
+        ok(&challenge("\"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk\"")).as_string().unwrap(),
         "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
     );
-    assert_eq!(
-        code_of(&code_challenge("short".into()).unwrap_err()),
-        "invalid_parameter"
-    );
-    assert_eq!(
-        code_of(&code_challenge(JsValue::from_f64(1.0)).unwrap_err()),
-        "invalid_parameter"
-    );
-    assert_ne!(generate_state().unwrap(), generate_state().unwrap());
-
-    let p =
-        parse_callback("https://x.example/cb?code=a&state=s&error_description=d".into()).unwrap();
-    assert_eq!(get_str(&p, "code").as_deref(), Some("a"));
-    assert_eq!(get_str(&p, "errorDescription").as_deref(), Some("d"));
-    assert!(
-        !Reflect::has(&p, &"error".into()).unwrap(),
-        "absent keys are absent"
-    );
-    let e = parse_callback("https://x.example/cb?state=a&state=b".into()).unwrap_err();
-    assert_eq!(code_of(&e), "duplicate_parameter");
+    assert_eq!(err_code(&challenge("\"short\"")), "invalid_parameter");
+    let parsed = ok(&parse("\"https://x.example/cb?code=a&state=b&iss=c\""));
+    assert_eq!(s(&parsed, "iss"), "c");
+    assert_eq!(err_code(&parse("\"https://x/cb?iss=a&iss=b\"")), "duplicate_parameter");
 }
 
-// ---------------------------------------------------------------- storage failures
-
 #[wasm_bindgen_test]
-async fn blocked_or_full_storage_is_storage_unavailable() {
-    // Blocked: reading window.sessionStorage throws, as with third-party storage blocked.
-    let block = Function::new_no_args(
-        "const d = Object.getOwnPropertyDescriptor(window, 'sessionStorage');
-         Object.defineProperty(window, 'sessionStorage', { configurable: true,
-           get() { throw new DOMException('blocked', 'SecurityError'); } });
-         return () => Object.defineProperty(window, 'sessionStorage', d);",
-    );
-    let unblock: Function = block.call0(&JsValue::NULL).unwrap().dyn_into().unwrap();
-    let e = Client::new(opts(
-        r#"{"clientId":"c","redirectUri":"$REDIRECT","scopes":["users:read"]}"#,
-    ))
-    .err();
-    unblock.call0(&JsValue::NULL).unwrap();
-    let e = e.expect("create must fail");
-    assert_eq!(code_of(&e), "storage_unavailable");
-    assert!(get_str(&e, "message").unwrap().contains("sessionStorage"));
-
-    // Full: setItem throws QuotaExceededError when the transaction is stored.
-    let c = client("");
-    let fill = Function::new_no_args(
-        "const orig = Storage.prototype.setItem;
-         Storage.prototype.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); };
-         return () => { Storage.prototype.setItem = orig; };",
-    );
-    let unfill: Function = fill.call0(&JsValue::NULL).unwrap().dyn_into().unwrap();
-    let e = c.authorization_url(JsValue::UNDEFINED).err();
-    unfill.call0(&JsValue::NULL).unwrap();
-    assert_eq!(code_of(&e.expect("must fail")), "storage_unavailable");
-    assert!(
-        c.authorization_url(JsValue::UNDEFINED).is_ok(),
-        "works again once storage works"
-    );
+fn hostile_strings_never_trap() {
+    let big = format!("\"{}\"", "%".repeat(200_000));
+    let nested = "[".repeat(5000) + &"]".repeat(5000);
+    for input in [big.as_str(), nested.as_str(), "\"\\ud800\"", "\u{0}", "", "{\"\u{0}\":1}"] {
+        let _ = reply(&configure(input));
+        let _ = reply(&locate(input));
+        let _ = reply(&parse(input));
+        let _ = reply(&challenge(input));
+        let _ = reply(&start(&options(""), input, &entropy(7), NOW, input));
+        let _ = reply(&finish(&options(""), input, input, NOW, input));
+    }
+    // Still working afterwards.
+    begin(&options(""), 8);
 }
