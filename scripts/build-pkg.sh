@@ -21,9 +21,11 @@ cp pkg-template/src/index.ts pkg/index.ts
 tsc -p pkg-template/tsconfig.json --outDir pkg --emitDeclarationOnly
 tsc -p pkg-template/tsconfig.json --outDir target/wrapper --declaration false
 rm pkg/index.ts pkg/pleo_oauth.d.ts
-esbuild target/wrapper/index.js --minify --format=esm --target=es2022 --log-level=warning --outfile=pkg/index.js
-esbuild pkg/pleo_oauth.js --minify --format=esm --target=es2022 --log-level=warning --outfile=pkg/pleo_oauth.min.js
-mv pkg/pleo_oauth.min.js pkg/pleo_oauth.js
+# The wrapper and wasm-bindgen's glue are bundled into one module (one request, one gzip
+# stream, and the glue's unused loaders shaken out).
+cp pkg/pleo_oauth.js target/wrapper/pleo_oauth.js
+rm pkg/pleo_oauth.js
+esbuild target/wrapper/index.js --bundle --minify --format=esm --target=es2022 --log-level=warning --outfile=pkg/index.js
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 node -e '

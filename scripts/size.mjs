@@ -1,5 +1,5 @@
 // Prints the gzip (level 9) and brotli (quality 11) sizes of what a browser downloads from the
-// npm package — the wasm, wasm-bindgen's JS glue and the wrapper — measured with Node's zlib,
+// npm package — the wasm and index.js (the wrapper with wasm-bindgen's glue bundled in) — measured with Node's zlib,
 // and fails when the gzip total is above the budget in scripts/size-budget.json.
 // The budget starts at what was measured and only ever goes down: lower it when you shrink
 // the package; never raise it to make a change fit.
@@ -8,7 +8,7 @@ import zlib from "node:zlib";
 
 const budgetFile = new URL("./size-budget.json", import.meta.url);
 const budget = JSON.parse(fs.readFileSync(budgetFile, "utf8"));
-const files = ["pkg/pleo_oauth_bg.wasm", "pkg/pleo_oauth.js", "pkg/index.js"];
+const files = ["pkg/pleo_oauth_bg.wasm", "pkg/index.js"];
 const rows = files.map((f) => {
   const raw = fs.readFileSync(f);
   return {

@@ -11,7 +11,9 @@
 )]
 
 use js_sys::{Reflect, JSON};
-use pleo_oauth::wasm::{challenge, configure, finish, handed_off, locate, parse, pkce, start, state};
+use pleo_oauth::wasm::{
+    call, challenge, configure, finish, handed_off, locate, parse, pkce, start, state,
+};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
@@ -30,8 +32,9 @@ fn reply(text: &str) -> JsValue {
 }
 
 fn get(v: &JsValue, path: &str) -> JsValue {
-    path.split('.')
-        .fold(v.clone(), |v, k| Reflect::get(&v, &JsValue::from_str(k)).unwrap())
+    path.split('.').fold(v.clone(), |v, k| {
+        Reflect::get(&v, &JsValue::from_str(k)).unwrap()
+    })
 }
 
 fn ok(text: &str) -> JsValue {
@@ -51,12 +54,20 @@ fn s(v: &JsValue, path: &str) -> String {
 }
 
 fn entropy(seed: u8) -> Vec<u8> {
-    (0..64).map(|i| seed.wrapping_mul(31).wrapping_add(i)).collect()
+    (0..64)
+        .map(|i| seed.wrapping_mul(31).wrapping_add(i))
+        .collect()
 }
 
 /// Starts a flow; returns (url, storage key, record).
 fn begin(opts: &str, seed: u8) -> (String, String, String) {
-    let r = ok(&start(opts, r#"{"returnTo":"/back"}"#, &entropy(seed), NOW, "[]"));
+    let r = ok(&start(
+        opts,
+        r#"{"returnTo":"/back"}"#,
+        &entropy(seed),
+        NOW,
+        "[]",
+    ));
     (s(&r, "url"), s(&r, "key"), s(&r, "record"))
 }
 
@@ -105,7 +116,9 @@ fn configure_refuses_broken_options_with_invalid_config() {
 fn a_started_flow_completes_once_with_what_the_exchange_needs() {
     let opts = options("");
     let (url, key, record) = begin(&opts, 1);
-    assert!(url.starts_with("https://auth.pleo.io/oauth/authorize?response_type=code&client_id=client-1&"));
+    assert!(url.starts_with(
+        "https://auth.pleo.io/oauth/authorize?response_type=code&client_id=client-1&"
+    ));
     let st = state_of(&url);
     assert_eq!(key, format!("pleo-oauth:tx:{st}"));
 
@@ -113,7 +126,6 @@ fn a_started_flow_completes_once_with_what_the_exchange_needs() {
     let located = ok(&locate(&format!("\"{callback}\"")));
     assert_eq!(s(&located, "key"), key);
     let done = ok(&finish(
-        &opts,
         &format!("\"{callback}\""),
         &format!("\"{record}\""),
         NOW + 1.0,
@@ -123,14 +135,27 @@ fn a_started_flow_completes_once_with_what_the_exchange_needs() {
     assert_eq!(s(&done, "returnTo"), "/back");
     assert_eq!(s(&done, "handoff.code"), "c0de");
     assert_eq!(s(&done, "handoff.codeVerifier").len(), 43);
-    let challenge_sent = url.split("code_challenge=").nth(1).unwrap().split('&').next().unwrap();
-    let recomputed = ok(&challenge(&format!("\"{}\"", s(&done, "handoff.codeVerifier"))));
-    assert_eq!(recomputed.as_string().unwrap(), challenge_sent, "S256(verifier) was sent");
+    let challenge_sent = url
+        .split("code_challenge=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let recomputed = ok(&challenge(&format!(
+        "\"{}\"",
+        s(&done, "handoff.codeVerifier")
+    )));
+    assert_eq!(
+        recomputed.as_string().unwrap(),
+        challenge_sent,
+        "S256(verifier) was sent"
+    );
     let body = reply(&s(&done, "body"));
     assert_eq!(s(&body, "code_verifier"), s(&done, "handoff.codeVerifier"));
 
     // The wrapper removed the record: the same callback again finds nothing.
-    let replay = finish(&opts, &format!("\"{callback}\""), "null", NOW + 2.0, &callback);
+    let replay = finish(&format!("\"{callback}\""), "null", NOW + 2.0, &callback);
     assert_eq!(err_code(&replay), "unknown_state");
 }
 
@@ -140,17 +165,31 @@ fn callback_checks_fail_in_the_contract_order() {
     let (url, _, record) = begin(&opts, 2);
     let st = state_of(&url);
     let q = |query: &str| format!("\"{CB}?{query}\"");
-    assert_eq!(err_code(&locate(&q("state=a&state=b&code=c"))), "duplicate_parameter");
+    assert_eq!(
+        err_code(&locate(&q("state=a&state=b&code=c"))),
+        "duplicate_parameter"
+    );
     assert_eq!(err_code(&locate(&q("tab=1"))), "not_a_callback");
     assert_eq!(err_code(&locate(&q("code=c"))), "missing_state");
     assert_eq!(err_code(&locate("{}")), "invalid_parameter");
-    let fin = |query: &str, now: f64| finish(&opts, &q(query), &format!("\"{record}\""), now, CB);
-    assert_eq!(err_code(&fin(&format!("code=c&state={st}"), NOW + 600_000.0)), "expired");
+    let fin = |query: &str, now: f64| finish(&q(query), &format!("\"{record}\""), now, CB);
     assert_eq!(
-        err_code(&finish(&opts, &format!("\"https://app.example.com/other?code=c&state={st}\""), &format!("\"{record}\""), NOW, CB)),
+        err_code(&fin(&format!("code=c&state={st}"), NOW + 600_000.0)),
+        "expired"
+    );
+    assert_eq!(
+        err_code(&finish(
+            &format!("\"https://app.example.com/other?code=c&state={st}\""),
+            &format!("\"{record}\""),
+            NOW,
+            CB
+        )),
         "redirect_uri_mismatch"
     );
-    let denied = reply(&fin(&format!("error=access_denied&error_description=no&state={st}"), NOW));
+    let denied = reply(&fin(
+        &format!("error=access_denied&error_description=no&state={st}"),
+        NOW,
+    ));
     assert_eq!(s(&denied, "err.code"), "authorization_error");
     assert_eq!(s(&denied, "err.error"), "access_denied");
     assert_eq!(s(&denied, "err.errorDescription"), "no");
@@ -165,7 +204,10 @@ fn start_names_expired_and_unreadable_records_for_removal_and_no_other() {
         v = "v".repeat(43)
     );
     let r = ok(&start(&opts, "null", &entropy(4), NOW, &stored));
-    let remove = JSON::stringify(&get(&r, "remove")).unwrap().as_string().unwrap();
+    let remove = JSON::stringify(&get(&r, "remove"))
+        .unwrap()
+        .as_string()
+        .unwrap();
     assert_eq!(remove, r#"["pleo-oauth:tx:old","pleo-oauth:tx:junk"]"#);
 }
 
@@ -194,26 +236,41 @@ fn helpers_take_their_entropy_from_the_caller_and_refuse_too_little() {
     assert_eq!(err_code(&pkce(&[])), "invalid_config");
     assert_eq!(err_code(&state(&[1; 32])), "invalid_config");
     assert_eq!(
-        ok(&challenge("\"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk\"")).as_string().unwrap(),
+        ok(&challenge(
+            "\"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk\""
+        ))
+        .as_string()
+        .unwrap(),
         "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
     );
     assert_eq!(err_code(&challenge("\"short\"")), "invalid_parameter");
     let parsed = ok(&parse("\"https://x.example/cb?code=a&state=b&iss=c\""));
     assert_eq!(s(&parsed, "iss"), "c");
-    assert_eq!(err_code(&parse("\"https://x/cb?iss=a&iss=b\"")), "duplicate_parameter");
+    assert_eq!(
+        err_code(&parse("\"https://x/cb?iss=a&iss=b\"")),
+        "duplicate_parameter"
+    );
 }
 
 #[wasm_bindgen_test]
 fn hostile_strings_never_trap() {
     let big = format!("\"{}\"", "%".repeat(200_000));
     let nested = "[".repeat(5000) + &"]".repeat(5000);
-    for input in [big.as_str(), nested.as_str(), "\"\\ud800\"", "\u{0}", "", "{\"\u{0}\":1}"] {
+    for input in [
+        big.as_str(),
+        nested.as_str(),
+        "\"\\ud800\"",
+        "\u{0}",
+        "",
+        "{\"\u{0}\":1}",
+    ] {
         let _ = reply(&configure(input));
         let _ = reply(&locate(input));
         let _ = reply(&parse(input));
         let _ = reply(&challenge(input));
         let _ = reply(&start(&options(""), input, &entropy(7), NOW, input));
-        let _ = reply(&finish(&options(""), input, input, NOW, input));
+        let _ = reply(&finish(input, input, NOW, input));
+        let _ = reply(&call(9, input, input, input, &[], NOW, 0));
     }
     // Still working afterwards.
     begin(&options(""), 8);

@@ -14,7 +14,7 @@
  * @packageDocumentation
  */
 
-import init, * as core from "./pleo_oauth.js";
+import init, { call as wasmCall, reset } from "./pleo_oauth.js";
 
 // ------------------------------------------------------------------------------------ errors
 
@@ -122,8 +122,9 @@ async function run<T>(f: () => T | Promise<T>): Promise<T> {
  * has been copied out of the module's memory, and the core keeps nothing between calls, so
  * its arena is emptied here, after every call.
  */
-function call<T>(reply: string): T {
-  core.reset();
+function core<T>(op: Op, a = "", b = "", c = "", entropy = NONE, n = 0, m = 0): T {
+  const reply = wasmCall(op, a, b, c, entropy, n, m);
+  reset();
   const r = JSON.parse(reply) as { ok: T; err?: PleoOAuthErrorDetails & { code: PleoOAuthErrorCode; message: string } };
   if (r.err) throw new PleoOAuthError(r.err.code, r.err.message, r.err);
   return r.ok;
@@ -155,8 +156,23 @@ function snap(value: unknown): string {
   return JSON.stringify(copy(value, 0));
 }
 
+/** The core's functions (src/wasm.rs `call`). */
+const enum Op {
+  Configure,
+  Start,
+  Locate,
+  Finish,
+  HandedOff,
+  Pkce,
+  Challenge,
+  State,
+  Parse,
+}
+
+const NONE: Uint8Array<ArrayBuffer> = new Uint8Array(0);
+
 /** 64 bytes from the platform CSPRNG (none, where there is none: the core refuses that). */
-function entropy(): Uint8Array {
+function entropy(): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(64);
   const csprng = globalThis.crypto as Crypto | undefined;
   return csprng ? csprng.getRandomValues(bytes) : bytes.subarray(0, 0);
@@ -365,7 +381,7 @@ export class PleoOAuth {
     }
     return run(() => {
       const snapshot = snap(options);
-      const pleo = new PleoOAuth(snapshot, call<Io>(core.configure(snapshot)));
+      const pleo = new PleoOAuth(snapshot, core<Io>(Op.Configure, snapshot));
       pleo.#storage();
       return pleo;
     });
@@ -403,7 +419,7 @@ export class PleoOAuth {
       }
       return found;
     });
-    const r = call<Started>(core.start(this.#options, snap(options), entropy(), Date.now(), JSON.stringify(pending)));
+    const r = core<Started>(Op.Start, this.#options, snap(options), JSON.stringify(pending), entropy(), Date.now());
     this.#withStorage((s) => {
       for (const key of r.remove) s.removeItem(key);
       s.setItem(r.key, r.record);
@@ -460,13 +476,13 @@ export class PleoOAuth {
   /** Steps 1–9 now (so that a second call finds the outcome), step 10 when it answers. */
   #complete(url: string, here: string): Promise<CallbackResult<unknown>> {
     try {
-      const { key } = call<{ key: string }>(core.locate(url));
+      const { key } = core<{ key: string }>(Op.Locate, url);
       const record = this.#withStorage((s) => {
         const value = s.getItem(key);
         if (value != null) s.removeItem(key);
         return value;
       });
-      const r = call<Finished>(core.finish(this.#options, url, JSON.stringify(record), Date.now(), here));
+      const r = core<Finished>(Op.Finish, url, JSON.stringify(record), here, NONE, Date.now());
       if (!here.endsWith(r.clean)) {
         try {
           // Keep the router's history state; only the URL changes.
@@ -511,7 +527,7 @@ export class PleoOAuth {
     } catch {
       if (kind != 4) kind = signal.aborted ? 1 : 0;
     }
-    call(core.handed_off(this.#options, kind, status));
+    core(Op.HandedOff, this.#options, "", "", NONE, kind, status);
     return backend;
   }
 }
@@ -520,7 +536,7 @@ export class PleoOAuth {
 
 /** A fresh PKCE pair: 32 random bytes, base64url (43 characters), and its S256 challenge. */
 export function createPkce(): Promise<Pkce> {
-  return run(() => call<Pkce>(core.pkce(entropy())));
+  return run(() => core<Pkce>(Op.Pkce, "", "", "", entropy()));
 }
 
 /**
@@ -528,12 +544,12 @@ export function createPkce(): Promise<Pkce> {
  * the verifier is 43–128 characters of `[A-Za-z0-9-._~]`.
  */
 export function codeChallenge(verifier: string): Promise<string> {
-  return run(() => call<string>(core.challenge(snap(verifier))));
+  return run(() => core<string>(Op.Challenge, snap(verifier)));
 }
 
 /** A fresh `state`: 256 random bits, base64url. */
 export function generateState(): Promise<string> {
-  return run(() => call<string>(core.state(entropy())));
+  return run(() => core<string>(Op.State, "", "", "", entropy()));
 }
 
 /**
@@ -542,5 +558,5 @@ export function generateState(): Promise<string> {
  * count as absent (RFC 6749 §3.1).
  */
 export function parseCallback(url: string): Promise<CallbackParameters> {
-  return run(() => call<CallbackParameters>(core.parse(snap(url))));
+  return run(() => core<CallbackParameters>(Op.Parse, snap(url)));
 }

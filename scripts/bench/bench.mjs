@@ -95,7 +95,7 @@ async function loadChromiumLauncher() {
 // ------------------------------------------------------------------------------ (a) bytes
 
 async function bundle() {
-  for (const f of ["index.js", "pleo_oauth.js", "pleo_oauth_bg.wasm"]) {
+  for (const f of ["index.js", "pleo_oauth_bg.wasm"]) {
     if (!fs.existsSync(path.join(PKG_DIR, f))) throw new Error(`${path.join(PKG_DIR, f)} is missing: build the package (make pkg) or set PLEO_PKG_DIR`);
   }
   const esbuild = await import("esbuild");

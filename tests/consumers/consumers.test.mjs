@@ -20,7 +20,7 @@ const bin = (name) => path.join(root, "node_modules", ".bin", name);
 const run = (cmd, args, cwd = here) => execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
 /** What the tarball must hold, and nothing else. */
-const EXPECTED_FILES = ["CHANGELOG.md", "LICENSE", "README.md", "index.d.ts", "index.js", "package.json", "pleo_oauth.js", "pleo_oauth_bg.wasm"];
+const EXPECTED_FILES = ["CHANGELOG.md", "LICENSE", "README.md", "index.d.ts", "index.js", "package.json", "pleo_oauth_bg.wasm"];
 
 let packed, browser;
 const servers = [];
