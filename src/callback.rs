@@ -55,50 +55,34 @@ pub struct CallbackParameters {
 
 /// Step 1: reads the callback parameters from the URL's query. Other parameters are ignored.
 pub fn parse(url: &str) -> Result<CallbackParameters> {
-    let mut p = CallbackParameters::default();
-    let mut code = None;
-    let Some(query) = uri::split(url).query else {
-        return Ok(p);
-    };
-    for (name, value) in form::pairs(query) {
-        let slot = match name.as_str() {
-            "code" => &mut code,
-            "state" => &mut p.state,
-            "error" => &mut p.error,
-            "error_description" => &mut p.error_description,
-            "error_uri" => &mut p.error_uri,
-            "iss" => &mut p.iss,
-            _ => continue,
+    let query = uri::split(url).query.unwrap_or_default();
+    // RFC 6749 §3.1: request and response parameters MUST NOT be included more than once.
+    let values = form::fields(query, &CALLBACK_PARAMETERS, true).map_err(|e| {
+        let name = match e {
+            form::FieldsError::Repeated(name) => name,
+            form::FieldsError::Unknown => "",
         };
-        // RFC 6749 §3.1: request and response parameters MUST NOT be included more than once.
-        if slot.is_some() {
-            return Err(Error::new(
-                ErrorCode::DuplicateParameter,
-                cat!(
-                    "The callback URL has the parameter \"",
-                    &name,
-                    "\" more than once; it was not sent by Pleo. Start the connection again."
-                ),
-            ));
-        }
-        *slot = Some(value);
-    }
+        Error::new(
+            ErrorCode::DuplicateParameter,
+            cat!(
+                "The callback URL has the parameter \"",
+                name,
+                "\" more than once; it was not sent by Pleo. Start the connection again."
+            ),
+        )
+    })?;
     // RFC 6749 §3.1: parameters sent without a value are treated as omitted (after the
     // repetition check, so `state=&state=x` is still a repetition).
-    for v in [
-        &mut code,
-        &mut p.state,
-        &mut p.error,
-        &mut p.error_description,
-        &mut p.error_uri,
-        &mut p.iss,
-    ] {
-        if v.as_deref() == Some("") {
-            *v = None;
-        }
-    }
-    p.code = code.map(AuthorizationCode);
-    Ok(p)
+    let [code, state, error, error_description, error_uri, iss] =
+        values.map(|v| v.filter(|v| !v.is_empty()));
+    Ok(CallbackParameters {
+        code: code.map(AuthorizationCode),
+        state,
+        error,
+        error_description,
+        error_uri,
+        iss,
+    })
 }
 
 /// A callback that passed every check: what the code exchange needs.

@@ -123,7 +123,7 @@ impl Config {
     /// borrowed until the checks pass (nothing is built and then copied).
     pub fn from_input(input: &Input) -> Result<Config> {
         let code = ErrorCode::InvalidConfig;
-        if *input == Input::Absent {
+        if matches!(input, Input::Absent) {
             return Err(invalid_config(
                 "PleoOAuth.create needs an options object with clientId, redirectUri and scopes.",
             ));

@@ -55,6 +55,39 @@ pub fn pairs(query: &str) -> Vec<(String, String)> {
     out
 }
 
+/// Why [`fields`] refused a query.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FieldsError<'n> {
+    /// This name came twice.
+    Repeated(&'n str),
+    /// A name not in the list (when unknown names are refused).
+    Unknown,
+}
+
+/// The values of `names` in a query, in the order of `names`, each present at most once.
+/// Other names are skipped, or refused when `unknown_ok` is false.
+pub fn fields<'n, const N: usize>(
+    query: &str,
+    names: &[&'n str; N],
+    unknown_ok: bool,
+) -> Result<[Option<String>; N], FieldsError<'n>> {
+    let mut values = [const { None }; N];
+    for (name, value) in pairs(query) {
+        match names.iter().position(|n| *n == name) {
+            Some(i) => {
+                if let Some(slot) = values.get_mut(i) {
+                    if slot.replace(value).is_some() {
+                        return Err(FieldsError::Repeated(names.get(i).copied().unwrap_or("")));
+                    }
+                }
+            }
+            None if unknown_ok => {}
+            None => return Err(FieldsError::Unknown),
+        }
+    }
+    Ok(values)
+}
+
 fn decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -74,7 +107,30 @@ fn decode(s: &str) -> String {
         }
         i += 1;
     }
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    lossy(&out)
+}
+
+/// The bytes as UTF-8, each maximal invalid sequence replaced by U+FFFD (as
+/// `String::from_utf8_lossy` does, in a loop that reuses `from_utf8` instead of linking its
+/// chunk iterator).
+fn lossy(mut bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    loop {
+        match core::str::from_utf8(bytes) {
+            Ok(valid) => {
+                out.push_str(valid);
+                return out;
+            }
+            Err(e) => {
+                let (valid, rest) = bytes.split_at(e.valid_up_to());
+                out.push_str(core::str::from_utf8(valid).unwrap_or_default());
+                out.push('\u{FFFD}');
+                bytes = rest
+                    .get(e.error_len().unwrap_or(rest.len())..)
+                    .unwrap_or_default();
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -96,7 +152,7 @@ mod tests {
         "é/#?%",
         "%zz%4",
         "%C3%A9%2x",
-        "%FF%FE",
+        "%FF%FE%E2%82x%F0%9F%98",
         "users:read export-jobs:read",
     ];
 

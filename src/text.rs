@@ -110,23 +110,30 @@ impl Json {
         }
     }
 
-    /// A JSON string (RFC 8259 §7): quotes, backslashes and control characters escaped.
+    /// A JSON string (RFC 8259 §7): quotes, backslashes and control characters escaped, every
+    /// other run of characters copied as it is.
     pub fn string(&mut self, value: &str) -> &mut Self {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         self.0.push('"');
-        for c in value.chars() {
-            match c {
-                '"' => self.0.push_str("\\\""),
-                '\\' => self.0.push_str("\\\\"),
-                c if (c as u32) < 0x20 => {
-                    const HEX: &[u8; 16] = b"0123456789abcdef";
-                    self.0.push_str("\\u00");
-                    for nibble in [(c as usize) >> 4, (c as usize) & 15] {
-                        self.0.push(HEX.get(nibble).map_or('0', |&h| h as char));
+        let mut run = 0;
+        for (i, b) in value.bytes().enumerate() {
+            if b == b'"' || b == b'\\' || b < 0x20 {
+                self.0.push_str(value.get(run..i).unwrap_or_default());
+                run = i + 1;
+                self.0.push('\\');
+                match b {
+                    b'"' | b'\\' => self.0.push(b as char),
+                    _ => {
+                        self.0.push_str("u00");
+                        for nibble in [b >> 4, b & 15] {
+                            self.0
+                                .push(HEX.get(usize::from(nibble)).map_or('0', |&h| h as char));
+                        }
                     }
                 }
-                c => self.0.push(c),
             }
         }
+        self.0.push_str(value.get(run..).unwrap_or_default());
         self.0.push('"');
         self
     }

@@ -18,6 +18,8 @@ use crate::uri;
 /// Prefix of every storage key this library writes.
 pub const KEY_PREFIX: &str = "pleo-oauth:tx:";
 const FORMAT_VERSION: &str = "1";
+/// The record's fields; any other name, or a repeated one, voids the record.
+const FIELDS: [&str; 6] = ["v", "verifier", "redirect_uri", "exp", "iss", "return_to"];
 
 /// A pending authorisation.
 #[derive(Debug)]
@@ -65,22 +67,8 @@ impl Transaction {
 
     /// Reads a stored record; `None` when it is not one this version wrote.
     pub fn decode(state: State, stored: &str) -> Option<Transaction> {
-        let (mut v, mut verifier, mut redirect_uri, mut exp, mut iss, mut return_to) =
-            (None, None, None, None, None, None);
-        for (name, value) in form::pairs(stored) {
-            let slot = match name.as_str() {
-                "v" => &mut v,
-                "verifier" => &mut verifier,
-                "redirect_uri" => &mut redirect_uri,
-                "exp" => &mut exp,
-                "iss" => &mut iss,
-                "return_to" => &mut return_to,
-                _ => return None,
-            };
-            if slot.replace(value).is_some() {
-                return None;
-            }
-        }
+        let [v, verifier, redirect_uri, exp, iss, return_to] =
+            form::fields(stored, &FIELDS, false).ok()?;
         if v.as_deref() != Some(FORMAT_VERSION) {
             return None;
         }
