@@ -1095,3 +1095,55 @@ test("15. bounded memory: 10,000 handleCallback calls with distinct forged URLs 
   if (last > 3 * first) problems.push(`the last 1,000 calls took ${last.toFixed(0)} ms, the first 1,000 ${first.toFixed(0)} ms (want ≤ 3×)`);
   assert.ok(problems.length === 0, problems.join("; "));
 });
+
+test("16. the module's own memory stays flat: 10,000 calls of every kind reuse the same pages, and a 1 MB input grows it once", async (t) => {
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  // Keep a handle on the instance's memory: the package offers none (nor should it).
+  await context.addInitScript(() => {
+    const keep = (p) => p.then((r) => ((window.__wasmMemory = (r.instance ?? r).exports.memory), r));
+    const streaming = WebAssembly.instantiateStreaming;
+    const plain = WebAssembly.instantiate;
+    WebAssembly.instantiateStreaming = (...a) => keep(streaming.apply(WebAssembly, a));
+    WebAssembly.instantiate = (...a) => keep(plain.apply(WebAssembly, a));
+  });
+  const page = await context.newPage();
+  await page.goto(origin + "/app/start");
+  await page.waitForSelector("body[data-ready]", { state: "attached" });
+  const run = (fn, args = {}) =>
+    page.evaluate(`window.run((m) => (${fn})(m, ${JSON.stringify({ cfg: config(), redirectUri: redirectUri(), ...args })}))`);
+  const pages = async (from, to) =>
+    ok(
+      await run(
+        async (m, a) => {
+          const pleo = (window.__p ??= await m.PleoOAuth.create(a.cfg));
+          for (let i = a.from; i < a.to; i++) {
+            const url = await pleo.authorizationUrl({ returnTo: "/r", extraParams: { login_hint: "x".repeat(i % 50) } });
+            const state = new URL(url).searchParams.get("state");
+            await pleo.handleCallback(`${a.redirectUri}?code=c${i}&state=${state}`);
+            await pleo.handleCallback(`${a.redirectUri}?code=c&state=forged${i}`).catch(() => {});
+            await m.createPkce();
+            await m.codeChallenge("v".repeat(43 + (i % 80)));
+            await m.parseCallback(`${a.redirectUri}?code=${i}&iss=x`);
+            await m.PleoOAuth.create({ ...a.cfg, scope: ["typo"] }).catch(() => {});
+          }
+          return window.__wasmMemory.buffer.byteLength;
+        },
+        { from, to },
+      ),
+    );
+  const after1k = await pages(0, 1000);
+  const after10k = await pages(1000, 10000);
+  t.diagnostic(`wasm memory after 1,000 rounds: ${after1k} bytes, after 10,000: ${after10k} bytes`);
+  assert.equal(after10k, after1k, "no round leaves anything behind in the module's memory");
+  const big = ok(
+    await run(async (m) => {
+      await m.parseCallback("https://x.example/cb?code=" + "%41".repeat(350_000)).catch(() => {});
+      const once = window.__wasmMemory.buffer.byteLength;
+      for (let i = 0; i < 20; i++) await m.parseCallback("https://x.example/cb?code=" + "%41".repeat(350_000)).catch(() => {});
+      return { once, again: window.__wasmMemory.buffer.byteLength, works: (await m.generateState()).length };
+    }),
+  );
+  assert.equal(big.again, big.once, "the same large input again reuses the memory it grew to");
+  assert.equal(big.works, 43);
+});
