@@ -257,15 +257,9 @@ mod tests {
     use crate::config::tests::options;
     use crate::config::Config;
     use crate::request::{build_with, AuthorizationUrlOptions};
-    use std::collections::HashMap;
     #[allow(unused_imports)]
-    use std::{
-        borrow::ToOwned,
-        format,
-        string::{String, ToString},
-        vec,
-        vec::Vec,
-    };
+    use crate::test_prelude::*;
+    use std::collections::HashMap;
 
     const CB: &str = "https://app.example.com/pleo/callback";
     const NOW: u64 = 1_000_000;

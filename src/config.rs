@@ -547,13 +547,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::error::Error;
     #[allow(unused_imports)]
-    use std::{
-        borrow::ToOwned,
-        format,
-        string::{String, ToString},
-        vec,
-        vec::Vec,
-    };
+    use crate::test_prelude::*;
 
     pub(crate) fn options() -> Options {
         Options {

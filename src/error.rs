@@ -198,13 +198,7 @@ pub(crate) fn invalid_parameter(message: impl Into<String>) -> Error {
 mod tests {
     use super::*;
     #[allow(unused_imports)]
-    use std::{
-        borrow::ToOwned,
-        format,
-        string::{String, ToString},
-        vec,
-        vec::Vec,
-    };
+    use crate::test_prelude::*;
 
     #[test]
     fn codes_have_the_contract_strings() {

@@ -137,13 +137,7 @@ fn lossy(mut bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     #[allow(unused_imports)]
-    use std::{
-        borrow::ToOwned,
-        format,
-        string::{String, ToString},
-        vec,
-        vec::Vec,
-    };
+    use crate::test_prelude::*;
 
     const SAMPLES: [&str; 8] = [
         "",

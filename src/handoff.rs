@@ -109,13 +109,7 @@ mod tests {
     use super::*;
     use crate::error::ErrorCode;
     #[allow(unused_imports)]
-    use std::{
-        borrow::ToOwned,
-        format,
-        string::{String, ToString},
-        vec,
-        vec::Vec,
-    };
+    use crate::test_prelude::*;
 
     #[test]
     fn only_2xx_is_success() {

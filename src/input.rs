@@ -401,13 +401,7 @@ fn tagged(entries: Vec<(String, Input)>) -> Input {
 pub(crate) mod tests {
     use super::*;
     #[allow(unused_imports)]
-    use std::{
-        borrow::ToOwned,
-        format,
-        string::{String, ToString},
-        vec,
-        vec::Vec,
-    };
+    use crate::test_prelude::*;
 
     /// `{ "a": …, … }` built from pairs, for tests.
     pub(crate) fn object<const N: usize>(pairs: [(&str, Input); N]) -> Input {

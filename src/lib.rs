@@ -40,3 +40,13 @@ pub mod uri;
 pub mod wasm;
 
 pub use error::{Error, ErrorCode, Result};
+
+/// What the crate's `no_std` leaves out of the native tests' prelude.
+#[cfg(test)]
+#[allow(unused_imports)]
+mod test_prelude {
+    pub use std::borrow::ToOwned;
+    pub use std::string::{String, ToString};
+    pub use std::vec::Vec;
+    pub use std::{format, vec};
+}

@@ -85,13 +85,7 @@ mod tests {
     use super::*;
     use crate::error::ErrorCode;
     #[allow(unused_imports)]
-    use std::{
-        borrow::ToOwned,
-        format,
-        string::{String, ToString},
-        vec,
-        vec::Vec,
-    };
+    use crate::test_prelude::*;
 
     #[test]
     fn rfc7636_appendix_b_vector() {

@@ -187,13 +187,7 @@ mod tests {
     use crate::config::tests::options;
     use crate::error::ErrorCode;
     #[allow(unused_imports)]
-    use std::{
-        borrow::ToOwned,
-        format,
-        string::{String, ToString},
-        vec,
-        vec::Vec,
-    };
+    use crate::test_prelude::*;
 
     const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 

@@ -38,13 +38,7 @@ impl core::fmt::Debug for State {
 mod tests {
     use super::*;
     #[allow(unused_imports)]
-    use std::{
-        borrow::ToOwned,
-        format,
-        string::{String, ToString},
-        vec,
-        vec::Vec,
-    };
+    use crate::test_prelude::*;
 
     #[test]
     fn generated_states_carry_256_bits_and_differ() {

@@ -171,13 +171,7 @@ impl Json {
 mod tests {
     use super::*;
     #[allow(unused_imports)]
-    use std::{
-        borrow::ToOwned,
-        format,
-        string::{String, ToString},
-        vec,
-        vec::Vec,
-    };
+    use crate::test_prelude::*;
 
     #[test]
     fn decimal_digits() {

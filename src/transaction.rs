@@ -116,13 +116,7 @@ pub fn stale_keys(entries: Vec<(String, String)>, now_ms: u64) -> Vec<String> {
 mod tests {
     use super::*;
     #[allow(unused_imports)]
-    use std::{
-        borrow::ToOwned,
-        format,
-        string::{String, ToString},
-        vec,
-        vec::Vec,
-    };
+    use crate::test_prelude::*;
 
     fn transaction(return_to: Option<&str>, issuer: Option<&str>) -> Transaction {
         Transaction {

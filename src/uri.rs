@@ -239,13 +239,7 @@ pub fn origin_and_path(url: &str) -> Option<(Origin, &str)> {
 mod tests {
     use super::*;
     #[allow(unused_imports)]
-    use std::{
-        borrow::ToOwned,
-        format,
-        string::{String, ToString},
-        vec,
-        vec::Vec,
-    };
+    use crate::test_prelude::*;
 
     fn ok(raw: &str) -> WebUrl {
         WebUrl::parse(raw, "url", ErrorCode::InvalidConfig).unwrap()
