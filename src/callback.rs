@@ -218,7 +218,7 @@ fn same_origin_and_path(url: &str, redirect_uri: &str) -> bool {
     ) else {
         return false;
     };
-    matches!(uri::origin_and_path(url), Some((origin, path)) if &origin == expected.origin() && path == expected.path())
+    matches!(uri::origin_and_path(url), Some((origin, path)) if origin == expected.origin() && path == expected.path())
 }
 
 /// Step 9: the URL to put in the address bar, as path + query + fragment, with the callback

@@ -195,7 +195,7 @@ fn check_client_id(client_id: Option<&str>) -> Result<&str> {
         ));
     }
     // RFC 6749 §A.1: client-id = *VSCHAR (%x20-7E).
-    if !id.bytes().all(|b| (0x20..=0x7e).contains(&b)) || id.trim() != id {
+    if !id.bytes().all(|b| (0x20..=0x7e).contains(&b)) || id.starts_with(' ') || id.ends_with(' ') {
         return Err(invalid_config(
             "clientId contains characters a client ID cannot have (non-ASCII, control characters, or surrounding spaces); copy it again from Pleo.",
         ));

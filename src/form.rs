@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 /// Appends `name=value` (with `&` when `out` does not end a query start), form-encoded:
 /// ASCII alphanumerics and `*-._` as they are, space as `+`, every other byte as `%XX`.
 pub fn append_pair(out: &mut String, name: &str, value: &str) {
-    if !out.is_empty() && !out.ends_with(['?', '&']) {
+    if !matches!(out.as_bytes().last(), None | Some(b'?' | b'&')) {
         out.push('&');
     }
     encode(out, name);

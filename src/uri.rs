@@ -56,33 +56,12 @@ pub fn split(uri: &str) -> Parts<'_> {
 #[derive(Clone, PartialEq, Eq)]
 pub struct WebUrl {
     raw: String,
-    origin: Origin,
-}
-
-/// Scheme, host and port, normalised the way a browser serialises `location.origin`
-/// (lower-case scheme and host, default port dropped).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Origin {
-    pub scheme: String,
-    pub host: String,
-    pub port: Option<u16>,
+    origin: String,
 }
 
 impl core::fmt::Debug for WebUrl {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_tuple("WebUrl").field(&self.raw).finish()
-    }
-}
-
-impl Origin {
-    /// Lower-cased scheme and host, and the port unless it is the scheme's default.
-    fn normalised(scheme: String, host: &str, port: Option<u16>) -> Origin {
-        let default_port = if scheme == "https" { 443 } else { 80 };
-        Origin {
-            scheme,
-            host: host.to_ascii_lowercase(),
-            port: port.filter(|p| *p != default_port),
-        }
     }
 }
 
@@ -113,22 +92,26 @@ impl WebUrl {
             return Err(fail("contains whitespace or control characters; give the URL exactly as registered, without them."));
         }
         let parts = split(raw);
-        let scheme = parts
-            .scheme
-            .map(str::to_ascii_lowercase)
-            .ok_or_else(|| fail("must be an absolute URL starting with https://."))?;
+        let Some(scheme) = parts.scheme else {
+            return Err(fail("must be an absolute URL starting with https://."));
+        };
         if parts.fragment.is_some() {
             // RFC 6749 §3.1.1 / §3.1.2: endpoint and redirection URIs MUST NOT include a fragment.
             return Err(fail("must not contain a fragment (#…)."));
         }
-        let authority = parts.authority.filter(|a| !a.is_empty()).ok_or_else(|| {
-            fail("has no host; give an absolute URL such as https://app.example.com/….")
-        })?;
+        let authority = parts.authority.unwrap_or_default();
+        if authority.is_empty() {
+            return Err(fail(
+                "has no host; give an absolute URL such as https://app.example.com/….",
+            ));
+        }
         if authority.contains('@') {
             return Err(fail("must not contain user information (user@host)."));
         }
-        let (host, port) =
-            split_host_port(authority).ok_or_else(|| fail("has an invalid host or port."))?;
+        let scheme = scheme.to_ascii_lowercase();
+        let Some((host, port)) = host_and_port(authority) else {
+            return Err(fail("has an invalid host or port."));
+        };
         let host = host.to_ascii_lowercase();
         match scheme.as_str() {
             "https" => {}
@@ -139,9 +122,10 @@ impl WebUrl {
             )),
             _ => return Err(fail("must use https: (or http: on localhost).")),
         }
+        let origin = origin(&scheme, &host, port);
         Ok(WebUrl {
             raw: raw.to_owned(),
-            origin: Origin::normalised(scheme, &host, port),
+            origin,
         })
     }
 
@@ -150,8 +134,9 @@ impl WebUrl {
         &self.raw
     }
 
-    /// Normalised scheme, host and port.
-    pub fn origin(&self) -> &Origin {
+    /// The origin as a browser serialises `location.origin`: lower-case scheme and host, the
+    /// port only when it is not the scheme's default.
+    pub fn origin(&self) -> &str {
         &self.origin
     }
 
@@ -174,65 +159,79 @@ fn normalised_path(path: &str) -> &str {
     }
 }
 
-/// Splits `host[:port]` (with `[v6]` literals); `None` when malformed.
-fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
-    let (host, port) = if authority.starts_with('[') {
-        let end = authority.find(']')?;
-        let host = authority.get(..=end)?;
-        let rest = authority.get(end + 1..)?;
-        let port = match rest {
-            "" => None,
-            r => Some(r.strip_prefix(':')?),
-        };
-        let inner = host.get(1..host.len() - 1)?;
-        if inner.is_empty()
-            || !inner
-                .chars()
-                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
-        {
-            return None;
+/// The host and the port digits (leading zeros dropped, `None` when there is no port) of an
+/// authority without user information; `None` unless the host is a name of
+/// `[A-Za-z0-9._~-]` or an `[IPv6]` literal and the port is at most 65535.
+fn host_and_port(authority: &str) -> Option<(&str, Option<&str>)> {
+    let bytes = authority.as_bytes();
+    // The port follows the last ':' unless that ':' is inside an [IPv6] literal.
+    let colon = bytes.iter().rposition(|&b| b == b':');
+    let (host, port) = match colon {
+        Some(i) if !bytes.get(i..).unwrap_or_default().contains(&b']') => {
+            (authority.get(..i)?, authority.get(i + 1..)?)
         }
-        (host, port)
-    } else {
-        let (host, port) = match authority.rsplit_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (authority, None),
-        };
-        let valid = !host.is_empty()
-            && host
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~'));
-        if !valid {
-            return None;
-        }
-        (host, port)
+        _ => (authority, ""),
     };
-    let port = match port {
-        None | Some("") => None,
-        Some(p) if p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => {
-            Some(p.parse::<u16>().ok()?)
+    let valid_host = match host.as_bytes() {
+        [b'[', v6 @ .., b']'] => {
+            !v6.is_empty()
+                && v6
+                    .iter()
+                    .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
         }
-        Some(_) => return None,
+        name => {
+            !name.is_empty()
+                && name
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+        }
     };
-    Some((host, port))
+    if !valid_host || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut number = 0u32;
+    for b in port.bytes() {
+        number = number * 10 + u32::from(b - b'0');
+    }
+    if number > 65_535 {
+        return None;
+    }
+    let first_digit = port
+        .bytes()
+        .position(|b| b != b'0')
+        .unwrap_or(port.len().saturating_sub(1));
+    Some((host, port.get(first_digit..).filter(|p| !p.is_empty())))
 }
 
-/// Origin and path of any absolute http(s) URL (such as `location.href`), for the comparison
-/// with a stored redirect URI. `None` when the URL is not absolute http(s).
-pub fn origin_and_path(url: &str) -> Option<(Origin, &str)> {
+/// `scheme://host[:port]` as browsers serialise an origin: the port only when it is not the
+/// scheme's default. Scheme and host must already be lower case.
+fn origin(scheme: &str, host: &str, port: Option<&str>) -> String {
+    let default = if scheme == "https" { "443" } else { "80" };
+    match port {
+        Some(p) if p != default => cat!(scheme, "://", host, ":", p),
+        _ => cat!(scheme, "://", host),
+    }
+}
+
+/// Origin (as [`WebUrl::origin`]) and path of any absolute http(s) URL (such as
+/// `location.href`), for the comparison with a stored redirect URI. `None` when the URL is not
+/// absolute http(s).
+pub fn origin_and_path(url: &str) -> Option<(String, &str)> {
     let parts = split(url);
-    let scheme = parts.scheme?.to_ascii_lowercase();
-    if scheme != "https" && scheme != "http" {
+    let scheme = parts.scheme?;
+    if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
         return None;
     }
     let authority = parts
         .authority
         .filter(|a| !a.is_empty() && !a.contains('@'))?;
-    let (host, port) = split_host_port(authority)?;
-    Some((
-        Origin::normalised(scheme, host, port),
-        normalised_path(parts.path),
-    ))
+    let (host, port) = host_and_port(authority)?;
+    let origin = origin(
+        &scheme.to_ascii_lowercase(),
+        &host.to_ascii_lowercase(),
+        port,
+    );
+    Some((origin, normalised_path(parts.path)))
 }
 
 #[cfg(test)]
@@ -266,8 +265,8 @@ mod tests {
     #[test]
     fn accepts_https_and_loopback_http() {
         assert_eq!(
-            ok("https://app.example.com/cb").origin().host,
-            "app.example.com"
+            ok("https://app.example.com/cb").origin(),
+            "https://app.example.com"
         );
         ok("http://localhost:3000/cb");
         ok("http://127.0.0.1/cb");
@@ -305,25 +304,29 @@ mod tests {
     #[test]
     fn origin_normalises_case_and_default_port() {
         let a = ok("HTTPS://App.Example.com:443");
-        assert_eq!(
-            a.origin(),
-            &Origin {
-                scheme: "https".into(),
-                host: "app.example.com".into(),
-                port: None
-            }
-        );
+        assert_eq!(a.origin(), "https://app.example.com");
         assert_eq!(a.path(), "/");
         let (o, p) = origin_and_path("https://app.example.com/?code=x").unwrap();
-        assert_eq!(&o, a.origin());
+        assert_eq!(o, a.origin());
         assert_eq!(p, "/");
         assert_eq!(
-            origin_and_path("http://localhost:3000/cb?x")
-                .unwrap()
-                .0
-                .port,
-            Some(3000)
+            origin_and_path("http://LocalHost:03000/cb?x").unwrap().0,
+            "http://localhost:3000"
         );
+        assert_eq!(
+            origin_and_path("http://[::1]:80/").unwrap().0,
+            "http://[::1]"
+        );
+        assert_eq!(
+            origin_and_path("https://a.example:0/").unwrap().0,
+            "https://a.example:0"
+        );
+        assert_eq!(
+            origin_and_path("https://a.example:/").unwrap().0,
+            "https://a.example"
+        );
+        assert!(origin_and_path("https://a.example:65536/").is_none());
+        assert!(origin_and_path("https://a.example:1x/").is_none());
         assert!(origin_and_path("file:///etc/passwd").is_none());
     }
 }
