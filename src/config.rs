@@ -136,6 +136,15 @@ impl Config {
             ));
         };
         let redirect_uri = WebUrl::parse(redirect_uri, "redirectUri", code)?;
+        // RFC 6749 §3.1.2 + §4.1.2: the callback must arrive at exactly this URI, so it must be
+        // one the browser keeps as it is (API.md step 6 compares it with the address bar).
+        if let Some(piece) = uri::rewritten_by_browsers(redirect_uri.as_str()) {
+            return Err(invalid_config(cat!(
+                "redirectUri has \"",
+                piece,
+                "\", which browsers rewrite before the callback page sees it (dot segments are resolved; quotes, <, >, `, {, }, \\ and non-ASCII characters are percent-encoded), so no callback would ever match it. Register and use the URL as the browser's address bar shows it."
+            )));
+        }
         let scopes = check_scopes(o.strings("scopes", "scopes")?.unwrap_or_default())?;
         let (authorization_endpoint, issuer) = check_environment(o.get("environment"))?;
         let handoff = match o.get("handoff") {
@@ -664,7 +673,26 @@ pub(crate) mod tests {
             },
             "absolute",
         );
+        for (bad, piece) in [
+            ("https://app.example.com/a/../cb", "\"..\""),
+            ("https://app.example.com/./cb", "\".\""),
+            ("https://app.example.com/cb/.", "\".\""),
+            ("https://app.example.com/c{b}", "\"{\""),
+            ("https://app.example.com/cällback", "\"ä\""),
+            ("https://app.example.com/c`b", "\"`\""),
+        ] {
+            let e = rejects(
+                Options {
+                    redirect_uri: Some(bad.into()),
+                    ..options()
+                },
+                "browsers rewrite",
+            );
+            assert!(e.message().contains(piece), "{}", e.message());
+            assert!(e.message().contains("address bar"));
+        }
         for ok in [
+            "https://app.example.com/c%7Bb%7D?tenant=a%20b",
             "http://localhost:5173/cb",
             "http://127.0.0.1/cb",
             "http://[::1]:8080/cb",

@@ -234,6 +234,37 @@ pub fn origin_and_path(url: &str) -> Option<(String, &str)> {
     Some((origin, normalised_path(parts.path)))
 }
 
+/// The first piece of a URL's path or query that a browser rewrites when it navigates there
+/// (WHATWG URL § path state: dot segments, also as `%2e`, are resolved; § percent-encode sets:
+/// quotes, `<`, `>`, `` ` ``, `{`, `}`, `\`, and in the query `'`, and every non-ASCII character
+/// are percent-encoded; `\` is read as `/`). A redirect URI with such a piece never compares
+/// equal to the address the browser lands on, so it is refused where it is configured.
+pub fn rewritten_by_browsers(url: &str) -> Option<&str> {
+    let parts = split(url);
+    for segment in parts.path.split('/') {
+        let lower = segment.to_ascii_lowercase();
+        if [".", "..", "%2e", "%2e%2e", ".%2e", "%2e."].contains(&lower.as_str()) {
+            return Some(segment);
+        }
+    }
+    let query = parts.query.unwrap_or_default();
+    for (piece, also) in [(parts.path, 0u8), (query, b'\'')] {
+        if let Some(i) = piece
+            .bytes()
+            .position(|b| !b.is_ascii() || b"\"<>`{}\\".contains(&b) || b == also)
+        {
+            return piece
+                .get(i..)
+                .and_then(|rest| rest.chars().next())
+                .map(|c| {
+                    let end = i + c.len_utf8();
+                    piece.get(i..end).unwrap_or_default()
+                });
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,5 +359,31 @@ mod tests {
         assert!(origin_and_path("https://a.example:65536/").is_none());
         assert!(origin_and_path("https://a.example:1x/").is_none());
         assert!(origin_and_path("file:///etc/passwd").is_none());
+    }
+
+    #[test]
+    fn whatwg_url_pieces_browsers_rewrite_are_found() {
+        for (url, piece) in [
+            ("https://a.example/a/../cb", ".."),
+            ("https://a.example/./cb", "."),
+            ("https://a.example/cb/.", "."),
+            ("https://a.example/x/%2E%2e/cb", "%2E%2e"),
+            ("https://a.example/c{b}", "{"),
+            ("https://a.example/cällback", "ä"),
+            ("https://a.example/c`b", "`"),
+            ("https://a.example/c\\b", "\\"),
+            ("https://a.example/cb?x=\"y\"", "\""),
+            ("https://a.example/cb?x='y'", "'"),
+        ] {
+            assert_eq!(rewritten_by_browsers(url), Some(piece), "{url}");
+        }
+        for url in [
+            "https://a.example/pleo/callback",
+            "https://a.example/cb?x=1&y=%20z",
+            "https://a.example/it's/c%7Bb%7D/...x/.x",
+            "https://a.example",
+        ] {
+            assert_eq!(rewritten_by_browsers(url), None, "{url}");
+        }
     }
 }
