@@ -6,6 +6,7 @@ use alloc::borrow::ToOwned;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::config::{Config, MAX_TRANSACTION_TTL_SECONDS};
 use crate::error::{AuthorizationErrorDetails, Error, ErrorCode, Result};
 use crate::form;
 use crate::pkce::PkceCodeVerifier;
@@ -130,6 +131,31 @@ pub fn locate(url: &str) -> Result<(CallbackParameters, String)> {
     Ok((p, key))
 }
 
+/// Steps 3–8 for a configured client: as [`check`], and a stored record counts only when it also
+/// agrees with this client's configuration — the redirect URI and issuer it was started with,
+/// and an expiry within the longest time to live. Storage is writable by any script of the
+/// origin; a record that does not agree was not written by this client (RFC 9700 §4.7, §4.11),
+/// so it is `unknown_state` like a missing one. (A swapped verifier cannot be told from a real
+/// one: the record carries no MAC; the bound handoff catches that at the backend.)
+pub fn check_configured(
+    config: &Config,
+    url: &str,
+    p: CallbackParameters,
+    stored: Option<&str>,
+    now_ms: u64,
+) -> Result<VerifiedCallback> {
+    let state = State::from_callback(p.state.clone().unwrap_or_default());
+    let latest = now_ms.saturating_add(u64::from(MAX_TRANSACTION_TTL_SECONDS) * 1000);
+    let fits = stored
+        .and_then(|s| Transaction::decode(state, s))
+        .is_some_and(|t| {
+            t.redirect_uri == config.redirect_uri.as_str()
+                && t.issuer == config.issuer
+                && t.expires_at_ms <= latest
+        });
+    check(url, p, stored.filter(|_| fits), now_ms)
+}
+
 /// Steps 3–8, given what [`locate`]'s key held in storage (already removed from it: one use
 /// only, RFC 6749 §10.5, RFC 9700 §4.7).
 pub fn check(
@@ -231,7 +257,7 @@ pub fn strip_callback_parameters(url: &str) -> String {
     }
     if let Some(query) = parts.query {
         let mut kept: Vec<&str> = Vec::new();
-        for segment in query.split('&') {
+        for segment in crate::text::pieces(query, b'&') {
             if !segment.is_empty()
                 && !CALLBACK_PARAMETERS.contains(&form::decode_segment(segment).0.as_str())
             {
@@ -302,6 +328,49 @@ mod tests {
             })),
             ..options()
         }
+    }
+
+    #[test]
+    fn rfc9700_s4_7_a_record_that_disagrees_with_the_configuration_is_unknown_state() {
+        let config = Config::from_options(with_issuer()).unwrap();
+        let good = Store::new(with_issuer()).0.into_values().next().unwrap();
+        let url = format!("{CB}?code=c&state=good&iss=https://auth.example.com");
+        let run = |record: &str| {
+            let (p, _) = locate(&url).unwrap();
+            check_configured(&config, &url, p, Some(record), NOW)
+        };
+        assert!(run(&good).is_ok());
+        let day = 86_400_000u64;
+        for tampered in [
+            good.replace(
+                "redirect_uri=https%3A%2F%2Fapp.example.com%2Fpleo%2Fcallback",
+                "redirect_uri=https%3A%2F%2Fapp.example.com%2Fpleo%2Fcallback%3Fx%3D1",
+            ),
+            good.replace("&iss=https%3A%2F%2Fauth.example.com", ""),
+            good.replace(
+                "&iss=https%3A%2F%2Fauth.example.com",
+                "&iss=https%3A%2F%2Fevil.example",
+            ),
+            good.replace(
+                &format!("exp={}", NOW + 600_000),
+                &format!("exp={}", NOW + day + 1),
+            ),
+        ] {
+            assert_ne!(tampered, good, "the replacement applied");
+            assert_eq!(
+                run(&tampered).unwrap_err().code(),
+                ErrorCode::UnknownState,
+                "{tampered}"
+            );
+        }
+        let longest = good.replace(
+            &format!("exp={}", NOW + 600_000),
+            &format!("exp={}", NOW + day),
+        );
+        assert!(
+            run(&longest).is_ok(),
+            "an expiry within the longest time to live is fine"
+        );
     }
 
     #[test]

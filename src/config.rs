@@ -40,7 +40,7 @@ pub const OPTION_NAMES: [&str; 7] = [
 /// The names of a custom `environment` object.
 pub const ENVIRONMENT_NAMES: [&str; 2] = ["authorizationEndpoint", "issuer"];
 /// The names of the `handoff` object.
-pub const HANDOFF_NAMES: [&str; 4] = ["url", "credentials", "headers", "timeoutMs"];
+pub const HANDOFF_NAMES: [&str; 5] = ["url", "startUrl", "credentials", "headers", "timeoutMs"];
 
 /// Where pending transactions are kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +87,9 @@ pub enum Credentials {
 pub struct Handoff {
     /// Relative path or absolute URL, as given.
     pub url: String,
+    /// Bound handoff: where `{ state, code_challenge }` is registered before the redirect
+    /// (RFC 9700 §4.5 code injection), when configured. Same rules as `url`.
+    pub start_url: Option<String>,
     /// Credentials mode.
     pub credentials: Credentials,
     /// Extra headers, in the given order.
@@ -142,7 +145,7 @@ impl Config {
             return Err(invalid_config(cat!(
                 "redirectUri has \"",
                 piece,
-                "\", which browsers rewrite before the callback page sees it (dot segments are resolved; quotes, <, >, `, {, }, \\ and non-ASCII characters are percent-encoded), so no callback would ever match it. Register and use the URL as the browser's address bar shows it."
+                "\", which browsers rewrite (resolve or percent-encode) before the callback page sees it, so no callback would match. Register and use the URL exactly as the address bar shows it."
             )));
         }
         let scopes = check_scopes(o.strings("scopes", "scopes")?.unwrap_or_default())?;
@@ -219,7 +222,7 @@ pub fn is_valid_scope(scope: &str) -> bool {
             && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
     };
-    matches!(scope.split_once(':'), Some((resource, permission)) if side(resource) && side(permission))
+    matches!(crate::text::cut(scope, b':'), Some((resource, permission)) if side(resource) && side(permission))
 }
 
 fn check_scopes(scopes: Vec<&str>) -> Result<Vec<String>> {
@@ -341,25 +344,37 @@ fn is_token(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
+/// `handoff.url` / `handoff.startUrl`: a path on this origin (RFC 9700 §4.11: never `//host`
+/// or a backslash) without a fragment, or an absolute `https:` URL.
+fn check_handoff_url(url: &str, what: &str) -> Result<()> {
+    if !url.starts_with('/') {
+        return WebUrl::parse(url, what, ErrorCode::InvalidConfig).map(|_| ());
+    }
+    if !uri::is_same_origin_path(url) {
+        return Err(invalid_config(cat!(
+            what,
+            " must be a path on this origin such as /api/pleo/exchange, or an absolute https: URL."
+        )));
+    }
+    if uri::split(url).fragment.is_some() {
+        return Err(invalid_config(cat!(
+            what,
+            " must not contain a fragment (#…)."
+        )));
+    }
+    Ok(())
+}
+
 fn check_handoff(h: Fields<'_>) -> Result<Handoff> {
     let Some(url) = h.string("url", "handoff.url")? else {
         return Err(invalid_config(
             "handoff.url is required: the path of your backend's exchange endpoint.",
         ));
     };
-    if url.starts_with('/') {
-        if !uri::is_same_origin_path(url) {
-            return Err(invalid_config(
-                "handoff.url must be a path on this origin such as /api/pleo/exchange, or an absolute https: URL.",
-            ));
-        }
-        if uri::split(url).fragment.is_some() {
-            return Err(invalid_config(
-                "handoff.url must not contain a fragment (#…).",
-            ));
-        }
-    } else {
-        WebUrl::parse(url, "handoff.url", ErrorCode::InvalidConfig)?;
+    check_handoff_url(url, "handoff.url")?;
+    let start_url = h.string("startUrl", "handoff.startUrl")?;
+    if let Some(start) = start_url {
+        check_handoff_url(start, "handoff.startUrl")?;
     }
     let credentials = match h.string("credentials", "handoff.credentials")? {
         None | Some("same-origin") => Credentials::SameOrigin,
@@ -435,6 +450,7 @@ fn check_handoff(h: Fields<'_>) -> Result<Handoff> {
     };
     Ok(Handoff {
         url: url.into(),
+        start_url: start_url.map(String::from),
         credentials,
         headers,
         timeout_ms,
@@ -474,6 +490,7 @@ pub(crate) mod test_options {
     #[derive(Debug)]
     pub(crate) struct HandoffOptions {
         pub url: String,
+        pub start_url: Option<String>,
         pub credentials: Option<String>,
         pub headers: Option<Vec<(String, String)>>,
         pub timeout_ms: Option<f64>,
@@ -520,6 +537,7 @@ pub(crate) mod test_options {
                 self.handoff.map(|h| {
                     let mut e = Vec::new();
                     push(&mut e, "url", Some(s(h.url)));
+                    push(&mut e, "startUrl", h.start_url.map(s));
                     push(&mut e, "credentials", h.credentials.map(s));
                     push(
                         &mut e,
@@ -689,7 +707,7 @@ pub(crate) mod tests {
                 "browsers rewrite",
             );
             assert!(e.message().contains(piece), "{}", e.message());
-            assert!(e.message().contains("address bar"));
+            assert!(e.message().contains("as the address bar shows it"));
         }
         for ok in [
             "https://app.example.com/c%7Bb%7D?tenant=a%20b",
@@ -825,6 +843,7 @@ pub(crate) mod tests {
     fn handoff(url: &str) -> HandoffOptions {
         HandoffOptions {
             url: url.into(),
+            start_url: None,
             credentials: None,
             headers: None,
             timeout_ms: None,
@@ -889,6 +908,36 @@ pub(crate) mod tests {
                     ..options()
                 },
                 "handoff.headers",
+            );
+        }
+        // RFC 9700 §4.5 bound handoff: startUrl follows the rules of url.
+        let bound = Config::from_options(Options {
+            handoff: Some(HandoffOptions {
+                start_url: Some("/api/pleo/start".into()),
+                ..handoff("/api/pleo/exchange")
+            }),
+            ..options()
+        })
+        .unwrap();
+        assert_eq!(
+            bound.handoff.unwrap().start_url.as_deref(),
+            Some("/api/pleo/start")
+        );
+        for bad in [
+            "//evil.example/x",
+            "start",
+            "http://api.example.com/x",
+            "/x#f",
+        ] {
+            rejects(
+                Options {
+                    handoff: Some(HandoffOptions {
+                        start_url: Some(bad.into()),
+                        ..handoff("/x")
+                    }),
+                    ..options()
+                },
+                "handoff.startUrl",
             );
         }
         let headers = vec![("X-CSRF-Token".to_string(), "a\r\nb".to_string())];

@@ -40,14 +40,14 @@ fn encode(out: &mut String, s: &str) {
 /// The name and value of one `&`-separated segment, decoded (`+` is a space, `%XX` a byte,
 /// invalid UTF-8 replaced by U+FFFD).
 pub fn decode_segment(segment: &str) -> (String, String) {
-    let (name, value) = segment.split_once('=').unwrap_or((segment, ""));
+    let (name, value) = crate::text::cut(segment, b'=').unwrap_or((segment, ""));
     (decode(name), decode(value))
 }
 
 /// Every `name=value` pair of a query, in order; empty segments are skipped.
 pub fn pairs(query: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for segment in query.split('&') {
+    for segment in crate::text::pieces(query, b'&') {
         if !segment.is_empty() {
             out.push(decode_segment(segment));
         }
@@ -122,12 +122,11 @@ fn lossy(mut bytes: &[u8]) -> String {
                 return out;
             }
             Err(e) => {
-                let (valid, rest) = bytes.split_at(e.valid_up_to());
+                let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
                 out.push_str(core::str::from_utf8(valid).unwrap_or_default());
                 out.push('\u{FFFD}');
-                bytes = rest
-                    .get(e.error_len().unwrap_or(rest.len())..)
-                    .unwrap_or_default();
+                let skip = e.valid_up_to() + e.error_len().unwrap_or(bytes.len());
+                bytes = bytes.get(skip..).unwrap_or_default();
             }
         }
     }

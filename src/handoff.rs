@@ -34,16 +34,26 @@ pub enum Body {
     Other,
 }
 
-/// The outcome rules of step 10: success only for a 2xx answer whose body is empty or JSON.
-pub fn outcome(response: Response, url: &str, timeout_ms: u32) -> Result<()> {
+/// Which request of the handoff a response answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// `handoff.url`: the code, verifier, redirect URI and state (step 10).
+    Exchange,
+    /// `handoff.startUrl`: `{ state, code_challenge }` before the redirect (bound handoff).
+    Start,
+}
+
+/// The outcome rules: the exchange succeeded only for a 2xx answer whose body is empty or JSON
+/// (step 10); the start of a bound handoff for any 2xx answer.
+pub fn outcome(request: Request, response: Response, url: &str, timeout_ms: u32) -> Result<()> {
     match response {
         Response::None => Err(no_response(url, false, timeout_ms)),
         Response::TimedOut => Err(no_response(url, true, timeout_ms)),
         Response::Status(status, body) => {
             check_status(status, url)?;
-            match body {
-                Body::Other => Err(not_json(url, status)),
-                Body::Empty | Body::Json => Ok(()),
+            match (request, body) {
+                (Request::Exchange, Body::Other) => Err(not_json(url, status)),
+                _ => Ok(()),
             }
         }
     }
@@ -131,5 +141,26 @@ mod tests {
         assert!(no_response("/x", false, 1500)
             .message()
             .contains("could not be reached"));
+    }
+
+    #[test]
+    fn rfc9700_s4_5_bound_handoff_start_needs_only_a_2xx_and_names_its_url() {
+        let body = Response::Status(200, Body::Other);
+        assert!(outcome(Request::Start, body, "/start", 10).is_ok());
+        assert!(outcome(Request::Exchange, body, "/x", 10).is_err());
+        let e = outcome(
+            Request::Start,
+            Response::Status(403, Body::Json),
+            "/start",
+            10,
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.code(), e.status()),
+            (ErrorCode::HandoffFailed, Some(403))
+        );
+        assert!(e.message().contains("/start"));
+        let e = outcome(Request::Start, Response::TimedOut, "/start", 10).unwrap_err();
+        assert_eq!(e.status(), Some(0));
     }
 }

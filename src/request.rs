@@ -10,7 +10,7 @@ use crate::error::invalid_config;
 use crate::error::{invalid_parameter, ErrorCode, Result};
 use crate::form;
 use crate::input::Input;
-use crate::pkce::{PkceCodeVerifier, S256};
+use crate::pkce::{PkceCodeChallenge, PkceCodeVerifier, S256};
 use crate::state::State;
 use crate::transaction::Transaction;
 use crate::uri;
@@ -66,6 +66,8 @@ impl AuthorizationUrlOptions {
 pub struct AuthorizationRequest {
     /// The authorisation URL.
     pub url: String,
+    /// The S256 challenge sent in it (public; the bound handoff registers it).
+    pub challenge: PkceCodeChallenge,
     /// What the callback will need.
     pub transaction: Transaction,
 }
@@ -166,7 +168,11 @@ pub fn build_with(
         return_to,
         expires_at_ms,
     };
-    Ok(AuthorizationRequest { url, transaction })
+    Ok(AuthorizationRequest {
+        url,
+        challenge,
+        transaction,
+    })
 }
 
 /// `returnTo` must be a path on this origin ([`uri::is_same_origin_path`]).

@@ -9,6 +9,7 @@ use alloc::borrow::ToOwned;
 use alloc::string::String;
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::text::{cut, has, pieces};
 
 /// The five components of a URI reference, split as RFC 3986 Appendix B does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,22 +23,22 @@ pub struct Parts<'a> {
 
 /// RFC 3986 Appendix B: `^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\?([^#]*))?(#(.*))?`.
 pub fn split(uri: &str) -> Parts<'_> {
-    let (rest, fragment) = match uri.split_once('#') {
+    let (rest, fragment) = match cut(uri, b'#') {
         Some((r, f)) => (r, Some(f)),
         None => (uri, None),
     };
-    let (rest, query) = match rest.split_once('?') {
+    let (rest, query) = match cut(rest, b'?') {
         Some((r, q)) => (r, Some(q)),
         None => (rest, None),
     };
-    let (scheme, rest) = match rest.find([':', '/']) {
+    let (scheme, rest) = match rest.bytes().position(|b| b == b':' || b == b'/') {
         Some(i) if i > 0 && rest.as_bytes().get(i) == Some(&b':') => {
             (rest.get(..i), rest.get(i + 1..).unwrap_or(""))
         }
         _ => (None, rest),
     };
     let (authority, path) = match rest.strip_prefix("//") {
-        Some(after) => match after.find('/') {
+        Some(after) => match after.bytes().position(|b| b == b'/') {
             Some(i) => (after.get(..i), after.get(i..).unwrap_or("")),
             None => (Some(after), ""),
         },
@@ -70,7 +71,7 @@ impl core::fmt::Debug for WebUrl {
 pub fn is_same_origin_path(path: &str) -> bool {
     path.starts_with('/')
         && !path.starts_with("//")
-        && !path.contains('\\')
+        && !has(path, b'\\')
         && !path.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
@@ -105,7 +106,7 @@ impl WebUrl {
                 "has no host; give an absolute URL such as https://app.example.com/….",
             ));
         }
-        if authority.contains('@') {
+        if has(authority, b'@') {
             return Err(fail("must not contain user information (user@host)."));
         }
         let scheme = scheme.to_ascii_lowercase();
@@ -222,9 +223,7 @@ pub fn origin_and_path(url: &str) -> Option<(String, &str)> {
     if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
         return None;
     }
-    let authority = parts
-        .authority
-        .filter(|a| !a.is_empty() && !a.contains('@'))?;
+    let authority = parts.authority.filter(|a| !a.is_empty() && !has(a, b'@'))?;
     let (host, port) = host_and_port(authority)?;
     let origin = origin(
         &scheme.to_ascii_lowercase(),
@@ -241,7 +240,7 @@ pub fn origin_and_path(url: &str) -> Option<(String, &str)> {
 /// equal to the address the browser lands on, so it is refused where it is configured.
 pub fn rewritten_by_browsers(url: &str) -> Option<&str> {
     let parts = split(url);
-    for segment in parts.path.split('/') {
+    for segment in pieces(parts.path, b'/') {
         let lower = segment.to_ascii_lowercase();
         if [".", "..", "%2e", "%2e%2e", ".%2e", "%2e."].contains(&lower.as_str()) {
             return Some(segment);

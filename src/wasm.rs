@@ -75,14 +75,16 @@ pub fn configure(options: &str) -> String {
             .field("refused", &c.storage.refused_message());
         if let Some(h) = &c.handoff {
             let mut hj = Json::default();
-            hj.field("url", &h.url).field(
-                "credentials",
-                match h.credentials {
-                    Credentials::SameOrigin => "same-origin",
-                    Credentials::Include => "include",
-                    Credentials::Omit => "omit",
-                },
-            );
+            hj.field("url", &h.url)
+                .field_opt("startUrl", h.start_url.as_deref())
+                .field(
+                    "credentials",
+                    match h.credentials {
+                        Credentials::SameOrigin => "same-origin",
+                        Credentials::Include => "include",
+                        Credentials::Omit => "omit",
+                    },
+                );
             hj.key("headers").raw("[");
             let own = [
                 ("Content-Type", "application/json"),
@@ -128,6 +130,13 @@ pub fn start(options: &str, call: &str, entropy: &[u8], now_ms: f64, stored: &st
         j.field("url", &r.url)
             .field("key", &r.transaction.storage_key())
             .field("record", &r.transaction.encode());
+        if c.handoff.is_some_and(|h| h.start_url.is_some()) {
+            // RFC 9700 §4.5: what the bound handoff registers with the backend first.
+            let mut bind = Json::default();
+            bind.field("state", r.transaction.state.as_str())
+                .field("code_challenge", r.challenge.as_str());
+            j.field("bind", &bind.close());
+        }
         j.key("remove").raw("[");
         for key in transaction::stale_keys(entries, now_ms as u64) {
             j.item(&key);
@@ -153,18 +162,19 @@ pub fn locate(url: &str) -> String {
 }
 
 /// `handleCallback()`, steps 3–9 on the record `located` took out of storage (`null` when
-/// there was none): `{ clean, returnTo?, handoff: { code, codeVerifier, redirectUri, state },
+/// there was none), for the client configured with `options`: `{ clean, returnTo?, handoff: { code, codeVerifier, redirectUri, state },
 /// body }` — `clean` is `here` (`location.href`) without the callback parameters (step 9),
 /// `body` the JSON text to POST to `handoff.url` (step 10).
-pub fn finish(url: &str, record: &str, now_ms: f64, here: &str) -> String {
+pub fn finish(options: &str, url: &str, record: &str, now_ms: f64, here: &str) -> String {
     reply((|| {
+        let c = config(options)?;
         let url = string_argument(url, URL_ARGUMENT)?;
         let (p, _) = callback::locate(&url)?;
         let record = match Input::from_json(record) {
             Input::String(s) => Some(s),
             _ => None,
         };
-        let v = callback::check(&url, p, record.as_deref(), now_ms as u64)?;
+        let v = callback::check_configured(&c, &url, p, record.as_deref(), now_ms as u64)?;
         let mut payload = Json::default();
         payload
             .field("code", v.code.secret())
@@ -185,9 +195,10 @@ pub fn finish(url: &str, record: &str, now_ms: f64, here: &str) -> String {
     })())
 }
 
-/// `handleCallback()`, step 10's outcome: `kind` is what the wrapper saw (0 no response,
-/// 1 timed out, 2 empty body, 3 JSON body, 4 another body) and `status` the HTTP status.
-pub fn handed_off(options: &str, kind: u32, status: u32) -> String {
+/// The outcome of a handoff request: `kind` is what the wrapper saw (0 no response, 1 timed
+/// out, 2 empty body, 3 JSON body, 4 another body), `status` the HTTP status, `request`
+/// `"start"` for `handoff.startUrl` (anything else: the exchange at `handoff.url`, step 10).
+pub fn handed_off(options: &str, request: &str, kind: u32, status: u32) -> String {
     reply((|| {
         let c = config(options)?;
         let Some(h) = c.handoff else {
@@ -201,7 +212,11 @@ pub fn handed_off(options: &str, kind: u32, status: u32) -> String {
             4 => Response::Status(status, Body::Other),
             _ => Response::None,
         };
-        handoff::outcome(response, &h.url, h.timeout_ms)?;
+        let (request, url) = match (request, &h.start_url) {
+            ("start", Some(start)) => (handoff::Request::Start, start),
+            _ => (handoff::Request::Exchange, &h.url),
+        };
+        handoff::outcome(request, response, url, h.timeout_ms)?;
         Ok("null".into())
     })())
 }
@@ -253,17 +268,21 @@ pub fn parse(url: &str) -> String {
     })())
 }
 
-/// The one export: `op` picks the function, the other arguments are its arguments in order
-/// (unused ones empty or zero). The wrapper's `core()` is its only caller.
+/// The one export: `op` picks the function; `args` holds its string arguments in order,
+/// separated by NUL (every one is JSON written by `JSON.stringify`, or `location.href`, and
+/// neither ever contains a raw NUL); `entropy`, `n` and `m` its other arguments (unused ones
+/// empty or zero). The wrapper's `core()` is its only caller.
 #[wasm_bindgen]
-#[allow(clippy::too_many_arguments)]
-pub fn call(op: u32, a: &str, b: &str, c: &str, entropy: &[u8], n: f64, m: u32) -> String {
+pub fn call(op: u32, args: &str, entropy: &[u8], n: f64, m: u32) -> String {
+    let mut args = crate::text::pieces(args, 0);
+    let mut next = || args.next().unwrap_or_default();
+    let (a, b, c, d) = (next(), next(), next(), next());
     match op {
         0 => configure(a),
         1 => start(a, b, entropy, n, c),
         2 => locate(a),
-        3 => finish(a, b, n, c),
-        4 => handed_off(a, n as u32, m),
+        3 => finish(a, b, c, n, d),
+        4 => handed_off(a, b, n as u32, m),
         5 => pkce(entropy),
         6 => challenge(a),
         7 => state(entropy),

@@ -126,6 +126,7 @@ fn a_started_flow_completes_once_with_what_the_exchange_needs() {
     let located = ok(&locate(&format!("\"{callback}\"")));
     assert_eq!(s(&located, "key"), key);
     let done = ok(&finish(
+        &opts,
         &format!("\"{callback}\""),
         &format!("\"{record}\""),
         NOW + 1.0,
@@ -155,7 +156,13 @@ fn a_started_flow_completes_once_with_what_the_exchange_needs() {
     assert_eq!(s(&body, "code_verifier"), s(&done, "handoff.codeVerifier"));
 
     // The wrapper removed the record: the same callback again finds nothing.
-    let replay = finish(&format!("\"{callback}\""), "null", NOW + 2.0, &callback);
+    let replay = finish(
+        &opts,
+        &format!("\"{callback}\""),
+        "null",
+        NOW + 2.0,
+        &callback,
+    );
     assert_eq!(err_code(&replay), "unknown_state");
 }
 
@@ -172,13 +179,14 @@ fn callback_checks_fail_in_the_contract_order() {
     assert_eq!(err_code(&locate(&q("tab=1"))), "not_a_callback");
     assert_eq!(err_code(&locate(&q("code=c"))), "missing_state");
     assert_eq!(err_code(&locate("{}")), "invalid_parameter");
-    let fin = |query: &str, now: f64| finish(&q(query), &format!("\"{record}\""), now, CB);
+    let fin = |query: &str, now: f64| finish(&opts, &q(query), &format!("\"{record}\""), now, CB);
     assert_eq!(
         err_code(&fin(&format!("code=c&state={st}"), NOW + 600_000.0)),
         "expired"
     );
     assert_eq!(
         err_code(&finish(
+            &opts,
             &format!("\"https://app.example.com/other?code=c&state={st}\""),
             &format!("\"{record}\""),
             NOW,
@@ -214,16 +222,35 @@ fn start_names_expired_and_unreadable_records_for_removal_and_no_other() {
 #[wasm_bindgen_test]
 fn handoff_outcomes_are_judged_by_the_core() {
     let opts = options(r#","handoff":{"url":"/api/x","timeoutMs":500}"#);
-    assert!(ok(&handed_off(&opts, 3, 200)).is_null());
-    assert!(ok(&handed_off(&opts, 2, 204)).is_null());
-    let failed = reply(&handed_off(&opts, 3, 502));
+    assert!(ok(&handed_off(&opts, "", 3, 200)).is_null());
+    assert!(ok(&handed_off(&opts, "", 2, 204)).is_null());
+    let failed = reply(&handed_off(&opts, "", 3, 502));
     assert_eq!(s(&failed, "err.code"), "handoff_failed");
     assert_eq!(get(&failed, "err.status").as_f64(), Some(502.0));
-    let timeout = reply(&handed_off(&opts, 1, 0));
+    let timeout = reply(&handed_off(&opts, "", 1, 0));
     assert!(s(&timeout, "err.message").contains("500 ms"));
     assert_eq!(get(&timeout, "err.status").as_f64(), Some(0.0));
-    assert_eq!(err_code(&handed_off(&opts, 4, 200)), "handoff_failed");
-    assert_eq!(err_code(&handed_off(&opts, 0, 0)), "handoff_failed");
+    assert_eq!(err_code(&handed_off(&opts, "", 4, 200)), "handoff_failed");
+    assert_eq!(err_code(&handed_off(&opts, "", 0, 0)), "handoff_failed");
+}
+
+#[wasm_bindgen_test]
+fn a_bound_handoff_gets_state_and_challenge_to_register_first() {
+    let opts = options(r#","handoff":{"url":"/api/x","startUrl":"/api/start"}"#);
+    assert_eq!(s(&ok(&configure(&opts)), "handoff.startUrl"), "/api/start");
+    let r = ok(&start(&opts, "null", &entropy(9), NOW, "[]"));
+    let bind = reply(&s(&r, "bind"));
+    let url = s(&r, "url");
+    assert_eq!(s(&bind, "state"), state_of(&url));
+    assert!(url.contains(&format!("code_challenge={}", s(&bind, "code_challenge"))));
+    assert!(get(
+        &ok(&start(&options(""), "null", &entropy(9), NOW, "[]")),
+        "bind"
+    )
+    .is_undefined());
+    let refused = reply(&handed_off(&opts, "start", 3, 409));
+    assert!(s(&refused, "err.message").contains("/api/start"));
+    assert!(ok(&handed_off(&opts, "start", 4, 204)).is_null());
 }
 
 #[wasm_bindgen_test]
@@ -269,8 +296,8 @@ fn hostile_strings_never_trap() {
         let _ = reply(&parse(input));
         let _ = reply(&challenge(input));
         let _ = reply(&start(&options(""), input, &entropy(7), NOW, input));
-        let _ = reply(&finish(input, input, NOW, input));
-        let _ = reply(&call(9, input, input, input, &[], NOW, 0));
+        let _ = reply(&finish(input, input, input, NOW, input));
+        let _ = reply(&call(9, input, &[], NOW, 0));
     }
     // Still working afterwards.
     begin(&options(""), 8);
