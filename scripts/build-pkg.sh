@@ -8,6 +8,12 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 rm -rf pkg
+# The shipped module names no path of the machine that built it: the registry's source paths in
+# panic locations become crate-relative (and shorter). RUSTFLAGS replaces .cargo/config.toml's
+# flags, so the compact SHA-256 flag is repeated here.
+flags=(--cfg 'sha2_backend_soft="compact"' "--remap-path-prefix=$PWD/=")
+for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do flags+=("--remap-path-prefix=$dir="); done
+RUSTFLAGS="${flags[*]}" \
 wasm-pack build --release --target web --out-dir pkg --out-name pleo_oauth --no-pack -- --features wasm-runtime 2>&1 \
   | grep -vE '^\[INFO\]|has no README|failed to get wasm-pack version' || true
 test -f pkg/pleo_oauth_bg.wasm || { echo "build-pkg: wasm-pack produced no pkg/pleo_oauth_bg.wasm" >&2; exit 1; }

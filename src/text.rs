@@ -51,15 +51,18 @@ pub fn decimal(mut n: u64) -> String {
 pub fn base64url(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
+    let mut i = 0;
+    while i < bytes.len() {
+        let chunk = bytes.get(i..(i + 3).min(bytes.len())).unwrap_or_default();
         let mut n = 0u32;
-        for (i, &b) in chunk.iter().enumerate() {
-            n |= u32::from(b) << (16 - 8 * i);
+        for (j, &b) in chunk.iter().enumerate() {
+            n |= u32::from(b) << (16 - 8 * j);
         }
-        for i in 0..=chunk.len() {
-            let sextet = (n >> (18 - 6 * i)) & 63;
+        for j in 0..=chunk.len() {
+            let sextet = (n >> (18 - 6 * j)) & 63;
             out.push(ALPHABET.get(sextet as usize).map_or('A', |&c| c as char));
         }
+        i += 3;
     }
     out
 }

@@ -24,6 +24,10 @@ const PLEO = {
 };
 const SCOPES = ["users:read", "export-jobs:read", "companies:read"];
 const SESSION_COOKIE = "ledgerly_session";
+// The visitor's pre-connection session: which { state, code_challenge } this browser started
+// (bound handoff, RFC 9700 §4.5). Separate from the connected session, short-lived.
+const PENDING_COOKIE = "ledgerly_pending";
+const PENDING_TTL_MS = 10 * 60 * 1000;
 const MAX_BODY = 16 * 1024;
 
 const STATIC = {
@@ -39,7 +43,7 @@ const PKG_FILES = { "index.js": "text/javascript", "pleo_oauth_bg.wasm": "applic
  * @param {{ host?: string, port?: number, authPort?: number, env?: NodeJS.ProcessEnv, log?: (s: string) => void,
  *           accessTokenTtl?: number }} [options]
  */
-export async function startDemo({ host = "localhost", port = 3000, authPort = 3001, env = process.env, log = console.log, accessTokenTtl = 900 } = {}) {
+export async function startDemo({ host = "localhost", port = 3000, authPort = 3001, env = process.env, log = console.log, accessTokenTtl = 900, bindHandoff = true } = {}) {
   const realPleo = Boolean(env.PLEO_CLIENT_ID && env.PLEO_CLIENT_SECRET);
   const pleoEnv = env.PLEO_ENV ?? "staging";
   if (realPleo && !PLEO[pleoEnv]) throw new Error(`PLEO_ENV must be "staging" or "production", not "${pleoEnv}"`);
@@ -78,6 +82,8 @@ export async function startDemo({ host = "localhost", port = 3000, authPort = 30
 
   /** sid → { tokens: { accessToken, refreshToken, expiresAt, scope }, connectedAt } */
   const sessions = new Map();
+  /** pending sid → Map(state → { challenge, expires }) */
+  const pending = new Map();
   const stats = { exchanges: 0, refreshes: 0 };
 
   // ------------------------------------------------------------------ the token endpoint, server-side
@@ -175,13 +181,50 @@ export async function startDemo({ host = "localhost", port = 3000, authPort = 30
     return JSON.parse(Buffer.concat(chunks).toString("utf8") || "null");
   }
 
+  /**
+   * POST /api/pleo/start (handoff.startUrl): remember { state, code_challenge } in this
+   * visitor's pending session, so that the exchange accepts only a verifier this browser started.
+   */
+  async function start(req, res) {
+    if (!fromOurScript(req)) return json(res, 403, { error: "forbidden", message: "Send JSON with X-Requested-With: pleo-oauth." });
+    let body;
+    try { body = await readJson(req); } catch (e) { return json(res, e.status ?? 400, { error: "bad_request" }); }
+    const { state, code_challenge: challenge } = body ?? {};
+    if (typeof state !== "string" || !/^[\w-]{43}$/.test(challenge ?? "")) return json(res, 400, { error: "bad_request" });
+    let sid = cookie(req, PENDING_COOKIE);
+    const headers = {};
+    if (!sid || !pending.has(sid)) {
+      sid = crypto.randomBytes(32).toString("base64url");
+      pending.set(sid, new Map());
+      headers["set-cookie"] = `${PENDING_COOKIE}=${sid}; Path=/api/pleo; HttpOnly; SameSite=Lax; Max-Age=${PENDING_TTL_MS / 1000}${secure ? "; Secure" : ""}`;
+    }
+    const started = pending.get(sid);
+    for (const [s, v] of started) if (v.expires < Date.now()) started.delete(s);
+    if (started.size >= 20) return json(res, 429, { error: "too_many_pending" });
+    started.set(state, { challenge, expires: Date.now() + PENDING_TTL_MS });
+    return json(res, 200, { registered: true }, headers);
+  }
+
+  /** The bound handoff's check: this browser registered this state and S256(verifier); forget it. */
+  function startedHere(req, state, verifier) {
+    const started = pending.get(cookie(req, PENDING_COOKIE) ?? "");
+    const entry = typeof state === "string" && started?.get(state);
+    if (!entry) return false;
+    started.delete(state);
+    const challenge = crypto.createHash("sha256").update(verifier).digest("base64url");
+    return entry.expires >= Date.now() && crypto.timingSafeEqual(Buffer.from(challenge), Buffer.from(entry.challenge));
+  }
+
   async function exchange(req, res) {
     if (!fromOurScript(req)) return json(res, 403, { error: "forbidden", message: "Send JSON with X-Requested-With: pleo-oauth." });
     let body;
     try { body = await readJson(req); } catch (e) { return json(res, e.status ?? 400, { error: "bad_request" }); }
-    const { code, code_verifier: verifier, redirect_uri: redirect } = body ?? {};
+    const { code, code_verifier: verifier, redirect_uri: redirect, state } = body ?? {};
     if (typeof code !== "string" || typeof verifier !== "string" || redirect !== redirectUri) {
       return json(res, 400, { error: "bad_request", message: "code, code_verifier and the registered redirect_uri are required." });
+    }
+    if (bindHandoff && !startedHere(req, state, verifier)) {
+      return json(res, 403, { error: "not_started_here", message: "This connection was not started in this browser session." });
     }
     stats.exchanges += 1;
     const r = await formPost(pleo.tokenEndpoint, { grant_type: "authorization_code", code, redirect_uri: redirectUri, code_verifier: verifier });
@@ -219,8 +262,10 @@ export async function startDemo({ host = "localhost", port = 3000, authPort = 30
     const url = new URL(req.url, origin);
     const route = `${req.method} ${url.pathname}`;
     if (route === "GET /api/pleo/config") {
-      return json(res, 200, { clientId: pleo.clientId, redirectUri, scopes: SCOPES, environment: pleo.environment, handoff: { url: "/api/pleo/exchange" } });
+      const handoff = bindHandoff ? { url: "/api/pleo/exchange", startUrl: "/api/pleo/start" } : { url: "/api/pleo/exchange" };
+      return json(res, 200, { clientId: pleo.clientId, redirectUri, scopes: SCOPES, environment: pleo.environment, handoff });
     }
+    if (route === "POST /api/pleo/start" && bindHandoff) return start(req, res);
     if (route === "POST /api/pleo/exchange") return exchange(req, res);
     if (route === "GET /api/pleo/status") return status(req, res);
     if (route === "POST /api/pleo/disconnect") return disconnect(req, res);

@@ -14,7 +14,7 @@
  * @packageDocumentation
  */
 
-import init, { call as wasmCall, reset } from "./pleo_oauth.js";
+import { initSync, call as wasmCall, reset } from "./pleo_oauth.js";
 
 // ------------------------------------------------------------------------------------ errors
 
@@ -71,13 +71,13 @@ export class PleoOAuthError extends Error {
   /** The stable failure code. */
   readonly code: PleoOAuthErrorCode;
   /** `authorization_error`: the server's `error`. */
-  readonly error?: string;
+  declare readonly error?: string;
   /** `authorization_error`: the server's `error_description`. */
-  readonly errorDescription?: string;
+  declare readonly errorDescription?: string;
   /** `authorization_error`: the server's `error_uri`. */
-  readonly errorUri?: string;
+  declare readonly errorUri?: string;
   /** `handoff_failed`: HTTP status, 0 when no response arrived. */
-  readonly status?: number;
+  declare readonly status?: number;
 
   /**
    * @param code The stable failure code.
@@ -88,10 +88,9 @@ export class PleoOAuthError extends Error {
     super(message);
     this.name = "PleoOAuthError";
     this.code = code;
-    if (details.error !== undefined) this.error = details.error;
-    if (details.errorDescription !== undefined) this.errorDescription = details.errorDescription;
-    if (details.errorUri !== undefined) this.errorUri = details.errorUri;
-    if (details.status !== undefined) this.status = details.status;
+    for (const key of ["error", "errorDescription", "errorUri", "status"] as const) {
+      if (details[key] !== undefined) Object.assign(this, { [key]: details[key] });
+    }
   }
 }
 
@@ -99,13 +98,25 @@ export class PleoOAuthError extends Error {
 
 let loading: Promise<unknown> | undefined;
 
-/** Loads the WebAssembly module once; a failed load is retried on the next call. */
+/**
+ * Loads the WebAssembly module once; a failed load is retried on the next call. Compiled while
+ * it downloads (`compileStreaming`; served with another MIME type it is compiled once it has
+ * arrived), then instantiated with wasm-bindgen's imports. `new URL(…, import.meta.url)` is the
+ * form bundlers recognise to emit the file as an asset.
+ */
 function load(): Promise<unknown> {
-  return (loading ??= init().catch((cause: unknown) => {
+  return (loading ??= (async () => {
+    const response = await fetch(new URL("pleo_oauth_bg.wasm", import.meta.url));
+    if (!response.ok) throw `HTTP ${response.status} for ${response.url}`;
+    const module = await (response.headers.get("content-type")?.startsWith("application/wasm")
+      ? WebAssembly.compileStreaming(response)
+      : response.arrayBuffer().then((bytes) => WebAssembly.compile(bytes)));
+    initSync({ module });
+  })().catch((cause: unknown) => {
     loading = undefined;
     throw new PleoOAuthError(
       "invalid_config",
-      `pleo-oauth could not load its WebAssembly module (${String(cause)}). Serve pleo_oauth_bg.wasm next to the package's JavaScript and allow 'wasm-unsafe-eval' in your Content-Security-Policy.`,
+      `pleo-oauth could not load its WebAssembly module (${String(cause)}). Serve pleo_oauth_bg.wasm next to index.js and allow 'wasm-unsafe-eval' in your Content-Security-Policy.`,
     );
   }));
 }
@@ -122,8 +133,10 @@ async function run<T>(f: () => T | Promise<T>): Promise<T> {
  * has been copied out of the module's memory, and the core keeps nothing between calls, so
  * its arena is emptied here, after every call.
  */
-function core<T>(op: Op, a = "", b = "", c = "", entropy = NONE, n = 0, m = 0): T {
-  const reply = wasmCall(op, a, b, c, entropy, n, m);
+function core<T>(op: Op, a = "", b = "", c = "", d = "", entropy = NONE, n = 0, m = 0): T {
+  // The string arguments travel as one, NUL-separated: none of them can hold a raw NUL (they
+  // are JSON.stringify's output or location.href).
+  const reply = wasmCall(op, [a, b, c, d].join("\0"), entropy, n, m);
   reset();
   const r = JSON.parse(reply) as { ok: T; err?: PleoOAuthErrorDetails & { code: PleoOAuthErrorCode; message: string } };
   if (r.err) throw new PleoOAuthError(r.err.code, r.err.message, r.err);
@@ -184,7 +197,7 @@ interface Io {
   prefix: string;
   unavailable: string;
   refused: string;
-  handoff?: { url: string; credentials: RequestCredentials; headers: [string, string][]; timeoutMs: number };
+  handoff?: { url: string; startUrl?: string; credentials: RequestCredentials; headers: [string, string][]; timeoutMs: number };
 }
 
 /** What `start` answers. */
@@ -193,6 +206,8 @@ interface Started {
   key: string;
   record: string;
   remove: string[];
+  /** With `handoff.startUrl`: the `{ state, code_challenge }` JSON to register first. */
+  bind?: string;
 }
 
 /** What `finish` answers. */
@@ -241,6 +256,16 @@ export interface HandoffOptions {
    * `X-Requested-With: pleo-oauth`; redirects are refused.
    */
   url: string;
+  /**
+   * Bound handoff (optional; same rules as `url`). Before {@link PleoOAuth.authorizationUrl} /
+   * {@link PleoOAuth.redirect} return or navigate, the browser POSTs `{ state, code_challenge }`
+   * here (same headers, credentials and timeout); a non-2xx answer or a failed request is
+   * `handoff_failed` and nothing is stored. Your backend keeps them in the visitor's session and
+   * at the exchange accepts only a `code_verifier` whose S256 challenge and state match what that
+   * same session registered — so a code and verifier obtained elsewhere (an attacker's own) cannot
+   * be pushed into a victim's session (RFC 9700 §4.5, code injection).
+   */
+  startUrl?: string;
   /** `fetch` credentials mode. Default `"same-origin"`; `"include"` for a cross-origin backend using cookies. */
   credentials?: "same-origin" | "include" | "omit";
   /** Extra request headers, e.g. a CSRF token. `Content-Type`, `X-Requested-With` and browser-controlled headers are refused. */
@@ -409,8 +434,8 @@ export class PleoOAuth {
     }
   }
 
-  #start(options: unknown): string {
-    const { prefix } = this.#io;
+  async #start(options: unknown): Promise<string> {
+    const { prefix, handoff } = this.#io;
     const pending = this.#withStorage((s) => {
       const found: [string, string | null][] = [];
       for (let i = 0; i < s.length; i++) {
@@ -419,7 +444,10 @@ export class PleoOAuth {
       }
       return found;
     });
-    const r = core<Started>(Op.Start, this.#options, snap(options), JSON.stringify(pending), entropy(), Date.now());
+    const r = core<Started>(Op.Start, this.#options, snap(options), JSON.stringify(pending), "", entropy(), Date.now());
+    // Bound handoff: the backend learns this state and challenge before anything is stored;
+    // a refusal leaves nothing behind.
+    if (r.bind && handoff?.startUrl) await this.#post(handoff, handoff.startUrl, r.bind, "start");
     this.#withStorage((s) => {
       for (const key of r.remove) s.removeItem(key);
       s.setItem(r.key, r.record);
@@ -437,7 +465,7 @@ export class PleoOAuth {
 
   /** {@link PleoOAuth.authorizationUrl}, then `location.assign()` to it. */
   redirect(options?: AuthorizationUrlOptions): Promise<void> {
-    return run(() => location.assign(this.#start(options)));
+    return run(async () => location.assign(await this.#start(options)));
   }
 
   /**
@@ -482,42 +510,55 @@ export class PleoOAuth {
         if (value != null) s.removeItem(key);
         return value;
       });
-      const r = core<Finished>(Op.Finish, url, JSON.stringify(record), here, NONE, Date.now());
+      const r = core<Finished>(Op.Finish, this.#options, url, JSON.stringify(record), here, NONE, Date.now());
       if (!here.endsWith(r.clean)) {
         try {
-          // Keep the router's history state; only the URL changes.
-          history.replaceState(history.state, "", r.clean);
+          // Keep the router's history state; only the URL changes. Absolute, so that an
+          // injected <base> cannot make replaceState refuse the URL and leave the code visible.
+          history.replaceState(history.state, "", location.origin + r.clean);
         } catch {
           // a sandboxed document: the address bar keeps the parameters, nothing else changes
         }
       }
       const result: CallbackResult<unknown> = r.returnTo === undefined ? {} : { returnTo: r.returnTo };
       if (!this.#io.handoff) return Promise.resolve({ ...result, handoff: r.handoff });
-      return this.#handoff(this.#io.handoff, r.body).then((backend) => ({ ...result, backend }));
+      const h = this.#io.handoff;
+      return this.#post(h, h.url, r.body, "").then((backend) => ({ ...result, backend }));
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
-  /** Step 10: POST the body; the core judges what came back. */
-  async #handoff(h: NonNullable<Io["handoff"]>, body: string): Promise<unknown> {
+  /**
+   * A handoff request (step 10's exchange, or `"start"` for `handoff.startUrl`): POST the body
+   * with the handoff's headers, credentials and timeout; the core judges what came back.
+   */
+  async #post(h: NonNullable<Io["handoff"]>, url: string, body: string, request: "" | "start"): Promise<unknown> {
     const signal = AbortSignal.timeout(h.timeoutMs);
     let kind = 0;
     let status = 0;
     let backend: unknown = null;
     try {
-      // Resolved against the origin, never document.baseURI: an injected <base> must not
-      // redirect the code. Redirects are refused: the code goes to this URL and nowhere else.
-      const response = await fetch(new URL(h.url, location.origin), {
-        method: "POST",
-        body,
-        headers: h.headers,
-        credentials: h.credentials,
-        redirect: "error",
-        signal,
-      });
-      status = response.status;
-      const text = await response.text();
+      // The timeout bounds the whole exchange, also a fetch (wrapped by an extension or an SDK)
+      // that ignores the signal or never settles.
+      const timedOut = new Promise<never>((_, reject) => signal.addEventListener("abort", reject));
+      const text = await Promise.race([
+        timedOut,
+        (async () => {
+          // Resolved against the origin, never document.baseURI: an injected <base> must not
+          // redirect the code. Redirects are refused: the code goes to this URL and nowhere else.
+          const response = await fetch(new URL(url, location.origin), {
+            method: "POST",
+            body,
+            headers: h.headers,
+            credentials: h.credentials,
+            redirect: "error",
+            signal,
+          });
+          status = response.status;
+          return response.text();
+        })(),
+      ]);
       kind = 4;
       if (!text.trim()) kind = 2;
       else {
@@ -527,7 +568,7 @@ export class PleoOAuth {
     } catch {
       if (kind != 4) kind = signal.aborted ? 1 : 0;
     }
-    core(Op.HandedOff, this.#options, "", "", NONE, kind, status);
+    core(Op.HandedOff, this.#options, request, "", "", NONE, kind, status);
     return backend;
   }
 }
@@ -536,7 +577,7 @@ export class PleoOAuth {
 
 /** A fresh PKCE pair: 32 random bytes, base64url (43 characters), and its S256 challenge. */
 export function createPkce(): Promise<Pkce> {
-  return run(() => core<Pkce>(Op.Pkce, "", "", "", entropy()));
+  return run(() => core<Pkce>(Op.Pkce, "", "", "", "", entropy()));
 }
 
 /**
@@ -549,7 +590,7 @@ export function codeChallenge(verifier: string): Promise<string> {
 
 /** A fresh `state`: 256 random bits, base64url. */
 export function generateState(): Promise<string> {
-  return run(() => core<string>(Op.State, "", "", "", entropy()));
+  return run(() => core<string>(Op.State, "", "", "", "", entropy()));
 }
 
 /**

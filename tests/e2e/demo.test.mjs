@@ -202,6 +202,115 @@ test("the exchange endpoint refuses requests without the pleo-oauth header or JS
   assert.equal(form.status, 403);
 });
 
+/**
+ * The attacker's side of a code injection: they connect in their own browser and keep the code,
+ * verifier and state that their page was about to hand to the backend.
+ */
+async function attackerLoot(d) {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    let loot;
+    await context.route("**/api/pleo/exchange", (route) => {
+      const { code, code_verifier, state } = JSON.parse(route.request().postData());
+      loot = { code, code_verifier, state };
+      return route.abort();
+    });
+    await page.goto(`${d.url}/`);
+    await page.waitForSelector("body[data-ready]");
+    await Promise.all([page.waitForURL(`${d.auth.issuer}/interaction/**`), page.click("#connect")]);
+    await page.waitForSelector("#approve");
+    await page.click("#approve");
+    await assertEventually(() => loot !== undefined);
+    return loot;
+  } finally {
+    await context.close();
+  }
+}
+
+async function assertEventually(f, ms = 10_000) {
+  const end = Date.now() + ms;
+  while (!f()) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The victim's browser is made to hand the attacker's code and verifier to the backend. */
+async function inject(d, loot) {
+  const { context, page } = await visitor();
+  try {
+    await page.goto(`${d.url}/`);
+    await page.waitForSelector("body[data-ready]");
+    const status = await page.evaluate(async ([loot, redirectUri]) => {
+      const r = await fetch("/api/pleo/exchange", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-requested-with": "pleo-oauth" },
+        body: JSON.stringify({ ...loot, redirect_uri: redirectUri }),
+      });
+      return r.status;
+    }, [loot, d.redirectUri]);
+    const connected = await page.evaluate(async () => (await (await fetch("/api/pleo/status")).json()).connected);
+    return { status, connected };
+  } finally {
+    await context.close();
+  }
+}
+
+test("RFC 9700 §4.5 code injection: without the bound handoff an attacker's own code and verifier connect a victim's session; with handoff.startUrl the backend refuses them", async () => {
+  const unbound = await startDemo({ host: "localhost", port: 0, authPort: 0, env: {}, log: () => {}, bindHandoff: false });
+  try {
+    const loot = await attackerLoot(unbound);
+    assert.equal(loot.code_verifier.length, 43);
+    const attack = await inject(unbound, loot);
+    assert.deepEqual(attack, { status: 200, connected: true }, "the attack works against a backend that trusts the browser");
+  } finally {
+    await unbound.close();
+  }
+
+  const loot = await attackerLoot(demo);
+  const exchanges = demo.stats.exchanges;
+  const tokenRequests = demo.auth.stats.tokenRequests;
+  const attack = await inject(demo, loot);
+  assert.deepEqual(attack, { status: 403, connected: false }, "the bound backend refuses a verifier this browser did not start");
+  assert.equal(demo.stats.exchanges, exchanges, "nothing reached the token endpoint");
+  assert.equal(demo.auth.stats.tokenRequests, tokenRequests);
+});
+
+test("RFC 9700 §4.5 with handoff.startUrl: a verifier swapped in the victim's own storage (no MAC can catch it in the browser) is refused by the backend's challenge check", async () => {
+  const { context, page } = await visitor();
+  try {
+    // Before the callback page's scripts run, rewrite the stored verifier (a well-formed one).
+    await context.addInitScript(() => {
+      if (location.pathname !== "/pleo/callback") return;
+      for (const key of Object.keys(sessionStorage)) {
+        if (!key.startsWith("pleo-oauth:tx:")) continue;
+        const record = new URLSearchParams(sessionStorage.getItem(key));
+        record.set("verifier", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+        sessionStorage.setItem(key, record.toString());
+      }
+    });
+    const exchanges = demo.stats.exchanges;
+    await toConsent(page);
+    await approve(page);
+    assert.equal(await messageCode(page), "handoff_failed", "the backend refused the exchange");
+    assert.equal(demo.stats.exchanges, exchanges, "nothing reached the token endpoint");
+  } finally {
+    await context.close();
+  }
+});
+
+test("the bound handoff's start endpoint refuses requests without the pleo-oauth header or a challenge", async () => {
+  const noHeader = await fetch(`${demo.url}/api/pleo/start`, {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ state: "s", code_challenge: "c".repeat(43) }),
+  });
+  assert.equal(noHeader.status, 403);
+  const noChallenge = await fetch(`${demo.url}/api/pleo/start`, {
+    method: "POST", headers: { "content-type": "application/json", "x-requested-with": "pleo-oauth" }, body: JSON.stringify({ state: "s" }),
+  });
+  assert.equal(noChallenge.status, 400);
+});
+
 test("the callback page is served with Referrer-Policy: no-referrer and a CSP allowing wasm", async () => {
   const r = await fetch(`${demo.url}/pleo/callback`);
   assert.equal(r.headers.get("referrer-policy"), "no-referrer");

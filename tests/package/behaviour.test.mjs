@@ -1106,6 +1106,13 @@ test("16. the module's own memory stays flat: 10,000 calls of every kind reuse t
     const plain = WebAssembly.instantiate;
     WebAssembly.instantiateStreaming = (...a) => keep(streaming.apply(WebAssembly, a));
     WebAssembly.instantiate = (...a) => keep(plain.apply(WebAssembly, a));
+    const Instance = WebAssembly.Instance;
+    WebAssembly.Instance = function (module, imports) {
+      const instance = new Instance(module, imports);
+      window.__wasmMemory = instance.exports.memory;
+      return instance;
+    };
+    WebAssembly.Instance.prototype = Instance.prototype;
   });
   const page = await context.newPage();
   await page.goto(origin + "/app/start");
