@@ -289,7 +289,7 @@ pub fn call(op: u32, args: &str, entropy: &[u8], n: f64, m: u32) -> String {
         8 => parse(a),
         _ => reply(Err(Error::new(
             crate::ErrorCode::InvalidParameter,
-            "pleo-oauth: unknown operation (index.js and pleo_oauth_bg.wasm do not match).",
+            "pleo-oauth: unknown operation; reinstall the package.",
         ))),
     }
 }
