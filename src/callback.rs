@@ -374,7 +374,7 @@ mod tests {
     }
 
     #[test]
-    fn a_good_callback_yields_what_the_exchange_needs() {
+    fn rfc6749_s4_1_2_a_good_callback_yields_what_the_exchange_needs() {
         let mut s = Store::new(options());
         let v = s
             .verify(&format!("{CB}?code=c0de&state=good&tenant=x"), NOW)
@@ -389,7 +389,7 @@ mod tests {
     }
 
     #[test]
-    fn replay_is_unknown_state() {
+    fn rfc6749_s10_5_rfc9700_s4_7_replayed_callback_is_unknown_state() {
         let mut s = Store::new(options());
         let url = format!("{CB}?code=c0de&state=good");
         assert!(s.verify(&url, NOW).is_ok());
@@ -397,7 +397,7 @@ mod tests {
     }
 
     #[test]
-    fn step1_duplicate_parameters_come_first() {
+    fn rfc6749_s3_1_step1_duplicate_parameters_come_first() {
         for name in CALLBACK_PARAMETERS {
             let mut s = Store::new(options());
             let url = format!("{CB}?code=c&state=good&error=e&{name}=1&{name}=2");
@@ -418,7 +418,7 @@ mod tests {
     }
 
     #[test]
-    fn step2_not_a_callback_then_missing_state() {
+    fn rfc6749_s10_12_step2_not_a_callback_then_missing_state() {
         let mut s = Store::new(options());
         assert_eq!(s.code(CB), ErrorCode::NotACallback);
         assert_eq!(s.code(&format!("{CB}?state=good")), ErrorCode::NotACallback);
@@ -440,7 +440,7 @@ mod tests {
     }
 
     #[test]
-    fn step3_forged_state_wins_over_error_and_everything_later() {
+    fn rfc6749_s10_12_rfc9700_s4_7_step3_forged_state_wins_over_error_and_everything_later() {
         let mut s = Store::new(with_issuer());
         assert_eq!(
             s.code(&format!("{CB}?error=access_denied&state=forged")),
@@ -454,7 +454,7 @@ mod tests {
     }
 
     #[test]
-    fn step3_consumes_even_when_a_later_check_fails() {
+    fn rfc6749_s10_5_step3_consumes_even_when_a_later_check_fails() {
         let mut s = Store::new(options());
         assert_eq!(
             s.code(&format!("{CB}?error=access_denied&state=good")),
@@ -496,7 +496,7 @@ mod tests {
     }
 
     #[test]
-    fn step5_issuer_missing_or_different() {
+    fn rfc9207_s2_4_rfc9700_s4_4_step5_issuer_missing_or_different() {
         let ok = format!("{CB}?code=c&state=good&iss=https%3A%2F%2Fauth.example.com");
         assert!(Store::new(with_issuer()).verify(&ok, NOW).is_ok());
         let mut s = Store::new(with_issuer());
@@ -528,7 +528,7 @@ mod tests {
     }
 
     #[test]
-    fn step6_redirect_uri_origin_and_path() {
+    fn rfc9700_s4_1_step6_redirect_uri_origin_and_path() {
         for bad in [
             "https://evil.example/pleo/callback",
             "https://app.example.com/pleo/callback2",
@@ -553,7 +553,7 @@ mod tests {
     }
 
     #[test]
-    fn step7_authorization_error_carries_the_server_fields() {
+    fn rfc6749_s4_1_2_1_step7_authorization_error_carries_the_server_fields() {
         let mut s = Store::new(options());
         let e = s
             .verify(
@@ -603,7 +603,7 @@ mod tests {
     }
 
     #[test]
-    fn strips_only_the_callback_parameters() {
+    fn rfc9700_s4_2_4_step9_strips_only_the_callback_parameters() {
         assert_eq!(
             strip_callback_parameters(
                 "https://app.example.com/cb?tab=a%20b&code=c&state=s&iss=i&error=e&error_description=d&error_uri=u&x=1#frag"

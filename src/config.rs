@@ -662,7 +662,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn redirect_uri_rules() {
+    fn rfc6749_s3_1_2_rfc9700_s4_1_redirect_uri_rules() {
         rejects(
             Options {
                 redirect_uri: None,
@@ -851,7 +851,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn handoff_rules() {
+    fn rfc9700_s4_11_handoff_rules() {
         let c = Config::from_options(Options {
             handoff: Some(handoff("/api/pleo/exchange")),
             ..options()

@@ -88,7 +88,7 @@ mod tests {
     use crate::test_prelude::*;
 
     #[test]
-    fn rfc7636_appendix_b_vector() {
+    fn rfc7636_s4_2_appendix_b_vector() {
         let bytes: [u8; 32] = [
             116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212,
             37, 77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121,
@@ -111,7 +111,7 @@ mod tests {
     }
 
     #[test]
-    fn generated_verifiers_are_43_unreserved_chars_and_differ() {
+    fn rfc7636_s4_1_s7_1_verifiers_are_43_unreserved_chars_from_32_random_bytes() {
         let a = PkceCodeVerifier::from_entropy(&[0xA5; 32]);
         let b = PkceCodeVerifier::from_entropy(&[0x5A; 32]);
         assert_eq!(a.secret().len(), 43);
@@ -121,7 +121,7 @@ mod tests {
     }
 
     #[test]
-    fn verifier_length_bounds_are_43_and_128() {
+    fn rfc7636_s4_1_verifier_length_bounds_are_43_and_128() {
         assert!(PkceCodeVerifier::new("a".repeat(43)).is_ok());
         assert!(PkceCodeVerifier::new("a".repeat(128)).is_ok());
         for len in [0, 42, 129] {
@@ -132,7 +132,7 @@ mod tests {
     }
 
     #[test]
-    fn verifier_charset_is_unreserved_only() {
+    fn rfc7636_s4_1_verifier_charset_is_unreserved_only() {
         assert!(PkceCodeVerifier::new(format!("{}-._~AZaz09", "x".repeat(40))).is_ok());
         for bad in ['+', '/', '=', ' ', '%', 'é'] {
             let v = format!("{}{bad}", "x".repeat(50));

@@ -219,7 +219,7 @@ mod tests {
     }
 
     #[test]
-    fn url_has_exactly_the_rfc_parameters_in_order() {
+    fn rfc6749_s4_1_1_rfc7636_s4_3_rfc9700_s2_1_url_has_exactly_the_request_parameters_with_s256() {
         let r = request(options(), AuthorizationUrlOptions::default()).unwrap();
         assert_eq!(
             r.url,
@@ -260,7 +260,7 @@ mod tests {
     }
 
     #[test]
-    fn endpoint_query_is_kept() {
+    fn rfc6749_s3_1_endpoint_query_is_kept() {
         let with_endpoint = |endpoint: &str| Options {
             environment: Some(EnvironmentOption::Custom(CustomEnvironment {
                 authorization_endpoint: endpoint.into(),
@@ -310,7 +310,7 @@ mod tests {
     }
 
     #[test]
-    fn return_to_must_be_a_same_origin_path() {
+    fn rfc9700_s4_11_return_to_must_be_a_same_origin_path() {
         for ok in ["/", "/settings/integrations", "/a?b=c#d"] {
             let r = request(
                 options(),

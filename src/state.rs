@@ -41,7 +41,7 @@ mod tests {
     use crate::test_prelude::*;
 
     #[test]
-    fn generated_states_carry_256_bits_and_differ() {
+    fn rfc6749_s10_10_states_carry_256_bits_and_differ() {
         let a = State::from_entropy(&[0xA5; 32]);
         let b = State::from_entropy(&[0x5A; 32]);
         assert_eq!(a.as_str().len(), 43);

@@ -147,7 +147,7 @@ mod tests {
     }
 
     #[test]
-    fn decoding_is_strict() {
+    fn rfc9700_s4_11_decoding_is_strict_and_rechecks_return_to() {
         let good = transaction(None, None).encode();
         let st = || State::from_callback("abc".into());
         assert!(Transaction::decode(st(), &good).is_some());
@@ -169,6 +169,18 @@ mod tests {
         );
         assert!(Transaction::decode(st(), "").is_none());
         assert!(Transaction::decode(st(), "{\"json\":true}").is_none());
+        // A returnTo read back from storage meets the rule it met on the way in.
+        assert!(Transaction::decode(st(), &transaction(Some("/back"), None).encode()).is_some());
+        for evil in [
+            "//evil.example",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "/\\evil.example",
+            "/\t/x",
+        ] {
+            let tampered = transaction(Some(evil), None).encode();
+            assert!(Transaction::decode(st(), &tampered).is_none(), "{evil:?}");
+        }
     }
 
     #[test]

@@ -311,12 +311,26 @@ test("the bound handoff's start endpoint refuses requests without the pleo-oauth
   assert.equal(noChallenge.status, 400);
 });
 
-test("the callback page is served with Referrer-Policy: no-referrer and a CSP allowing wasm", async () => {
+test("RFC 9700 §4.2.4: the callback page is served with Referrer-Policy: no-referrer and a CSP allowing wasm, base-uri 'none', and loads nothing from another origin", async () => {
   const r = await fetch(`${demo.url}/pleo/callback`);
   assert.equal(r.headers.get("referrer-policy"), "no-referrer");
   const csp = r.headers.get("content-security-policy");
   assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
+  assert.match(csp, /default-src 'self'/);
+  assert.match(csp, /base-uri 'none'/);
   assert.doesNotMatch(csp, /unsafe-inline|'unsafe-eval'/);
+  // Everything the callback page loads (with a callback in its URL) comes from its own origin.
+  const { context, page } = await visitor();
+  try {
+    const requested = [];
+    page.on("request", (req) => requested.push(req.url()));
+    await page.goto(`${demo.url}/pleo/callback?code=x&state=y`);
+    await page.waitForSelector("#badge[data-state=error]");
+    const foreign = requested.filter((u) => !u.startsWith(`${demo.url}/`) && !u.startsWith("data:"));
+    assert.deepEqual(foreign, [], "no third-party resource");
+  } finally {
+    await context.close();
+  }
 });
 
 test("with PLEO_CLIENT_ID/SECRET/ENV the same demo points at Pleo's real endpoints and starts no stand-in", async () => {
