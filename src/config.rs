@@ -6,6 +6,7 @@ use alloc::borrow::ToOwned;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::callback::CALLBACK_PARAMETERS;
 use crate::error::{invalid_config, ErrorCode, Result};
 use crate::form;
 use crate::input::{Fields, Input};
@@ -148,6 +149,18 @@ impl Config {
                 "\", which browsers rewrite (resolve or percent-encode) before the callback page sees it, so no callback would match. Register and use the URL exactly as the address bar shows it."
             )));
         }
+        // RFC 6749 §3.1 / §4.1.2: the server keeps the redirect URI's query in the callback,
+        // so a callback parameter there would come back twice (or be read as the server's).
+        if let Some(name) = redirect_uri
+            .query()
+            .and_then(|q| form::first_of(q, &CALLBACK_PARAMETERS))
+        {
+            return Err(invalid_config(cat!(
+                "redirectUri has a \"",
+                &name,
+                "\" query parameter, which the callback itself carries. Register a redirect URI without code, state, error, error_description, error_uri or iss in its query."
+            )));
+        }
         let scopes = check_scopes(o.strings("scopes", "scopes")?.unwrap_or_default())?;
         let (authorization_endpoint, issuer) = check_environment(o.get("environment"))?;
         let handoff = match o.get("handoff") {
@@ -274,16 +287,15 @@ fn check_environment(env: &Input) -> Result<(WebUrl, Option<String>)> {
             let issuer = e.string("issuer", "environment.issuer")?;
             let endpoint = WebUrl::parse(endpoint, "environment.authorizationEndpoint", code)?;
             // RFC 6749 §3.1: the endpoint's own query is kept, so it must not pre-empt ours.
-            if let Some(query) = endpoint.query() {
-                for (name, _) in form::pairs(query) {
-                    if RESERVED_PARAMETERS.contains(&name.as_str()) {
-                        return Err(invalid_config(cat!(
-                            "environment.authorizationEndpoint already has a \"",
-                            &name,
-                            "\" query parameter; pleo-oauth sets it itself."
-                        )));
-                    }
-                }
+            if let Some(name) = endpoint
+                .query()
+                .and_then(|q| form::first_of(q, &RESERVED_PARAMETERS))
+            {
+                return Err(invalid_config(cat!(
+                    "environment.authorizationEndpoint already has a \"",
+                    &name,
+                    "\" query parameter; pleo-oauth sets it itself."
+                )));
             }
             let issuer = match issuer {
                 Some(i) => Some(check_issuer(i)?),
@@ -708,6 +720,24 @@ pub(crate) mod tests {
             );
             assert!(e.message().contains(piece), "{}", e.message());
             assert!(e.message().contains("as the address bar shows it"));
+        }
+        // RFC 6749 §4.1.2: the callback carries these itself.
+        for name in [
+            "code",
+            "state",
+            "error",
+            "error_description",
+            "error_uri",
+            "iss",
+        ] {
+            let e = rejects(
+                Options {
+                    redirect_uri: Some(format!("https://app.example.com/cb?tenant=1&{name}=x")),
+                    ..options()
+                },
+                "query parameter, which the callback itself carries",
+            );
+            assert!(e.message().contains(&format!("\"{name}\"")));
         }
         for ok in [
             "https://app.example.com/c%7Bb%7D?tenant=a%20b",

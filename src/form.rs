@@ -55,6 +55,18 @@ pub fn pairs(query: &str) -> Vec<(String, String)> {
     out
 }
 
+/// The first name of a query that is one of `names` (RFC 6749 §3.1: a parameter is sent once,
+/// so a query that already has one of ours cannot be extended with it).
+#[allow(clippy::manual_find)] // the iterator chain costs 30 B more gzip in the shipped wasm
+pub fn first_of(query: &str, names: &[&str]) -> Option<String> {
+    for (name, _) in pairs(query) {
+        if names.contains(&name.as_str()) {
+            return Some(name);
+        }
+    }
+    None
+}
+
 /// Why [`fields`] refused a query.
 #[derive(Debug, PartialEq, Eq)]
 pub enum FieldsError<'n> {

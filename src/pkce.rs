@@ -24,6 +24,14 @@ impl PkceCodeVerifier {
         PkceCodeVerifier(crate::text::base64url(bytes))
     }
 
+    /// A verifier read back from storage: the same rule as [`PkceCodeVerifier::new`], without
+    /// building a message nobody reads.
+    pub fn from_stored(verifier: String) -> Option<Self> {
+        // RFC 7636 §4.1 (all bytes unreserved, so bytes are characters here).
+        let ok = (43..=128).contains(&verifier.len()) && verifier.bytes().all(is_unreserved);
+        ok.then_some(PkceCodeVerifier(verifier))
+    }
+
     /// Checks a verifier supplied by a caller.
     pub fn new(verifier: String) -> Result<Self> {
         // RFC 7636 §4.1: code-verifier = 43*128unreserved, unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~"

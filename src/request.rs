@@ -130,6 +130,15 @@ pub fn build_with(
                 "\": pleo-oauth sets it from the configuration."
             )));
         }
+        // RFC 6749 §3.1: each parameter once; the endpoint's own query is kept as it is.
+        let endpoint_query = config.authorization_endpoint.query().unwrap_or_default();
+        if form::first_of(endpoint_query, &[name]).is_some() {
+            return Err(invalid_parameter(cat!(
+                "extraParams may not set \"",
+                name,
+                "\": environment.authorizationEndpoint's query already has it."
+            )));
+        }
     }
 
     let endpoint = &config.authorization_endpoint;
@@ -307,6 +316,28 @@ mod tests {
             assert_eq!(e.code(), ErrorCode::InvalidParameter);
             assert!(e.message().contains(name));
         }
+    }
+
+    #[test]
+    fn rfc6749_s3_1_extra_params_may_not_repeat_the_endpoints_own_query() {
+        let with_prompt = Options {
+            environment: Some(EnvironmentOption::Custom(CustomEnvironment {
+                authorization_endpoint: "https://auth.example.com/authorize?prompt=login".into(),
+                issuer: None,
+            })),
+            ..options()
+        };
+        let e = request(
+            with_prompt,
+            AuthorizationUrlOptions {
+                extra_params: Some(vec![("prompt".to_string(), "consent".to_string())]),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidParameter);
+        assert!(e.message().contains("\"prompt\""), "{}", e.message());
+        assert!(e.message().contains("query already has it"));
     }
 
     #[test]

@@ -123,6 +123,22 @@ pub fn join(items: &[&str], separator: &str) -> String {
     out
 }
 
+/// The value of a string of 1 to 20 ASCII digits, if it fits in a `u64` (what [`decimal`]
+/// writes); `None` for anything else.
+pub fn parse_decimal(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 20 {
+        return None;
+    }
+    let mut n = 0u64;
+    for b in s.bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+    }
+    Some(n)
+}
+
 /// A JSON text under construction: `{"ok":…}` / `{"err":…}` for the wasm exports.
 #[derive(Default)]
 pub struct Json(pub String);
@@ -219,6 +235,16 @@ mod tests {
     use super::*;
     #[allow(unused_imports)]
     use crate::test_prelude::*;
+
+    #[test]
+    fn parse_decimal_reads_what_decimal_writes_and_nothing_else() {
+        for n in [0, 7, 600_000, u64::MAX] {
+            assert_eq!(parse_decimal(&decimal(n)), Some(n));
+        }
+        for bad in ["", "-1", "+1", "1e3", " 1", "18446744073709551616", "１"] {
+            assert_eq!(parse_decimal(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn decimal_digits() {

@@ -82,11 +82,11 @@ impl Transaction {
         }
         Some(Transaction {
             state,
-            verifier: PkceCodeVerifier::new(verifier?).ok()?,
+            verifier: PkceCodeVerifier::from_stored(verifier?)?,
             redirect_uri: redirect_uri?,
             issuer: iss,
             return_to,
-            expires_at_ms: exp?.parse().ok()?,
+            expires_at_ms: crate::text::parse_decimal(&exp?)?,
         })
     }
 

@@ -185,6 +185,7 @@ fn host_and_port(authority: &str) -> Option<(&str, Option<&str>)> {
                 && name
                     .iter()
                     .all(|&b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+                && canonical_if_numeric(name)
         }
     };
     if !valid_host || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()) {
@@ -202,6 +203,44 @@ fn host_and_port(authority: &str) -> Option<(&str, Option<&str>)> {
         .position(|b| b != b'0')
         .unwrap_or(port.len().saturating_sub(1));
     Some((host, port.get(first_digit..).filter(|p| !p.is_empty())))
+}
+
+/// A host whose last label is a number is an IPv4 address to a browser (WHATWG URL §
+/// IPv4 parser), which rewrites `127.1` or `0x7f.1` to `127.0.0.1` and refuses `a.b.1`: only the
+/// four-decimal form browsers keep as it is (no leading zeros, each part 0–255) is accepted.
+fn canonical_if_numeric(host: &[u8]) -> bool {
+    // "Ends in a number": the last label is decimal digits, or 0x and hex digits.
+    let last = host.iter().rposition(|&b| b == b'.').map_or(0, |i| i + 1);
+    let last = host.get(last..).unwrap_or_default();
+    let hex = match last {
+        [b'0', b'x' | b'X', rest @ ..] => Some(rest),
+        _ => None,
+    };
+    let numeric = match hex {
+        Some(rest) => rest.iter().all(u8::is_ascii_hexdigit),
+        None => !last.is_empty() && last.iter().all(u8::is_ascii_digit),
+    };
+    if !numeric {
+        return true;
+    }
+    // Four parts of one to three digits, no leading zero, each at most 255.
+    let (mut parts, mut digits, mut value) = (1, 0, 0u32);
+    for &b in host {
+        if b == b'.' {
+            if digits == 0 {
+                return false;
+            }
+            (parts, digits, value) = (parts + 1, 0, 0);
+        } else if !b.is_ascii_digit() || (digits == 1 && value == 0) {
+            return false;
+        } else {
+            (digits, value) = (digits + 1, value * 10 + u32::from(b - b'0'));
+            if value > 255 {
+                return false;
+            }
+        }
+    }
+    parts == 4 && digits > 0
 }
 
 /// `scheme://host[:port]` as browsers serialise an origin: the port only when it is not the
@@ -357,6 +396,27 @@ mod tests {
         );
         assert!(origin_and_path("https://a.example:65536/").is_none());
         assert!(origin_and_path("https://a.example:1x/").is_none());
+        // WHATWG IPv4 parser: numeric hosts browsers rewrite or refuse.
+        for rewritten in [
+            "127.1",
+            "0",
+            "0x7f.0.0.1",
+            "127.000.0.1",
+            "1.2.3.256",
+            "a.b.1",
+            "1.2.3.4.5",
+        ] {
+            assert!(
+                origin_and_path(&format!("https://{rewritten}/")).is_none(),
+                "{rewritten}"
+            );
+        }
+        for kept in ["127.0.0.1", "10.0.0.255", "a.example", "1a.example", "x.0a"] {
+            assert!(
+                origin_and_path(&format!("https://{kept}/")).is_some(),
+                "{kept}"
+            );
+        }
         assert!(origin_and_path("file:///etc/passwd").is_none());
     }
 
