@@ -111,6 +111,13 @@ pub fn verify(
 
 /// Steps 1–2: the callback's parameters and the storage key of the transaction to consume.
 pub fn locate(url: &str) -> Result<(CallbackParameters, String)> {
+    // The callback is read from the address as the browser has it: an absolute http(s) URL.
+    // Anything else is refused before step 3 would consume the transaction.
+    if uri::origin_and_path(url).is_none() {
+        return Err(crate::error::invalid_parameter(
+            "handleCallback(url) needs the whole callback URL, such as location.href (not a path or a query string).",
+        ));
+    }
     // 1. Strict parse.
     let p = parse(url)?;
     // 2. Is this a callback at all?
@@ -386,6 +393,22 @@ mod tests {
         assert_eq!(v.return_to.as_deref(), Some("/back"));
         assert_eq!(format!("{:?}", v.code), "AuthorizationCode([redacted])");
         assert!(!format!("{v:?}").contains("c0de"));
+    }
+
+    #[test]
+    fn a_relative_callback_url_is_refused_before_the_transaction_is_consumed() {
+        let mut s = Store::new(options());
+        for relative in [
+            "?code=c&state=good",
+            "/pleo/callback?code=c&state=good",
+            "pleo/callback?code=c&state=good",
+        ] {
+            assert_eq!(s.code(relative), ErrorCode::InvalidParameter, "{relative}");
+        }
+        assert!(
+            s.verify(&format!("{CB}?code=c&state=good"), NOW).is_ok(),
+            "still pending"
+        );
     }
 
     #[test]

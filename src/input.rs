@@ -347,6 +347,9 @@ fn tagged(entries: Vec<(String, Input)>) -> Input {
             "bigint" => "bigint",
             "number" => return Input::Number(f64::NAN),
             "deep" => "a too deeply nested value",
+            "instance" => {
+                "an instance of a class (a Map, Headers, URLSearchParams…); give a plain object"
+            }
             _ => UNREADABLE,
         }),
         _ => Input::Object(entries),

@@ -315,7 +315,7 @@ mod runtime {
     ///
     /// Invariant: the core keeps nothing between calls (sans-IO), so once an export has
     /// returned and the glue has copied its string out, nothing in the arena is live. The
-    /// wrapper calls [`reset`] before every call; memory grows only to the largest single
+    /// wrapper calls [`reset`] after every call (also one that trapped); memory grows only to the largest single
     /// call's need, and a trap in one call cannot leave the next with less. With `dealloc` a
     /// no-op, the compiler drops every `drop` of the core's strings and vectors — most of the
     /// size this allocator saves. `realloc` of the newest block grows it in place.

@@ -136,8 +136,16 @@ async function run<T>(f: () => T | Promise<T>): Promise<T> {
 function core<T>(op: Op, a = "", b = "", c = "", d = "", entropy = NONE, n = 0, m = 0): T {
   // The string arguments travel as one, NUL-separated: none of them can hold a raw NUL (they
   // are JSON.stringify's output or location.href).
-  const reply = wasmCall(op, [a, b, c, d].join("\0"), entropy, n, m);
-  reset();
+  let reply: string;
+  try {
+    reply = wasmCall(op, [a, b, c, d].join("\0"), entropy, n, m);
+  } catch {
+    // Only an input larger than the module's memory can get here (the core does not panic):
+    // the call trapped; the arena is emptied below and the module keeps working.
+    reply = `{"err":{"code":"${op ? "invalid_parameter" : "invalid_config"}","message":"pleo-oauth: an argument is too large to process."}}`;
+  } finally {
+    reset();
+  }
   const r = JSON.parse(reply) as { ok: T; err?: PleoOAuthErrorDetails & { code: PleoOAuthErrorCode; message: string } };
   if (r.err) throw new PleoOAuthError(r.err.code, r.err.message, r.err);
   return r.ok;
@@ -157,7 +165,12 @@ function snap(value: unknown): string {
       if (type == "number") return isFinite(v as number) ? v : { "\0": "number" };
       if (type != "object") return { "\0": type };
       if (depth > 4) return { "\0": "deep" };
-      if (Array.isArray(v)) return Array.from(v, (x) => copy(x, depth + 1));
+      // Without a prototype, a polluted Array.prototype.toJSON cannot rewrite the snapshot.
+      if (Array.isArray(v)) return Object.setPrototypeOf(Array.from(v, (x) => copy(x, depth + 1)), null);
+      // A Map, Headers, URLSearchParams or other class instance: its entries are not own
+      // properties, so copying it would silently drop them.
+      const proto = Object.getPrototypeOf(v);
+      if (proto != Object.prototype && proto != null) return { "\0": "instance" };
       // No prototype, so an own "__proto__" key stays a key (and is refused as unknown).
       const out: Record<string, unknown> = Object.create(null);
       for (const k of Object.keys(v as object)) out[k] = copy((v as Record<string, unknown>)[k], depth + 1);
@@ -437,7 +450,7 @@ export class PleoOAuth {
   async #start(options: unknown): Promise<string> {
     const { prefix, handoff } = this.#io;
     const pending = this.#withStorage((s) => {
-      const found: [string, string | null][] = [];
+      const found: [string, string | null][] = Object.setPrototypeOf([], null);
       for (let i = 0; i < s.length; i++) {
         const key = s.key(i);
         if (key?.startsWith(prefix)) found.push([key, s.getItem(key)]);
@@ -487,22 +500,25 @@ export class PleoOAuth {
       } catch {
         href = Symbol();
       }
-      const key = snap(href);
+      const url_ = snap(href);
       const here = location.href;
+      const isHere = url_ == snap(here);
+      // Outcomes are per client (options) and URL: another client on the page gets its own.
+      const key = this.#options + url_;
       let outcome = outcomes.get(key);
       if (!outcome) {
-        outcome = this.#complete(key, here);
+        outcome = this.#complete(url_, here, isHere);
         remember(key, outcome);
         // After the clean-up the address bar shows another URL; a second call that reads it
         // must still get this outcome.
-        if (key == snap(here) && location.href != here) remember(snap(location.href), outcome);
+        if (isHere && location.href != here) remember(this.#options + snap(location.href), outcome);
       }
       return outcome as Promise<CallbackResult<Backend>>;
     });
   }
 
   /** Steps 1–9 now (so that a second call finds the outcome), step 10 when it answers. */
-  #complete(url: string, here: string): Promise<CallbackResult<unknown>> {
+  #complete(url: string, here: string, isHere: boolean): Promise<CallbackResult<unknown>> {
     try {
       const { key } = core<{ key: string }>(Op.Locate, url);
       const record = this.#withStorage((s) => {
@@ -511,7 +527,8 @@ export class PleoOAuth {
         return value;
       });
       const r = core<Finished>(Op.Finish, this.#options, url, JSON.stringify(record), here, NONE, Date.now());
-      if (!here.endsWith(r.clean)) {
+      // Only the address of the callback being handled is cleaned, not another page's.
+      if (isHere && !here.endsWith(r.clean)) {
         try {
           // Keep the router's history state; only the URL changes. Absolute, so that an
           // injected <base> cannot make replaceState refuse the URL and leave the code visible.

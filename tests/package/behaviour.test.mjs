@@ -1154,3 +1154,37 @@ test("16. the module's own memory stays flat: 10,000 calls of every kind reuse t
   assert.equal(big.again, big.once, "the same large input again reuses the memory it grew to");
   assert.equal(big.works, 43);
 });
+
+test("17. two clients on one page keep their own outcomes; class instances and a polluted Array.prototype.toJSON are refused loudly; an explicit URL leaves another page's address alone", async (t) => {
+  const { page, run } = await open(t);
+  const r = ok(
+    await run(async (m, a) => {
+      const settle = (p) => p.then((v) => ({ ok: v }), (e) => ({ code: e?.code, isPleo: e instanceof m.PleoOAuthError, message: e?.message }));
+      const A = await m.PleoOAuth.create(a.cfg);
+      const B = await m.PleoOAuth.create({ ...a.cfg, clientId: "other-client" });
+      const state = new URL(await A.authorizationUrl()).searchParams.get("state");
+      const url = `${a.redirectUri}?code=c&state=${state}`;
+      const first = await settle(A.handleCallback(url));
+      const other = await settle(B.handleCallback(url)); // not A's memo: B has no such transaction
+      const map = await settle(A.authorizationUrl({ extraParams: new Map([["prompt", "login"]]) }));
+      const headers = await settle(m.PleoOAuth.create({ ...a.cfg, handoff: { url: "/x", headers: new Headers({ "X-Csrf": "t" }) } }));
+      Array.prototype.toJSON = function () { return "polluted"; };
+      let polluted;
+      try { polluted = await settle(m.PleoOAuth.create(a.cfg)); } finally { delete Array.prototype.toJSON; }
+      history.replaceState(null, "", "/app/settings?state=billing&error=none&view=x");
+      const state2 = new URL(await A.authorizationUrl()).searchParams.get("state");
+      const explicit = await settle(A.handleCallback(`${a.redirectUri}?code=c&state=${state2}`));
+      const address = location.pathname + location.search;
+      return { first, other, map, headers, polluted, explicit, address };
+    }),
+  );
+  assert.ok(r.first.ok, JSON.stringify(r.first));
+  assert.equal(r.other.code, "unknown_state", "client B does not get client A's outcome");
+  assert.equal(r.map.code, "invalid_parameter");
+  assert.match(r.map.message, /instance of a class/);
+  assert.equal(r.headers.code, "invalid_config");
+  assert.ok(r.polluted.ok, `a polluted Array.prototype.toJSON does not change what the core reads: ${JSON.stringify(r.polluted)}`);
+  assert.ok(r.explicit.ok, JSON.stringify(r.explicit));
+  assert.equal(r.address, "/app/settings?state=billing&error=none&view=x", "the page's own address is not the callback's");
+  void page;
+});
