@@ -7,7 +7,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: test tools lint fmt-check clippy unit browser pkg package-test consumers e2e size demo clean bench
+.PHONY: test tools lint fmt-check clippy unit browser pkg package-test consumers e2e size demo clean bench fuzz
 
 test: tools lint unit browser pkg package-test consumers e2e size
 	@echo "make test: all checks passed"
@@ -67,3 +67,25 @@ clean:
 # Markdown table and writes target/bench/bench.{md,json}. Timing is not a test: not in `test`.
 bench: pkg
 	node scripts/bench/bench.mjs
+
+# The property tests (tests/properties.rs, 500 cases each in `unit`) in release, with enough
+# cases per property for at least FUZZ_CASES generated inputs in all; then, when cargo-fuzz and
+# a nightly toolchain are installed, each libFuzzer target in fuzz/ for FUZZ_SECONDS. Not part
+# of `test`: minutes, not a gate. See tests/README.md "Property tests and fuzzing".
+FUZZ_CASES ?= 1000000
+FUZZ_SECONDS ?= 60
+fuzz:
+	cargo test --release --test properties --no-run
+	@all=$$(cargo test -q --release --test properties -- --list 2>/dev/null | grep -c ': test$$'); \
+	 ignored=$$(cargo test -q --release --test properties -- --list --ignored 2>/dev/null | grep -c ': test$$' || true); \
+	 n=$$((all - ignored)); cases=$$(( ($(FUZZ_CASES) + n - 1) / n )); \
+	 echo "property tests: $$n properties x $$cases cases = $$((n * cases)) generated cases (release)"; \
+	 time PROPTEST_CASES=$$cases cargo test --release --test properties
+	@if cargo +nightly fuzz --version >/dev/null 2>&1; then \
+	   for target in callback snapshot; do \
+	     echo "cargo fuzz: $$target for $(FUZZ_SECONDS) s"; \
+	     cargo +nightly fuzz run $$target -- -max_total_time=$(FUZZ_SECONDS) -dict=fuzz/$$target.dict -print_final_stats=1 2>&1 | tail -n 25; \
+	   done; \
+	 else \
+	   echo "cargo fuzz: skipped (needs cargo-fuzz and a nightly toolchain: cargo install cargo-fuzz)"; \
+	 fi

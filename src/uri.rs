@@ -209,9 +209,11 @@ fn host_and_port(authority: &str) -> Option<(&str, Option<&str>)> {
 /// IPv4 parser), which rewrites `127.1` or `0x7f.1` to `127.0.0.1` and refuses `a.b.1`: only the
 /// four-decimal form browsers keep as it is (no leading zeros, each part 0–255) is accepted.
 fn canonical_if_numeric(host: &[u8]) -> bool {
-    // "Ends in a number": the last label is decimal digits, or 0x and hex digits.
-    let last = host.iter().rposition(|&b| b == b'.').map_or(0, |i| i + 1);
-    let last = host.get(last..).unwrap_or_default();
+    // "Ends in a number": the last label (one empty last label dropped: `0.` ends in `0`) is
+    // decimal digits, or 0x and hex digits.
+    let labels = host.strip_suffix(b".").unwrap_or(host);
+    let last = labels.iter().rposition(|&b| b == b'.').map_or(0, |i| i + 1);
+    let last = labels.get(last..).unwrap_or_default();
     let hex = match last {
         [b'0', b'x' | b'X', rest @ ..] => Some(rest),
         _ => None,

@@ -1,0 +1,64 @@
+//! The callback's parsers on arbitrary UTF-8: `callback::parse`, `locate`, `check`,
+//! `strip_callback_parameters` and `Transaction::decode`. Besides never panicking, they must
+//! keep the rules the property tests state (tests/properties.rs): the cleaned address has no
+//! callback parameter left, a located key is the state's, a decoded record has a same-origin
+//! `return_to` and survives encode → decode.
+//!
+//! The input is read as `url`, or `url` + "\n" + `stored record`, so that one input can reach
+//! the checks after the storage read (`check`, and `check_configured` for a fixed client).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use pleo_oauth::callback::{self, CallbackParameters};
+use pleo_oauth::config::Config;
+use pleo_oauth::input::Input;
+use pleo_oauth::state::State;
+use pleo_oauth::transaction::{self, Transaction};
+use pleo_oauth::uri;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (url, record) = match text.split_once('\n') {
+        Some((url, record)) => (url, Some(record)),
+        None => (text, None),
+    };
+
+    // Steps 1–2, then 3–8 on the stored record (the whole text when there is none).
+    match callback::locate(url) {
+        Ok((p, key)) => {
+            let state = p.state.clone().unwrap_or_default();
+            assert!(!state.is_empty());
+            assert_eq!(key, transaction::storage_key(&state));
+            let stored = Some(record.unwrap_or(text));
+            let _ = callback::check(url, p.clone(), stored, 0);
+            let config = Config::from_input(&Input::from_json(
+                r#"{"clientId":"c","redirectUri":"https://app.example.com/cb","scopes":["users:read"]}"#,
+            ))
+            .expect("the fixed configuration is valid");
+            let _ = callback::check_configured(&config, url, p, stored, 0);
+        }
+        Err(_) => {
+            let _ = callback::parse(text);
+        }
+    }
+
+    // Step 9: only the callback parameters leave the address bar.
+    let clean = callback::strip_callback_parameters(url);
+    assert_eq!(callback::parse(&clean), Ok(CallbackParameters::default()));
+
+    // The stored record.
+    for stored in [Some(text), record].into_iter().flatten() {
+        if let Some(t) = Transaction::decode(State::from_callback("s".into()), stored) {
+            assert!(t.return_to.as_deref().is_none_or(uri::is_same_origin_path));
+            let again = Transaction::decode(State::from_callback("s".into()), &t.encode())
+                .expect("a decoded record re-encodes to one that decodes");
+            assert_eq!(again.verifier.secret(), t.verifier.secret());
+            assert_eq!(again.redirect_uri, t.redirect_uri);
+            assert_eq!(again.issuer, t.issuer);
+            assert_eq!(again.return_to, t.return_to);
+            assert_eq!(again.expires_at_ms, t.expires_at_ms);
+        }
+    }
+});

@@ -1,0 +1,2235 @@
+//! Property tests of every parser of the pure core: generated inputs (random text, text built
+//! from the pieces URLs, queries, records and JSON snapshots are made of, and generated option
+//! trees) against the rules the modules state, with reference crates as oracles where one
+//! exists (`form_urlencoded`, `base64`, `sha2`, and `url` for WHATWG URL resolution).
+//!
+//! Case counts: `PROPTEST_CASES` per property, [`DEFAULT_CASES`] when unset (`make unit`);
+//! `make fuzz` runs this file in release with enough cases for ≥ 1,000,000 generated inputs
+//! in all. A failing case is shrunk and saved in `tests/properties.proptest-regressions`.
+//!
+//! The findings these properties made earlier (numeric hosts browsers rewrite, a callback
+//! parameter in a `redirectUri`'s query, `extraParams` repeating the endpoint's own query) are
+//! rules of the core now, checked here as properties. A test marked `#[ignore]` is a finding
+//! the core does not meet yet: it names the behaviour and carries a minimal reproduction
+//! (`cargo test --test properties -- --ignored` runs it).
+#![cfg(not(target_arch = "wasm32"))]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::cell::Cell;
+use std::collections::HashMap;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use proptest::prelude::*;
+use proptest::sample::select;
+use sha2::{Digest, Sha256};
+
+use pleo_oauth::callback::{self, CallbackParameters, VerifiedCallback, CALLBACK_PARAMETERS};
+use pleo_oauth::config::{self, Config, Credentials, StorageKind};
+use pleo_oauth::form;
+use pleo_oauth::input::Input;
+use pleo_oauth::pkce::PkceCodeVerifier;
+use pleo_oauth::request::{self, AuthorizationUrlOptions, ENTROPY_BYTES, RESERVED_PARAMETERS};
+use pleo_oauth::state::State;
+use pleo_oauth::transaction::{self, Transaction, KEY_PREFIX};
+use pleo_oauth::uri::{self, WebUrl};
+use pleo_oauth::{Error, ErrorCode, Result};
+
+/// Cases per property when `PROPTEST_CASES` is unset: the whole file in a few seconds in a
+/// debug build.
+const DEFAULT_CASES: u32 = 500;
+
+fn proptest_config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_CASES);
+    ProptestConfig {
+        cases,
+        max_global_rejects: 100_000,
+        ..ProptestConfig::default()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text strategies
+// ---------------------------------------------------------------------------------------------
+
+/// Text made of `pieces` and stray characters, so that random input gets past the first check.
+fn soup(pieces: &'static [&'static str], max: usize) -> BoxedStrategy<String> {
+    prop::collection::vec(
+        prop_oneof![
+            4 => select(pieces).prop_map(String::from),
+            1 => any::<char>().prop_map(String::from),
+        ],
+        0..max,
+    )
+    .prop_map(|v| v.concat())
+    .boxed()
+}
+
+const URL_PIECES: &[&str] = &[
+    "https://",
+    "http://",
+    "HTTPS://",
+    "javascript:",
+    "//",
+    "/",
+    "\\",
+    "?",
+    "&",
+    "&&",
+    "=",
+    "#",
+    "%",
+    "%2",
+    "%41",
+    "%C3%A9",
+    "%FF",
+    "%F0%9F%98",
+    "+",
+    ":",
+    "@",
+    "[",
+    "]",
+    "[::1]",
+    "localhost",
+    "127.0.0.1",
+    "app.example.com",
+    ":443",
+    ":0",
+    ":8080",
+    ":99999",
+    " ",
+    "\t",
+    "\n",
+    "code",
+    "state",
+    "error",
+    "error_description",
+    "error_uri",
+    "iss",
+    "%63ode",
+    "st%61te",
+    "v",
+    "verifier",
+    "redirect_uri",
+    "exp",
+    "return_to",
+    "1",
+    "x",
+    "pleo",
+    "callback",
+    "é",
+    "\u{0}",
+];
+
+const JSON_PIECES: &[&str] = &[
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    "\"",
+    "\\",
+    "\\u",
+    "\\ud83d",
+    "\\ude00",
+    "\\u0000",
+    "\\\"",
+    "\\n",
+    "\\x",
+    "d83d",
+    "null",
+    "true",
+    "false",
+    "nul",
+    "-",
+    "+",
+    "0",
+    "01",
+    "1",
+    "9",
+    ".",
+    "e",
+    "E-",
+    "e+",
+    "1e400",
+    "1e-400",
+    " ",
+    "\n",
+    "\"clientId\"",
+    "\"\\u0000\"",
+    "\"deep\"",
+    "\"a\"",
+    "é",
+];
+
+/// Any text: proptest's strings, strings of any chars (controls included), and soups.
+fn text() -> BoxedStrategy<String> {
+    prop_oneof![
+        any::<String>(),
+        prop::collection::vec(any::<char>(), 0..40).prop_map(|c| c.into_iter().collect()),
+        soup(URL_PIECES, 32),
+    ]
+    .boxed()
+}
+
+fn json_text() -> BoxedStrategy<String> {
+    prop_oneof![
+        1 => any::<String>(),
+        3 => soup(JSON_PIECES, 48),
+        2 => (arb_input(), any::<bool>()).prop_map(|(i, a)| to_json(&i, a)),
+    ]
+    .boxed()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input strategies: arbitrary option trees, and valid options
+// ---------------------------------------------------------------------------------------------
+
+/// Every name an options object of the contract can have, and the wrapper's tag.
+const KNOWN_KEYS: &[&str] = &[
+    "clientId",
+    "redirectUri",
+    "scopes",
+    "environment",
+    "handoff",
+    "storage",
+    "transactionTtlSeconds",
+    "authorizationEndpoint",
+    "issuer",
+    "url",
+    "credentials",
+    "headers",
+    "timeoutMs",
+    "returnTo",
+    "extraParams",
+    "redirectURI",
+    "\0",
+];
+
+const KNOWN_STRINGS: &[&str] = &[
+    "production",
+    "staging",
+    "session",
+    "local",
+    "same-origin",
+    "include",
+    "omit",
+    "users:read",
+    "export-jobs:read",
+    "https://app.example.com/pleo/callback",
+    "http://localhost:3000/cb",
+    "https://auth.example.com/oauth/authorize?tenant=1",
+    "https://auth.example.com/oauth/authorize?state=1",
+    "https://auth.example.com",
+    "/api/pleo/exchange",
+    "//evil.example",
+    "/settings",
+    "X-Custom",
+    "Cookie",
+    "function",
+    "deep",
+    "",
+    " ",
+];
+
+/// What the reader makes of malformed JSON or an unknown tag.
+const UNREADABLE: &str = "a value that could not be read (a getter or Proxy trap threw)";
+
+const OTHER_KINDS: &[&str] = &[
+    "function",
+    "symbol",
+    "bigint",
+    "a too deeply nested value",
+    "an instance of a class (a Map, Headers, URLSearchParams…); give a plain object",
+    UNREADABLE,
+];
+
+fn arb_number() -> BoxedStrategy<f64> {
+    prop_oneof![
+        any::<f64>(),
+        select(vec![
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MAX,
+            f64::MIN,
+            f64::MIN_POSITIVE,
+            f64::EPSILON,
+            -0.0,
+            0.0,
+            0.5,
+            1.0,
+            599.9999999999999,
+            600.0000000000001,
+            86_400.0,
+            86_401.0,
+            600_000.0,
+            600_001.0,
+            4_294_967_296.0,
+            4_294_968_000.0,
+            1e300,
+            -1.0,
+        ]),
+        (0u32..700_000).prop_map(f64::from),
+        (-(1i64 << 53)..(1i64 << 53)).prop_map(|n| n as f64),
+    ]
+    .boxed()
+}
+
+fn arb_key() -> BoxedStrategy<String> {
+    prop_oneof![
+        3 => select(KNOWN_KEYS).prop_map(String::from),
+        1 => any::<String>(),
+        1 => "[a-zA-Z_]{0,12}",
+    ]
+    .boxed()
+}
+
+fn arb_string() -> BoxedStrategy<String> {
+    prop_oneof![
+        2 => select(KNOWN_STRINGS).prop_map(String::from),
+        2 => text(),
+        1 => valid_web_url(),
+    ]
+    .boxed()
+}
+
+fn arb_leaf() -> BoxedStrategy<Input> {
+    prop_oneof![
+        1 => Just(Input::Absent),
+        1 => any::<bool>().prop_map(Input::Bool),
+        1 => arb_number().prop_map(Input::Number),
+        3 => arb_string().prop_map(Input::String),
+        1 => select(OTHER_KINDS).prop_map(Input::Other),
+    ]
+    .boxed()
+}
+
+/// An arbitrary JS value as the wrapper's snapshot holds it: objects with known and random
+/// names, strings, numbers (NaN, ±∞ and huge ones included), arrays, nesting.
+fn arb_input() -> BoxedStrategy<Input> {
+    arb_leaf()
+        .prop_recursive(6, 96, 8, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Input::Array),
+                prop::collection::vec((arb_key(), inner), 0..8).prop_map(Input::Object),
+            ]
+        })
+        .boxed()
+}
+
+fn obj(entries: Vec<(&str, Input)>) -> Input {
+    Input::Object(
+        entries
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+    )
+}
+
+fn s(v: &str) -> Input {
+    Input::String(v.to_owned())
+}
+
+/// WHATWG URL § host parsing, "ends in a number": the last label (after dropping one empty
+/// last label, as in `a.1.`) is decimal digits, or `0x` and hex digits. A browser reads such a
+/// host as IPv4.
+fn ends_in_a_number(host: &str) -> bool {
+    let mut labels: Vec<&str> = host.split('.').collect();
+    if labels.len() > 1 && labels.last() == Some(&"") {
+        labels.pop();
+    }
+    let last = labels.last().copied().unwrap_or_default();
+    match last.strip_prefix("0x").or_else(|| last.strip_prefix("0X")) {
+        Some(hex) => hex.bytes().all(|b| b.is_ascii_hexdigit()),
+        None => !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()),
+    }
+}
+
+/// The one IPv4 form a browser keeps as it is: four decimal parts, no leading zero, each ≤ 255.
+fn is_canonical_ipv4(host: &str) -> bool {
+    let parts: Vec<&str> = host.split('.').collect();
+    parts.len() == 4
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && (p.len() == 1 || !p.starts_with('0'))
+                && p.parse::<u32>().is_ok_and(|n| n <= 255)
+        })
+}
+
+/// A host `WebUrl` accepts and a browser keeps as it is: a name of `[A-Za-z0-9._~-]` that does
+/// not end in a number (and has no `xn--` label, which a browser decodes as punycode), or a
+/// canonical dotted-quad IPv4 address.
+fn host() -> BoxedStrategy<String> {
+    prop_oneof![
+        8 => "[a-zA-Z0-9]([a-zA-Z0-9-]{0,8}[a-zA-Z0-9])?(\\.[a-z]{2,6}){0,2}",
+        2 => "[a-zA-Z0-9._~-]{1,12}",
+        1 => any::<[u8; 4]>().prop_map(|[a, b, c, d]| format!("{a}.{b}.{c}.{d}")),
+    ]
+    .prop_filter("a host a browser rewrites", |h| {
+        (!ends_in_a_number(h) || is_canonical_ipv4(h))
+            && !h
+                .split('.')
+                .any(|l| l.to_ascii_lowercase().starts_with("xn--"))
+    })
+    .boxed()
+}
+
+/// A host a browser reads as IPv4 (WHATWG URL § IPv4 parser) but not as `WebUrl` keeps it:
+/// fewer or more than four parts, hex, octal (leading zeros), parts above 255, or name labels
+/// before a numeric last label (`a.b.1`, which a browser refuses). Canonical dotted quads are
+/// left out; none of these ends in a dot (see the ignored finding below).
+fn rewritten_numeric_host() -> BoxedStrategy<String> {
+    let number = prop_oneof![
+        3 => (0u32..=255).prop_map(|n| n.to_string()),
+        1 => (256u32..=70_000).prop_map(|n| n.to_string()),
+        1 => Just("4294967295".to_owned()),
+        1 => (0u32..=255).prop_map(|n| format!("0{n}")),
+        1 => (0u32..=255).prop_map(|n| format!("0x{n:x}")),
+        1 => (0u32..=255).prop_map(|n| format!("0X{n:X}")),
+        1 => Just("0x".to_owned()),
+    ];
+    (
+        prop::collection::vec("[a-z][a-z0-9-]{0,4}", 0..3),
+        prop::collection::vec(number, 1..6),
+    )
+        .prop_map(|(names, numbers)| {
+            names
+                .into_iter()
+                .chain(numbers)
+                .collect::<Vec<_>>()
+                .join(".")
+        })
+        .prop_filter("canonical", |h| !is_canonical_ipv4(h))
+        .boxed()
+}
+
+/// A port suffix: none, or `:digits` with a number up to 65535.
+fn port() -> BoxedStrategy<String> {
+    prop_oneof![
+        2 => Just(String::new()),
+        1 => (0u32..=65_535).prop_map(|p| format!(":{p}")),
+        1 => (0u32..10_000).prop_map(|p| format!(":0{p}")),
+        1 => Just(":".to_owned()),
+    ]
+    .boxed()
+}
+
+/// A path without `?`, `#`, whitespace or controls, nor a dot segment (`.`, `..`, also as
+/// `%2e`: browsers resolve them); it may start with `//`.
+fn path() -> BoxedStrategy<String> {
+    "(/[A-Za-z0-9._~!$&'()*+,;=:@%-]{0,8}){0,3}"
+        .prop_filter("a dot segment", |p| {
+            p.split('/').all(|segment| {
+                let s = segment.to_ascii_lowercase().replace("%2e", ".");
+                s != "." && s != ".."
+            })
+        })
+        .boxed()
+}
+
+/// A query of `name=value` segments whose names are not among `forbidden` once decoded.
+fn query(forbidden: &'static [&'static str]) -> BoxedStrategy<Option<String>> {
+    prop::option::weighted(
+        0.4,
+        prop::collection::vec(("[a-z_]{1,8}", "[A-Za-z0-9%._~+-]{0,8}"), 0..4).prop_map(
+            move |pairs| {
+                pairs
+                    .into_iter()
+                    .filter(|(n, _)| !forbidden.contains(&n.as_str()))
+                    .map(|(n, v)| format!("{n}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("&")
+            },
+        ),
+    )
+    .prop_filter("names decode to a forbidden one", move |q| {
+        q.as_deref().is_none_or(|q| {
+            form::pairs(q)
+                .iter()
+                .all(|(n, _)| !forbidden.contains(&n.as_str()))
+        })
+    })
+    .boxed()
+}
+
+/// An https URL (or http on a loopback host) with a path and an optional query, no fragment.
+fn web_url(forbidden: &'static [&'static str]) -> BoxedStrategy<String> {
+    let authority = prop_oneof![
+        3 => (select(vec!["https", "HTTPS", "Https"]), host(), port()),
+        1 => (
+            select(vec!["http", "HTTP"]),
+            select(vec!["localhost", "127.0.0.1", "[::1]", "LocalHost"]).prop_map(String::from),
+            port()
+        ),
+    ];
+    (authority, path(), query(forbidden))
+        .prop_map(|((scheme, host, port), path, query)| {
+            let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+            format!("{scheme}://{host}{port}{path}{query}")
+        })
+        .boxed()
+}
+
+fn valid_web_url() -> BoxedStrategy<String> {
+    web_url(&[])
+}
+
+/// Valid URLs, some with pieces a browser may rewrite appended, some on a numeric host a
+/// browser rewrites.
+fn redirect_uri_candidate() -> BoxedStrategy<String> {
+    const PIECES: &[&str] = &[
+        "/", ".", "..", "%2e", "%2E", "'", "\"", "<", ">", "{", "}", "`", "\\", "|", "^", "[", "]",
+        "é", "?", "x", "%20", "%", "~", "$", ";", "&", "=", "+",
+    ];
+    prop_oneof![
+        2 => valid_web_url(),
+        4 => (valid_web_url(), soup(PIECES, 6)).prop_map(|(u, tail)| format!("{u}{tail}")),
+        1 => (rewritten_numeric_host(), port(), path())
+            .prop_map(|(host, port, path)| format!("https://{host}{port}{path}")),
+    ]
+    .boxed()
+}
+
+/// A `returnTo` the rule accepts: `/`, no `//` start, no backslash, whitespace or controls.
+fn same_origin_path() -> BoxedStrategy<String> {
+    "/([A-Za-z0-9._~!$&'()*+,;=:@%?#/-]{0,20})"
+        .prop_filter("starts with //", |p| !p.starts_with("//"))
+        .boxed()
+}
+
+#[derive(Clone, Debug)]
+struct ValidHandoff {
+    url: String,
+    credentials: Option<&'static str>,
+    headers: Vec<(String, String)>,
+    timeout_ms: Option<u32>,
+}
+
+/// Options every rule accepts, with what the `Config` must then hold.
+#[derive(Clone, Debug)]
+struct ValidOptions {
+    client_id: String,
+    redirect_uri: String,
+    scopes: Vec<String>,
+    /// `None`: absent; `Some((endpoint, None))` with a preset name: the preset.
+    environment: Environment,
+    handoff: Option<ValidHandoff>,
+    storage: Option<&'static str>,
+    ttl: Option<u32>,
+}
+
+#[derive(Clone, Debug)]
+enum Environment {
+    Absent,
+    Preset(&'static str),
+    Custom {
+        endpoint: String,
+        issuer: Option<String>,
+    },
+}
+
+const FORBIDDEN_HEADERS: &[&str] = &[
+    "accept-charset",
+    "accept-encoding",
+    "access-control-request-headers",
+    "access-control-request-method",
+    "connection",
+    "content-length",
+    "cookie",
+    "cookie2",
+    "date",
+    "dnt",
+    "expect",
+    "host",
+    "keep-alive",
+    "origin",
+    "referer",
+    "set-cookie",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "via",
+    "content-type",
+    "x-requested-with",
+];
+
+fn header_value() -> BoxedStrategy<String> {
+    prop::collection::vec(
+        prop::char::range('\u{1}', '\u{ff}').prop_filter("CR/LF", |c| *c != '\r' && *c != '\n'),
+        0..16,
+    )
+    .prop_map(|c| c.into_iter().collect())
+    .boxed()
+}
+
+fn valid_handoff() -> BoxedStrategy<ValidHandoff> {
+    (
+        prop_oneof![
+            "/[A-Za-z0-9._~/-]{0,16}(\\?[a-z=&]{0,6})?"
+                .prop_filter("//", |u: &String| !u.starts_with("//")),
+            valid_web_url(),
+        ],
+        prop::option::of(select(vec!["same-origin", "include", "omit"])),
+        prop::collection::vec(("[A-Za-z0-9!#$%&'*+.^_`|~-]{1,12}", header_value()), 0..4),
+        prop::option::of(1u32..=600_000),
+    )
+        .prop_map(|(url, credentials, headers, timeout_ms)| {
+            let mut kept: Vec<(String, String)> = Vec::new();
+            for (name, value) in headers {
+                let lower = name.to_ascii_lowercase();
+                if FORBIDDEN_HEADERS.contains(&lower.as_str())
+                    || lower.starts_with("proxy-")
+                    || lower.starts_with("sec-")
+                    || kept.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name))
+                {
+                    continue;
+                }
+                kept.push((name, value));
+            }
+            ValidHandoff {
+                url,
+                credentials,
+                headers: kept,
+                timeout_ms,
+            }
+        })
+        .boxed()
+}
+
+fn valid_options() -> BoxedStrategy<ValidOptions> {
+    let environment = prop_oneof![
+        1 => Just(Environment::Absent),
+        1 => select(vec!["production", "staging"]).prop_map(Environment::Preset),
+        2 => (
+            web_url(&RESERVED_PARAMETERS),
+            prop::option::of((host(), port(), path()).prop_map(|(h, p, path)| format!("https://{h}{p}{path}"))),
+        )
+            .prop_map(|(endpoint, issuer)| Environment::Custom { endpoint, issuer }),
+    ];
+    (
+        "[!-~]([ -~]{0,30}[!-~])?",
+        web_url(&CALLBACK_PARAMETERS),
+        prop::collection::vec("[A-Za-z0-9._-]{1,6}:[A-Za-z0-9._-]{1,6}", 1..5),
+        environment,
+        prop::option::of(valid_handoff()),
+        prop::option::of(select(vec!["session", "local"])),
+        prop::option::of(1u32..=86_400),
+    )
+        .prop_map(
+            |(client_id, redirect_uri, mut scopes, environment, handoff, storage, ttl)| {
+                let mut seen = Vec::new();
+                scopes.retain(|s| {
+                    let new = !seen.contains(s);
+                    seen.push(s.clone());
+                    new
+                });
+                ValidOptions {
+                    client_id,
+                    redirect_uri,
+                    scopes,
+                    environment,
+                    handoff,
+                    storage,
+                    ttl,
+                }
+            },
+        )
+        .boxed()
+}
+
+impl ValidOptions {
+    fn to_input(&self) -> Input {
+        let mut o = vec![
+            ("clientId", s(&self.client_id)),
+            ("redirectUri", s(&self.redirect_uri)),
+            (
+                "scopes",
+                Input::Array(self.scopes.iter().map(|v| s(v)).collect()),
+            ),
+        ];
+        match &self.environment {
+            Environment::Absent => {}
+            Environment::Preset(p) => o.push(("environment", s(p))),
+            Environment::Custom { endpoint, issuer } => {
+                let mut e = vec![("authorizationEndpoint", s(endpoint))];
+                if let Some(i) = issuer {
+                    e.push(("issuer", s(i)));
+                }
+                o.push(("environment", obj(e)));
+            }
+        }
+        if let Some(h) = &self.handoff {
+            let mut e = vec![("url", s(&h.url))];
+            if let Some(c) = h.credentials {
+                e.push(("credentials", s(c)));
+            }
+            e.push((
+                "headers",
+                Input::Object(h.headers.iter().map(|(n, v)| (n.clone(), s(v))).collect()),
+            ));
+            if let Some(t) = h.timeout_ms {
+                e.push(("timeoutMs", Input::Number(f64::from(t))));
+            }
+            o.push(("handoff", obj(e)));
+        }
+        if let Some(st) = self.storage {
+            o.push(("storage", s(st)));
+        }
+        if let Some(t) = self.ttl {
+            o.push(("transactionTtlSeconds", Input::Number(f64::from(t))));
+        }
+        obj(o)
+    }
+
+    fn config(&self) -> Config {
+        Config::from_input(&self.to_input()).expect("valid options are accepted")
+    }
+
+    fn endpoint(&self) -> &str {
+        match &self.environment {
+            Environment::Absent | Environment::Preset("production") => {
+                config::PRODUCTION_AUTHORIZATION_ENDPOINT
+            }
+            Environment::Preset(_) => config::STAGING_AUTHORIZATION_ENDPOINT,
+            Environment::Custom { endpoint, .. } => endpoint,
+        }
+    }
+
+    fn issuer(&self) -> Option<&str> {
+        match &self.environment {
+            Environment::Custom { issuer, .. } => issuer.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// Options that are valid but for a few values replaced by arbitrary ones (at any of the
+/// option paths, or under an unknown name).
+fn near_valid_options() -> BoxedStrategy<Input> {
+    const PATHS: &[&[&str]] = &[
+        &["clientId"],
+        &["redirectUri"],
+        &["scopes"],
+        &["environment"],
+        &["handoff"],
+        &["storage"],
+        &["transactionTtlSeconds"],
+        &["environment", "authorizationEndpoint"],
+        &["environment", "issuer"],
+        &["environment", "x"],
+        &["handoff", "url"],
+        &["handoff", "credentials"],
+        &["handoff", "headers"],
+        &["handoff", "timeoutMs"],
+        &["handoff", "headers", "X-A"],
+        &["handoff", "headers", "Sec-Fetch"],
+        &["unknownOption"],
+    ];
+    let value = prop_oneof![
+        arb_leaf(),
+        arb_input(),
+        Just(Input::Absent),
+        arb_number().prop_map(Input::Number),
+    ];
+    (
+        valid_options(),
+        prop::collection::vec((select(PATHS), value), 1..4),
+    )
+        .prop_map(|(o, changes)| {
+            let mut input = o.to_input();
+            for (path, value) in changes {
+                set_path(&mut input, path, value);
+            }
+            input
+        })
+        .boxed()
+}
+
+fn set_path(input: &mut Input, path: &[&str], value: Input) {
+    let Some((first, rest)) = path.split_first() else {
+        *input = value;
+        return;
+    };
+    if !matches!(input, Input::Object(_)) {
+        *input = Input::Object(Vec::new());
+    }
+    let Input::Object(entries) = input else {
+        unreachable!()
+    };
+    let i = match entries.iter().position(|(k, _)| k == first) {
+        Some(i) => i,
+        None => {
+            entries.push(((*first).to_owned(), Input::Absent));
+            entries.len() - 1
+        }
+    };
+    set_path(&mut entries[i].1, rest, value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON as JSON.stringify writes it (for the snapshot reader)
+// ---------------------------------------------------------------------------------------------
+
+/// `input` as JSON.stringify writes it: `"`, `\\` and control characters escaped, nothing
+/// else. With `ascii`, every other non-ASCII character of the BMP is escaped as `\uXXXX` and `/`
+/// as `\/` too (valid JSON the reader must also take); characters beyond the BMP stay as they
+/// are, as JSON.stringify writes them.
+fn to_json(input: &Input, ascii: bool) -> String {
+    let mut out = String::new();
+    write_json(input, ascii, &mut out);
+    out
+}
+
+fn write_json_string(v: &str, ascii: bool, out: &mut String) {
+    out.push('"');
+    for c in v.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '/' if ascii => out.push_str("\\/"),
+            c if (c as u32) < 0x20 || (ascii && !c.is_ascii() && (c as u32) < 0x10000) => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn write_json(input: &Input, ascii: bool, out: &mut String) {
+    match input {
+        Input::Absent => out.push_str("null"),
+        Input::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Input::Number(n) if n.is_finite() => out.push_str(&format!("{n}")),
+        Input::Number(_) => out.push_str(r#"{"\u0000":"number"}"#),
+        Input::String(v) => write_json_string(v, ascii, out),
+        Input::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json(item, ascii, out);
+            }
+            out.push(']');
+        }
+        Input::Object(entries) => {
+            out.push('{');
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json_string(k, ascii, out);
+                out.push(':');
+                write_json(v, ascii, out);
+            }
+            out.push('}');
+        }
+        Input::Other(kind) => {
+            let tag = match *kind {
+                "function" | "symbol" | "bigint" => kind,
+                "a too deeply nested value" => "deep",
+                k if k.starts_with("an instance of a class") => "instance",
+                _ => "unreadable",
+            };
+            out.push_str(&format!(r#"{{"\u0000":"{tag}"}}"#));
+        }
+    }
+}
+
+/// Values JSON round-trips exactly: no NaN, no tags, whole numbers within ±2^53, nesting
+/// within the reader's bound.
+fn json_exact_input() -> BoxedStrategy<Input> {
+    let leaf = prop_oneof![
+        Just(Input::Absent),
+        any::<bool>().prop_map(Input::Bool),
+        (-(1i64 << 53)..=(1i64 << 53)).prop_map(|n| Input::Number(n as f64)),
+        any::<String>().prop_map(Input::String),
+        prop::collection::vec(any::<char>(), 0..12)
+            .prop_map(|c| Input::String(c.into_iter().collect())),
+    ];
+    let key = any::<String>().prop_filter("the wrapper's tag", |k| k != "\0");
+    leaf.prop_recursive(8, 64, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Input::Array),
+            prop::collection::vec((key.clone(), inner), 0..5).prop_map(Input::Object),
+        ]
+    })
+    .boxed()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Callback helpers
+// ---------------------------------------------------------------------------------------------
+
+/// A secret-looking value (an authorisation code).
+fn secret() -> BoxedStrategy<String> {
+    "[A-Za-z0-9_-]{24,64}".boxed()
+}
+
+fn entropy() -> BoxedStrategy<Vec<u8>> {
+    prop::collection::vec(any::<u8>(), ENTROPY_BYTES).boxed()
+}
+
+/// A storage with the one transaction `build` made, counting the reads.
+struct Store {
+    records: HashMap<String, String>,
+    takes: Cell<usize>,
+}
+
+impl Store {
+    fn verify(&mut self, url: &str, now_ms: u64) -> Result<VerifiedCallback> {
+        let records = &mut self.records;
+        let takes = &self.takes;
+        callback::verify(url, now_ms, |key| {
+            takes.set(takes.get() + 1);
+            Ok(records.remove(key))
+        })
+    }
+}
+
+struct Flow {
+    store: Store,
+    state: String,
+    verifier: String,
+    redirect_uri: String,
+    issuer: Option<String>,
+    return_to: Option<String>,
+    expires_at_ms: u64,
+}
+
+fn start_flow(o: &ValidOptions, entropy: &[u8], now_ms: u64, return_to: Option<String>) -> Flow {
+    let config = o.config();
+    let r = request::build(
+        &config,
+        AuthorizationUrlOptions {
+            return_to: return_to.clone(),
+            extra_params: None,
+        },
+        entropy,
+        now_ms,
+    )
+    .expect("a valid config builds a request");
+    let t = &r.transaction;
+    Flow {
+        state: t.state.as_str().to_owned(),
+        verifier: t.verifier.secret().to_owned(),
+        redirect_uri: t.redirect_uri.clone(),
+        issuer: t.issuer.clone(),
+        return_to,
+        expires_at_ms: t.expires_at_ms,
+        store: Store {
+            records: HashMap::from([(t.storage_key(), t.encode())]),
+            takes: Cell::new(0),
+        },
+    }
+}
+
+impl Flow {
+    /// The redirect URI with the given callback parameters added (its own query kept).
+    fn callback(&self, params: &[(&str, &str)]) -> String {
+        let mut url = self.redirect_uri.clone();
+        url.push(match uri::split(&url).query {
+            None => '?',
+            Some(_) => '&',
+        });
+        for (n, v) in params {
+            form::append_pair(&mut url, n, v);
+        }
+        url
+    }
+
+    /// The callback Pleo would send for this flow.
+    fn good_callback(&self, code: &str) -> String {
+        let mut params = vec![("code", code), ("state", self.state.as_str())];
+        if let Some(iss) = &self.issuer {
+            params.push(("iss", iss));
+        }
+        self.callback(&params)
+    }
+}
+
+fn assert_no_secret(e: &Error, secrets: &[&str]) -> std::result::Result<(), TestCaseError> {
+    for secret in secrets {
+        for shown in [e.message().to_owned(), format!("{e}"), format!("{e:?}")] {
+            prop_assert!(
+                !shown.contains(secret),
+                "{:?} shows a secret: {shown}",
+                e.code()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The URL invariants of `uri::WebUrl`.
+fn assert_web_url(url: &WebUrl) -> std::result::Result<(), TestCaseError> {
+    let raw = url.as_str();
+    prop_assert!(!raw.contains('#'));
+    prop_assert!(!raw.chars().any(|c| c.is_whitespace() || c.is_control()));
+    let authority = uri::split(raw).authority.unwrap_or_default();
+    prop_assert!(!authority.is_empty() && !authority.contains('@'));
+    let origin = url.origin();
+    prop_assert_eq!(origin.to_ascii_lowercase(), origin);
+    let loopback = ["http://localhost", "http://127.0.0.1", "http://[::1]"]
+        .iter()
+        .any(|o| origin == *o || origin.starts_with(&format!("{o}:")));
+    prop_assert!(origin.starts_with("https://") || loopback, "{}", origin);
+    prop_assert!(url.path().starts_with('/'));
+    // The callback check compares `origin_and_path(location.href)` with these.
+    prop_assert_eq!(
+        uri::origin_and_path(raw),
+        Some((origin.to_owned(), url.path()))
+    );
+    Ok(())
+}
+
+fn assert_config_invariants(c: &Config) -> std::result::Result<(), TestCaseError> {
+    prop_assert!(!c.client_id.is_empty());
+    prop_assert!(c.client_id.bytes().all(|b| (0x20..=0x7e).contains(&b)));
+    prop_assert!(!c.client_id.starts_with(' ') && !c.client_id.ends_with(' '));
+    assert_web_url(&c.redirect_uri)?;
+    assert_web_url(&c.authorization_endpoint)?;
+    prop_assert!(!c.scopes.is_empty());
+    for (i, scope) in c.scopes.iter().enumerate() {
+        prop_assert!(config::is_valid_scope(scope));
+        prop_assert!(!c.scopes[..i].contains(scope));
+    }
+    for (name, _) in form::pairs(c.authorization_endpoint.query().unwrap_or_default()) {
+        prop_assert!(!RESERVED_PARAMETERS.contains(&name.as_str()));
+    }
+    if let Some(issuer) = &c.issuer {
+        let url = WebUrl::parse(issuer, "issuer", ErrorCode::InvalidConfig).unwrap();
+        prop_assert!(url.query().is_none());
+    }
+    prop_assert!((1..=config::MAX_TRANSACTION_TTL_SECONDS).contains(&c.transaction_ttl_seconds));
+    if let Some(h) = &c.handoff {
+        prop_assert!((1..=config::MAX_HANDOFF_TIMEOUT_MS).contains(&h.timeout_ms));
+        prop_assert!(
+            uri::is_same_origin_path(&h.url)
+                || WebUrl::parse(&h.url, "url", ErrorCode::InvalidConfig).is_ok()
+        );
+        prop_assert!(uri::split(&h.url).fragment.is_none());
+        for (i, (name, value)) in h.headers.iter().enumerate() {
+            let lower = name.to_ascii_lowercase();
+            prop_assert!(!FORBIDDEN_HEADERS.contains(&lower.as_str()));
+            prop_assert!(!lower.starts_with("sec-") && !lower.starts_with("proxy-"));
+            prop_assert!(!h.headers[..i]
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(name)));
+            prop_assert!(value
+                .chars()
+                .all(|c| u32::from(c) <= 0xFF && c != '\r' && c != '\n' && c != '\0'));
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// input: the wrapper's JSON snapshots
+// ---------------------------------------------------------------------------------------------
+
+proptest! {
+    #![proptest_config(proptest_config())]
+
+    #[test]
+    fn input_from_json_never_panics_on_any_text(json in json_text()) {
+        let _ = Input::from_json(&json);
+    }
+
+    /// RFC 8259: whatever JSON.stringify writes for a value within the depth bound reads back
+    /// as that value, escapes (surrogate pairs included) decoded.
+    #[test]
+    fn rfc8259_snapshot_json_reads_back_as_the_value(value in json_exact_input(), ascii: bool) {
+        let json = to_json(&value, ascii);
+        prop_assert_eq!(Input::from_json(&json), value, "{}", json);
+    }
+
+    /// The reader never recurses past its bound: up to 9 nested containers read, deeper is
+    /// unreadable (and a very deep text costs no stack).
+    #[test]
+    fn input_from_json_bounds_depth(
+        depth in prop_oneof![0usize..24, 0usize..200_000],
+        object: bool,
+    ) {
+        let (open, close) = if object { ("{\"a\":", "}") } else { ("[", "]") };
+        let innermost = if object { "{}" } else { "[]" };
+        let json = format!("{}{innermost}{}", open.repeat(depth), close.repeat(depth));
+        let read = Input::from_json(&json);
+        if depth < 9 {
+            prop_assert!(matches!(read, Input::Array(_) | Input::Object(_)));
+        } else {
+            prop_assert!(matches!(read, Input::Other(_)), "depth {}", depth + 1);
+        }
+    }
+
+    /// JSON.stringify writes a lone surrogate as `\uXXXX` (a pair as the character itself): an
+    /// escaped surrogate reads as U+FFFD, any other escape as its character.
+    #[test]
+    fn rfc8259_escapes_read_as_their_character_and_surrogates_as_replacement(
+        code in prop_oneof![0u32..0x1_0000, 0xD800u32..0xE000],
+        upper: bool,
+    ) {
+        let hex = if upper { format!("{code:04X}") } else { format!("{code:04x}") };
+        let want = char::from_u32(code).unwrap_or('\u{FFFD}').to_string();
+        prop_assert_eq!(Input::from_json(&format!("\"a\\u{hex}b\"")), Input::String(format!("a{want}b")));
+    }
+
+    /// The wrapper's tags (`{"\u0000":kind}`, for what JSON cannot hold) read back as the
+    /// value they stand for, `"instance"` (a Map, Headers… given for a plain object) included;
+    /// an unknown kind reads as unreadable, and any other object with the `\0` name stays one.
+    #[test]
+    fn wrapper_tags_read_back_as_the_value_they_stand_for(
+        kind in select(OTHER_KINDS.to_vec()),
+        unknown in any::<String>().prop_filter("a kind", |k| !["function", "symbol", "bigint", "number", "deep", "instance"].contains(&k.as_str())),
+        more in json_exact_input(),
+    ) {
+        prop_assert_eq!(Input::from_json(&to_json(&Input::Other(kind), false)), Input::Other(kind));
+        let mut tag = String::from(r#"{"\u0000":"#);
+        write_json_string(&unknown, false, &mut tag);
+        tag.push('}');
+        prop_assert_eq!(Input::from_json(&tag), Input::Other(UNREADABLE));
+        let two = Input::Object(vec![("\0".to_owned(), s("instance")), ("a".to_owned(), more)]);
+        prop_assert_eq!(Input::from_json(&to_json(&two, false)), two);
+    }
+
+    /// JSON.stringify without indentation writes no whitespace between tokens, so the reader
+    /// takes none: whitespace before or after a value makes the text unreadable.
+    #[test]
+    fn json_with_whitespace_around_a_value_is_unreadable(
+        value in json_exact_input(),
+        ws in select(vec![" ", "\n", "\t", "\r"]),
+        after: bool,
+    ) {
+        let json = to_json(&value, false);
+        let json = if after { format!("{json}{ws}") } else { format!("{ws}{json}") };
+        prop_assert_eq!(Input::from_json(&json), Input::Other(UNREADABLE), "{:?}", json);
+    }
+
+    /// Numbers as JSON.stringify writes them: whole numbers (the only ones options take) exact,
+    /// others close.
+    #[test]
+    fn rfc8259_numbers_read_whole_numbers_exactly(n in -(1i64 << 53)..=(1i64 << 53)) {
+        prop_assert_eq!(Input::from_json(&n.to_string()), Input::Number(n as f64));
+    }
+
+    /// No option takes anything but a whole number: a number JSON.stringify writes with a
+    /// fraction or an exponent reads as NaN, which every range refuses.
+    #[test]
+    fn rfc8259_numbers_with_a_fraction_or_an_exponent_read_as_nan(
+        x in prop_oneof![any::<f64>(), -1e6f64..1e6],
+    ) {
+        prop_assume!(x.is_finite());
+        // JSON.stringify: plain digits from 1e-7 to 1e21, else the exponent form.
+        let json = if x == 0.0 || (1e-7..1e21).contains(&x.abs()) {
+            format!("{x}")
+        } else {
+            format!("{x:e}").replace("e", "e+").replace("e+-", "e-")
+        };
+        let Input::Number(y) = Input::from_json(&json) else {
+            return Err(TestCaseError::fail(format!("{json} is not a number")));
+        };
+        if json.contains(['.', 'e']) {
+            prop_assert!(y.is_nan(), "{} read as {}", json, y);
+        } else if x.abs() <= 9_007_199_254_740_992.0 {
+            prop_assert_eq!(y, x, "{}", json);
+        }
+    }
+
+    /// `transactionTtlSeconds` and `handoff.timeoutMs` must be whole: a number JSON.stringify
+    /// writes with a fraction never reads as a whole number, however close to one it is
+    /// (`15.999999999999998` is not 16).
+    #[test]
+    fn rfc8259_numbers_with_a_fraction_never_read_as_whole(
+        x in prop_oneof![
+            1.0f64..600_001.0,
+            // A few ulps from a whole number, where repeated arithmetic could round onto it.
+            (1u32..=600_000, -8i64..=8).prop_map(|(n, k)| f64::from_bits((f64::from(n).to_bits() as i64 + k) as u64)),
+        ].prop_filter("whole", |x| x.fract() != 0.0),
+    ) {
+        let json = format!("{x}");
+        let Input::Number(y) = Input::from_json(&json) else {
+            return Err(TestCaseError::fail(format!("{json} is not a number")));
+        };
+        prop_assert!(y.fract() != 0.0, "{} read as the whole number {}", json, y);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// config and the options of authorizationUrl()
+// ---------------------------------------------------------------------------------------------
+
+proptest! {
+    #![proptest_config(proptest_config())]
+
+    #[test]
+    fn config_from_any_input_never_panics_and_refuses_with_invalid_config(
+        input in prop_oneof![arb_input(), near_valid_options()],
+    ) {
+        match Config::from_input(&input) {
+            Ok(c) => assert_config_invariants(&c)?,
+            Err(e) => {
+                prop_assert_eq!(e.code(), ErrorCode::InvalidConfig);
+                prop_assert!(!e.message().is_empty());
+            }
+        }
+    }
+
+    /// The same through the JSON the wrapper sends.
+    #[test]
+    fn config_from_any_snapshot_never_panics(json in json_text()) {
+        if let Err(e) = Config::from_input(&Input::from_json(&json)) {
+            prop_assert_eq!(e.code(), ErrorCode::InvalidConfig);
+        }
+    }
+
+    #[test]
+    fn config_accepts_every_valid_options_object_as_given(o in valid_options()) {
+        let c = Config::from_input(&o.to_input());
+        let c = match c {
+            Ok(c) => c,
+            Err(e) => return Err(TestCaseError::fail(format!("{o:?} refused: {}", e.message()))),
+        };
+        assert_config_invariants(&c)?;
+        prop_assert_eq!(&c.client_id, &o.client_id);
+        prop_assert_eq!(c.redirect_uri.as_str(), o.redirect_uri.as_str());
+        prop_assert_eq!(&c.scopes, &o.scopes);
+        prop_assert_eq!(c.authorization_endpoint.as_str(), o.endpoint());
+        prop_assert_eq!(c.issuer.as_deref(), o.issuer());
+        prop_assert_eq!(
+            c.storage,
+            if o.storage == Some("local") { StorageKind::Local } else { StorageKind::Session }
+        );
+        prop_assert_eq!(c.transaction_ttl_seconds, o.ttl.unwrap_or(config::DEFAULT_TRANSACTION_TTL_SECONDS));
+        prop_assert_eq!(c.handoff.is_some(), o.handoff.is_some());
+        if let (Some(h), Some(oh)) = (&c.handoff, &o.handoff) {
+            prop_assert_eq!(&h.url, &oh.url);
+            prop_assert_eq!(&h.headers, &oh.headers);
+            prop_assert_eq!(h.timeout_ms, oh.timeout_ms.unwrap_or(config::DEFAULT_HANDOFF_TIMEOUT_MS));
+            prop_assert_eq!(h.credentials, match oh.credentials {
+                Some("include") => Credentials::Include,
+                Some("omit") => Credentials::Omit,
+                _ => Credentials::SameOrigin,
+            });
+        }
+    }
+
+    /// A misspelt or unknown option fails loudly, naming the first unknown name.
+    #[test]
+    fn config_refuses_any_unknown_option_name(
+        o in valid_options(),
+        name in arb_key().prop_filter("known", |k| !config::OPTION_NAMES.contains(&k.as_str())),
+        value in arb_leaf(),
+        at in any::<prop::sample::Index>(),
+    ) {
+        let Input::Object(mut entries) = o.to_input() else { unreachable!() };
+        let at = at.index(entries.len() + 1);
+        entries.insert(at, (name.clone(), value));
+        let e = Config::from_input(&Input::Object(entries)).unwrap_err();
+        prop_assert_eq!(e.code(), ErrorCode::InvalidConfig);
+        let quoted = format!("unknown option \"{name}\"");
+        prop_assert!(e.message().contains(&quoted), "{}", e.message());
+    }
+
+    #[test]
+    fn url_options_from_any_input_never_panic_and_refuse_with_invalid_parameter(
+        input in prop_oneof![
+            arb_input(),
+            (prop::option::of(arb_leaf()), prop::option::of(arb_input())).prop_map(|(r, x)| {
+                let mut e = Vec::new();
+                if let Some(r) = r { e.push(("returnTo", r)); }
+                if let Some(x) = x { e.push(("extraParams", x)); }
+                obj(e)
+            }),
+        ],
+    ) {
+        match AuthorizationUrlOptions::from_input(&input) {
+            Ok(o) => {
+                let fields = match &input { Input::Object(e) => e.clone(), _ => Vec::new() };
+                let get = |n: &str| fields.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+                match get("returnTo") {
+                    Some(Input::String(r)) => prop_assert_eq!(o.return_to, Some(r)),
+                    _ => prop_assert_eq!(o.return_to, None),
+                }
+                match get("extraParams") {
+                    Some(Input::Object(x)) => {
+                        let want: Vec<(String, String)> = x.into_iter().map(|(k, v)| match v {
+                            Input::String(v) => (k, v),
+                            _ => unreachable!(),
+                        }).collect();
+                        prop_assert_eq!(o.extra_params, Some(want));
+                    }
+                    _ => prop_assert_eq!(o.extra_params, None),
+                }
+            }
+            Err(e) => prop_assert_eq!(e.code(), ErrorCode::InvalidParameter),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// request: the authorisation URL, PKCE, state
+// ---------------------------------------------------------------------------------------------
+
+proptest! {
+    #![proptest_config(proptest_config())]
+
+    /// RFC 6749 §4.1.1 + RFC 7636 §4.3, §3.1 (each parameter at most once, the endpoint's own
+    /// query kept): the URL's query parsed back (by the reference crate) has each parameter
+    /// exactly once with the values given; state and challenge come from the entropy.
+    #[test]
+    fn rfc6749_s4_1_1_url_carries_each_parameter_once_with_the_values_given(
+        o in valid_options(),
+        entropy in entropy(),
+        now_ms in 0u64..(1 << 62),
+        return_to in prop::option::of(same_origin_path()),
+        extra in prop::collection::vec(("[a-z_]{1,10}", any::<String>()), 0..4),
+    ) {
+        let config = o.config();
+        let endpoint_query = config.authorization_endpoint.query().unwrap_or_default().to_owned();
+        let endpoint_pairs: Vec<(String, String)> = form_urlencoded::parse(endpoint_query.as_bytes()).into_owned().collect();
+        // Extra names: not reserved, not repeated, not the endpoint's own (refused: see the
+        // property below).
+        let mut extras: Vec<(String, String)> = Vec::new();
+        for (n, v) in extra {
+            if !RESERVED_PARAMETERS.contains(&n.as_str())
+                && !extras.iter().any(|(m, _)| *m == n)
+                && !endpoint_pairs.iter().any(|(m, _)| *m == n)
+            {
+                extras.push((n, v));
+            }
+        }
+        let r = request::build(
+            &config,
+            AuthorizationUrlOptions { return_to: return_to.clone(), extra_params: Some(extras.clone()) },
+            &entropy,
+            now_ms,
+        ).unwrap();
+
+        prop_assert!(r.url.starts_with(o.endpoint()));
+        let parts = uri::split(&r.url);
+        prop_assert_eq!(parts.fragment, None);
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(parts.query.unwrap().as_bytes()).into_owned().collect();
+        // The endpoint's own query first, byte for byte.
+        prop_assert_eq!(&pairs[..endpoint_pairs.len()], &endpoint_pairs[..]);
+        let ours = &pairs[endpoint_pairs.len()..];
+        let state = URL_SAFE_NO_PAD.encode(&entropy[..32]);
+        let verifier = URL_SAFE_NO_PAD.encode(&entropy[32..]);
+        let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+        let scope = o.scopes.join(" ");
+        let mut want: Vec<(&str, &str)> = vec![
+            ("response_type", "code"),
+            ("client_id", o.client_id.as_str()),
+            ("redirect_uri", o.redirect_uri.as_str()),
+            ("scope", scope.as_str()),
+            ("state", state.as_str()),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+        ];
+        want.extend(extras.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+        let got: Vec<(&str, &str)> = ours.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        prop_assert_eq!(got, want);
+        for name in RESERVED_PARAMETERS {
+            let count = pairs.iter().filter(|(n, _)| n == name).count();
+            prop_assert_eq!(count, usize::from(name != "response_mode"), "{}", name);
+        }
+        // The transaction remembers what the callback needs.
+        let t = &r.transaction;
+        prop_assert_eq!(t.state.as_str(), state.as_str());
+        prop_assert_eq!(t.verifier.secret(), verifier.as_str());
+        prop_assert_eq!(t.redirect_uri.as_str(), o.redirect_uri.as_str());
+        prop_assert_eq!(t.issuer.as_deref(), o.issuer());
+        prop_assert_eq!(&t.return_to, &return_to);
+        prop_assert_eq!(t.expires_at_ms, now_ms + u64::from(config.transaction_ttl_seconds) * 1000);
+        prop_assert_eq!(t.storage_key(), format!("{KEY_PREFIX}{state}"));
+    }
+
+    /// RFC 6749 §3.1 ("Request and response parameters MUST NOT be included more than once"):
+    /// `extraParams` that set a name the custom `authorizationEndpoint`'s query already has
+    /// are refused (`invalid_parameter`, naming it); otherwise the URL has no name twice.
+    /// (Formerly a finding: endpoint `https://a.example/authorize?prompt=x` with extraParams
+    /// `{ prompt: "y" }` gave `…?prompt=x&…&prompt=y`.)
+    #[test]
+    fn rfc6749_s3_1_extra_params_never_repeat_the_endpoints_query_parameters(
+        o in valid_options(),
+        entropy in entropy(),
+        extra in prop::collection::vec(("[a-z_]{1,2}", "[a-z]{0,3}"), 1..4),
+    ) {
+        let config = o.config();
+        let mut extras: Vec<(String, String)> = Vec::new();
+        for (n, v) in extra {
+            if !RESERVED_PARAMETERS.contains(&n.as_str()) && !extras.iter().any(|(m, _)| *m == n) {
+                extras.push((n, v));
+            }
+        }
+        let endpoint_query = config.authorization_endpoint.query().unwrap_or_default().to_owned();
+        let endpoint_names: Vec<String> = form::pairs(&endpoint_query).into_iter().map(|(n, _)| n).collect();
+        let unique_endpoint = endpoint_names.iter().enumerate().all(|(i, n)| !endpoint_names[..i].contains(n));
+        prop_assume!(unique_endpoint);
+        let clash = extras.iter().find(|(n, _)| endpoint_names.contains(n)).map(|(n, _)| n.clone());
+        let built = request::build(
+            &config,
+            AuthorizationUrlOptions { return_to: None, extra_params: Some(extras) },
+            &entropy,
+            0,
+        );
+        match (built, clash) {
+            (Ok(r), None) => {
+                let names: Vec<String> = form::pairs(uri::split(&r.url).query.unwrap()).into_iter().map(|(n, _)| n).collect();
+                for (i, n) in names.iter().enumerate() {
+                    prop_assert!(!names[..i].contains(n), "{} twice in {}", n, r.url);
+                }
+            }
+            (Err(e), Some(name)) => {
+                prop_assert_eq!(e.code(), ErrorCode::InvalidParameter);
+                let quoted = format!("\"{name}\"");
+                prop_assert!(e.message().contains(&quoted), "{}", e.message());
+            }
+            (Ok(r), Some(name)) => return Err(TestCaseError::fail(format!("{name} repeated in {}", r.url))),
+            (Err(e), None) => return Err(TestCaseError::fail(format!("refused: {}", e.message()))),
+        }
+    }
+
+    /// The library's own parameters cannot be overridden, and a returnTo is a same-origin path
+    /// (RFC 9700 §4.11) or refused.
+    #[test]
+    fn extra_params_and_return_to_are_checked(
+        o in valid_options(),
+        entropy in entropy(),
+        reserved in select(RESERVED_PARAMETERS.to_vec()),
+        return_to in prop_oneof![text(), same_origin_path()],
+    ) {
+        let config = o.config();
+        let e = request::build(
+            &config,
+            AuthorizationUrlOptions { return_to: None, extra_params: Some(vec![(reserved.to_owned(), "x".to_owned())]) },
+            &entropy,
+            0,
+        ).unwrap_err();
+        prop_assert_eq!(e.code(), ErrorCode::InvalidParameter);
+        prop_assert!(e.message().contains(reserved));
+        let r = request::build(
+            &config,
+            AuthorizationUrlOptions { return_to: Some(return_to.clone()), extra_params: None },
+            &entropy,
+            0,
+        );
+        if uri::is_same_origin_path(&return_to) {
+            prop_assert_eq!(r.unwrap().transaction.return_to, Some(return_to));
+        } else {
+            prop_assert_eq!(r.unwrap_err().code(), ErrorCode::InvalidParameter);
+        }
+    }
+
+    /// RFC 7636 §7.1: the verifier's entropy is the whole defence; anything but 64 bytes is
+    /// refused rather than stretched.
+    #[test]
+    fn rfc7636_s7_1_entropy_of_any_other_length_is_refused(
+        o in valid_options(),
+        bytes in prop::collection::vec(any::<u8>(), 0..200),
+    ) {
+        prop_assume!(bytes.len() != ENTROPY_BYTES);
+        let e = request::build(&o.config(), AuthorizationUrlOptions::default(), &bytes, 0).unwrap_err();
+        prop_assert_eq!(e.code(), ErrorCode::InvalidConfig);
+    }
+
+    /// RFC 7636 §4.1, §4.2 and RFC 6749 §10.10: verifier and state are base64url of 32 CSPRNG
+    /// bytes, the challenge is BASE64URL(SHA256(verifier)) — checked with the `base64` and
+    /// `sha2` crates, for generated and for supplied verifiers.
+    #[test]
+    fn rfc7636_s4_2_challenge_is_base64url_of_sha256_of_the_verifier(
+        bytes in prop::array::uniform32(any::<u8>()),
+        supplied in "[A-Za-z0-9._~-]{43,128}",
+        any_bytes in prop::collection::vec(any::<u8>(), 0..100),
+    ) {
+        let v = PkceCodeVerifier::from_entropy(&bytes);
+        prop_assert_eq!(v.secret(), URL_SAFE_NO_PAD.encode(bytes));
+        prop_assert_eq!(v.secret().len(), 43);
+        prop_assert_eq!(v.challenge().as_str().to_owned(), URL_SAFE_NO_PAD.encode(Sha256::digest(v.secret().as_bytes())));
+        prop_assert_eq!(State::from_entropy(&bytes).as_str().to_owned(), URL_SAFE_NO_PAD.encode(bytes));
+        let w = PkceCodeVerifier::new(supplied.clone()).unwrap();
+        prop_assert_eq!(w.challenge().as_str().to_owned(), URL_SAFE_NO_PAD.encode(Sha256::digest(supplied.as_bytes())));
+        prop_assert_eq!(pleo_oauth::text::base64url(&any_bytes), URL_SAFE_NO_PAD.encode(&any_bytes));
+    }
+
+    /// RFC 7636 §4.1: `code-verifier = 43*128unreserved`; anything else is refused, and the
+    /// message never repeats it.
+    #[test]
+    fn rfc7636_s4_1_verifier_is_43_to_128_unreserved_characters(
+        v in prop_oneof![
+            text(),
+            "[A-Za-z0-9._~-]{0,200}",
+            ("[A-Za-z0-9._~-]{20,80}", any::<char>(), "[A-Za-z0-9._~-]{20,80}").prop_map(|(a, c, b)| format!("{a}{c}{b}")),
+        ],
+    ) {
+        let unreserved = |c: char| c.is_ascii_alphanumeric() || "-._~".contains(c);
+        let ok = (43..=128).contains(&v.chars().count()) && v.chars().all(unreserved);
+        match PkceCodeVerifier::new(v.clone()) {
+            Ok(p) => {
+                prop_assert!(ok, "accepted {:?}", v);
+                prop_assert_eq!(p.secret(), v.as_str());
+                prop_assert_eq!(format!("{p:?}"), "PkceCodeVerifier([redacted])");
+            }
+            Err(e) => {
+                prop_assert!(!ok, "refused {:?}", v);
+                prop_assert_eq!(e.code(), ErrorCode::InvalidParameter);
+                if v.len() >= 16 {
+                    assert_no_secret(&e, &[&v])?;
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// form encoding
+// ---------------------------------------------------------------------------------------------
+
+proptest! {
+    #![proptest_config(proptest_config())]
+
+    #[test]
+    fn form_append_pair_then_pairs_gives_back_every_pair(
+        prefix in select(vec!["", "https://a.example/x?", "https://a.example/x?a=1&", "t=1"]),
+        given in prop::collection::vec((text(), text()), 0..5),
+    ) {
+        let mut out = prefix.to_owned();
+        for (n, v) in &given {
+            form::append_pair(&mut out, n, v);
+        }
+        let query = if prefix.starts_with("https") { uri::split(&out).query.unwrap() } else { out.as_str() };
+        let mut got = form::pairs(query);
+        let skip = got.len() - given.len();
+        prop_assert_eq!(got.split_off(skip), given);
+    }
+
+    /// The core's own form loops agree with the `form_urlencoded` crate byte for byte, for any
+    /// name, value and query.
+    #[test]
+    fn form_encoding_and_parsing_agree_with_the_reference_crate(
+        name in text(),
+        value in text(),
+        query in text(),
+    ) {
+        let mut ours = String::new();
+        form::append_pair(&mut ours, &name, &value);
+        let theirs = form_urlencoded::Serializer::new(String::new()).append_pair(&name, &value).finish();
+        prop_assert_eq!(ours, theirs);
+        let theirs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+        prop_assert_eq!(form::pairs(&query), theirs);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// uri
+// ---------------------------------------------------------------------------------------------
+
+proptest! {
+    #![proptest_config(proptest_config())]
+
+    /// The byte-wise splitting helpers behind every parser agree with `str::split` and
+    /// `str::split_once` for any text and any ASCII separator.
+    #[test]
+    fn text_pieces_and_cut_agree_with_str_split(
+        u in text(),
+        byte in select(vec![b'&', b'=', b'/', b'?', b'#', b':', b'\0', b'a']),
+    ) {
+        let sep = char::from(byte);
+        let ours: Vec<&str> = pleo_oauth::text::pieces(&u, byte).collect();
+        let theirs: Vec<&str> = u.split(sep).collect();
+        prop_assert_eq!(ours, theirs);
+        prop_assert_eq!(pleo_oauth::text::cut(&u, byte), u.split_once(sep));
+        prop_assert_eq!(pleo_oauth::text::has(&u, byte), u.contains(sep));
+    }
+
+    /// RFC 3986 Appendix B: the five components put back together are the reference.
+    #[test]
+    fn rfc3986_appendix_b_split_puts_back_together(u in text()) {
+        let p = uri::split(&u);
+        let mut back = String::new();
+        if let Some(scheme) = p.scheme {
+            prop_assert!(!scheme.is_empty() && !scheme.contains([':', '/', '?', '#']));
+            back.push_str(scheme);
+            back.push(':');
+        }
+        if let Some(authority) = p.authority {
+            prop_assert!(!authority.contains(['/', '?', '#']));
+            back.push_str("//");
+            back.push_str(authority);
+        }
+        prop_assert!(!p.path.contains(['?', '#']));
+        back.push_str(p.path);
+        if let Some(q) = p.query {
+            prop_assert!(!q.contains('#'));
+            back.push('?');
+            back.push_str(q);
+        }
+        if let Some(f) = p.fragment {
+            back.push('#');
+            back.push_str(f);
+        }
+        prop_assert_eq!(back, u);
+    }
+
+    /// RFC 6749 §3.1.2, RFC 9700 §2.6: a `WebUrl` is an absolute https URL (or http on
+    /// loopback), with a host, no user information, no fragment, no whitespace or controls;
+    /// its origin is the one `origin_and_path` reads from `location.href`.
+    #[test]
+    fn web_url_parse_never_panics_and_accepts_only_https_or_loopback_http(
+        raw in prop_oneof![text(), valid_web_url()],
+    ) {
+        match WebUrl::parse(&raw, "url", ErrorCode::InvalidConfig) {
+            Ok(url) => {
+                prop_assert_eq!(url.as_str(), raw.as_str());
+                assert_web_url(&url)?;
+            }
+            Err(e) => {
+                prop_assert_eq!(e.code(), ErrorCode::InvalidConfig);
+                prop_assert!(e.message().starts_with("url "));
+            }
+        }
+    }
+
+    /// RFC 6749 §3.1.2 with API.md step 6: a redirect URI that `WebUrl` accepts and in which
+    /// `rewritten_by_browsers` finds nothing is one whose path and query a browser (the WHATWG
+    /// parser of the `url` crate) keeps as they are, so the callback's address can match it.
+    #[test]
+    fn rfc6749_s3_1_2_an_accepted_redirect_uri_keeps_its_path_and_query_in_the_browser(
+        raw in redirect_uri_candidate(),
+    ) {
+        let Ok(url) = WebUrl::parse(&raw, "redirectUri", ErrorCode::InvalidConfig) else {
+            return Ok(());
+        };
+        if uri::rewritten_by_browsers(&raw).is_some() {
+            return Ok(());
+        }
+        // Hosts are the ignored property below.
+        let Ok(browser) = url::Url::parse(&raw) else {
+            return Ok(());
+        };
+        prop_assert_eq!(browser.path(), url.path(), "{:?}", raw);
+        prop_assert_eq!(browser.query(), url.query(), "{:?}", raw);
+    }
+
+    /// RFC 6749 §3.1.2: the origin of an accepted redirect URI is the one a browser (the WHATWG
+    /// parser of the `url` crate) shows for it, so the callback's `location.href` can match it.
+    /// (Formerly a finding: `https://0/cb`, `https://127.1/cb`, `https://a.b.1/cb` were
+    /// accepted; the candidates include such numeric hosts.)
+    #[test]
+    fn rfc6749_s3_1_2_an_accepted_redirect_uri_keeps_its_origin_in_the_browser(
+        raw in redirect_uri_candidate(),
+    ) {
+        let Ok(url) = WebUrl::parse(&raw, "redirectUri", ErrorCode::InvalidConfig) else {
+            return Ok(());
+        };
+        // A numeric host with a trailing dot (`https://0.0.0.0./`, reached when a candidate's
+        // appended piece starts with `.`) is the ignored finding below, not checked here.
+        let host = uri::split(&raw).authority.unwrap_or_default();
+        let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+        if host.ends_with('.') && ends_in_a_number(host) {
+            return Ok(());
+        }
+        let browser = url::Url::parse(&raw).map(|b| b.origin().ascii_serialization());
+        prop_assert_eq!(browser, Ok(url.origin().to_owned()), "{:?}", raw);
+    }
+
+    /// WHATWG URL § IPv4 parser: a host that ends in a number is kept by a browser only as a
+    /// canonical dotted quad; any other (`127.1`, `0x7f.0.0.1`, `010.0.0.1`, `1.2.3.256`,
+    /// `a.b.1`, five parts) is rewritten or refused by the browser, and refused by `WebUrl` and
+    /// `origin_and_path` alike ("invalid host or port"), while the dotted quads are accepted.
+    #[test]
+    fn whatwg_numeric_hosts_are_accepted_only_as_canonical_dotted_quads(
+        host in prop_oneof![rewritten_numeric_host(), any::<[u8; 4]>().prop_map(|[a, b, c, d]| format!("{a}.{b}.{c}.{d}"))],
+        port in port(),
+        path in path(),
+    ) {
+        let raw = format!("https://{host}{port}{path}");
+        let browser = url::Url::parse(&raw);
+        if is_canonical_ipv4(&host) {
+            let url = WebUrl::parse(&raw, "redirectUri", ErrorCode::InvalidConfig).unwrap();
+            prop_assert_eq!(browser.map(|b| b.origin().ascii_serialization()), Ok(url.origin().to_owned()));
+        } else {
+            // The oracle agrees that a browser does not keep this host.
+            prop_assert!(browser.map(|b| b.host_str() != Some(host.as_str())).unwrap_or(true), "{}", raw);
+            let e = WebUrl::parse(&raw, "redirectUri", ErrorCode::InvalidConfig).unwrap_err();
+            prop_assert_eq!(e.code(), ErrorCode::InvalidConfig);
+            prop_assert!(e.message().contains("invalid host or port"), "{}", e.message());
+            prop_assert_eq!(uri::origin_and_path(&raw), None);
+        }
+    }
+
+    /// FINDING (not met yet): hosts a browser still rewrites or refuses are accepted, so a
+    /// `redirectUri` on one never matches the callback's `location.href`
+    /// (`redirect_uri_mismatch` on every callback) instead of being refused at `create()`:
+    /// - (fixed: a numeric last label followed by a dot, `https://0./cb`, is now refused;)
+    /// - an IPv6 literal not in its canonical form: `https://[0:0::1]/cb` (browser `[::1]`),
+    ///   `https://[::1.2.3.4]/cb` (browser `[::102:304]`), `https://[1.2.3.4]/cb` (refused);
+    /// - a label that is not valid punycode: `https://xn--a/cb` (browser: refused).
+    #[test]
+    #[ignore = "finding: WebUrl accepts hosts a browser rewrites (non-canonical IPv6, bad punycode)"]
+    fn finding_an_accepted_redirect_uri_host_is_kept_by_the_browser(
+        host in prop_oneof![
+            (rewritten_numeric_host(), any::<[u8; 4]>().prop_map(|[a, b, c, d]| format!("{a}.{b}.{c}.{d}")))
+                .prop_flat_map(|(r, q)| select(vec![format!("{r}."), format!("{q}.")])),
+            prop::collection::vec(prop_oneof!["[0-9a-fA-F]{1,4}", Just(String::new()), Just("1.2.3.4".to_owned())], 1..9)
+                .prop_map(|groups| format!("[{}]", groups.join(":"))),
+            "xn--[a-z0-9-]{0,6}(\\.[a-z]{2,4})?",
+        ],
+    ) {
+        let raw = format!("https://{host}/cb");
+        if let Ok(url) = WebUrl::parse(&raw, "redirectUri", ErrorCode::InvalidConfig) {
+            let browser = url::Url::parse(&raw).map(|b| b.origin().ascii_serialization());
+            prop_assert_eq!(browser, Ok(url.origin().to_owned()), "{:?}", raw);
+        }
+    }
+
+    #[test]
+    fn origin_and_path_never_panics_and_serialises_like_a_browser(u in prop_oneof![text(), valid_web_url()]) {
+        if let Some((origin, path)) = uri::origin_and_path(&u) {
+            prop_assert_eq!(origin.to_ascii_lowercase(), origin.clone());
+            prop_assert!(origin.starts_with("https://") || origin.starts_with("http://"));
+            prop_assert!(!origin.ends_with(":443") || !origin.starts_with("https:"));
+            prop_assert!(!origin.ends_with(":80") || !origin.starts_with("http:"));
+            prop_assert!(path.starts_with('/'));
+        }
+    }
+
+    /// RFC 9700 §4.11 (open redirection): a path the rule accepts resolves, by the WHATWG URL
+    /// parser (the `url` crate) as a browser would, on the page's own origin.
+    #[test]
+    fn rfc9700_s4_11_same_origin_path_resolves_on_the_same_origin(
+        p in prop_oneof![text(), same_origin_path(), soup(&["/", "\\", ".", "..", "%2F", "%5C", "\t", "@", ":", "//", "x"], 8)],
+    ) {
+        if uri::is_same_origin_path(&p) {
+            let base = url::Url::parse("https://app.example.com/pleo/callback?code=c").unwrap();
+            // A path the WHATWG parser refuses cannot be navigated to at all.
+            if let Ok(resolved) = base.join(&p) {
+                prop_assert_eq!(resolved.origin(), base.origin(), "{:?} → {}", p, resolved);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// callback and transaction
+// ---------------------------------------------------------------------------------------------
+
+/// A callback parameter's name as written, or with one byte percent-encoded (it decodes to
+/// the same name).
+fn spelling(name: &str, (i, encode): (prop::sample::Index, bool)) -> String {
+    if !encode {
+        return name.to_owned();
+    }
+    let i = i.index(name.len());
+    format!(
+        "{}%{:02X}{}",
+        &name[..i],
+        name.as_bytes()[i],
+        &name[i + 1..]
+    )
+}
+
+/// A deterministic shuffle from `seed`.
+fn shuffle<T>(items: &mut [T], mut seed: u64) {
+    for i in (1..items.len()).rev() {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        items.swap(i, (seed >> 33) as usize % (i + 1));
+    }
+}
+
+proptest! {
+    #![proptest_config(proptest_config())]
+
+    #[test]
+    fn callback_parse_locate_and_strip_never_panic_on_any_text(url in text()) {
+        match callback::parse(&url) {
+            Ok(_) => {}
+            Err(e) => prop_assert_eq!(e.code(), ErrorCode::DuplicateParameter),
+        }
+        if let Ok((p, key)) = callback::locate(&url) {
+            // Only an absolute http(s) URL with a valid host is read as a callback.
+            prop_assert!(uri::origin_and_path(&url).is_some(), "{:?} located", url);
+            let state = p.state.clone().unwrap();
+            prop_assert!(!state.is_empty());
+            prop_assert!(p.code.is_some() || p.error.is_some());
+            prop_assert_eq!(key, transaction::storage_key(&state));
+        }
+        let _ = callback::strip_callback_parameters(&url);
+        let _ = callback::check(&url, CallbackParameters::default(), Some(&url), 0);
+    }
+
+    /// RFC 6749 §3.1: a callback URL that repeats one of its parameters (empty values and
+    /// percent-encoded names included) is refused before any storage is read (by `verify` as
+    /// a duplicate when the URL is absolute; a relative one is refused earlier still, as
+    /// `invalid_parameter`).
+    #[test]
+    fn rfc6749_s3_1_repeated_callback_parameter_is_refused(
+        base in prop_oneof![web_url(&CALLBACK_PARAMETERS), Just("/cb".to_owned())],
+        noise in prop::collection::vec(("[a-z]{1,6}", "[a-z0-9]{0,4}"), 0..4),
+        which in 0usize..6,
+        spellings in any::<((prop::sample::Index, bool), (prop::sample::Index, bool))>(),
+        values in ("[A-Za-z0-9]{0,6}", "[A-Za-z0-9]{0,6}"),
+        others in prop::collection::vec(secret(), 0..3),
+        order in any::<u64>(),
+    ) {
+        let name = CALLBACK_PARAMETERS[which];
+        let mut segments: Vec<String> = noise
+            .iter()
+            .filter(|(n, _)| !CALLBACK_PARAMETERS.contains(&n.as_str()))
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect();
+        for (k, v) in others.iter().enumerate() {
+            segments.push(format!("{}={v}", CALLBACK_PARAMETERS[(which + 1 + k) % 6]));
+        }
+        segments.push(format!("{}={}", spelling(name, spellings.0), values.0));
+        segments.push(format!("{}={}", spelling(name, spellings.1), values.1));
+        shuffle(&mut segments, order);
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{sep}{}", segments.join("&"));
+        let e = callback::parse(&url).unwrap_err();
+        prop_assert_eq!(e.code(), ErrorCode::DuplicateParameter);
+        let quoted = format!("\"{name}\"");
+        prop_assert!(e.message().contains(&quoted), "{}", e.message());
+        let takes = Cell::new(0);
+        let e = callback::verify(&url, 0, |_| {
+            takes.set(takes.get() + 1);
+            Ok(None)
+        })
+        .unwrap_err();
+        let absolute = base != "/cb";
+        prop_assert_eq!(
+            e.code(),
+            if absolute { ErrorCode::DuplicateParameter } else { ErrorCode::InvalidParameter }
+        );
+        prop_assert_eq!(takes.get(), 0, "storage read before the duplicate check");
+    }
+
+    /// `handleCallback(url)` needs the whole address: a callback given as a path, a query, a
+    /// network-path reference, another scheme or a host no browser keeps is refused
+    /// (`invalid_parameter`) before the storage is read, so the transaction stays pending and
+    /// the absolute callback still verifies.
+    #[test]
+    fn a_callback_url_that_is_not_absolute_http_is_refused_before_storage_is_read(
+        o in valid_options(),
+        entropy in entropy(),
+        code in secret(),
+        how in 0usize..7,
+        bad_host in rewritten_numeric_host(),
+    ) {
+        let mut flow = start_flow(&o, &entropy, 1_000, None);
+        let url = flow.good_callback(&code);
+        let p = uri::split(&url);
+        let path_and_query = format!("{}?{}", p.path, p.query.unwrap());
+        let relative = match how {
+            0 => path_and_query.clone(),
+            1 => format!("?{}", p.query.unwrap()),
+            2 => path_and_query.trim_start_matches('/').to_owned(),
+            3 => format!("//{}{path_and_query}", p.authority.unwrap()),
+            4 => format!("javascript://{}{path_and_query}", p.authority.unwrap()),
+            5 => format!("file://{path_and_query}"),
+            _ => format!("https://{bad_host}{path_and_query}"),
+        };
+        prop_assert_eq!(uri::origin_and_path(&relative), None, "{:?}", relative);
+        let e = flow.store.verify(&relative, 1_000).unwrap_err();
+        prop_assert_eq!(e.code(), ErrorCode::InvalidParameter, "{:?}", relative);
+        prop_assert_eq!(flow.store.takes.get(), 0, "storage read for {:?}", relative);
+        assert_no_secret(&e, &[&code])?;
+        prop_assert!(flow.store.verify(&url, 1_000).is_ok(), "{:?} consumed the transaction", relative);
+    }
+
+    /// Each callback parameter given once reads back (an empty one as omitted, RFC 6749 §3.1);
+    /// other parameters and the fragment are ignored.
+    #[test]
+    fn callback_parse_reads_back_each_parameter_given_once(
+        base in prop_oneof![web_url(&CALLBACK_PARAMETERS), Just("/cb".to_owned())],
+        values in prop::collection::vec(prop::option::of(text()), 6),
+        noise in prop::collection::vec(("[a-z]{1,6}", text()), 0..3),
+        fragment in prop::option::of(text()),
+    ) {
+        let mut url = base;
+        url.push(if url.contains('?') { '&' } else { '?' });
+        for (name, v) in CALLBACK_PARAMETERS.iter().zip(&values) {
+            if let Some(v) = v {
+                form::append_pair(&mut url, name, v);
+            }
+        }
+        for (n, v) in &noise {
+            if !CALLBACK_PARAMETERS.contains(&n.as_str()) {
+                form::append_pair(&mut url, n, v);
+            }
+        }
+        if let Some(f) = fragment {
+            url.push('#');
+            url.push_str(&f);
+        }
+        let p = callback::parse(&url).unwrap();
+        let want = |i: usize| values[i].clone().filter(|v| !v.is_empty());
+        prop_assert_eq!(p.code.as_ref().map(|c| c.secret().to_owned()), want(0));
+        prop_assert_eq!(p.state, want(1));
+        prop_assert_eq!(p.error, want(2));
+        prop_assert_eq!(p.error_description, want(3));
+        prop_assert_eq!(p.error_uri, want(4));
+        prop_assert_eq!(p.iss, want(5));
+    }
+
+    /// Step 9: only the callback parameters leave the address bar; every other query segment
+    /// stays byte for byte, in order, and the fragment stays.
+    #[test]
+    fn strip_callback_parameters_removes_exactly_the_callback_parameters(u in text()) {
+        let clean = callback::strip_callback_parameters(&u);
+        prop_assert_eq!(callback::parse(&clean), Ok(CallbackParameters::default()));
+        let parts = uri::split(&u);
+        let kept: Vec<&str> = parts.query.unwrap_or_default().split('&').filter(|s| {
+            !s.is_empty() && !CALLBACK_PARAMETERS.contains(&form::decode_segment(s).0.as_str())
+        }).collect();
+        let mut want = if parts.path.is_empty() { "/".to_owned() } else { parts.path.to_owned() };
+        if !kept.is_empty() {
+            want.push('?');
+            want.push_str(&kept.join("&"));
+        }
+        if let Some(f) = parts.fragment {
+            want.push('#');
+            want.push_str(f);
+        }
+        prop_assert_eq!(clean, want);
+    }
+
+    /// The wrapper puts `location.origin + clean` in the address bar: the page's own origin and
+    /// path (by the WHATWG parser), with no callback parameter left and the rest of the query
+    /// and the fragment kept. (`clean` alone is a network-path reference when the path starts
+    /// with `//`, e.g. `"//cb"` for `https://app.example.com//cb?code=c`: hence the origin.)
+    #[test]
+    fn strip_callback_parameters_keeps_the_address_on_the_page(
+        path in path(),
+        params in "(&(code|state|iss|error|x|tab)=[a-z%]{0,4}){1,4}",
+        fragment in prop::option::of("[a-z?&=/]{0,6}"),
+    ) {
+        let fragment = fragment.map(|f| format!("#{f}")).unwrap_or_default();
+        let here = format!("https://app.example.com{path}?{params}{fragment}");
+        let clean = callback::strip_callback_parameters(&here);
+        let base = url::Url::parse(&here).unwrap();
+        let shown = url::Url::parse(&format!("{}{clean}", base.origin().ascii_serialization()));
+        let shown = shown.map_err(|e| TestCaseError::fail(format!("{clean:?}: {e}")))?;
+        prop_assert_eq!(shown.origin(), base.origin());
+        prop_assert_eq!(shown.path(), base.path());
+        prop_assert_eq!(shown.fragment(), base.fragment());
+        let names: Vec<String> = shown.query_pairs().map(|(n, _)| n.into_owned()).collect();
+        prop_assert!(names.iter().all(|n| !CALLBACK_PARAMETERS.contains(&n.as_str())), "{}", shown);
+    }
+
+    /// RFC 6749 §10.5, RFC 9700 §4.7: a verified callback consumes its transaction; the same
+    /// callback again is `unknown_state`; storage is read once per call, under the state's key.
+    #[test]
+    fn rfc6749_s10_5_verify_consumes_the_transaction_exactly_once(
+        o in valid_options(),
+        entropy in entropy(),
+        now_ms in 0u64..(1 << 50),
+        elapsed in 0u64..600_000,
+        code in secret(),
+        return_to in prop::option::of(same_origin_path()),
+    ) {
+        let mut flow = start_flow(&o, &entropy, now_ms, return_to);
+        let url = flow.good_callback(&code);
+        let now = now_ms + elapsed.min(flow.expires_at_ms - now_ms - 1);
+        let v = flow.store.verify(&url, now).unwrap();
+        prop_assert_eq!(v.code.secret(), code.as_str());
+        prop_assert_eq!(v.state.as_str(), flow.state.as_str());
+        prop_assert_eq!(v.verifier.secret(), flow.verifier.as_str());
+        prop_assert_eq!(&v.redirect_uri, &flow.redirect_uri);
+        prop_assert_eq!(&v.return_to, &flow.return_to);
+        prop_assert_eq!(flow.store.takes.get(), 1);
+        prop_assert!(flow.store.records.is_empty());
+        let e = flow.store.verify(&url, now).unwrap_err();
+        prop_assert_eq!(e.code(), ErrorCode::UnknownState);
+        prop_assert_eq!(flow.store.takes.get(), 2);
+    }
+
+    /// RFC 9700 §4.7, §4.11: storage is writable by any script of the origin, so a record
+    /// counts only when it agrees with this client's configuration (redirect URI, issuer, an
+    /// expiry within the longest time to live); one that does not is `unknown_state`.
+    #[test]
+    fn rfc9700_s4_7_a_record_that_disagrees_with_the_configuration_is_unknown_state(
+        o in valid_options(),
+        other in valid_options(),
+        entropy in entropy(),
+        now_ms in 0u64..(1 << 50),
+        code in secret(),
+        extra_ms in 1u64..(1 << 40),
+    ) {
+        let flow = start_flow(&o, &entropy, now_ms, None);
+        let url = flow.good_callback(&code);
+        let record = flow.store.records.values().next().unwrap().clone();
+        let run = |config: &Config, record: &str| {
+            let (p, _) = callback::locate(&url).unwrap();
+            callback::check_configured(config, &url, p, Some(record), now_ms)
+        };
+        let config = o.config();
+        prop_assert!(run(&config, &record).is_ok());
+        let other = other.config();
+        let agrees = other.redirect_uri.as_str() == config.redirect_uri.as_str() && other.issuer == config.issuer;
+        match run(&other, &record) {
+            Ok(_) => prop_assert!(agrees),
+            Err(e) => prop_assert!(!agrees || e.code() != ErrorCode::UnknownState, "{:?}", e),
+        }
+        if !agrees {
+            prop_assert_eq!(run(&other, &record).unwrap_err().code(), ErrorCode::UnknownState);
+        }
+        // An expiry beyond the longest time to live was not written by this client.
+        let latest = now_ms + u64::from(config::MAX_TRANSACTION_TTL_SECONDS) * 1000;
+        let mut stretched = String::new();
+        for (n, v) in form::pairs(&record) {
+            let v = if n == "exp" { (latest + extra_ms).to_string() } else { v };
+            form::append_pair(&mut stretched, &n, &v);
+        }
+        prop_assert_eq!(run(&config, &stretched).unwrap_err().code(), ErrorCode::UnknownState);
+    }
+
+    /// The transaction lives until, not including, its expiry instant.
+    #[test]
+    fn verify_refuses_a_callback_at_the_expiry_instant(
+        o in valid_options(),
+        entropy in entropy(),
+        now_ms in prop_oneof![0u64..(1 << 50), Just(u64::MAX - 1000), Just(0)],
+        code in secret(),
+        after in 0u64..10,
+    ) {
+        let mut early = start_flow(&o, &entropy, now_ms, None);
+        let mut late = start_flow(&o, &entropy, now_ms, None);
+        let url = early.good_callback(&code);
+        let deadline = early.expires_at_ms;
+        if deadline > now_ms + 1 {
+            prop_assert!(early.store.verify(&url, deadline - 1).is_ok());
+        }
+        let e = late.store.verify(&url, deadline.saturating_add(after)).unwrap_err();
+        prop_assert_eq!(e.code(), ErrorCode::Expired);
+        prop_assert!(late.store.records.is_empty(), "an expired transaction is consumed too");
+    }
+
+    /// The error of every failing callback names no secret: not the code, not the verifier.
+    #[test]
+    fn messages_never_contain_the_code_or_the_verifier(
+        o in valid_options(),
+        entropy in entropy(),
+        code in secret(),
+        issuer in prop::option::of(Just("https://auth.example.com".to_owned())),
+        bad_verifier in ("[A-Za-z0-9_-]{30,60}", select(vec!["+", "/", "=", " ", "%", "é", "\u{0}"]))
+            .prop_map(|(v, c)| format!("{v}{c}{v}")),
+    ) {
+        let mut o = o;
+        if let (Some(i), Environment::Custom { issuer: slot, .. }) = (&issuer, &mut o.environment) {
+            *slot = Some(i.clone());
+        }
+        let fresh = || start_flow(&o, &entropy, 1_000, None);
+        let flow = fresh();
+        let state = flow.state.clone();
+        let verifier = flow.verifier.clone();
+        let secrets = [code.as_str(), verifier.as_str()];
+        let other_path = {
+            let p = uri::split(&flow.redirect_uri);
+            format!("{}://{}/elsewhere?code={code}&state={state}", p.scheme.unwrap(), p.authority.unwrap())
+        };
+        let failures: Vec<(String, u64)> = vec![
+            (flow.callback(&[("code", &code), ("code", &code), ("state", &state)]), 1_000),
+            (flow.callback(&[("code", &code)]), 1_000),
+            (flow.callback(&[("code", &code), ("state", "forged")]), 1_000),
+            (flow.good_callback(&code), flow.expires_at_ms),
+            (flow.callback(&[("code", &code), ("state", &state), ("iss", "https://evil.example")]), 1_000),
+            (other_path, 1_000),
+            (flow.callback(&[("error", "access_denied"), ("code", &code), ("state", &state)]), 1_000),
+            (flow.callback(&[("error", "server_error"), ("error_description", "x"), ("state", &state)]), 1_000),
+        ];
+        for (url, now) in failures {
+            let mut flow = fresh();
+            match flow.store.verify(&url, now) {
+                Ok(_) => {
+                    // Only the issuer case passes when no issuer is configured.
+                    prop_assert!(url.contains("evil.example") && flow.issuer.is_none(), "{}", url);
+                }
+                Err(e) => assert_no_secret(&e, &secrets)?,
+            }
+        }
+        let e = PkceCodeVerifier::new(bad_verifier.clone()).unwrap_err();
+        assert_no_secret(&e, &[&bad_verifier])?;
+    }
+
+    /// The stored record round-trips every valid transaction.
+    #[test]
+    fn transaction_encode_then_decode_gives_the_same_fields(
+        state in text(),
+        verifier in "[A-Za-z0-9._~-]{43,128}",
+        redirect_uri in prop_oneof![text(), valid_web_url()],
+        issuer in prop::option::of(text()),
+        return_to in prop::option::of(same_origin_path()),
+        expires_at_ms in any::<u64>(),
+    ) {
+        let t = Transaction {
+            state: State::from_callback(state.clone()),
+            verifier: PkceCodeVerifier::new(verifier.clone()).unwrap(),
+            redirect_uri: redirect_uri.clone(),
+            issuer: issuer.clone(),
+            return_to: return_to.clone(),
+            expires_at_ms,
+        };
+        let back = Transaction::decode(State::from_callback(state.clone()), &t.encode()).unwrap();
+        prop_assert_eq!(back.state.as_str(), state.as_str());
+        prop_assert_eq!(back.verifier.secret(), verifier.as_str());
+        prop_assert_eq!(back.redirect_uri, redirect_uri);
+        prop_assert_eq!(back.issuer, issuer);
+        prop_assert_eq!(back.return_to, return_to);
+        prop_assert_eq!(back.expires_at_ms, expires_at_ms);
+    }
+
+    /// Storage is writable by any script of the origin: a record with an unknown or repeated
+    /// field, another version, a bad verifier or expiry, or a returnTo that is not a
+    /// same-origin path (RFC 9700 §4.11) is void.
+    #[test]
+    fn transaction_decode_refuses_unknown_or_repeated_fields_and_foreign_return_to(
+        verifier in "[A-Za-z0-9._~-]{43,128}",
+        expires_at_ms in any::<u64>(),
+        unknown in prop_oneof![
+            "[a-z_]{0,12}",
+            text(),
+        ].prop_filter("a field", |n| !["v", "verifier", "redirect_uri", "exp", "iss", "return_to"].contains(&n.as_str())),
+        repeated in select(vec!["v", "verifier", "redirect_uri", "exp", "iss", "return_to", "%76", "ex%70"]),
+        value in text(),
+        at in any::<prop::sample::Index>(),
+        return_to in text(),
+        version in text(),
+        exp in prop_oneof![text(), "[+-]?[0-9]{0,22}"],
+    ) {
+        let t = Transaction {
+            state: State::from_callback("s".into()),
+            verifier: PkceCodeVerifier::new(verifier).unwrap(),
+            redirect_uri: "https://app.example.com/cb".into(),
+            issuer: Some("https://auth.example.com".into()),
+            return_to: Some("/back".into()),
+            expires_at_ms,
+        };
+        let record = t.encode();
+        let st = || State::from_callback("s".into());
+        prop_assert!(Transaction::decode(st(), &record).is_some());
+        let with = |segment: String| {
+            let mut segments: Vec<String> = record.split('&').map(String::from).collect();
+            let at = at.index(segments.len() + 1);
+            segments.insert(at, segment);
+            segments.join("&")
+        };
+        let mut unknown_segment = String::new();
+        form::append_pair(&mut unknown_segment, &unknown, &value);
+        prop_assert!(Transaction::decode(st(), &with(unknown_segment)).is_none(), "unknown field");
+        let mut repeated_segment = String::new();
+        form::append_pair(&mut repeated_segment, "x", &value);
+        let repeated_segment = repeated_segment.replacen('x', repeated, 1);
+        prop_assert!(Transaction::decode(st(), &with(repeated_segment)).is_none(), "repeated field");
+
+        let replace = |name: &str, v: &str| {
+            let mut out = String::new();
+            for (n, old) in form::pairs(&record) {
+                form::append_pair(&mut out, &n, if n == name { v } else { &old });
+            }
+            out
+        };
+        let decoded = Transaction::decode(st(), &replace("return_to", &return_to));
+        prop_assert_eq!(decoded.is_some(), uri::is_same_origin_path(&return_to), "{:?}", return_to);
+        let decoded = Transaction::decode(st(), &replace("v", &version));
+        prop_assert_eq!(decoded.is_some(), version == "1");
+        // The expiry as `decimal` writes it: 1 to 20 ASCII digits (no sign), within u64.
+        let decoded = Transaction::decode(st(), &replace("exp", &exp));
+        let digits = exp.len() <= 20 && exp.bytes().all(|b| b.is_ascii_digit());
+        let want = digits.then(|| exp.parse::<u64>().ok()).flatten();
+        prop_assert_eq!(decoded.map(|t| t.expires_at_ms), want, "{:?}", exp);
+        prop_assert!(Transaction::decode(st(), &replace("verifier", &value)).is_some() == PkceCodeVerifier::new(value.clone()).is_ok());
+    }
+
+    #[test]
+    fn transaction_decode_never_panics_on_any_text(state in text(), stored in prop_oneof![text(), soup(URL_PIECES, 40)]) {
+        if let Some(t) = Transaction::decode(State::from_callback(state), &stored) {
+            prop_assert!(t.return_to.as_deref().is_none_or(uri::is_same_origin_path));
+        }
+    }
+
+    /// `stale_keys` names exactly this library's records that are expired or unreadable, in order.
+    #[test]
+    fn stale_keys_are_exactly_our_expired_or_unreadable_records(
+        entries in prop::collection::vec(
+            (
+                prop_oneof![text(), "[a-z]{0,4}".prop_map(|s| format!("{KEY_PREFIX}{s}"))],
+                prop_oneof![
+                    text(),
+                    (0u64..2_000).prop_map(|exp| Transaction {
+                        state: State::from_callback("s".into()),
+                        verifier: PkceCodeVerifier::new("v".repeat(43)).unwrap(),
+                        redirect_uri: "https://app.example.com/cb".into(),
+                        issuer: None,
+                        return_to: None,
+                        expires_at_ms: exp,
+                    }.encode()),
+                ],
+            ),
+            0..6,
+        ),
+        now in 0u64..2_000,
+    ) {
+        let want: Vec<String> = entries.iter().filter(|(k, v)| {
+            k.strip_prefix(KEY_PREFIX).is_some_and(|st| {
+                Transaction::decode(State::from_callback(st.into()), v).is_none_or(|t| t.expires_at_ms <= now)
+            })
+        }).map(|(k, _)| k.clone()).collect();
+        prop_assert_eq!(transaction::stale_keys(entries, now), want);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// config: a redirect URI the callbacks can arrive at
+// ---------------------------------------------------------------------------------------------
+
+proptest! {
+    #![proptest_config(proptest_config())]
+
+    /// RFC 6749 §3.1.2: the query of the redirection URI is retained in the callback, so a
+    /// callback parameter there would come back in every callback, repeated (`?state=1` →
+    /// `duplicate_parameter`) or as the server's (`?error=x`, `?iss=…`).
+    /// Formerly a finding (`redirectUri: "https://app.example.com/cb?state=1"` was accepted);
+    /// now refused as `invalid_config` naming the parameter, however it is spelt (a byte
+    /// percent-encoded) and wherever it stands in the query.
+    #[test]
+    fn rfc6749_s3_1_2_redirect_uri_with_a_callback_parameter_is_refused(
+        o in valid_options(),
+        name in select(CALLBACK_PARAMETERS.to_vec()),
+        spelt in any::<(prop::sample::Index, bool)>(),
+        value in "[A-Za-z0-9]{0,4}",
+        others in prop::collection::vec(("[a-z]{1,6}", "[a-z0-9]{0,4}"), 0..3),
+        order in any::<u64>(),
+    ) {
+        let mut segments: Vec<String> = others
+            .iter()
+            .filter(|(n, _)| !CALLBACK_PARAMETERS.contains(&n.as_str()))
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect();
+        segments.push(format!("{}={value}", spelling(name, spelt)));
+        shuffle(&mut segments, order);
+        let mut o = o;
+        let base = o.redirect_uri.split('?').next().unwrap().to_owned();
+        o.redirect_uri = format!("{base}?{}", segments.join("&"));
+        let e = Config::from_input(&o.to_input()).unwrap_err();
+        prop_assert_eq!(e.code(), ErrorCode::InvalidConfig);
+        let quoted = format!("\"{name}\"");
+        prop_assert!(e.message().contains(&quoted), "{}: {}", o.redirect_uri, e.message());
+    }
+}
