@@ -211,7 +211,10 @@ fn host_and_port(authority: &str) -> Option<(&str, Option<&str>)> {
 fn canonical_if_numeric(host: &[u8]) -> bool {
     // "Ends in a number": the last label (one empty last label dropped: `0.` ends in `0`) is
     // decimal digits, or 0x and hex digits.
-    let labels = host.strip_suffix(b".").unwrap_or(host);
+    let labels = match host {
+        [rest @ .., b'.'] => rest,
+        _ => host,
+    };
     let last = labels.iter().rposition(|&b| b == b'.').map_or(0, |i| i + 1);
     let last = labels.get(last..).unwrap_or_default();
     let hex = match last {

@@ -450,14 +450,15 @@ export class PleoOAuth {
   async #start(options: unknown): Promise<string> {
     const { prefix, handoff } = this.#io;
     const pending = this.#withStorage((s) => {
-      const found: [string, string | null][] = Object.setPrototypeOf([], null);
+      const found: [string, string | null][] = [];
       for (let i = 0; i < s.length; i++) {
         const key = s.key(i);
-        if (key?.startsWith(prefix)) found.push([key, s.getItem(key)]);
+        if (key?.startsWith(prefix)) found.push(Object.setPrototypeOf([key, s.getItem(key)], null));
       }
       return found;
     });
-    const r = core<Started>(Op.Start, this.#options, snap(options), JSON.stringify(pending), "", entropy(), Date.now());
+    // Without prototypes, a polluted Array.prototype.toJSON cannot rewrite the list.
+    const r = core<Started>(Op.Start, this.#options, snap(options), JSON.stringify(Object.setPrototypeOf(pending, null)), "", entropy(), Date.now());
     // Bound handoff: the backend learns this state and challenge before anything is stored;
     // a refusal leaves nothing behind.
     if (r.bind && handoff?.startUrl) await this.#post(handoff, handoff.startUrl, r.bind, "start");
