@@ -722,14 +722,7 @@ pub(crate) mod tests {
             assert!(e.message().contains("as the address bar shows it"));
         }
         // RFC 6749 §4.1.2: the callback carries these itself.
-        for name in [
-            "code",
-            "state",
-            "error",
-            "error_description",
-            "error_uri",
-            "iss",
-        ] {
+        for name in CALLBACK_PARAMETERS {
             let e = rejects(
                 Options {
                     redirect_uri: Some(format!("https://app.example.com/cb?tenant=1&{name}=x")),
