@@ -151,16 +151,13 @@ pub fn check_configured(
     stored: Option<&str>,
     now_ms: u64,
 ) -> Result<VerifiedCallback> {
-    let state = State::from_callback(p.state.clone().unwrap_or_default());
     let latest = now_ms.saturating_add(u64::from(MAX_TRANSACTION_TTL_SECONDS) * 1000);
-    let fits = stored
-        .and_then(|s| Transaction::decode(state, s))
-        .is_some_and(|t| {
-            t.redirect_uri == config.redirect_uri.as_str()
-                && t.issuer == config.issuer
-                && t.expires_at_ms <= latest
-        });
-    check(url, p, stored.filter(|_| fits), now_ms)
+    let transaction = decode(&p, stored).filter(|t| {
+        t.redirect_uri == config.redirect_uri.as_str()
+            && t.issuer == config.issuer
+            && t.expires_at_ms <= latest
+    });
+    checks(url, p, transaction, now_ms)
 }
 
 /// Steps 3–8, given what [`locate`]'s key held in storage (already removed from it: one use
@@ -171,9 +168,25 @@ pub fn check(
     stored: Option<&str>,
     now_ms: u64,
 ) -> Result<VerifiedCallback> {
+    let transaction = decode(&p, stored);
+    checks(url, p, transaction, now_ms)
+}
+
+/// The stored record, read as the transaction of the callback's state.
+fn decode(p: &CallbackParameters, stored: Option<&str>) -> Option<Transaction> {
+    let state = State::from_callback(p.state.clone().unwrap_or_default());
+    Transaction::decode(state, stored?)
+}
+
+/// Steps 3–8 on the transaction the record held, if any.
+fn checks(
+    url: &str,
+    p: CallbackParameters,
+    transaction: Option<Transaction>,
+    now_ms: u64,
+) -> Result<VerifiedCallback> {
     // 3. A pending transaction for exactly this state.
-    let state = State::from_callback(p.state.unwrap_or_default());
-    let Some(transaction) = stored.and_then(|s| Transaction::decode(state, s)) else {
+    let Some(transaction) = transaction else {
         return Err(Error::new(
             ErrorCode::UnknownState,
             "No connection started in this browser matches this callback (it was already used, was started in another browser or tab storage, or is forged). Start the connection again.",
