@@ -7,11 +7,11 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::config::{Config, MAX_TRANSACTION_TTL_SECONDS};
-use crate::error::{AuthorizationErrorDetails, Error, ErrorCode, Result};
+use crate::error::{AuthorizationErrorDetails, Context, Error, ErrorCode, Result};
 use crate::form;
 use crate::pkce::PkceCodeVerifier;
 use crate::state::State;
-use crate::transaction::{storage_key, Transaction};
+use crate::transaction::{stale_keys, storage_key, Completed, Record, Transaction, KEY_PREFIX};
 use crate::uri::{self, WebUrl};
 
 /// The parameters of an authorisation response (RFC 6749 §4.1.2, §4.1.2.1; RFC 9207 §2).
@@ -94,6 +94,7 @@ pub struct VerifiedCallback {
     pub verifier: PkceCodeVerifier,
     pub redirect_uri: String,
     pub return_to: Option<String>,
+    pub app_state: Option<String>,
 }
 
 /// Steps 1–8 of the contract. `take` removes and returns the stored record under a storage
@@ -192,6 +193,18 @@ fn checks(
             "No connection started in this browser matches this callback (it was already used, was started in another browser or tab storage, or is forged). Start the connection again.",
         ));
     };
+    // Every error from here on carries the connection's returnTo and appState (API.md 0.2).
+    let context = transaction.context();
+    checks_found(url, p, transaction, now_ms).map_err(|e| e.with_context(context))
+}
+
+/// Steps 4–8, once the transaction was found.
+fn checks_found(
+    url: &str,
+    p: CallbackParameters,
+    transaction: Transaction,
+    now_ms: u64,
+) -> Result<VerifiedCallback> {
     // 4. Expiry.
     if transaction.is_expired(now_ms) {
         return Err(Error::new(
@@ -253,7 +266,122 @@ fn checks(
         verifier: transaction.verifier,
         redirect_uri: transaction.redirect_uri,
         return_to: transaction.return_to,
+        app_state: transaction.app_state,
     })
+}
+
+/// How many completed connections are remembered at most (the newest): enough for every tab
+/// and retry a person makes within a time to live, and a bound on what each callback reads
+/// and decodes from storage.
+pub const MAX_COMPLETED: usize = 16;
+
+/// What handling a callback against the stored records does: the storage edits to make (in
+/// order; `None` removes the key), whatever the outcome, and the outcome.
+#[derive(Debug)]
+pub struct Handled {
+    pub store: Vec<(String, Option<String>)>,
+    pub outcome: Result<Success>,
+}
+
+/// A callback that passed steps 1–8, and the address step 9 leaves.
+#[derive(Debug)]
+pub struct Success {
+    pub verified: VerifiedCallback,
+    /// Path, query and fragment for the address bar (step 9), when `url` is the page's address.
+    pub clean: Option<String>,
+}
+
+/// Steps 1–9 against every record of this library in storage (`entries`, key and value), for
+/// the page at `here` (`location.href`): the outcome, and what to write so that the
+/// transaction is consumed (replaced by a [`Completed`] record, RFC 6749 §10.5) and expired
+/// or unreadable records are dropped. A callback whose state was completed, or a reload of the
+/// address a completed callback left, is `already_handled` with that connection's `returnTo`
+/// and `appState`; nothing is consumed or handed off again.
+pub fn handle(
+    config: &Config,
+    url: &str,
+    here: &str,
+    entries: &[(String, String)],
+    now_ms: u64,
+) -> Handled {
+    let mut store: Vec<(String, Option<String>)> = stale_keys(entries, now_ms)
+        .into_iter()
+        .map(|k| (k, None))
+        .collect();
+    // The completed connections still remembered, by key.
+    let mut completed: Vec<(&str, Completed)> = Vec::new();
+    for (k, v) in entries {
+        if let Some(state) = k.strip_prefix(KEY_PREFIX) {
+            if let Some(Record::Completed(c)) =
+                Record::decode(State::from_callback(state.into()), v)
+            {
+                if now_ms < c.expires_at_ms {
+                    completed.push((k, c));
+                }
+            }
+        }
+    }
+    let outcome = match locate(url) {
+        // 2. A reload of the address a completed callback left: the latest such connection.
+        Err(e) if e.code() == ErrorCode::NotACallback => Err(core::mem::take(&mut completed)
+            .into_iter()
+            .map(|(_, c)| c)
+            .filter(|c| c.address.as_deref() == Some(url))
+            .max_by_key(|c| c.expires_at_ms)
+            .map_or(e, already_handled)),
+        Err(e) => Err(e),
+        Ok((p, key)) => match completed.iter().position(|(k, _)| *k == key) {
+            // 2. A callback whose state this browser already completed (Back, Approve again).
+            Some(i) => Err(already_handled(completed.swap_remove(i).1)),
+            None => {
+                // 3. Consumed now, whatever happens next.
+                let stored = entries
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, v)| v.as_str());
+                store.push((key.clone(), None));
+                let outcome = check_configured(config, url, p, stored, now_ms);
+                let clean = (url == here).then(|| strip_callback_parameters(here));
+                let context = match &outcome {
+                    Ok(v) => Some(Context {
+                        return_to: v.return_to.clone(),
+                        app_state: v.app_state.clone(),
+                    }),
+                    Err(e) => e.context().cloned(),
+                };
+                // Found (steps 4–8 ran): remembered without any secret for the time to live.
+                if let Some(context) = context {
+                    let address = match (&outcome, &clean, uri::origin_and_path(here)) {
+                        (Ok(_), Some(clean), Some((origin, _))) => Some(cat!(&origin, clean)),
+                        _ => None,
+                    };
+                    // The oldest beyond the bound make room for this one.
+                    completed.sort_by_key(|(_, c)| c.expires_at_ms);
+                    let excess = (completed.len() + 1).saturating_sub(MAX_COMPLETED);
+                    for (k, _) in completed.drain(..excess) {
+                        store.push((k.into(), None));
+                    }
+                    let record = Completed {
+                        context,
+                        address,
+                        expires_at_ms: now_ms
+                            .saturating_add(u64::from(config.transaction_ttl_seconds) * 1000),
+                    };
+                    store.push((key, Some(record.encode())));
+                }
+                outcome.map(|verified| Success { verified, clean })
+            }
+        },
+    };
+    Handled { store, outcome }
+}
+
+fn already_handled(c: Completed) -> Error {
+    Error::new(
+        ErrorCode::AlreadyHandled,
+        "This connection was already completed in this browser (the page was reloaded, or the user went Back and approved again); nothing was sent to your backend again. Send the user on to error.returnTo, and show the connection's status from your backend.",
+    )
+    .with_context(c.context)
 }
 
 fn same_origin_and_path(url: &str, redirect_uri: &str) -> bool {
@@ -657,6 +785,229 @@ mod tests {
         assert_eq!(
             strip_callback_parameters("https://app.example.com/cb?codex=1&&code=c"),
             "/cb?codex=1"
+        );
+    }
+
+    /// The records of a `Store`, as the wrapper lists them.
+    fn listed(store: &HashMap<String, String>) -> Vec<(String, String)> {
+        store.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+
+    /// Applies `handle`'s edits, as the wrapper does.
+    fn apply(store: &mut HashMap<String, String>, h: &Handled) {
+        for (k, v) in &h.store {
+            match v {
+                Some(v) => store.insert(k.clone(), v.clone()),
+                None => store.remove(k),
+            };
+        }
+    }
+
+    fn handle_in(
+        store: &mut HashMap<String, String>,
+        url: &str,
+        here: &str,
+        now: u64,
+    ) -> Result<Success> {
+        let config = Config::from_options(options()).unwrap();
+        let h = handle(&config, url, here, &listed(store), now);
+        apply(store, &h);
+        h.outcome
+    }
+
+    fn store_with_app_state() -> HashMap<String, String> {
+        let config = Config::from_options(options()).unwrap();
+        let r = build_with(
+            &config,
+            AuthorizationUrlOptions {
+                return_to: Some("/settings".into()),
+                app_state: Some("{\"tab\":\"pleo\"}".into()),
+                ..Default::default()
+            },
+            State::from_callback("good".into()),
+            PkceCodeVerifier::new("v".repeat(43)).unwrap(),
+            NOW,
+        )
+        .unwrap();
+        HashMap::from([(r.transaction.storage_key(), r.transaction.encode())])
+    }
+
+    #[test]
+    fn reload_of_the_cleaned_address_is_already_handled_with_return_to_and_app_state() {
+        let mut store = store_with_app_state();
+        let url = format!("{CB}?tab=x&code=c0de&state=good");
+        let ok = handle_in(&mut store, &url, &url, NOW).unwrap();
+        assert_eq!(ok.clean.as_deref(), Some("/pleo/callback?tab=x"));
+        assert_eq!(ok.verified.app_state.as_deref(), Some("{\"tab\":\"pleo\"}"));
+        // The completed record holds no secret: neither the code nor the verifier.
+        let record = &store["pleo-oauth:tx:good"];
+        assert!(
+            !record.contains("c0de") && !record.contains(&"v".repeat(43)),
+            "{record}"
+        );
+        // The reload: exactly the address step 9 left.
+        let reload = format!("{CB}?tab=x");
+        let e = handle_in(&mut store, &reload, &reload, NOW + 1).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::AlreadyHandled);
+        let c = e.context().unwrap();
+        assert_eq!(c.return_to.as_deref(), Some("/settings"));
+        assert_eq!(c.app_state.as_deref(), Some("{\"tab\":\"pleo\"}"));
+        // Another address is still not a callback; so is this one after the time to live.
+        assert_eq!(
+            handle_in(&mut store, CB, CB, NOW + 1).unwrap_err().code(),
+            ErrorCode::NotACallback
+        );
+        assert_eq!(
+            handle_in(&mut store, &reload, &reload, NOW + 600_000)
+                .unwrap_err()
+                .code(),
+            ErrorCode::NotACallback
+        );
+        assert!(store.is_empty(), "the expired completed record was swept");
+    }
+
+    #[test]
+    fn rfc6749_s10_5_back_and_approve_again_is_already_handled_and_nothing_is_handed_off_twice() {
+        let mut store = store_with_app_state();
+        let first = format!("{CB}?code=c1&state=good");
+        assert!(handle_in(&mut store, &first, &first, NOW).is_ok());
+        // Same state, a new code (the authorisation request was submitted again).
+        let again = format!("{CB}?code=c2&state=good");
+        let e = handle_in(&mut store, &again, &again, NOW + 5).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::AlreadyHandled);
+        assert_eq!(e.context().unwrap().return_to.as_deref(), Some("/settings"));
+        assert!(!e.message().contains("c2"));
+        // Still remembered: a third time is the same, never a handoff.
+        assert_eq!(
+            handle_in(&mut store, &again, &again, NOW + 6)
+                .unwrap_err()
+                .code(),
+            ErrorCode::AlreadyHandled
+        );
+        // A state this browser never completed is still unknown_state.
+        let forged = format!("{CB}?code=c3&state=forged");
+        assert_eq!(
+            handle_in(&mut store, &forged, &forged, NOW)
+                .unwrap_err()
+                .code(),
+            ErrorCode::UnknownState
+        );
+        // Once the completed record expires, a replay is unknown_state again.
+        assert_eq!(
+            handle_in(&mut store, &again, &again, NOW + 600_000)
+                .unwrap_err()
+                .code(),
+            ErrorCode::UnknownState
+        );
+    }
+
+    #[test]
+    fn errors_after_step_3_carry_return_to_and_app_state_and_complete_the_connection() {
+        for (url, code) in [
+            (
+                format!("{CB}?error=access_denied&state=good"),
+                ErrorCode::AuthorizationError,
+            ),
+            (
+                format!("{CB}?state=good&error=x&code=c"),
+                ErrorCode::AuthorizationError,
+            ),
+            (
+                "https://app.example.com/other?code=c&state=good".into(),
+                ErrorCode::RedirectUriMismatch,
+            ),
+        ] {
+            let mut store = store_with_app_state();
+            let e = handle_in(&mut store, &url, &url, NOW).unwrap_err();
+            assert_eq!(e.code(), code);
+            let c = e.context().unwrap();
+            assert_eq!(c.return_to.as_deref(), Some("/settings"));
+            assert_eq!(c.app_state.as_deref(), Some("{\"tab\":\"pleo\"}"));
+            // A reload of that error page is already_handled, with the same context.
+            let e = handle_in(&mut store, &url, &url, NOW + 1).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::AlreadyHandled, "{url}");
+            assert_eq!(e.context().unwrap().return_to.as_deref(), Some("/settings"));
+        }
+        let mut store = store_with_app_state();
+        let url = format!("{CB}?code=c&state=good");
+        let e = handle_in(&mut store, &url, &url, NOW + 600_000).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Expired);
+        assert_eq!(e.context().unwrap().return_to.as_deref(), Some("/settings"));
+        // Before step 3 there is no connection to name.
+        let mut store = store_with_app_state();
+        for url in [
+            format!("{CB}?code=c"),
+            format!("{CB}?code=c&state=zz"),
+            format!("{CB}?code=c&code=d&state=good"),
+        ] {
+            assert!(handle_in(&mut store, &url, &url, NOW)
+                .unwrap_err()
+                .context()
+                .is_none());
+        }
+        assert!(store.contains_key("pleo-oauth:tx:good"), "still pending");
+    }
+
+    #[test]
+    fn an_explicit_url_that_is_not_the_page_is_handled_but_its_address_not_remembered() {
+        let mut store = store_with_app_state();
+        let url = format!("{CB}?code=c&state=good");
+        let ok = handle_in(&mut store, &url, "https://app.example.com/elsewhere", NOW).unwrap();
+        assert_eq!(ok.clean, None);
+        assert_eq!(
+            handle_in(&mut store, CB, CB, NOW).unwrap_err().code(),
+            ErrorCode::NotACallback
+        );
+    }
+
+    #[test]
+    fn the_latest_completed_connection_answers_a_reload() {
+        let mut store = store_with_app_state();
+        let url = format!("{CB}?code=c&state=good");
+        handle_in(&mut store, &url, &url, NOW).unwrap();
+        let mut second = Store::new(options()).0;
+        let (k, v) = second.drain().next().unwrap();
+        let k2 = k.replace("good", "good2");
+        store.insert(k2, v);
+        let url2 = format!("{CB}?code=c&state=good2");
+        handle_in(&mut store, &url2, &url2, NOW + 10).unwrap();
+        let e = handle_in(&mut store, CB, CB, NOW + 20).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::AlreadyHandled);
+        assert_eq!(e.context().unwrap().return_to.as_deref(), Some("/back"));
+    }
+
+    #[test]
+    fn at_most_max_completed_connections_are_remembered_the_newest() {
+        let mut store = HashMap::new();
+        let config = Config::from_options(options()).unwrap();
+        for n in 0..MAX_COMPLETED + 3 {
+            let state = format!("s{n}");
+            let r = build_with(
+                &config,
+                AuthorizationUrlOptions::default(),
+                State::from_callback(state.clone()),
+                PkceCodeVerifier::new("v".repeat(43)).unwrap(),
+                NOW,
+            )
+            .unwrap();
+            store.insert(r.transaction.storage_key(), r.transaction.encode());
+            let url = format!("{CB}?code=c&state={state}");
+            handle_in(&mut store, &url, &url, NOW + n as u64).unwrap();
+            assert!(store.len() <= MAX_COMPLETED, "{}", store.len());
+        }
+        let newest = format!("{CB}?code=c&state=s{}", MAX_COMPLETED + 2);
+        assert_eq!(
+            handle_in(&mut store, &newest, &newest, NOW + 100)
+                .unwrap_err()
+                .code(),
+            ErrorCode::AlreadyHandled
+        );
+        let oldest = format!("{CB}?code=c&state=s0");
+        assert_eq!(
+            handle_in(&mut store, &oldest, &oldest, NOW + 100)
+                .unwrap_err()
+                .code(),
+            ErrorCode::UnknownState
         );
     }
 }

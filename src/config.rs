@@ -202,6 +202,35 @@ impl Config {
     }
 }
 
+impl Config {
+    /// API.md 0.2, `create()`: the redirect URI must be on the origin of the page that starts
+    /// the connection (`location.origin`), because the transaction is kept in that origin's
+    /// Web Storage: a callback on another origin could never find it.
+    pub fn check_page_origin(&self, page_origin: &str) -> Result<()> {
+        let redirect = self.redirect_uri.origin();
+        if redirect == page_origin {
+            return Ok(());
+        }
+        let mut message = cat!(
+            "redirectUri is on ",
+            redirect,
+            " but this page is on ",
+            page_origin,
+            ": the connection is remembered in this origin's storage, so the callback on ",
+            redirect,
+            " could not find it. Open the app on ",
+            redirect,
+            ", or register and use a redirect URI on ",
+            page_origin,
+            " (http://localhost and http://127.0.0.1 are different origins)."
+        );
+        if page_origin == "null" {
+            message.push_str(" In unit tests, give the DOM environment a URL (jsdom: testEnvironmentOptions.url; happy-dom: the url setting).");
+        }
+        Err(invalid_config(message))
+    }
+}
+
 fn whole_number_in(v: f64, min: u32, max: u32) -> Option<u32> {
     // `v as u32` saturates (NaN → 0), so the round trip holds only for whole numbers in range.
     let n = v as u32;
@@ -1107,6 +1136,48 @@ pub(crate) mod tests {
             e.message(),
             "scopes must be an array of strings, not string."
         );
+    }
+
+    #[test]
+    fn the_redirect_uri_must_be_on_the_pages_origin() {
+        let c = Config::from_options(options()).unwrap();
+        assert!(c.check_page_origin("https://app.example.com").is_ok());
+        for other in [
+            "http://app.example.com",
+            "https://app.example.com:8443",
+            "https://www.app.example.com",
+            "null",
+        ] {
+            let e = c.check_page_origin(other).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidConfig);
+            assert!(e.message().contains(other), "{}", e.message());
+            assert!(e.message().contains("https://app.example.com"));
+        }
+        let local = Config::from_options(Options {
+            redirect_uri: Some("http://127.0.0.1:5173/cb".into()),
+            ..options()
+        })
+        .unwrap();
+        let e = local
+            .check_page_origin("http://localhost:5173")
+            .unwrap_err();
+        assert!(
+            e.message().contains("are different origins"),
+            "{}",
+            e.message()
+        );
+        assert!(Config::from_options(Options {
+            redirect_uri: Some("HTTPS://App.Example.com:443/cb".into()),
+            ..options()
+        })
+        .unwrap()
+        .check_page_origin("https://app.example.com")
+        .is_ok());
+        assert!(c
+            .check_page_origin("null")
+            .unwrap_err()
+            .message()
+            .contains("testEnvironmentOptions.url"));
     }
 
     #[test]

@@ -38,11 +38,14 @@ pub enum ErrorCode {
     MissingCode,
     /// The partner backend's handoff endpoint failed, timed out or could not be reached.
     HandoffFailed,
+    /// The callback (or the address it left) belongs to a connection this browser already
+    /// completed: a reload, or Back and Approve again. Nothing was handed off again.
+    AlreadyHandled,
 }
 
 impl ErrorCode {
     /// Every code, in the order of `API.md`.
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 14] = [
         ErrorCode::InvalidConfig,
         ErrorCode::InvalidParameter,
         ErrorCode::StorageUnavailable,
@@ -56,6 +59,7 @@ impl ErrorCode {
         ErrorCode::AuthorizationError,
         ErrorCode::MissingCode,
         ErrorCode::HandoffFailed,
+        ErrorCode::AlreadyHandled,
     ];
 
     /// The wire form, identical to the TypeScript `PleoOAuthErrorCode`.
@@ -74,6 +78,7 @@ impl ErrorCode {
             ErrorCode::AuthorizationError => "authorization_error",
             ErrorCode::MissingCode => "missing_code",
             ErrorCode::HandoffFailed => "handoff_failed",
+            ErrorCode::AlreadyHandled => "already_handled",
         }
     }
 }
@@ -107,6 +112,18 @@ struct Details {
     message: String,
     authorization: Option<AuthorizationErrorDetails>,
     status: Option<u16>,
+    context: Option<Context>,
+}
+
+/// What the app gave when the connection started, carried by every error raised once the
+/// transaction was found (API.md steps 4–10) and by `already_handled`, so that the app can send
+/// the user back where they were. Neither is a secret.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Context {
+    /// The `returnTo` path.
+    pub return_to: Option<String>,
+    /// The `appState`, as the JSON text `JSON.stringify` wrote (checked by `text::is_json`).
+    pub app_state: Option<String>,
 }
 
 impl Error {
@@ -117,6 +134,7 @@ impl Error {
             message: message.into(),
             authorization: None,
             status: None,
+            context: None,
         }))
     }
 
@@ -141,6 +159,7 @@ impl Error {
             message,
             authorization: Some(details),
             status: None,
+            context: None,
         }))
     }
 
@@ -151,6 +170,7 @@ impl Error {
             message: message.into(),
             authorization: None,
             status: Some(status),
+            context: None,
         }))
     }
 
@@ -172,6 +192,18 @@ impl Error {
     /// For `handoff_failed`: the HTTP status, 0 when no response arrived.
     pub fn status(&self) -> Option<u16> {
         self.0.status
+    }
+
+    /// The error with the connection's `returnTo` and `appState` attached.
+    pub fn with_context(mut self, context: Context) -> Self {
+        self.0.context = Some(context);
+        self
+    }
+
+    /// The connection's `returnTo` and `appState`, for an error raised after the transaction
+    /// was found.
+    pub fn context(&self) -> Option<&Context> {
+        self.0.context.as_ref()
     }
 }
 
@@ -219,6 +251,7 @@ mod tests {
                 "authorization_error",
                 "missing_code",
                 "handoff_failed",
+                "already_handled",
             ]
         );
     }

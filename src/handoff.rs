@@ -2,8 +2,6 @@
 //! the token request (Pleo: the exchange "must never be made from a frontend"). The browser
 //! edge performs the `fetch`; the rules for judging its outcome live here.
 
-use alloc::string::String;
-
 use crate::error::{Error, Result};
 use crate::text::decimal;
 
@@ -19,19 +17,10 @@ pub enum Response {
     None,
     /// The request was aborted at `handoff.timeoutMs`.
     TimedOut,
-    /// A response with this status, whose body was empty, JSON, or something else.
-    Status(u16, Body),
-}
-
-/// The body of a handoff response.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Body {
-    /// Zero bytes, or only whitespace: `backend` is `null`.
-    Empty,
-    /// Parses as JSON: `backend` is the parsed value.
-    Json,
-    /// Anything else.
-    Other,
+    /// A response with this status. Its body does not matter: a 2xx answer means the backend
+    /// took the code (API.md step 10: JSON, text or nothing — Express's `sendStatus(200)`
+    /// answers the text `OK` after exchanging the code, so refusing it would lose a connection).
+    Status(u16),
 }
 
 /// Which request of the handoff a response answered.
@@ -43,75 +32,33 @@ pub enum Request {
     Start,
 }
 
-/// The outcome rules: the exchange succeeded only for a 2xx answer whose body is empty or JSON
-/// (step 10); the start of a bound handoff for any 2xx answer.
+/// The outcome rule of both requests: success is a 2xx answer, whatever its body.
 pub fn outcome(request: Request, response: Response, url: &str, timeout_ms: u32) -> Result<()> {
-    match response {
-        Response::None => Err(no_response(url, false, timeout_ms)),
-        Response::TimedOut => Err(no_response(url, true, timeout_ms)),
-        Response::Status(status, body) => {
-            check_status(status, url)?;
-            match (request, body) {
-                (Request::Exchange, Body::Other) => Err(not_json(url, status)),
-                _ => Ok(()),
-            }
-        }
-    }
-}
-
-/// A response with this status completed the handoff only when it is 2xx.
-pub fn check_status(status: u16, url: &str) -> Result<()> {
-    if (200..300).contains(&status) {
-        Ok(())
-    } else {
-        Err(Error::handoff(
-            status,
-            cat!(
-                "The handoff endpoint ",
-                url,
-                " answered HTTP ",
-                &decimal(status.into()),
-                ". The code was not exchanged; check the backend's logs, then start the connection again."
-            ),
-        ))
-    }
-}
-
-/// No response arrived (network failure, CORS refusal, or the timeout).
-pub fn no_response(url: &str, timed_out: bool, timeout_ms: u32) -> Error {
-    let why: String = if timed_out {
-        cat!(
+    let status = match response {
+        Response::Status(status) if (200..300).contains(&status) => return Ok(()),
+        Response::Status(status) => status,
+        _ => 0,
+    };
+    let what = match response {
+        Response::TimedOut => cat!(
             "did not answer within ",
             &decimal(timeout_ms.into()),
             " ms (handoff.timeoutMs)"
-        )
-    } else {
-        "could not be reached (network error, or a cross-origin request refused by CORS)".into()
+        ),
+        Response::Status(_) => cat!("answered HTTP ", &decimal(status.into())),
+        Response::None => {
+            "could not be reached (network error, a redirect, or a cross-origin request refused by CORS)"
+                .into()
+        }
     };
-    Error::handoff(
-        0,
-        cat!(
-            "The handoff endpoint ",
-            url,
-            " ",
-            &why,
-            ". Start the connection again."
-        ),
-    )
-}
-
-/// A 2xx response whose body is not JSON.
-pub fn not_json(url: &str, status: u16) -> Error {
-    Error::handoff(
+    let next = match request {
+        Request::Exchange => ". The code was not exchanged; check your backend's logs, then ask the user to connect again.",
+        Request::Start => ". Nothing was started; check your backend's logs, then ask the user to connect again.",
+    };
+    Err(Error::handoff(
         status,
-        cat!(
-            "The handoff endpoint ",
-            url,
-            " answered HTTP ",
-            &decimal(status.into()),
-            " with a body that is not JSON. Answer with JSON (or an empty body)."
-        ),
-    )
+        cat!("The handoff endpoint ", url, " ", &what, next),
+    ))
 }
 
 #[cfg(test)]
@@ -122,44 +69,40 @@ mod tests {
     use crate::test_prelude::*;
 
     #[test]
-    fn only_2xx_is_success() {
-        for ok in [200, 201, 204, 299] {
-            assert!(check_status(ok, "/x").is_ok());
-        }
-        for bad in [0, 199, 301, 400, 401, 403, 500, 502] {
-            let e = check_status(bad, "/x").unwrap_err();
-            assert_eq!(e.code(), ErrorCode::HandoffFailed);
-            assert_eq!(e.status(), Some(bad));
+    fn only_2xx_is_success_whatever_the_body() {
+        for request in [Request::Exchange, Request::Start] {
+            for ok in [200, 201, 204, 299] {
+                assert!(outcome(request, Response::Status(ok), "/x", 10).is_ok());
+            }
+            for bad in [0, 199, 301, 400, 401, 403, 500, 502] {
+                let e = outcome(request, Response::Status(bad), "/x", 10).unwrap_err();
+                assert_eq!(e.code(), ErrorCode::HandoffFailed);
+                assert_eq!(e.status(), Some(bad));
+                assert!(e.message().contains("/x"));
+            }
         }
     }
 
     #[test]
     fn no_response_has_status_zero_and_says_why() {
-        let e = no_response("/x", true, 1500);
+        let e = outcome(Request::Exchange, Response::TimedOut, "/x", 1500).unwrap_err();
         assert_eq!(e.status(), Some(0));
         assert!(e.message().contains("1500 ms"));
-        assert!(no_response("/x", false, 1500)
-            .message()
-            .contains("could not be reached"));
+        let e = outcome(Request::Exchange, Response::None, "/x", 1500).unwrap_err();
+        assert_eq!(e.status(), Some(0));
+        assert!(e.message().contains("could not be reached"));
     }
 
     #[test]
-    fn rfc9700_s4_5_bound_handoff_start_needs_only_a_2xx_and_names_its_url() {
-        let body = Response::Status(200, Body::Other);
-        assert!(outcome(Request::Start, body, "/start", 10).is_ok());
-        assert!(outcome(Request::Exchange, body, "/x", 10).is_err());
-        let e = outcome(
-            Request::Start,
-            Response::Status(403, Body::Json),
-            "/start",
-            10,
-        )
-        .unwrap_err();
+    fn rfc9700_s4_5_bound_handoff_start_failure_says_nothing_was_started() {
+        let e = outcome(Request::Start, Response::Status(403), "/start", 10).unwrap_err();
         assert_eq!(
             (e.code(), e.status()),
             (ErrorCode::HandoffFailed, Some(403))
         );
         assert!(e.message().contains("/start"));
+        assert!(e.message().contains("Nothing was started"));
+        assert!(!e.message().contains("code was not exchanged"));
         let e = outcome(Request::Start, Response::TimedOut, "/start", 10).unwrap_err();
         assert_eq!(e.status(), Some(0));
     }

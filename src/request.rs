@@ -29,7 +29,11 @@ pub const RESERVED_PARAMETERS: [&str; 8] = [
 ];
 
 /// The option names of `authorizationUrl()` / `redirect()`.
-pub const URL_OPTION_NAMES: [&str; 2] = ["returnTo", "extraParams"];
+pub const URL_OPTION_NAMES: [&str; 3] = ["returnTo", "extraParams", "appState"];
+
+/// The most UTF-8 bytes of JSON an `appState` may take (API.md 0.2): it rides in Web Storage
+/// with the transaction, which browsers cap at about 5 MB per origin.
+pub const MAX_APP_STATE_BYTES: usize = 4096;
 
 /// The options of `authorizationUrl()` / `redirect()`.
 #[derive(Default, Debug)]
@@ -38,10 +42,15 @@ pub struct AuthorizationUrlOptions {
     pub return_to: Option<String>,
     /// Additional authorisation request parameters (e.g. `prompt`), in the given order.
     pub extra_params: Option<Vec<(String, String)>>,
+    /// The app's state across the redirect: the JSON text `JSON.stringify(appState)` wrote,
+    /// or `!` and the kind of value it could not write without dropping something (the
+    /// wrapper serialises it; JSON text never starts with `!`).
+    pub app_state: Option<String>,
 }
 
 impl AuthorizationUrlOptions {
-    /// Reads the options object as JS gave it (absent means none).
+    /// Reads the options object as JS gave it (absent means none). `appState` is not read
+    /// from it: the wrapper serialises that one apart, with `JSON.stringify`'s own rules.
     pub fn from_input(input: &Input) -> Result<Self> {
         let o = input.fields(
             "authorizationUrl",
@@ -57,6 +66,7 @@ impl AuthorizationUrlOptions {
                     .map(|(n, v)| (n.into(), v.into()))
                     .collect()
             }),
+            app_state: None,
         })
     }
 }
@@ -116,6 +126,7 @@ pub fn build_with(
     now_ms: u64,
 ) -> Result<AuthorizationRequest> {
     let return_to = options.return_to.map(check_return_to).transpose()?;
+    let app_state = options.app_state.map(check_app_state).transpose()?;
     let extra = options.extra_params.unwrap_or_default();
     for (name, _) in &extra {
         if name.is_empty() {
@@ -175,6 +186,7 @@ pub fn build_with(
         redirect_uri: config.redirect_uri.as_str().to_owned(),
         issuer: config.issuer.clone(),
         return_to,
+        app_state,
         expires_at_ms,
     };
     Ok(AuthorizationRequest {
@@ -193,6 +205,31 @@ fn check_return_to(path: String) -> Result<String> {
             "returnTo must be a path on this site starting with a single \"/\", such as \"/settings/integrations\".",
         ))
     }
+}
+
+/// `appState` must be a JSON value `JSON.stringify` writes without dropping anything, of at
+/// most [`MAX_APP_STATE_BYTES`].
+fn check_app_state(json: String) -> Result<String> {
+    if let Some(kind) = json.strip_prefix('!') {
+        return Err(invalid_parameter(cat!(
+            "appState must be a JSON value (plain objects, arrays, strings, finite numbers, booleans, null), but it holds ",
+            kind,
+            ", which JSON.stringify would drop or cannot write. Keep such values in your app and put a key to them in appState."
+        )));
+    }
+    if json.len() > MAX_APP_STATE_BYTES {
+        return Err(invalid_parameter(cat!(
+            "appState is ",
+            &crate::text::decimal(json.len() as u64),
+            " bytes as JSON; at most 4096 are kept. Keep large state in your app and put a key to it in appState."
+        )));
+    }
+    if !crate::text::is_json(&json) {
+        return Err(invalid_parameter(
+            "appState could not be written as JSON. Give a plain JSON value.",
+        ));
+    }
+    Ok(json)
 }
 
 #[cfg(test)]
@@ -372,6 +409,41 @@ mod tests {
             .unwrap_err();
             assert_eq!(e.code(), ErrorCode::InvalidParameter, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn app_state_is_kept_as_json_of_at_most_4096_bytes() {
+        let with = |app: &str| {
+            request(
+                options(),
+                AuthorizationUrlOptions {
+                    app_state: Some(app.into()),
+                    ..Default::default()
+                },
+            )
+        };
+        for ok in ["null", "{\"tab\":\"pleo\"}", "[1,\"x\"]", "\"s\"", "0"] {
+            assert_eq!(with(ok).unwrap().transaction.app_state.as_deref(), Some(ok));
+        }
+        let largest = format!("\"{}\"", "é".repeat((MAX_APP_STATE_BYTES - 2) / 2));
+        assert_eq!(largest.len(), MAX_APP_STATE_BYTES);
+        assert!(with(&largest).is_ok());
+        let e = with(&format!("\"{}\"", "x".repeat(MAX_APP_STATE_BYTES - 1))).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidParameter);
+        assert!(e.message().contains("4097 bytes"), "{}", e.message());
+        let e = with("!function").unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidParameter);
+        assert!(e.message().contains("holds function"), "{}", e.message());
+        assert_eq!(
+            with("{a:1}").unwrap_err().code(),
+            ErrorCode::InvalidParameter
+        );
+        // The snapshot's own appState value is never read: the wrapper sends it apart.
+        use crate::input::tests::object;
+        let o =
+            AuthorizationUrlOptions::from_input(&object([("appState", Input::Other("function"))]))
+                .unwrap();
+        assert_eq!(o.app_state, None);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! its machinery (about 7 KB). [`Json`] writes valid JSON for any input string (RFC 8259 §7).
 
 use alloc::string::String;
+use alloc::vec::Vec;
 
 /// Concatenates `&str` pieces into a new `String`: `cat!("a", b, "c")`. One shared function
 /// behind it, so that each message costs its pieces' addresses rather than inlined pushes.
@@ -139,6 +140,150 @@ pub fn parse_decimal(s: &str) -> Option<u64> {
     Some(n)
 }
 
+/// True when `s` is exactly one JSON value (RFC 8259) as `JSON.stringify` writes it: no
+/// whitespace between tokens. Iterative (a stack of open brackets), so no input can exhaust the
+/// call stack. `appState` is kept as this text and embedded as it is in the wrapper's answers,
+/// so what comes back out of storage is checked with it first.
+pub fn is_json(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut open: Vec<u8> = Vec::new();
+    'value: loop {
+        match b.get(i) {
+            Some(&c @ (b'{' | b'[')) => {
+                i += 1;
+                // `]` and `}` follow `[` and `{` by two in ASCII.
+                if b.get(i) == Some(&(c + 2)) {
+                    i += 1;
+                } else {
+                    open.push(c);
+                    if c == b'{' && !json_key(b, &mut i) {
+                        return false;
+                    }
+                    continue 'value;
+                }
+            }
+            Some(b'"') => {
+                if !json_string(b, &mut i) {
+                    return false;
+                }
+            }
+            Some(b't') => i = json_literal(b, i, b"true"),
+            Some(b'f') => i = json_literal(b, i, b"false"),
+            Some(b'n') => i = json_literal(b, i, b"null"),
+            _ => {
+                if !json_number(b, &mut i) {
+                    return false;
+                }
+            }
+        }
+        if i == usize::MAX {
+            return false;
+        }
+        // After a value: close brackets, or a comma and the next member.
+        loop {
+            let Some(&c) = open.last() else {
+                return i == b.len();
+            };
+            match b.get(i) {
+                Some(b',') => {
+                    i += 1;
+                    if c == b'{' && !json_key(b, &mut i) {
+                        return false;
+                    }
+                    continue 'value;
+                }
+                Some(&x) if x == c + 2 => {
+                    i += 1;
+                    open.pop();
+                }
+                _ => return false,
+            }
+        }
+    }
+}
+
+fn json_literal(b: &[u8], i: usize, word: &[u8]) -> usize {
+    if b.get(i..i + word.len()) == Some(word) {
+        i + word.len()
+    } else {
+        usize::MAX
+    }
+}
+
+fn json_key(b: &[u8], i: &mut usize) -> bool {
+    let ok = json_string(b, i) && b.get(*i) == Some(&b':');
+    *i += 1;
+    ok
+}
+
+fn json_string(b: &[u8], i: &mut usize) -> bool {
+    if b.get(*i) != Some(&b'"') {
+        return false;
+    }
+    *i += 1;
+    loop {
+        match b.get(*i) {
+            None => return false,
+            Some(b'"') => {
+                *i += 1;
+                return true;
+            }
+            Some(b'\\') => {
+                *i += 1;
+                match b.get(*i) {
+                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => *i += 1,
+                    Some(b'u') => {
+                        let hex = b.get(*i + 1..*i + 5);
+                        if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                            return false;
+                        }
+                        *i += 5;
+                    }
+                    _ => return false,
+                }
+            }
+            Some(&c) if c < 0x20 => return false,
+            Some(_) => *i += 1,
+        }
+    }
+}
+
+/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
+fn json_number(b: &[u8], i: &mut usize) -> bool {
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i - start
+    };
+    if b.get(*i) == Some(&b'-') {
+        *i += 1;
+    }
+    let start = *i;
+    let n = digits(i);
+    if n == 0 || (n > 1 && b.get(start) == Some(&b'0')) {
+        return false;
+    }
+    if b.get(*i) == Some(&b'.') {
+        *i += 1;
+        if digits(i) == 0 {
+            return false;
+        }
+    }
+    if matches!(b.get(*i), Some(b'e' | b'E')) {
+        *i += 1;
+        if matches!(b.get(*i), Some(b'+' | b'-')) {
+            *i += 1;
+        }
+        if digits(i) == 0 {
+            return false;
+        }
+    }
+    true
+}
+
 /// A JSON text under construction: `{"ok":…}` / `{"err":…}` for the wasm exports.
 #[derive(Default)]
 pub struct Json(pub String);
@@ -235,6 +380,71 @@ mod tests {
     use super::*;
     #[allow(unused_imports)]
     use crate::test_prelude::*;
+
+    #[test]
+    fn is_json_accepts_what_json_stringify_writes_and_nothing_else() {
+        for good in [
+            "null",
+            "true",
+            "false",
+            "0",
+            "-0",
+            "12",
+            "-1.5e+3",
+            "1E9",
+            "0.25",
+            "\"\"",
+            "\"a\\\"b\\\\c\\/\\b\\f\\n\\r\\t\\u00e9\"",
+            "\"æ😀\"",
+            "[]",
+            "{}",
+            "[1,[2,[]],{}]",
+            "{\"a\":1,\"b\":{\"c\":[true,null]},\"\":\"\"}",
+        ] {
+            assert!(is_json(good), "{good}");
+        }
+        for bad in [
+            "",
+            " 1",
+            "1 ",
+            "01",
+            "1.",
+            ".5",
+            "1e",
+            "+1",
+            "-",
+            "NaN",
+            "Infinity",
+            "tru",
+            "nul",
+            "\"",
+            "\"\\x\"",
+            "\"\\u12G4\"",
+            "\"\u{1}\"",
+            "[",
+            "]",
+            "[1,]",
+            "[,1]",
+            "{\"a\"}",
+            "{\"a\":}",
+            "{a:1}",
+            "{\"a\":1,}",
+            "[1}",
+            "{\"a\":1]",
+            "[1][2]",
+            "1,2",
+            "[1 ,2]",
+            "{\"a\" :1}",
+            "undefined",
+            "'a'",
+        ] {
+            assert!(!is_json(bad), "{bad:?}");
+        }
+        // Deep nesting is no danger to the stack.
+        let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+        assert!(is_json(&deep));
+        assert!(!is_json(&deep[1..]));
+    }
 
     #[test]
     fn parse_decimal_reads_what_decimal_writes_and_nothing_else() {

@@ -1,25 +1,38 @@
 //! The transaction: what the browser remembers between the redirect and the callback.
 //!
 //! Invariant: a stored record is found only by its exact `state` (the storage key is
-//! [`KEY_PREFIX`] + state), is removed when it is looked up (one use only, RFC 6749 §10.5),
-//! and is dropped once past its expiry. The record is serialised as a short
-//! form-urlencoded string, so no JSON library ships; a record that does not decode strictly
-//! (unknown or repeated field, other version) is treated as absent.
+//! [`KEY_PREFIX`] + state), is replaced when it is looked up (one use only, RFC 6749 §10.5) by
+//! a [`Completed`] record that holds no secret, and either is dropped once past its expiry. A
+//! record is serialised as a short form-urlencoded string, so no JSON library ships; a record
+//! that does not decode strictly (unknown or repeated field, other version) is treated as
+//! absent.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::error::Context;
 use crate::form;
 use crate::pkce::PkceCodeVerifier;
 use crate::state::State;
-use crate::text::decimal;
+use crate::text::{decimal, is_json, parse_decimal};
 use crate::uri;
 
 /// Prefix of every storage key this library writes.
 pub const KEY_PREFIX: &str = "pleo-oauth:tx:";
 const FORMAT_VERSION: &str = "1";
-/// The record's fields; any other name, or a repeated one, voids the record.
-const FIELDS: [&str; 6] = ["v", "verifier", "redirect_uri", "exp", "iss", "return_to"];
+/// The `v` of a [`Completed`] record.
+const COMPLETED: &str = "done";
+/// The records' fields; any other name, or a repeated one, voids the record.
+const FIELDS: [&str; 8] = [
+    "v",
+    "verifier",
+    "redirect_uri",
+    "exp",
+    "iss",
+    "return_to",
+    "app_state",
+    "at",
+];
 
 /// A pending authorisation.
 #[derive(Debug)]
@@ -34,8 +47,105 @@ pub struct Transaction {
     pub issuer: Option<String>,
     /// Where to go after the callback.
     pub return_to: Option<String>,
+    /// The app's state, as JSON text ([`crate::text::is_json`]).
+    pub app_state: Option<String>,
     /// Milliseconds since the Unix epoch after which the callback is refused.
     pub expires_at_ms: u64,
+}
+
+/// A connection this browser completed (its callback was checked, whatever the outcome):
+/// what `already_handled` answers with, and nothing secret. Stored under the same key as the
+/// transaction it replaces, so the state cannot be used again while it lasts.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Completed {
+    /// The connection's `returnTo` and `appState`.
+    pub context: Context,
+    /// The absolute address step 9 left in the address bar, when the callback was the page's.
+    pub address: Option<String>,
+    /// Milliseconds since the Unix epoch after which the record is dropped.
+    pub expires_at_ms: u64,
+}
+
+/// A stored record of this library.
+#[derive(Debug)]
+pub enum Record {
+    /// Started, waiting for its callback.
+    Pending(Transaction),
+    /// Its callback was handled.
+    Completed(Completed),
+}
+
+impl Record {
+    /// Reads a stored record; `None` when it is not one this version wrote. Storage is
+    /// writable by any script of the origin, so what comes back is checked by the rules it met
+    /// on the way in: a `returnTo` by the same-origin path rule (RFC 9700 §4.11, open
+    /// redirection), an `appState` by the JSON grammar (the wrapper embeds it as it is).
+    pub fn decode(state: State, stored: &str) -> Option<Record> {
+        let [v, verifier, redirect_uri, exp, iss, return_to, app_state, at] =
+            form::fields(stored, &FIELDS, false).ok()?;
+        if return_to
+            .as_deref()
+            .is_some_and(|r| !uri::is_same_origin_path(r))
+            || app_state.as_deref().is_some_and(|a| !is_json(a))
+        {
+            return None;
+        }
+        let expires_at_ms = parse_decimal(&exp?)?;
+        let context = Context {
+            return_to,
+            app_state,
+        };
+        match v.as_deref()? {
+            FORMAT_VERSION if at.is_none() => Some(Record::Pending(Transaction {
+                state,
+                verifier: PkceCodeVerifier::from_stored(verifier?)?,
+                redirect_uri: redirect_uri?,
+                issuer: iss,
+                return_to: context.return_to,
+                app_state: context.app_state,
+                expires_at_ms,
+            })),
+            COMPLETED if verifier.is_none() && redirect_uri.is_none() && iss.is_none() => {
+                Some(Record::Completed(Completed {
+                    context,
+                    address: at,
+                    expires_at_ms,
+                }))
+            }
+            _ => None,
+        }
+    }
+
+    /// When the record stops counting.
+    pub fn expires_at_ms(&self) -> u64 {
+        match self {
+            Record::Pending(t) => t.expires_at_ms,
+            Record::Completed(c) => c.expires_at_ms,
+        }
+    }
+}
+
+impl Completed {
+    /// The stored form.
+    pub fn encode(&self) -> String {
+        let mut s = String::new();
+        form::append_pair(&mut s, "v", COMPLETED);
+        form::append_pair(&mut s, "exp", &decimal(self.expires_at_ms));
+        append_context(&mut s, &self.context);
+        if let Some(at) = &self.address {
+            form::append_pair(&mut s, "at", at);
+        }
+        s
+    }
+}
+
+fn append_context(s: &mut String, context: &Context) {
+    if let Some(r) = &context.return_to {
+        form::append_pair(s, "return_to", r);
+    }
+    if let Some(a) = &context.app_state {
+        form::append_pair(s, "app_state", a);
+    }
 }
 
 /// The storage key for a state.
@@ -59,35 +169,30 @@ impl Transaction {
         if let Some(iss) = &self.issuer {
             form::append_pair(&mut s, "iss", iss);
         }
-        if let Some(r) = &self.return_to {
-            form::append_pair(&mut s, "return_to", r);
-        }
+        append_context(
+            &mut s,
+            &Context {
+                return_to: self.return_to.clone(),
+                app_state: self.app_state.clone(),
+            },
+        );
         s
     }
 
-    /// Reads a stored record; `None` when it is not one this version wrote.
+    /// Reads a stored pending record; `None` when it is not one this version wrote.
     pub fn decode(state: State, stored: &str) -> Option<Transaction> {
-        let [v, verifier, redirect_uri, exp, iss, return_to] =
-            form::fields(stored, &FIELDS, false).ok()?;
-        if v.as_deref() != Some(FORMAT_VERSION) {
-            return None;
+        match Record::decode(state, stored)? {
+            Record::Pending(t) => Some(t),
+            Record::Completed(_) => None,
         }
-        // Storage is writable by any script of the origin: a returnTo read back is checked by the
-        // same rule as on the way in (RFC 9700 §4.11, open redirection), else the record is void.
-        if return_to
-            .as_deref()
-            .is_some_and(|r| !uri::is_same_origin_path(r))
-        {
-            return None;
+    }
+
+    /// The app's `returnTo` and `appState`.
+    pub fn context(&self) -> Context {
+        Context {
+            return_to: self.return_to.clone(),
+            app_state: self.app_state.clone(),
         }
-        Some(Transaction {
-            state,
-            verifier: PkceCodeVerifier::from_stored(verifier?)?,
-            redirect_uri: redirect_uri?,
-            issuer: iss,
-            return_to,
-            expires_at_ms: crate::text::parse_decimal(&exp?)?,
-        })
     }
 
     /// True once `now_ms` has reached the expiry.
@@ -97,15 +202,15 @@ impl Transaction {
 }
 
 /// Among storage entries, the keys of this library's records that are expired or unreadable:
-/// the ones to remove when a new transaction is stored.
-pub fn stale_keys(entries: Vec<(String, String)>, now_ms: u64) -> Vec<String> {
+/// the ones to remove whenever the wrapper has read them all.
+pub fn stale_keys(entries: &[(String, String)], now_ms: u64) -> Vec<String> {
     let mut stale = Vec::new();
     for (key, value) in entries {
         if let Some(state) = key.strip_prefix(KEY_PREFIX) {
-            let live = Transaction::decode(State::from_callback(state.into()), &value)
-                .is_some_and(|t| !t.is_expired(now_ms));
+            let live = Record::decode(State::from_callback(state.into()), value)
+                .is_some_and(|r| now_ms < r.expires_at_ms());
             if !live {
-                stale.push(key);
+                stale.push(key.clone());
             }
         }
     }
@@ -125,6 +230,7 @@ mod tests {
             redirect_uri: "https://app.example.com/cb?x=1&y=2".into(),
             issuer: issuer.map(String::from),
             return_to: return_to.map(String::from),
+            app_state: None,
             expires_at_ms: 1_700_000_000_000,
         }
     }
@@ -202,8 +308,49 @@ mod tests {
             ("someone-else".to_string(), "junk".to_string()),
         ];
         assert_eq!(
-            stale_keys(entries, 1_000),
+            stale_keys(&entries, 1_000),
             ["pleo-oauth:tx:dead", "pleo-oauth:tx:junk"]
         );
+    }
+
+    #[test]
+    fn completed_records_hold_no_secret_and_decode_strictly() {
+        let c = Completed {
+            context: Context {
+                return_to: Some("/settings".into()),
+                app_state: Some("{\"a\":[1,null]}".into()),
+            },
+            address: Some("https://app.example.com/cb?x=1".into()),
+            expires_at_ms: 5,
+        };
+        let stored = c.encode();
+        let st = || State::from_callback("abc".into());
+        match Record::decode(st(), &stored) {
+            Some(Record::Completed(back)) => assert_eq!(back, c),
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            Transaction::decode(st(), &stored).is_none(),
+            "not a pending one"
+        );
+        let pending = transaction(None, None).encode();
+        for tampered in [
+            format!("{stored}&verifier={}", "v".repeat(43)),
+            format!("{stored}&redirect_uri=x"),
+            format!("{pending}&at=x"),
+            stored.replace("%5B1%2Cnull%5D", "%5B1%2C%5D"),
+            stored.replace("v=done", "v=gone"),
+        ] {
+            assert!(Record::decode(st(), &tampered).is_none(), "{tampered}");
+        }
+        // A pending record keeps its appState too.
+        let mut t = transaction(Some("/x"), None);
+        t.app_state = Some("\"s\"".into());
+        let back = Transaction::decode(st(), &t.encode()).unwrap();
+        assert_eq!(back.app_state.as_deref(), Some("\"s\""));
+        // Completed records count as live for the sweep until they expire.
+        let entries = vec![("pleo-oauth:tx:done".to_string(), stored)];
+        assert!(stale_keys(&entries, 4).is_empty());
+        assert_eq!(stale_keys(&entries, 5), ["pleo-oauth:tx:done"]);
     }
 }

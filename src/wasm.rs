@@ -16,8 +16,9 @@ use wasm_bindgen::prelude::wasm_bindgen;
 
 use crate::callback;
 use crate::config::{Config, Credentials};
+use crate::error::Context;
 use crate::error::{invalid_parameter, Error, Result};
-use crate::handoff::{self, Body, Response};
+use crate::handoff::{self, Response};
 use crate::input::Input;
 use crate::pkce::{PkceCodeVerifier, S256};
 use crate::request::{self, split_entropy, AuthorizationUrlOptions};
@@ -47,7 +48,33 @@ fn error_json(e: &Error) -> String {
     if let Some(status) = e.status() {
         j.key("status").raw(&decimal(status.into()));
     }
+    if let Some(c) = e.context() {
+        context_fields(&mut j, c);
+    }
     j.close()
+}
+
+/// `returnTo` and `appState` (JSON text checked by `text::is_json`, embedded as it is).
+fn context_fields(j: &mut Json, c: &Context) {
+    j.field_opt("returnTo", c.return_to.as_deref());
+    if let Some(app_state) = &c.app_state {
+        j.key("appState").raw(app_state);
+    }
+}
+
+/// Parses the wrapper's `[[key, value], …]` list of this library's storage records.
+fn entries(stored: &str) -> Vec<(String, String)> {
+    let mut entries = Vec::new();
+    if let Input::Array(items) = Input::from_json(stored) {
+        for item in items {
+            if let Input::Array(pair) = item {
+                if let [Input::String(k), Input::String(v)] = pair.as_slice() {
+                    entries.push((k.clone(), v.clone()));
+                }
+            }
+        }
+    }
+    entries
 }
 
 fn config(options: &str) -> Result<Config> {
@@ -62,12 +89,14 @@ fn string_argument(json: &str, what: &str) -> Result<String> {
     }
 }
 
-/// `PleoOAuth.create`: checks the options; answers what the wrapper needs for its I/O:
+/// `PleoOAuth.create` on the page at `origin` (`location.origin`): checks the options;
+/// answers what the wrapper needs for its I/O:
 /// `{ storage, prefix, unavailable, refused, handoff?: { url, credentials, headers: [[name,
 /// value]], timeoutMs } }` — `unavailable`/`refused` are the `storage_unavailable` messages,
 /// and `headers` includes the two the library sets itself.
-pub fn configure(options: &str) -> String {
-    reply(config(options).map(|c| {
+pub fn configure(options: &str, origin: &str) -> String {
+    reply(config(options).and_then(|c| {
+        c.check_page_origin(origin)?;
         let mut j = Json::default();
         j.field("storage", c.storage.name())
             .field("prefix", KEY_PREFIX)
@@ -104,28 +133,28 @@ pub fn configure(options: &str) -> String {
                 .raw(&decimal(h.timeout_ms.into()));
             j.key("handoff").raw(&hj.close());
         }
-        j.close()
+        Ok(j.close())
     }))
 }
 
 /// `authorizationUrl()`: a fresh request from 64 CSPRNG bytes, and what to do in storage:
 /// `{ url, key, record, remove: [stale keys] }`. `stored` is the JSON `[[key, value], …]` of
-/// the records under the prefix now (expired or unreadable ones are to be removed).
-pub fn start(options: &str, call: &str, entropy: &[u8], now_ms: f64, stored: &str) -> String {
+/// the records under the prefix now (expired or unreadable ones are to be removed);
+/// `app_state` is `JSON.stringify(appState)` (see [`AuthorizationUrlOptions::app_state`]),
+/// empty for none.
+pub fn start(
+    options: &str,
+    call: &str,
+    entropy: &[u8],
+    now_ms: f64,
+    stored: &str,
+    app_state: &str,
+) -> String {
     reply((|| {
         let c = config(options)?;
-        let options = AuthorizationUrlOptions::from_input(&Input::from_json(call))?;
+        let mut options = AuthorizationUrlOptions::from_input(&Input::from_json(call))?;
+        options.app_state = (!app_state.is_empty()).then(|| app_state.into());
         let r = request::build(&c, options, entropy, now_ms as u64)?;
-        let mut entries = Vec::new();
-        if let Input::Array(items) = Input::from_json(stored) {
-            for item in items {
-                if let Input::Array(pair) = item {
-                    if let [Input::String(k), Input::String(v)] = pair.as_slice() {
-                        entries.push((k.clone(), v.clone()));
-                    }
-                }
-            }
-        }
         let mut j = Json::default();
         j.field("url", &r.url)
             .field("key", &r.transaction.storage_key())
@@ -138,7 +167,7 @@ pub fn start(options: &str, call: &str, entropy: &[u8], now_ms: f64, stored: &st
             j.field("bind", &bind.close());
         }
         j.key("remove").raw("[");
-        for key in transaction::stale_keys(entries, now_ms as u64) {
+        for key in transaction::stale_keys(&entries(stored), now_ms as u64) {
             j.item(&key);
         }
         j.raw("]");
@@ -149,32 +178,31 @@ pub fn start(options: &str, call: &str, entropy: &[u8], now_ms: f64, stored: &st
 const URL_ARGUMENT: &str =
     "handleCallback(url) needs the callback URL as a string, a URL or a Location (or nothing, for location.href).";
 
-/// `handleCallback()`, steps 1–2: `{ key }`, the storage key whose record the wrapper must
-/// remove and pass to [`finish`].
-pub fn locate(url: &str) -> String {
-    reply((|| {
-        let url = string_argument(url, URL_ARGUMENT)?;
-        let (_, key) = callback::locate(&url)?;
-        let mut j = Json::default();
-        j.field("key", &key);
-        Ok(j.close())
-    })())
-}
-
-/// `handleCallback()`, steps 3–9 on the record `located` took out of storage (`null` when
-/// there was none), for the client configured with `options`: `{ clean, returnTo?, handoff: { code, codeVerifier, redirectUri, state },
-/// body }` — `clean` is `here` (`location.href`) without the callback parameters (step 9),
-/// `body` the JSON text to POST to `handoff.url` (step 10).
-pub fn finish(options: &str, url: &str, record: &str, now_ms: f64, here: &str) -> String {
-    reply((|| {
+/// `handleCallback()`, steps 1–9 for the client configured with `options`, against this
+/// library's records in storage (`stored`, as for [`start`]), on the page at `here`
+/// (`location.href`). Answers `{ store: [[key, value or null], …], ok | err }`: the storage
+/// edits to make first, whatever the outcome (`null` removes), then `ok` = `{ clean?,
+/// returnTo?, appState?, handoff: { code, codeVerifier, redirectUri, state }, body }` —
+/// `clean` is the address step 9 leaves (path, query, fragment) when `url` is `here`, `body`
+/// the JSON text to POST to `handoff.url` (step 10).
+pub fn finish(options: &str, url: &str, stored: &str, now_ms: f64, here: &str) -> String {
+    let handled = (|| {
         let c = config(options)?;
         let url = string_argument(url, URL_ARGUMENT)?;
-        let (p, _) = callback::locate(&url)?;
-        let record = match Input::from_json(record) {
-            Input::String(s) => Some(s),
-            _ => None,
-        };
-        let v = callback::check_configured(&c, &url, p, record.as_deref(), now_ms as u64)?;
+        Ok(callback::handle(
+            &c,
+            &url,
+            here,
+            &entries(stored),
+            now_ms as u64,
+        ))
+    })();
+    let (store, outcome) = match handled {
+        Ok(h) => (h.store, h.outcome),
+        Err(e) => (Vec::new(), Err(e)),
+    };
+    let outcome = outcome.map(|s| {
+        let v = s.verified;
         let mut payload = Json::default();
         payload
             .field("code", v.code.secret())
@@ -187,17 +215,40 @@ pub fn finish(options: &str, url: &str, record: &str, now_ms: f64, here: &str) -
             .field("redirect_uri", &v.redirect_uri)
             .field("state", v.state.as_str());
         let mut j = Json::default();
-        j.field("clean", &callback::strip_callback_parameters(here))
-            .field_opt("returnTo", v.return_to.as_deref());
+        j.field_opt("clean", s.clean.as_deref());
+        context_fields(
+            &mut j,
+            &Context {
+                return_to: v.return_to,
+                app_state: v.app_state,
+            },
+        );
         j.key("handoff").raw(&payload.close());
         j.field("body", &body.close());
-        Ok(j.close())
-    })())
+        j.close()
+    });
+    let mut j = Json::default();
+    j.key("store").raw("[");
+    for (key, value) in &store {
+        j.separate_item();
+        j.raw("[").item(key);
+        match value {
+            Some(v) => j.item(v),
+            None => j.raw(",null"),
+        };
+        j.raw("]");
+    }
+    j.raw("]");
+    match outcome {
+        Ok(ok) => j.key("ok").raw(&ok),
+        Err(e) => j.key("err").raw(&error_json(&e)),
+    };
+    j.close()
 }
 
 /// The outcome of a handoff request: `kind` is what the wrapper saw (0 no response, 1 timed
-/// out, 2 empty body, 3 JSON body, 4 another body), `status` the HTTP status, `request`
-/// `"start"` for `handoff.startUrl` (anything else: the exchange at `handoff.url`, step 10).
+/// out, 2 a response with HTTP `status`), `request` `"start"` for `handoff.startUrl`
+/// (anything else: the exchange at `handoff.url`, step 10).
 pub fn handed_off(options: &str, request: &str, kind: u32, status: u32) -> String {
     reply((|| {
         let c = config(options)?;
@@ -207,9 +258,7 @@ pub fn handed_off(options: &str, request: &str, kind: u32, status: u32) -> Strin
         let status = u16::try_from(status).unwrap_or(0);
         let response = match kind {
             1 => Response::TimedOut,
-            2 => Response::Status(status, Body::Empty),
-            3 => Response::Status(status, Body::Json),
-            4 => Response::Status(status, Body::Other),
+            2 => Response::Status(status),
             _ => Response::None,
         };
         let (request, url) = match (request, &h.start_url) {
@@ -278,15 +327,14 @@ pub fn call(op: u32, args: &str, entropy: &[u8], n: f64, m: u32) -> String {
     let mut next = || args.next().unwrap_or_default();
     let (a, b, c, d) = (next(), next(), next(), next());
     match op {
-        0 => configure(a),
-        1 => start(a, b, entropy, n, c),
-        2 => locate(a),
-        3 => finish(a, b, c, n, d),
-        4 => handed_off(a, b, n as u32, m),
-        5 => pkce(entropy),
-        6 => challenge(a),
-        7 => state(entropy),
-        8 => parse(a),
+        0 => configure(a, b),
+        1 => start(a, b, entropy, n, c, d),
+        2 => finish(a, b, c, n, d),
+        3 => handed_off(a, b, n as u32, m),
+        4 => pkce(entropy),
+        5 => challenge(a),
+        6 => state(entropy),
+        7 => parse(a),
         _ => reply(Err(Error::new(
             crate::ErrorCode::InvalidParameter,
             "pleo-oauth: unknown operation; reinstall the package.",

@@ -11,9 +11,7 @@
 )]
 
 use js_sys::{Reflect, JSON};
-use pleo_oauth::wasm::{
-    call, challenge, configure, finish, handed_off, locate, parse, pkce, start, state,
-};
+use pleo_oauth::wasm::{call, challenge, configure, finish, handed_off, parse, pkce, start, state};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
@@ -21,6 +19,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 const CB: &str = "https://app.example.com/pleo/callback";
 const NOW: f64 = 1_700_000_000_000.0;
+const ORIGIN: &str = "https://app.example.com";
 
 fn options(extra: &str) -> String {
     format!(r#"{{"clientId":"client-1","redirectUri":"{CB}","scopes":["users:read"]{extra}}}"#)
@@ -63,10 +62,11 @@ fn entropy(seed: u8) -> Vec<u8> {
 fn begin(opts: &str, seed: u8) -> (String, String, String) {
     let r = ok(&start(
         opts,
-        r#"{"returnTo":"/back"}"#,
+        r#"{"returnTo":"/back","appState":{"tab":1}}"#,
         &entropy(seed),
         NOW,
         "[]",
+        r#"{"tab":1}"#,
     ));
     (s(&r, "url"), s(&r, "key"), s(&r, "record"))
 }
@@ -82,9 +82,10 @@ fn state_of(url: &str) -> String {
 
 #[wasm_bindgen_test]
 fn configure_answers_what_the_wrapper_needs_for_its_io() {
-    let io = ok(&configure(&options(
-        r#","storage":"local","handoff":{"url":"/api/x","headers":{"X-Csrf":"t"}}"#,
-    )));
+    let io = ok(&configure(
+        &options(r#","storage":"local","handoff":{"url":"/api/x","headers":{"X-Csrf":"t"}}"#),
+        ORIGIN,
+    ));
     assert_eq!(s(&io, "storage"), "localStorage");
     assert_eq!(s(&io, "prefix"), "pleo-oauth:tx:");
     assert!(s(&io, "unavailable").contains("localStorage"));
@@ -108,8 +109,21 @@ fn configure_refuses_broken_options_with_invalid_config() {
         options(r#","handoff":{"\u0000":"unreadable"}"#),
         "{".to_owned(),
     ] {
-        assert_eq!(err_code(&configure(&bad)), "invalid_config", "{bad}");
+        assert_eq!(
+            err_code(&configure(&bad, ORIGIN)),
+            "invalid_config",
+            "{bad}"
+        );
     }
+    // API.md 0.2: the redirect URI on another origin than the page.
+    let other = reply(&configure(&options(""), "http://localhost:5173"));
+    assert_eq!(s(&other, "err.code"), "invalid_config");
+    assert!(s(&other, "err.message").contains("http://localhost:5173"));
+}
+
+/// The records list the wrapper sends, with the one `start` stored.
+fn records(key: &str, record: &str) -> String {
+    format!(r#"[["{key}","{record}"]]"#)
 }
 
 #[wasm_bindgen_test]
@@ -123,17 +137,27 @@ fn a_started_flow_completes_once_with_what_the_exchange_needs() {
     assert_eq!(key, format!("pleo-oauth:tx:{st}"));
 
     let callback = format!("{CB}?code=c0de&state={st}&tab=2#h");
-    let located = ok(&locate(&format!("\"{callback}\"")));
-    assert_eq!(s(&located, "key"), key);
-    let done = ok(&finish(
+    let answer = reply(&finish(
         &opts,
         &format!("\"{callback}\""),
-        &format!("\"{record}\""),
+        &records(&key, &record),
         NOW + 1.0,
         &callback,
     ));
+    let done = get(&answer, "ok");
+    // The transaction is consumed: its key now holds the completed record, without secrets.
+    let store = JSON::stringify(&get(&answer, "store"))
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert!(
+        store.starts_with(&format!(r#"[["{key}",null],["{key}","v=done&"#)),
+        "{store}"
+    );
+    assert!(!store.contains("c0de"));
     assert_eq!(s(&done, "clean"), "/pleo/callback?tab=2#h");
     assert_eq!(s(&done, "returnTo"), "/back");
+    assert_eq!(get(&done, "appState.tab").as_f64(), Some(1.0));
     assert_eq!(s(&done, "handoff.code"), "c0de");
     assert_eq!(s(&done, "handoff.codeVerifier").len(), 43);
     let challenge_sent = url
@@ -155,31 +179,51 @@ fn a_started_flow_completes_once_with_what_the_exchange_needs() {
     let body = reply(&s(&done, "body"));
     assert_eq!(s(&body, "code_verifier"), s(&done, "handoff.codeVerifier"));
 
-    // The wrapper removed the record: the same callback again finds nothing.
-    let replay = finish(
+    // The same callback against the completed record: already_handled, with the context.
+    let completed = store
+        .split("\",\"")
+        .last()
+        .unwrap()
+        .trim_end_matches("\"]]");
+    let replay = reply(&finish(
         &opts,
         &format!("\"{callback}\""),
-        "null",
+        &records(&key, completed),
+        NOW + 2.0,
+        &callback,
+    ));
+    assert_eq!(s(&replay, "err.code"), "already_handled");
+    assert_eq!(s(&replay, "err.returnTo"), "/back");
+    assert_eq!(get(&replay, "err.appState.tab").as_f64(), Some(1.0));
+    // With nothing stored: unknown_state.
+    let none = finish(
+        &opts,
+        &format!("\"{callback}\""),
+        "[]",
         NOW + 2.0,
         &callback,
     );
-    assert_eq!(err_code(&replay), "unknown_state");
+    assert_eq!(err_code(&none), "unknown_state");
 }
 
 #[wasm_bindgen_test]
 fn callback_checks_fail_in_the_contract_order() {
     let opts = options("");
-    let (url, _, record) = begin(&opts, 2);
+    let (url, key, record) = begin(&opts, 2);
     let st = state_of(&url);
     let q = |query: &str| format!("\"{CB}?{query}\"");
+    let stored = records(&key, &record);
+    let fin = |query: &str, now: f64| finish(&opts, &q(query), &stored, now, CB);
     assert_eq!(
-        err_code(&locate(&q("state=a&state=b&code=c"))),
+        err_code(&fin("state=a&state=b&code=c", NOW)),
         "duplicate_parameter"
     );
-    assert_eq!(err_code(&locate(&q("tab=1"))), "not_a_callback");
-    assert_eq!(err_code(&locate(&q("code=c"))), "missing_state");
-    assert_eq!(err_code(&locate("{}")), "invalid_parameter");
-    let fin = |query: &str, now: f64| finish(&opts, &q(query), &format!("\"{record}\""), now, CB);
+    assert_eq!(err_code(&fin("tab=1", NOW)), "not_a_callback");
+    assert_eq!(err_code(&fin("code=c", NOW)), "missing_state");
+    assert_eq!(
+        err_code(&finish(&opts, "{}", &stored, NOW, CB)),
+        "invalid_parameter"
+    );
     assert_eq!(
         err_code(&fin(&format!("code=c&state={st}"), NOW + 600_000.0)),
         "expired"
@@ -188,7 +232,7 @@ fn callback_checks_fail_in_the_contract_order() {
         err_code(&finish(
             &opts,
             &format!("\"https://app.example.com/other?code=c&state={st}\""),
-            &format!("\"{record}\""),
+            &stored,
             NOW,
             CB
         )),
@@ -201,6 +245,7 @@ fn callback_checks_fail_in_the_contract_order() {
     assert_eq!(s(&denied, "err.code"), "authorization_error");
     assert_eq!(s(&denied, "err.error"), "access_denied");
     assert_eq!(s(&denied, "err.errorDescription"), "no");
+    assert_eq!(s(&denied, "err.returnTo"), "/back");
 }
 
 #[wasm_bindgen_test]
@@ -211,7 +256,7 @@ fn start_names_expired_and_unreadable_records_for_removal_and_no_other() {
         r#"[["{live_key}","{live}"],["pleo-oauth:tx:old","v=1&verifier={v}&redirect_uri=x&exp=5"],["pleo-oauth:tx:junk","garbage"]]"#,
         v = "v".repeat(43)
     );
-    let r = ok(&start(&opts, "null", &entropy(4), NOW, &stored));
+    let r = ok(&start(&opts, "null", &entropy(4), NOW, &stored, ""));
     let remove = JSON::stringify(&get(&r, "remove"))
         .unwrap()
         .as_string()
@@ -222,35 +267,37 @@ fn start_names_expired_and_unreadable_records_for_removal_and_no_other() {
 #[wasm_bindgen_test]
 fn handoff_outcomes_are_judged_by_the_core() {
     let opts = options(r#","handoff":{"url":"/api/x","timeoutMs":500}"#);
-    assert!(ok(&handed_off(&opts, "", 3, 200)).is_null());
+    assert!(ok(&handed_off(&opts, "", 2, 200)).is_null());
     assert!(ok(&handed_off(&opts, "", 2, 204)).is_null());
-    let failed = reply(&handed_off(&opts, "", 3, 502));
+    let failed = reply(&handed_off(&opts, "", 2, 502));
     assert_eq!(s(&failed, "err.code"), "handoff_failed");
     assert_eq!(get(&failed, "err.status").as_f64(), Some(502.0));
     let timeout = reply(&handed_off(&opts, "", 1, 0));
     assert!(s(&timeout, "err.message").contains("500 ms"));
     assert_eq!(get(&timeout, "err.status").as_f64(), Some(0.0));
-    assert_eq!(err_code(&handed_off(&opts, "", 4, 200)), "handoff_failed");
     assert_eq!(err_code(&handed_off(&opts, "", 0, 0)), "handoff_failed");
 }
 
 #[wasm_bindgen_test]
 fn a_bound_handoff_gets_state_and_challenge_to_register_first() {
     let opts = options(r#","handoff":{"url":"/api/x","startUrl":"/api/start"}"#);
-    assert_eq!(s(&ok(&configure(&opts)), "handoff.startUrl"), "/api/start");
-    let r = ok(&start(&opts, "null", &entropy(9), NOW, "[]"));
+    assert_eq!(
+        s(&ok(&configure(&opts, ORIGIN)), "handoff.startUrl"),
+        "/api/start"
+    );
+    let r = ok(&start(&opts, "null", &entropy(9), NOW, "[]", ""));
     let bind = reply(&s(&r, "bind"));
     let url = s(&r, "url");
     assert_eq!(s(&bind, "state"), state_of(&url));
     assert!(url.contains(&format!("code_challenge={}", s(&bind, "code_challenge"))));
     assert!(get(
-        &ok(&start(&options(""), "null", &entropy(9), NOW, "[]")),
+        &ok(&start(&options(""), "null", &entropy(9), NOW, "[]", "")),
         "bind"
     )
     .is_undefined());
-    let refused = reply(&handed_off(&opts, "start", 3, 409));
+    let refused = reply(&handed_off(&opts, "start", 2, 409));
     assert!(s(&refused, "err.message").contains("/api/start"));
-    assert!(ok(&handed_off(&opts, "start", 4, 204)).is_null());
+    assert!(ok(&handed_off(&opts, "start", 2, 204)).is_null());
 }
 
 #[wasm_bindgen_test]
@@ -291,11 +338,10 @@ fn hostile_strings_never_trap() {
         "",
         "{\"\u{0}\":1}",
     ] {
-        let _ = reply(&configure(input));
-        let _ = reply(&locate(input));
+        let _ = reply(&configure(input, input));
         let _ = reply(&parse(input));
         let _ = reply(&challenge(input));
-        let _ = reply(&start(&options(""), input, &entropy(7), NOW, input));
+        let _ = reply(&start(&options(""), input, &entropy(7), NOW, input, input));
         let _ = reply(&finish(input, input, input, NOW, input));
         let _ = reply(&call(9, input, &[], NOW, 0));
     }

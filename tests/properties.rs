@@ -919,6 +919,7 @@ fn start_flow(o: &ValidOptions, entropy: &[u8], now_ms: u64, return_to: Option<S
         AuthorizationUrlOptions {
             return_to: return_to.clone(),
             extra_params: None,
+            app_state: None,
         },
         entropy,
         now_ms,
@@ -1315,7 +1316,7 @@ proptest! {
         }
         let r = request::build(
             &config,
-            AuthorizationUrlOptions { return_to: return_to.clone(), extra_params: Some(extras.clone()) },
+            AuthorizationUrlOptions { return_to: return_to.clone(), extra_params: Some(extras.clone()), app_state: None },
             &entropy,
             now_ms,
         ).unwrap();
@@ -1383,7 +1384,7 @@ proptest! {
         let clash = extras.iter().find(|(n, _)| endpoint_names.contains(n)).map(|(n, _)| n.clone());
         let built = request::build(
             &config,
-            AuthorizationUrlOptions { return_to: None, extra_params: Some(extras) },
+            AuthorizationUrlOptions { return_to: None, extra_params: Some(extras), app_state: None },
             &entropy,
             0,
         );
@@ -1416,7 +1417,7 @@ proptest! {
         let config = o.config();
         let e = request::build(
             &config,
-            AuthorizationUrlOptions { return_to: None, extra_params: Some(vec![(reserved.to_owned(), "x".to_owned())]) },
+            AuthorizationUrlOptions { return_to: None, extra_params: Some(vec![(reserved.to_owned(), "x".to_owned())]), app_state: None },
             &entropy,
             0,
         ).unwrap_err();
@@ -1424,7 +1425,7 @@ proptest! {
         prop_assert!(e.message().contains(reserved));
         let r = request::build(
             &config,
-            AuthorizationUrlOptions { return_to: Some(return_to.clone()), extra_params: None },
+            AuthorizationUrlOptions { return_to: Some(return_to.clone()), extra_params: None, app_state: None },
             &entropy,
             0,
         );
@@ -2084,6 +2085,7 @@ proptest! {
             redirect_uri: redirect_uri.clone(),
             issuer: issuer.clone(),
             return_to: return_to.clone(),
+            app_state: None,
             expires_at_ms,
         };
         let back = Transaction::decode(State::from_callback(state.clone()), &t.encode()).unwrap();
@@ -2119,6 +2121,7 @@ proptest! {
             redirect_uri: "https://app.example.com/cb".into(),
             issuer: Some("https://auth.example.com".into()),
             return_to: Some("/back".into()),
+            app_state: None,
             expires_at_ms,
         };
         let record = t.encode();
@@ -2178,6 +2181,7 @@ proptest! {
                         redirect_uri: "https://app.example.com/cb".into(),
                         issuer: None,
                         return_to: None,
+                        app_state: None,
                         expires_at_ms: exp,
                     }.encode()),
                 ],
@@ -2191,7 +2195,7 @@ proptest! {
                 Transaction::decode(State::from_callback(st.into()), v).is_none_or(|t| t.expires_at_ms <= now)
             })
         }).map(|(k, _)| k.clone()).collect();
-        prop_assert_eq!(transaction::stale_keys(entries, now), want);
+        prop_assert_eq!(transaction::stale_keys(&entries, now), want);
     }
 }
 

@@ -35,6 +35,12 @@ import { initSync, call as wasmCall, reset } from "./pleo_oauth.js";
  * - `authorization_error` — Pleo answered with `error` (see `error`, `errorDescription`, `errorUri`).
  * - `missing_code` — a callback without `error` also lacks `code`.
  * - `handoff_failed` — the backend handoff failed (see `status`; 0 when no response arrived).
+ * - `already_handled` — this browser already completed this connection: the callback page was
+ *   reloaded, or the user went Back and approved again. Nothing was sent again; send the user
+ *   on to `returnTo`.
+ *
+ * Every error raised once the connection was found (`expired` to `handoff_failed`, and
+ * `already_handled`) carries its `returnTo` and `appState`.
  */
 export type PleoOAuthErrorCode =
   | "invalid_config"
@@ -49,7 +55,8 @@ export type PleoOAuthErrorCode =
   | "redirect_uri_mismatch"
   | "authorization_error"
   | "missing_code"
-  | "handoff_failed";
+  | "handoff_failed"
+  | "already_handled";
 
 /** Extra fields a {@link PleoOAuthError} may carry. */
 export interface PleoOAuthErrorDetails {
@@ -61,6 +68,10 @@ export interface PleoOAuthErrorDetails {
   errorUri?: string;
   /** `handoff_failed`: the HTTP status of the handoff response, 0 when none arrived. */
   status?: number;
+  /** The `returnTo` of the connection, on errors raised after it was found. */
+  returnTo?: string;
+  /** The `appState` of the connection, on errors raised after it was found (`null` round-trips). */
+  appState?: unknown;
 }
 
 /**
@@ -78,6 +89,10 @@ export class PleoOAuthError extends Error {
   declare readonly errorUri?: string;
   /** `handoff_failed`: HTTP status, 0 when no response arrived. */
   declare readonly status?: number;
+  /** The connection's `returnTo`, on errors raised after it was found (and `already_handled`). */
+  declare readonly returnTo?: string;
+  /** The connection's `appState`, on errors raised after it was found (and `already_handled`). */
+  declare readonly appState?: unknown;
 
   /**
    * @param code The stable failure code.
@@ -88,7 +103,7 @@ export class PleoOAuthError extends Error {
     super(message);
     this.name = "PleoOAuthError";
     this.code = code;
-    for (const key of ["error", "errorDescription", "errorUri", "status"] as const) {
+    for (const key of ["error", "errorDescription", "errorUri", "status", "returnTo", "appState"] as const) {
       if (details[key] !== undefined) Object.assign(this, { [key]: details[key] });
     }
   }
@@ -99,25 +114,70 @@ export class PleoOAuthError extends Error {
 let loading: Promise<unknown> | undefined;
 
 /**
- * Loads the WebAssembly module once; a failed load is retried on the next call. Compiled while
- * it downloads (`compileStreaming`; served with another MIME type it is compiled once it has
- * arrived), then instantiated with wasm-bindgen's imports. `new URL(…, import.meta.url)` is the
- * form bundlers recognise to emit the file as an asset.
+ * Loads the WebAssembly module once; a failed load is retried on the next call, and its error
+ * names the real cause (no network, an HTTP status, a response that is not WebAssembly, the
+ * page's Content-Security-Policy). In a browser the module is compiled while it downloads
+ * (`compileStreaming`; served with another MIME type it is compiled once it has arrived).
+ * Under Node — unit tests with jsdom or happy-dom, scripts — `import.meta.url` is a `file:`
+ * URL, which `fetch` cannot read: the file is read from disk instead. `new URL(…,
+ * import.meta.url)` is the form bundlers recognise to emit the file as an asset.
  */
 function load(): Promise<unknown> {
   return (loading ??= (async () => {
-    const response = await fetch(new URL("pleo_oauth_bg.wasm", import.meta.url));
-    if (!response.ok) throw `HTTP ${response.status} for ${response.url}`;
-    const module = await (response.headers.get("content-type")?.startsWith("application/wasm")
-      ? WebAssembly.compileStreaming(response)
-      : response.arrayBuffer().then((bytes) => WebAssembly.compile(bytes)));
-    initSync({ module });
+    const url = new URL("pleo_oauth_bg.wasm", import.meta.url);
+    // A blocked fetch or compile fires this event (asynchronously) naming the directive.
+    let directive = "";
+    const onViolation = (e: Event) => (directive ||= (e as SecurityPolicyViolationEvent).effectiveDirective);
+    globalThis.addEventListener?.("securitypolicyviolation", onViolation);
+    const csp = async (cause: string) => {
+      await new Promise((resolve) => setTimeout(resolve));
+      return directive
+        ? `the page's Content-Security-Policy blocked it (${directive}): allow ${directive.startsWith("connect") ? `${url.origin} in connect-src` : "'wasm-unsafe-eval' in script-src"}`
+        : cause;
+    };
+    try {
+      let bytes: ArrayBuffer | Uint8Array<ArrayBuffer>;
+      if (url.protocol == "file:") {
+        type Fs = { readFileSync(path: URL): Uint8Array<ArrayBuffer> };
+        const fs = (globalThis as { process?: { getBuiltinModule?(name: string): Fs } }).process?.getBuiltinModule?.("fs");
+        if (!fs) throw `it is the local file ${url.pathname}, and this runtime cannot read files (Node >= 20.16 can)`;
+        try {
+          bytes = fs.readFileSync(url);
+        } catch (e) {
+          throw `could not read ${url.pathname} (${(e as { code?: string }).code ?? String(e)}); reinstall pleo-oauth`;
+        }
+      } else {
+        let response: Response;
+        try {
+          response = await fetch(url);
+        } catch (e) {
+          throw await csp(`could not download ${url} (${String(e)}): the network is down, or a proxy or an extension blocked it`);
+        }
+        if (!response.ok) throw `HTTP ${response.status} for ${url}: serve pleo_oauth_bg.wasm next to index.js (bundlers do this when they see new URL(…, import.meta.url))`;
+        const type = response.headers.get("content-type") ?? "";
+        if (type.startsWith("application/wasm")) {
+          try {
+            initSync({ module: await WebAssembly.compileStreaming(response) });
+            return;
+          } catch (e) {
+            throw await csp(String(e));
+          }
+        }
+        bytes = await response.arrayBuffer();
+        // A single-page app's fallback answers every path with its HTML page.
+        if (String.fromCharCode(...new Uint8Array(bytes.slice(0, 4))) != "\0asm") throw `${url} answered ${type || "no content type"}, which is not WebAssembly: serve the file itself (a fallback page answered instead?)`;
+      }
+      try {
+        initSync({ module: await WebAssembly.compile(bytes) });
+      } catch (e) {
+        throw await csp(String(e));
+      }
+    } finally {
+      globalThis.removeEventListener?.("securitypolicyviolation", onViolation);
+    }
   })().catch((cause: unknown) => {
     loading = undefined;
-    throw new PleoOAuthError(
-      "invalid_config",
-      `pleo-oauth could not load its WebAssembly module (${String(cause)}). Serve pleo_oauth_bg.wasm next to index.js and allow 'wasm-unsafe-eval' in your Content-Security-Policy.`,
-    );
+    throw new PleoOAuthError("invalid_config", `pleo-oauth could not load its WebAssembly module: ${String(cause)}.`);
   }));
 }
 
@@ -133,7 +193,17 @@ async function run<T>(f: () => T | Promise<T>): Promise<T> {
  * has been copied out of the module's memory, and the core keeps nothing between calls, so
  * its arena is emptied here, after every call.
  */
-function core<T>(op: Op, a = "", b = "", c = "", d = "", entropy = NONE, n = 0, m = 0): T {
+function core<T>(
+  op: Op,
+  a = "",
+  b = "",
+  c = "",
+  d = "",
+  entropy = NONE,
+  n = 0,
+  m = 0,
+  edit?: (store: [string, string | null][]) => void,
+): T {
   // The string arguments travel as one, NUL-separated: none of them can hold a raw NUL (they
   // are JSON.stringify's output or location.href).
   let reply: string;
@@ -146,7 +216,13 @@ function core<T>(op: Op, a = "", b = "", c = "", d = "", entropy = NONE, n = 0, 
   } finally {
     reset();
   }
-  const r = JSON.parse(reply) as { ok: T; err?: PleoOAuthErrorDetails & { code: PleoOAuthErrorCode; message: string } };
+  const r = JSON.parse(reply) as {
+    ok: T;
+    err?: PleoOAuthErrorDetails & { code: PleoOAuthErrorCode; message: string };
+    store?: [string, string | null][];
+  };
+  // `finish`'s storage edits are made whatever the outcome.
+  if (edit && r.store) edit(r.store);
   if (r.err) throw new PleoOAuthError(r.err.code, r.err.message, r.err);
   return r.ok;
 }
@@ -182,11 +258,33 @@ function snap(value: unknown): string {
   return JSON.stringify(copy(value, 0));
 }
 
+/**
+ * `JSON.stringify(options.appState)`, read inside `try`: `""` when there is none, or `!` and the
+ * kind of value JSON would silently drop or alter (`undefined`, a function, a symbol, a bigint,
+ * `NaN`/`Infinity`, a class instance such as a `Map`) or cannot write (a cycle, a throwing
+ * getter: "an unreadable value"). The core judges it (src/request.rs `check_app_state`).
+ */
+function appStateJson(options: unknown): string {
+  let kind = "an unreadable value";
+  try {
+    const value = options != null && typeof options == "object" ? (options as { appState?: unknown }).appState : undefined;
+    if (value === undefined) return "";
+    return JSON.stringify(value, (_, v: unknown) => {
+      const type = typeof v;
+      const plain = type == "object" && (v === null || Array.isArray(v) || [Object.prototype, null].includes(Object.getPrototypeOf(v)));
+      if (type == "string" || type == "boolean" || plain || (type == "number" && isFinite(v as number))) return v;
+      kind = type == "number" ? "NaN or Infinity" : type == "object" ? "a class instance (a Map, a Set…)" : `a ${type}`;
+      throw 0;
+    });
+  } catch {
+    return "!" + kind;
+  }
+}
+
 /** The core's functions (src/wasm.rs `call`). */
 const enum Op {
   Configure,
   Start,
-  Locate,
   Finish,
   HandedOff,
   Pkce,
@@ -223,10 +321,11 @@ interface Started {
   bind?: string;
 }
 
-/** What `finish` answers. */
+/** What `finish` answers (after its storage edits, `store`, were made). */
 interface Finished {
-  clean: string;
+  clean?: string;
   returnTo?: string;
+  appState?: unknown;
   handoff: HandoffPayload;
   body: string;
 }
@@ -322,6 +421,15 @@ export interface AuthorizationUrlOptions {
    * `code_challenge`, `code_challenge_method`, `response_mode` — are refused.
    */
   extraParams?: Record<string, string>;
+  /**
+   * State of your app to get back after the redirect (the open tab, a draft's ID): any JSON
+   * value of at most 4096 bytes as JSON. It is kept with the connection in the configured
+   * storage (not sent to Pleo) and returned as `appState` on the callback's result and on its
+   * errors. `null` round-trips; `undefined` means none. A value `JSON.stringify` would drop or
+   * cannot write (a function, `undefined` inside, `NaN`, a `Map`, a cycle) is `invalid_parameter`.
+   * Not a place for secrets: it sits in Web Storage, readable by any script of the page.
+   */
+  appState?: unknown;
 }
 
 /** What your backend needs for the token request, when no `handoff` is configured. */
@@ -337,9 +445,11 @@ export interface HandoffPayload {
 }
 
 /** The outcome of a successful {@link PleoOAuth.handleCallback}. */
-export interface CallbackResult<Backend = unknown> {
+export interface CallbackResult<Backend = unknown, AppState = unknown> {
   /** The `returnTo` given when the connection started. */
   returnTo?: string;
+  /** The `appState` given when the connection started (absent when none was given). */
+  appState?: AppState;
   /** With `handoff`: your backend's parsed JSON answer (`null` for an empty body). */
   backend?: Backend;
   /** Without `handoff`: the values for your own token exchange. */
@@ -419,7 +529,8 @@ export class PleoOAuth {
     }
     return run(() => {
       const snapshot = snap(options);
-      const pleo = new PleoOAuth(snapshot, core<Io>(Op.Configure, snapshot));
+      // The redirect URI must be on this page's origin (the transaction is stored per origin).
+      const pleo = new PleoOAuth(snapshot, core<Io>(Op.Configure, snapshot, location.origin));
       pleo.#storage();
       return pleo;
     });
@@ -442,23 +553,29 @@ export class PleoOAuth {
     const storage = this.#storage();
     try {
       return f(storage);
-    } catch {
+    } catch (e) {
+      if (e instanceof PleoOAuthError) throw e;
       throw new PleoOAuthError("storage_unavailable", this.#io.refused);
     }
   }
 
+  /**
+   * This library's records in storage, as the JSON `[[key, value], …]` the core reads. Without
+   * prototypes, a polluted Array.prototype.toJSON cannot rewrite the list.
+   */
+  #records(s: Storage): string {
+    const found: [string, string | null][] = [];
+    for (let i = 0; i < s.length; i++) {
+      const key = s.key(i);
+      if (key?.startsWith(this.#io.prefix)) found.push(Object.setPrototypeOf([key, s.getItem(key)], null));
+    }
+    return JSON.stringify(Object.setPrototypeOf(found, null));
+  }
+
   async #start(options: unknown): Promise<string> {
-    const { prefix, handoff } = this.#io;
-    const pending = this.#withStorage((s) => {
-      const found: [string, string | null][] = [];
-      for (let i = 0; i < s.length; i++) {
-        const key = s.key(i);
-        if (key?.startsWith(prefix)) found.push(Object.setPrototypeOf([key, s.getItem(key)], null));
-      }
-      return found;
-    });
-    // Without prototypes, a polluted Array.prototype.toJSON cannot rewrite the list.
-    const r = core<Started>(Op.Start, this.#options, snap(options), JSON.stringify(Object.setPrototypeOf(pending, null)), "", entropy(), Date.now());
+    const { handoff } = this.#io;
+    const records = this.#withStorage((s) => this.#records(s));
+    const r = core<Started>(Op.Start, this.#options, snap(options), records, appStateJson(options), entropy(), Date.now());
     // Bound handoff: the backend learns this state and challenge before anything is stored;
     // a refusal leaves nothing behind.
     if (r.bind && handoff?.startUrl) await this.#post(handoff, handoff.startUrl, r.bind, "start");
@@ -493,7 +610,7 @@ export class PleoOAuth {
    *
    * @param url The callback URL: a string, a `URL` or a `Location`; default `window.location.href`.
    */
-  handleCallback<Backend = unknown>(url?: string | URL | Location): Promise<CallbackResult<Backend>> {
+  handleCallback<Backend = unknown, AppState = unknown>(url?: string | URL | Location): Promise<CallbackResult<Backend, AppState>> {
     return run(() => {
       let href: unknown;
       try {
@@ -503,33 +620,39 @@ export class PleoOAuth {
       }
       const url_ = snap(href);
       const here = location.href;
-      const isHere = url_ == snap(here);
       // Outcomes are per client (options) and URL: another client on the page gets its own.
       const key = this.#options + url_;
       let outcome = outcomes.get(key);
       if (!outcome) {
-        outcome = this.#complete(url_, here, isHere);
+        outcome = this.#complete(url_, here);
         remember(key, outcome);
         // After the clean-up the address bar shows another URL; a second call that reads it
-        // must still get this outcome.
-        if (isHere && location.href != here) remember(this.#options + snap(location.href), outcome);
+        // (React StrictMode's second effect) must still get this outcome.
+        if (location.href != here) remember(this.#options + snap(location.href), outcome);
       }
-      return outcome as Promise<CallbackResult<Backend>>;
+      return outcome as Promise<CallbackResult<Backend, AppState>>;
     });
   }
 
   /** Steps 1–9 now (so that a second call finds the outcome), step 10 when it answers. */
-  #complete(url: string, here: string, isHere: boolean): Promise<CallbackResult<unknown>> {
+  #complete(url: string, here: string): Promise<CallbackResult<unknown>> {
     try {
-      const { key } = core<{ key: string }>(Op.Locate, url);
-      const record = this.#withStorage((s) => {
-        const value = s.getItem(key);
-        if (value != null) s.removeItem(key);
-        return value;
-      });
-      const r = core<Finished>(Op.Finish, this.#options, url, JSON.stringify(record), here, NONE, Date.now());
-      // Only the address of the callback being handled is cleaned, not another page's.
-      if (isHere && !here.endsWith(r.clean)) {
+      // One synchronous read–decide–write: another tab cannot take the same transaction between.
+      const r = this.#withStorage((s) =>
+        core<Finished>(Op.Finish, this.#options, url, this.#records(s), here, NONE, Date.now(), 0, (store) => {
+          for (const [key, value] of store) if (value == null) s.removeItem(key);
+          for (const [key, value] of store) {
+            try {
+              if (value != null) s.setItem(key, value);
+            } catch {
+              // A full storage costs only a later reload its already_handled: the connection
+              // itself succeeded, so it is not failed for it.
+            }
+          }
+        }),
+      );
+      // `clean` is given only when the callback handled is this page's address.
+      if (r.clean != null) {
         try {
           // Keep the router's history state; only the URL changes. Absolute, so that an
           // injected <base> cannot make replaceState refuse the URL and leave the code visible.
@@ -538,10 +661,18 @@ export class PleoOAuth {
           // a sandboxed document: the address bar keeps the parameters, nothing else changes
         }
       }
-      const result: CallbackResult<unknown> = r.returnTo === undefined ? {} : { returnTo: r.returnTo };
+      const result: CallbackResult<unknown> = {};
+      if (r.returnTo !== undefined) result.returnTo = r.returnTo;
+      if ("appState" in r) result.appState = r.appState;
       if (!this.#io.handoff) return Promise.resolve({ ...result, handoff: r.handoff });
       const h = this.#io.handoff;
-      return this.#post(h, h.url, r.body, "").then((backend) => ({ ...result, backend }));
+      return this.#post(h, h.url, r.body, "").then(
+        (backend) => ({ ...result, backend }),
+        (e: PleoOAuthError) => {
+          // Step 10's failure carries the connection's returnTo and appState, as steps 4–9's do.
+          throw Object.assign(e, result);
+        },
+      );
     } catch (e) {
       return Promise.reject(e);
     }
@@ -556,11 +687,12 @@ export class PleoOAuth {
     let kind = 0;
     let status = 0;
     let backend: unknown = null;
+    let text = "";
     try {
       // The timeout bounds the whole exchange, also a fetch (wrapped by an extension or an SDK)
       // that ignores the signal or never settles.
       const timedOut = new Promise<never>((_, reject) => signal.addEventListener("abort", reject));
-      const text = await Promise.race([
+      text = await Promise.race([
         timedOut,
         (async () => {
           // Resolved against the origin, never document.baseURI: an injected <base> must not
@@ -577,14 +709,16 @@ export class PleoOAuth {
           return response.text();
         })(),
       ]);
-      kind = 4;
-      if (!text.trim()) kind = 2;
-      else {
-        backend = JSON.parse(text);
-        kind = 3;
-      }
+      kind = 2;
     } catch {
-      if (kind != 4) kind = signal.aborted ? 1 : 0;
+      kind = signal.aborted ? 1 : 0;
+    }
+    // Step 10: the parsed JSON, else the text (a backend answering `200 OK` as text has
+    // exchanged the code), `null` for a 0-byte body.
+    try {
+      backend = text ? JSON.parse(text) : null;
+    } catch {
+      backend = text;
     }
     core(Op.HandedOff, this.#options, request, "", "", NONE, kind, status);
     return backend;

@@ -81,6 +81,11 @@ function backend(req, res, self) {
         return; // never answers
       case "/api/html":
         return res.writeHead(200, { ...cors, "content-type": "text/html" }).end("<html>login</html>");
+      case "/api/text":
+        // Express's res.sendStatus(200).
+        return res.writeHead(200, { ...cors, "content-type": "text/plain; charset=utf-8" }).end("OK");
+      case "/api/spaces":
+        return res.writeHead(200, { ...cors, "content-type": "text/plain" }).end("  ");
       case "/api/empty204":
         return res.writeHead(204, cors).end();
       case "/api/empty200":
@@ -245,24 +250,28 @@ test("1. sessionStorage holds the transaction until the callback consumes it; st
   assert.deepEqual(r.before.local, [], "nothing in localStorage");
   assert.ok(!r.url.includes(r.before.stored), "the record never goes into the URL");
   assert.equal(r.result.returnTo, "/settings/integrations");
-  assert.equal(r.afterwards.stored, null, "consumed");
-  assert.deepEqual(r.afterwards.session, []);
+  const verifier = new URLSearchParams(r.before.stored).get("verifier");
+  assert.match(verifier, /^[A-Za-z0-9_-]{43}$/);
+  // Consumed: replaced by the completed-connection record, which holds no secret.
+  assert.equal(r.afterwards.stored, "v=done&exp=" + new URLSearchParams(r.afterwards.stored).get("exp") + "&return_to=%2Fsettings%2Fintegrations");
+  assert.ok(!r.afterwards.stored.includes(verifier) && !r.afterwards.stored.includes("abc"));
+  assert.deepEqual(r.afterwards.session, [r.key]);
 
   assert.ok(r.local.inLocal, "storage: 'local' stores in localStorage");
   assert.equal(r.local.inSession, null, "and not in sessionStorage");
   assert.ok(r.lresult.handoff, "the local transaction completes");
-  assert.equal(r.local.afterCallback, null, "consumed from localStorage");
+  assert.match(r.local.afterCallback, /^v=done&/, "consumed from localStorage");
   assert.equal(r.crossed, "unknown_state", "a session-storage client does not see local-storage transactions");
   assert.equal(r.local.otherStillThere, true);
 });
 
-test("2. a replayed callback is unknown_state; a forged state with error=access_denied is unknown_state and leaves real transactions alone", async (t) => {
+test("2. a replayed callback is already_handled while remembered, then unknown_state; a forged state with error=access_denied is unknown_state and leaves real transactions alone", async (t) => {
   const { page, run } = await open(t);
   const r = ok(
     await run(async (m, a) => {
       const settle = (p) => p.then((v) => ({ ok: v }), (e) => ({ err: window.errData(e) }));
       const pleo = await m.PleoOAuth.create(a.cfg);
-      const state = new URL(await pleo.authorizationUrl()).searchParams.get("state");
+      const state = new URL(await pleo.authorizationUrl({ returnTo: "/from", appState: { tab: 2 } })).searchParams.get("state");
       const first = await settle(pleo.handleCallback(`${a.redirectUri}?code=abc&state=${state}`));
       // Same code and state, another URL string (as an attacker replaying it would send).
       const replay = await settle(pleo.handleCallback(`${a.redirectUri}?state=${state}&code=abc`));
@@ -275,8 +284,10 @@ test("2. a replayed callback is unknown_state; a forged state with error=access_
       return { state, first, replay, forgedOutcome, realStillStored, realOutcome };
     }),
   );
-  ok(r.first);
-  err(r.replay, "unknown_state");
+  assert.deepEqual(ok(r.first).appState, { tab: 2 });
+  const replay = err(r.replay, "already_handled");
+  assert.equal(replay.returnTo, "/from");
+  assert.deepEqual(replay.appState, { tab: 2 });
   err(r.forgedOutcome, "unknown_state");
   assert.equal(r.realStillStored, true, "the forged callback left the pending transaction alone");
   assert.equal(ok(r.realOutcome).returnTo, "/real", "and it still completes");
@@ -286,7 +297,17 @@ test("2. a replayed callback is unknown_state; a forged state with error=access_
   const again = await run((m, a) => m.PleoOAuth.create(a.cfg).then((p) => p.handleCallback(`${a.redirectUri}?code=abc&state=${a.state}`)), {
     state: r.state,
   });
-  err(again, "unknown_state");
+  assert.equal(err(again, "already_handled").returnTo, "/from");
+
+  // Once the completed record has expired (transactionTtlSeconds), a replay is unknown_state.
+  const late = await run(async (m, a) => {
+    const pleo = await m.PleoOAuth.create({ ...a.cfg, transactionTtlSeconds: 1 });
+    const state = new URL(await pleo.authorizationUrl()).searchParams.get("state");
+    await pleo.handleCallback(`${a.redirectUri}?code=abc&state=${state}`);
+    await new Promise((res) => setTimeout(res, 1100));
+    return pleo.handleCallback(`${a.redirectUri}?state=${state}&code=abc`);
+  });
+  err(late, "unknown_state");
 });
 
 test("3. two pending transactions complete in either order", async (t) => {
@@ -343,7 +364,7 @@ test("4. an expired transaction is refused (expired) and expired records are swe
     }),
   );
   err(r.outcome, "expired");
-  assert.equal(r.oldAfter, null, "a found transaction is consumed, even when expired");
+  assert.match(r.oldAfter, /^v=done&exp=\d+$/, "a found transaction is consumed, even when expired");
   assert.equal(r.staleBefore, true);
   assert.equal(r.staleAfter, null, "swept when the next transaction was stored");
   assert.equal(r.freshStored, true);
@@ -607,7 +628,7 @@ test("8. handoff POSTs JSON with the CSRF header, extra headers and the credenti
   );
 });
 
-test("9. handoff failures: non-2xx (status, no secret in the message), network failure, timeout, non-JSON 2xx; an empty 2xx body is null", async (t) => {
+test("9. handoff failures: non-2xx (status, no secret in the message), network failure, timeout; a 2xx text body is success with the text, an empty one null", async (t) => {
   const { run } = await open(t);
 
   // Non-2xx.
@@ -637,10 +658,12 @@ test("9. handoff failures: non-2xx (status, no secret in the message), network f
   assert.ok(f.ms < 1000, `settled after ${Math.round(f.ms)} ms, want about 200`);
   assert.equal(backendHits("/api/hang", from).length, 1, "the request was really made");
 
-  // 2xx with a body that is not JSON (the current contract: handoff_failed).
-  f = await flow(run, config({ handoff: { url: "/api/html" } }));
-  e = err(f.outcome, "handoff_failed");
-  assert.equal(e.status, 200);
+  // 2xx with a body that is not JSON: the backend took the code, so this is success with the
+  // text (Express's sendStatus(200) answers "OK" after exchanging it).
+  for (const [url, text] of [["/api/text", "OK"], ["/api/html", "<html>login</html>"], ["/api/spaces", "  "]]) {
+    f = await flow(run, config({ handoff: { url } }));
+    assert.equal(ok(f.outcome).backend, text, url);
+  }
 
   // 2xx with an empty body: backend is null.
   for (const url of ["/api/empty204", "/api/empty200"]) {
@@ -1179,7 +1202,9 @@ test("17. two clients on one page keep their own outcomes; class instances and a
     }),
   );
   assert.ok(r.first.ok, JSON.stringify(r.first));
-  assert.equal(r.other.code, "unknown_state", "client B does not get client A's outcome");
+  // B does not get A's outcome (no success, no POST to B's backend): the state is one this
+  // browser completed, so B learns that and nothing else.
+  assert.equal(r.other.code, "already_handled", "client B does not get client A's outcome");
   assert.equal(r.map.code, "invalid_parameter");
   assert.match(r.map.message, /instance of a class/);
   assert.equal(r.headers.code, "invalid_config");

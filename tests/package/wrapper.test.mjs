@@ -166,7 +166,7 @@ test("low-level helpers load the wasm lazily, once, and work", async () => {
   assert.equal(bad.err.code, "invalid_parameter");
 });
 
-test("redirect → fake server → callback → handoff, then the replay is refused without a second exchange", async () => {
+test("redirect → fake server → callback → handoff; a reload and a replay are already_handled, another browser's is unknown_state, never a second exchange", async () => {
   await page.goto(`${origin}/app/start`);
   const before = exchanges.length;
   await Promise.all([
@@ -192,10 +192,25 @@ test("redirect → fake server → callback → handoff, then the replay is refu
   assert.deepEqual(Object.keys(ex.body).sort(), ["code", "code_verifier", "redirect_uri", "state"]);
   assert.equal(ex.body.redirect_uri, `${origin}/app/callback`);
 
-  // The same callback URL loaded again (back button, shared link): refused, nothing exchanged.
+  // A reload of the cleaned callback page: already_handled with the connection's returnTo.
+  await page.reload();
+  const reload = await inPage((m, cfg) => m.PleoOAuth.create(cfg).then((p) => p.handleCallback()));
+  assert.equal(reload.err.code, "already_handled");
+  assert.equal(reload.err.returnTo, "/app/done");
+  // The same callback URL loaded again (Back, then Approve again): already_handled, nothing exchanged.
   await page.goto(callbackUrl);
   const replay = await inPage((m, cfg) => m.PleoOAuth.create(cfg).then((p) => p.handleCallback()));
-  assert.equal(replay.err.code, "unknown_state");
+  assert.equal(replay.err.code, "already_handled");
+  assert.equal(replay.err.returnTo, "/app/done");
+  assert.equal(exchanges.length, before + 1);
+  // In another browser it is a state that browser never completed.
+  const elsewhereContext = await browser.newContext();
+  const other = await elsewhereContext.newPage();
+  await other.goto(callbackUrl);
+  await other.waitForSelector("body[data-ready]", { state: "attached" });
+  const elsewhere = await other.evaluate(`window.run((m) => m.PleoOAuth.create(${JSON.stringify(config())}).then((p) => p.handleCallback()))`);
+  await elsewhereContext.close();
+  assert.equal(elsewhere.err?.code, "unknown_state");
   assert.equal(exchanges.length, before + 1);
 });
 
