@@ -42,7 +42,7 @@ package-test: pkg
 
 # The packed tarball in a Vite app, a plain ESM page, a Node (SSR) import and a strict TS consumer.
 consumers: pkg
-	node --test tests/consumers/
+	node --test --test-concurrency=1 tests/consumers/
 
 # The demo in Chromium against the oidc-provider stand-in (screenshots in test-output/e2e/).
 e2e: pkg

@@ -21,17 +21,21 @@ test -f pkg/pleo_oauth_bg.wasm || { echo "build-pkg: wasm-pack produced no pkg/p
 # files (which would also drag in lib "esnext.disposable") do not ship.
 rm -f pkg/.gitignore pkg/package.json pkg/README.md pkg/pleo_oauth_bg.wasm.d.ts
 
-cp pkg-template/src/index.ts pkg/index.ts
+cp pkg-template/src/index.ts pkg-template/src/react.ts pkg/
 # index.d.ts keeps the JSDoc that editors show; the JavaScript ships minified (every byte goes
 # to every user's first page load), as ES2022 modules that bundlers and browsers take as is.
 tsc -p pkg-template/tsconfig.json --outDir pkg --emitDeclarationOnly
 tsc -p pkg-template/tsconfig.json --outDir target/wrapper --declaration false
-rm pkg/index.ts pkg/pleo_oauth.d.ts
+rm pkg/index.ts pkg/react.ts pkg/pleo_oauth.d.ts
 # The wrapper and wasm-bindgen's glue are bundled into one module (one request, one gzip
 # stream, and the glue's unused loaders shaken out).
 cp pkg/pleo_oauth.js target/wrapper/pleo_oauth.js
 rm pkg/pleo_oauth.js
 esbuild target/wrapper/index.js --bundle --minify --format=esm --target=es2022 --log-level=warning --outfile=pkg/index.js
+# pleo-oauth/react: its own small module over the main entry (imported, not bundled, so both
+# entries share one module instance), with React left to the app.
+esbuild target/wrapper/react.js --bundle --minify --format=esm --target=es2022 --log-level=warning \
+  --external:react --external:./index.js --outfile=pkg/react.js
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 node -e '

@@ -355,11 +355,15 @@ pub fn handle(
                         (Ok(_), Some(clean), Some((origin, _))) => Some(cat!(&origin, clean)),
                         _ => None,
                     };
-                    // The oldest beyond the bound make room for this one.
-                    completed.sort_by_key(|(_, c)| c.expires_at_ms);
-                    let excess = (completed.len() + 1).saturating_sub(MAX_COMPLETED);
-                    for (k, _) in completed.drain(..excess) {
-                        store.push((k.into(), None));
+                    // The oldest beyond the bound make room for this one (a loop, not a
+                    // sort: the standard sort costs kilobytes of wasm).
+                    while completed.len() >= MAX_COMPLETED {
+                        let Some(oldest) = (0..completed.len())
+                            .min_by_key(|&i| completed.get(i).map_or(0, |(_, c)| c.expires_at_ms))
+                        else {
+                            break;
+                        };
+                        store.push((completed.swap_remove(oldest).0.into(), None));
                     }
                     let record = Completed {
                         context,

@@ -20,7 +20,7 @@ const bin = (name) => path.join(root, "node_modules", ".bin", name);
 const run = (cmd, args, cwd = here) => execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
 /** What the tarball must hold, and nothing else. */
-const EXPECTED_FILES = ["CHANGELOG.md", "LICENSE", "README.md", "index.d.ts", "index.js", "package.json", "pleo_oauth_bg.wasm"];
+const EXPECTED_FILES = ["CHANGELOG.md", "LICENSE", "README.md", "index.d.ts", "index.js", "package.json", "pleo_oauth_bg.wasm", "react.d.ts", "react.js"];
 
 let packed, browser;
 const servers = [];
@@ -94,6 +94,9 @@ test("npm pack holds only what a consumer needs", () => {
   assert.equal(manifest.type, "module");
   assert.equal(manifest.sideEffects, false);
   assert.equal(manifest.exports["."].types, "./index.d.ts");
+  assert.deepEqual(manifest.exports["./react"], { types: "./react.d.ts", default: "./react.js" });
+  assert.deepEqual(manifest.peerDependenciesMeta, { react: { optional: true } });
+  assert.doesNotMatch(fs.readFileSync(path.join(here, "node_modules", "pleo-oauth", "index.js"), "utf8"), /from\s*"react"/, "nothing React-specific in the main entry");
   assert.equal(manifest.license, "MIT");
   for (const f of packed.files) console.log(`  ${String(f.size).padStart(7)}  ${f.path}`);
   console.log(`  tarball ${packed.size} bytes, unpacked ${packed.unpackedSize} bytes`);
@@ -127,4 +130,103 @@ test("TypeScript: every public name and option type-checks under --strict; wrong
       assert.fail(`tsc -p typescript/${config} failed:\n${e.stdout}${e.stderr}`);
     }
   }
+});
+
+// ------------------------------------------------------------------------------------ React
+
+/**
+ * The React fixture (react-app/, pleo-oauth/react under <StrictMode>), built by `vite build`
+ * and served with a partner backend whose /api/pleo/exchange makes the real token request to
+ * the oidc-provider stand-in of www/ (Pleo's configuration). Returns what the test drives.
+ */
+async function reactApp() {
+  const { startAuthServer } = await import("../../www/authserver.mjs");
+  const dist = path.join(work, "react-dist");
+  run(path.join(here, "node_modules", ".bin", "vite"), ["build", "react-app", "--outDir", dist, "--emptyOutDir", "--logLevel", "warn"]);
+  const exchanges = [];
+  let origin;
+  const client = { clientId: "react-fixture", clientSecret: "react-fixture-secret", redirectUris: [] };
+  const app = http.createServer(async (req, res) => {
+    const url = new URL(req.url, origin);
+    if (url.pathname === "/config.json") {
+      return res.writeHead(200, { "content-type": "application/json" }).end(
+        JSON.stringify({ clientId: client.clientId, environment: { authorizationEndpoint: `${auth.issuer}/oauth/authorize`, issuer: auth.issuer } }),
+      );
+    }
+    if (url.pathname === "/api/pleo/exchange" && req.method === "POST") {
+      let raw = "";
+      for await (const chunk of req) raw += chunk;
+      const body = JSON.parse(raw);
+      exchanges.push(body);
+      // The partner backend's token request (client secret stays here).
+      const token = await fetch(`${auth.issuer}/oauth/token`, {
+        method: "POST",
+        headers: { authorization: "Basic " + Buffer.from(`${client.clientId}:${client.clientSecret}`).toString("base64"), "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ grant_type: "authorization_code", code: body.code, code_verifier: body.code_verifier, redirect_uri: body.redirect_uri }),
+      });
+      const tokens = await token.json();
+      if (!token.ok) return res.writeHead(502, { "content-type": "application/json" }).end(JSON.stringify({ error: tokens.error }));
+      return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ connected: true, scope: tokens.scope }));
+    }
+    // The single-page app: its files, else index.html for every route.
+    let file = path.join(dist, decodeURIComponent(url.pathname));
+    if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(dist, "index.html");
+    const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm" };
+    res.writeHead(200, { "content-type": types[path.extname(file)] ?? "application/octet-stream" }).end(fs.readFileSync(file));
+  });
+  servers.push(app);
+  await new Promise((r) => app.listen(0, "127.0.0.1", r));
+  origin = `http://127.0.0.1:${app.address().port}`;
+  client.redirectUris.push(`${origin}/pleo/callback`);
+  const auth = await startAuthServer({ client });
+  return { origin, auth, exchanges, dist };
+}
+
+test("React: pleo-oauth/react under <StrictMode>, production build — one handoff; reload and Back+Approve land on returnTo with no second handoff; a denial shows the error with a way back", async (t) => {
+  const { origin, auth, exchanges, dist } = await reactApp();
+  t.after(() => auth.close());
+  const js = fs.readdirSync(path.join(dist, "assets")).filter((f) => f.endsWith(".js"));
+  assert.ok(js.length >= 1 && fs.readdirSync(path.join(dist, "assets")).some((f) => f.endsWith(".wasm")));
+
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  const authorizeUrls = [];
+  page.on("request", (r) => r.url().startsWith(`${auth.issuer}/oauth/authorize?`) && authorizeUrls.push(r.url()));
+
+  // Connect → Approve → the callback route shows success after exactly one handoff.
+  await page.goto(`${origin}/settings`);
+  await page.waitForSelector("#connect:not([disabled])");
+  await Promise.all([page.waitForURL(`${auth.issuer}/interaction/**`), page.click("#connect")]);
+  await Promise.all([page.waitForURL(`${origin}/pleo/callback**`), page.click("#approve")]);
+  await page.waitForSelector("#connected");
+  assert.match(await page.textContent("#connected"), /Connected to Pleo \(users:read\)/);
+  assert.equal(exchanges.length, 1, "StrictMode ran the effect twice; the code was handed off once");
+  assert.equal(page.url(), `${origin}/pleo/callback`, "the code and state are gone from the address bar");
+  assert.equal(await page.getAttribute("#continue", "href"), "/settings?tab=integrations");
+
+  // Reload of the callback page: the app lands on returnTo, nothing handed off again.
+  await Promise.all([page.waitForURL(`${origin}/settings?tab=integrations`), page.reload()]);
+  assert.equal(exchanges.length, 1);
+
+  // Back to Pleo's page and Approve again (the same authorisation request, hence the same
+  // state; a new code): already_handled, so the app lands on returnTo, no second handoff.
+  assert.equal(authorizeUrls.length, 1);
+  await Promise.all([page.waitForURL(`${auth.issuer}/interaction/**`), page.goto(authorizeUrls[0])]);
+  await Promise.all([page.waitForURL(`${origin}/settings?tab=integrations`), page.click("#approve")]);
+  assert.equal(exchanges.length, 1, "the second code was never handed off");
+
+  // Deny: the error is shown with a way back to where the user started.
+  await page.goto(`${origin}/settings`);
+  await page.waitForSelector("#connect:not([disabled])");
+  await Promise.all([page.waitForURL(`${auth.issuer}/interaction/**`), page.click("#connect")]);
+  await Promise.all([page.waitForURL(`${origin}/pleo/callback?**`), page.click("#deny")]);
+  await page.waitForSelector("#error");
+  assert.equal(await page.getAttribute("#error", "data-code"), "authorization_error");
+  assert.match(await page.textContent("#error"), /access_denied/);
+  await Promise.all([page.waitForURL(`${origin}/settings?tab=integrations`), page.click("#back")]);
+  assert.equal(exchanges.length, 1);
+  assert.deepEqual(errors, []);
 });

@@ -75,6 +75,8 @@ export function explain(e: unknown): string {
       return `${e.error}: ${e.errorDescription ?? ""} ${e.errorUri ?? ""}`;
     case "handoff_failed":
       return `HTTP ${details.status}`;
+    case "already_handled":
+      return `back to ${e.returnTo ?? "/"} (${JSON.stringify(e.appState)})`;
     case "invalid_config":
     case "invalid_parameter":
     case "storage_unavailable":

@@ -1,0 +1,143 @@
+/**
+ * pleo-oauth/react — React bindings (React ≥ 18, an optional peer dependency).
+ *
+ * Two hooks, over the main entry's {@link PleoOAuth}: {@link usePleoConnect} for the page with
+ * the "Connect to Pleo" button, {@link usePleoCallback} for the redirect-URI route. Both are
+ * StrictMode-safe (the handoff is made once: `handleCallback` returns the same outcome to a
+ * second call in the same page) and SSR-safe (nothing touches `window` during render; the
+ * client is created in an effect). No logic of the flow lives here.
+ *
+ * @packageDocumentation
+ */
+
+import { useCallback, useEffect, useRef, useState } from "react";
+import { PleoOAuth, PleoOAuthError } from "./index.js";
+import type { AuthorizationUrlOptions, CallbackResult, PleoOAuthOptions } from "./index.js";
+
+/** Clients by options (their JSON), so that every hook with the same options shares one. */
+const clients = new Map<string, Promise<PleoOAuth>>();
+
+/** The options' identity for effects: equal options give equal keys, whatever the object. */
+function keyOf(options: PleoOAuthOptions): string {
+  try {
+    return JSON.stringify(options) ?? "";
+  } catch {
+    return ""; // not JSON (a cycle): create() says what is wrong with it
+  }
+}
+
+/** The client for these options, created once; a failed creation is tried again next time. */
+function client(options: PleoOAuthOptions): Promise<PleoOAuth> {
+  const key = keyOf(options);
+  let pleo = clients.get(key);
+  if (!pleo) {
+    pleo = PleoOAuth.create(options);
+    clients.set(key, pleo);
+    pleo.catch(() => clients.delete(key));
+  }
+  return pleo;
+}
+
+/** Every failure as a {@link PleoOAuthError} (the package rejects with nothing else). */
+function asError(e: unknown): PleoOAuthError {
+  return e instanceof PleoOAuthError ? e : new PleoOAuthError("invalid_config", String(e));
+}
+
+/** What {@link usePleoConnect} returns. */
+export interface PleoConnect {
+  /**
+   * Starts the connection: stores the transaction and navigates to Pleo (`redirect()`). Never
+   * rejects: a failure lands in `error`.
+   */
+  connect: (options?: AuthorizationUrlOptions) => Promise<void>;
+  /** True from the click until the page navigates away (it stays true while it does). */
+  pending: boolean;
+  /** Why the last attempt failed (or why the client could not be created on mount); `null` otherwise. */
+  error: PleoOAuthError | null;
+}
+
+/**
+ * For the page with the "Connect to Pleo" button. Creates the client (and loads the
+ * WebAssembly module) when the component mounts, so that the click costs nothing; a
+ * configuration error shows in `error` at once.
+ *
+ * @example
+ * ```tsx
+ * const { connect, pending, error } = usePleoConnect(pleoOptions);
+ * return (
+ *   <>
+ *     <button disabled={pending} onClick={() => connect({ returnTo: "/settings/integrations" })}>Connect to Pleo</button>
+ *     {error && <p role="alert">{error.message}</p>}
+ *   </>
+ * );
+ * ```
+ */
+export function usePleoConnect(options: PleoOAuthOptions): PleoConnect {
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<PleoOAuthError | null>(null);
+  const key = keyOf(options);
+  const latest = useRef(options);
+  latest.current = options;
+  useEffect(() => {
+    let live = true;
+    client(latest.current).catch((e: unknown) => live && setError(asError(e)));
+    return () => {
+      live = false;
+    };
+  }, [key]);
+  const connect = useCallback(async (call?: AuthorizationUrlOptions) => {
+    setPending(true);
+    setError(null);
+    try {
+      await (await client(latest.current)).redirect(call);
+    } catch (e) {
+      setError(asError(e));
+      setPending(false);
+    }
+  }, []);
+  return { connect, pending, error };
+}
+
+/** What {@link usePleoCallback} returns. */
+export type PleoCallbackState<Backend = unknown, AppState = unknown> =
+  | { status: "pending" }
+  | { status: "success"; result: CallbackResult<Backend, AppState> }
+  | { status: "error"; error: PleoOAuthError };
+
+/**
+ * For the redirect-URI route: handles the callback in the address bar once (also under
+ * StrictMode), hands the code to `options.handoff`, and reports the outcome. On
+ * `already_handled` (a reload or Back after connecting) send the user on to
+ * `error.returnTo`; on other errors, `error.returnTo` is where the connection started, when
+ * it was found.
+ *
+ * @example
+ * ```tsx
+ * const state = usePleoCallback(pleoOptions);
+ * if (state.status === "pending") return <p>Connecting…</p>;
+ * if (state.status === "success") return <Navigate to={state.result.returnTo ?? "/"} replace />;
+ * if (state.error.code === "already_handled") return <Navigate to={state.error.returnTo ?? "/"} replace />;
+ * return <p role="alert">{state.error.message} <a href={state.error.returnTo ?? "/"}>Back</a></p>;
+ * ```
+ */
+export function usePleoCallback<Backend = unknown, AppState = unknown>(
+  options: PleoOAuthOptions,
+): PleoCallbackState<Backend, AppState> {
+  const [state, setState] = useState<PleoCallbackState<Backend, AppState>>({ status: "pending" });
+  const key = keyOf(options);
+  const latest = useRef(options);
+  latest.current = options;
+  useEffect(() => {
+    let live = true;
+    client(latest.current)
+      .then((pleo) => pleo.handleCallback<Backend, AppState>())
+      .then(
+        (result) => live && setState({ status: "success", result }),
+        (e: unknown) => live && setState({ status: "error", error: asError(e) }),
+      );
+    return () => {
+      live = false;
+    };
+  }, [key]);
+  return state;
+}

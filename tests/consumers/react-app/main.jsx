@@ -1,0 +1,64 @@
+// A partner's React app: a settings page with "Connect to Pleo" and the redirect-URI route,
+// under <StrictMode>, using pleo-oauth/react as its README shows. Built with `vite build`.
+import React, { StrictMode, useEffect } from "react";
+import { createRoot } from "react-dom/client";
+import { usePleoCallback, usePleoConnect } from "pleo-oauth/react";
+
+/** The options, the same object for both hooks (here from the test server's /config.json). */
+let pleoOptions;
+
+function SettingsPage() {
+  const { connect, pending, error } = usePleoConnect(pleoOptions);
+  return (
+    <main>
+      <h1>Integrations</h1>
+      <button id="connect" disabled={pending} onClick={() => connect({ returnTo: "/settings?tab=integrations", appState: { tab: "integrations" } })}>
+        {pending ? "Connecting…" : "Connect to Pleo"}
+      </button>
+      {error && <p id="error" role="alert">{error.message}</p>}
+    </main>
+  );
+}
+
+function PleoCallbackPage() {
+  const state = usePleoCallback(pleoOptions);
+  // A reload of this page, or Back and Approve again, after connecting: go where the user was.
+  const again = state.status === "error" && state.error.code === "already_handled";
+  useEffect(() => {
+    if (again) location.replace(state.error.returnTo ?? "/settings");
+  }, [again]);
+  if (state.status === "pending" || again) return <p id="status">Connecting to Pleo…</p>;
+  if (state.status === "success") {
+    return (
+      <main>
+        <p id="connected">Connected to Pleo ({state.result.backend.scope}).</p>
+        <a id="continue" href={state.result.returnTo ?? "/settings"}>Continue</a>
+      </main>
+    );
+  }
+  return (
+    <main>
+      <p id="error" role="alert" data-code={state.error.code}>{state.error.message}</p>
+      <a id="back" href={state.error.returnTo ?? "/settings"}>Back to settings</a>
+    </main>
+  );
+}
+
+const App = () => (location.pathname === "/pleo/callback" ? <PleoCallbackPage /> : <SettingsPage />);
+
+fetch("/config.json")
+  .then((r) => r.json())
+  .then((config) => {
+    pleoOptions = {
+      clientId: config.clientId,
+      redirectUri: `${location.origin}/pleo/callback`,
+      scopes: ["users:read"],
+      environment: config.environment,
+      handoff: { url: "/api/pleo/exchange" },
+    };
+    createRoot(document.getElementById("root")).render(
+      <StrictMode>
+        <App />
+      </StrictMode>,
+    );
+  });
