@@ -84,6 +84,7 @@ test("connect → approve → connected; the protected call works; no code in th
   assert.ok(mine.accessToken && mine.refreshToken);
   const visible = await page.evaluate(() => ({
     storage: JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }),
+    records: Object.entries(sessionStorage),
     cookies: document.cookie,
     dom: document.documentElement.outerHTML,
   }));
@@ -94,7 +95,14 @@ test("connect → approve → connected; the protected call works; no code in th
   const cookie = (await context.cookies()).find((c) => c.name === "ledgerly_session");
   assert.equal(cookie.httpOnly, true);
   assert.equal(cookie.sameSite, "Lax");
-  assert.equal(visible.storage, "{}{}", "the transaction was consumed: nothing left in storage");
+  // The transaction was consumed: all that is left is the completed-connection record (for
+  // already_handled on a reload or Back), which holds no secret.
+  assert.equal(visible.records.length, 1, JSON.stringify(visible.records));
+  const [key, record] = visible.records[0];
+  assert.match(key, /^pleo-oauth:tx:[A-Za-z0-9_-]{43}$/);
+  assert.match(record, /^v=done&exp=\d+&return_to=%2F(&at=[^&]+)?$/);
+  const sent = new URL(callbackUrl).searchParams.get("code");
+  assert.ok(!record.includes(sent) && !record.includes("verifier"), record);
 
   await page.screenshot({ path: path.join(shots, "connected.png"), fullPage: true });
   assert.deepEqual(errors, []);
@@ -116,18 +124,28 @@ test("deny → the page explains access_denied and offers to try again", async (
   await context.close();
 });
 
-test("the callback URL replayed → unknown_state, and no second request to the token endpoint", async () => {
+test("the callback URL loaded again (Back) → already completed, still connected, and no second request to the token endpoint; in another browser → unknown_state", async () => {
   const { context, page } = await visitor();
   await toConsent(page);
   const callbackUrl = await approve(page);
   const tokens = demo.auth.stats.tokenRequests;
   const exchanges = demo.stats.exchanges;
   await page.goto(callbackUrl);
-  await page.waitForSelector("#badge[data-state=error]");
-  assert.equal(await messageCode(page), "unknown_state");
+  await page.waitForSelector("#badge[data-state=connected]");
+  assert.match(await page.textContent("#message"), /already completed/);
+  assert.equal(new URL(page.url()).pathname, "/", "back where the connection started");
+  await page.reload();
+  await page.waitForSelector("#badge[data-state=connected]");
   assert.equal(demo.auth.stats.tokenRequests, tokens);
   assert.equal(demo.stats.exchanges, exchanges);
   await context.close();
+
+  const other = await visitor();
+  await other.page.goto(callbackUrl);
+  await other.page.waitForSelector("#badge[data-state=error]");
+  assert.equal(await messageCode(other.page), "unknown_state");
+  assert.equal(demo.auth.stats.tokenRequests, tokens);
+  await other.context.close();
 });
 
 test("a forged callback → unknown_state, and no request reaches the backend", async () => {

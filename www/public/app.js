@@ -99,7 +99,7 @@ function explain(e) {
     case "expired":
       return "The connection attempt took too long and expired. Please start again.";
     case "unknown_state":
-      return "This link does not match a connection started in this browser — it was already used, or it did not come from Pleo. Nothing was exchanged.";
+      return "This link does not match a connection started in this tab — it was started in another tab or browser, or it did not come from Pleo. Nothing was exchanged.";
     case "handoff_failed":
       return e.status
         ? `Our server could not complete the connection (HTTP ${e.status}). Please try again.`
@@ -139,6 +139,20 @@ async function callback() {
     message("ok", `Connected to ${result.backend?.company ?? "Pleo"}.`);
     renderConnected(result.backend ?? {});
   } catch (e) {
+    if (e.code === "already_handled") {
+      // A reload or Back + Approve again after connecting: nothing was sent again. Go where
+      // the connection started and show what the backend knows.
+      step("This connection was already completed in this tab; nothing was sent again");
+      history.replaceState(history.state, "", e.returnTo ?? "/");
+      const s = await api("/api/pleo/status").catch(() => ({}));
+      if (s.connected) renderConnected(s);
+      else renderDisconnected();
+      message("info", "This connection was already completed.");
+      return;
+    }
+    // Where the connection started, when it was found (e.returnTo): the address bar shows
+    // that page again, so a reload does not repeat the failed callback.
+    if (e.returnTo) history.replaceState(history.state, "", e.returnTo);
     step(`Stopped: ${e.code ?? "error"}`, "error");
     badge("error", "Not connected");
     message("error", explain(e), e.code);
