@@ -125,7 +125,7 @@ pub fn locate(url: &str) -> Result<(CallbackParameters, String)> {
     if p.code.is_none() && p.error.is_none() {
         return Err(Error::new(
             ErrorCode::NotACallback,
-            "This URL has neither \"code\" nor \"error\": it is not an OAuth callback. Call handleCallback() only on your redirect URI page.",
+            "This URL has neither \"code\" nor \"error\": it is not an OAuth callback. Call handleCallback() only on your redirect URI page when Pleo sends the user there (a reload after connecting is already_handled for transactionTtlSeconds).",
         ));
     }
     // RFC 6749 §10.12: the client MUST check state.
@@ -190,7 +190,7 @@ fn checks(
     let Some(transaction) = transaction else {
         return Err(Error::new(
             ErrorCode::UnknownState,
-            "No connection started in this browser matches this callback (it was already used, was started in another browser or tab storage, or is forged). Start the connection again.",
+            "No connection started in this browser matches this callback's state. Likely causes: it was started in another tab while storage is \"session\" (per tab; use storage: \"local\" to share it between tabs), in another browser, or so long ago that it was forgotten; or the link was replayed or forged. Ask the user to connect again from your app.",
         ));
     };
     // Every error from here on carries the connection's returnTo and appState (API.md 0.2).
@@ -209,7 +209,7 @@ fn checks_found(
     if transaction.is_expired(now_ms) {
         return Err(Error::new(
             ErrorCode::Expired,
-            "The connection took too long and expired before Pleo redirected back. Start the connection again.",
+            "The connection expired before Pleo redirected back (the user took longer than transactionTtlSeconds). Ask the user to connect again; raise transactionTtlSeconds if this happens often.",
         ));
     }
     // 5. RFC 9207 §2.4: with a known issuer, `iss` must be present and equal (simple string comparison).
@@ -257,7 +257,7 @@ fn checks_found(
     let Some(code) = p.code else {
         return Err(Error::new(
             ErrorCode::MissingCode,
-            "The callback has no authorisation code. Start the connection again.",
+            "The callback has no authorisation code, so it did not come from Pleo as sent. Ask the user to connect again.",
         ));
     };
     Ok(VerifiedCallback {
