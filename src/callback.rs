@@ -11,7 +11,7 @@ use crate::error::{AuthorizationErrorDetails, Context, Error, ErrorCode, Result}
 use crate::form;
 use crate::pkce::PkceCodeVerifier;
 use crate::state::State;
-use crate::transaction::{stale_keys, storage_key, Completed, Record, Transaction, KEY_PREFIX};
+use crate::transaction::{storage_key, Completed, Record, Transaction, KEY_PREFIX};
 use crate::uri::{self, WebUrl};
 
 /// The parameters of an authorisation response (RFC 6749 §4.1.2, §4.1.2.1; RFC 9207 §2).
@@ -304,11 +304,10 @@ pub fn handle(
     entries: &[(String, String)],
     now_ms: u64,
 ) -> Handled {
-    let mut store: Vec<(String, Option<String>)> = stale_keys(entries, now_ms)
-        .into_iter()
-        .map(|k| (k, None))
-        .collect();
-    // The completed connections still remembered, by key.
+    let mut store: Vec<(String, Option<String>)> = Vec::new();
+    // The completed connections still remembered, by key; expired ones are dropped. (Expired
+    // pending ones are not: each is still `expired` at its own callback, API.md step 4, until
+    // the next `authorizationUrl` sweeps it.)
     let mut completed: Vec<(&str, Completed)> = Vec::new();
     for (k, v) in entries {
         if let Some(state) = k.strip_prefix(KEY_PREFIX) {
@@ -317,6 +316,8 @@ pub fn handle(
             {
                 if now_ms < c.expires_at_ms {
                     completed.push((k, c));
+                } else {
+                    store.push((k.clone(), None));
                 }
             }
         }
@@ -1013,5 +1014,37 @@ mod tests {
                 .code(),
             ErrorCode::UnknownState
         );
+    }
+
+    #[test]
+    fn step4_a_callback_leaves_other_expired_pending_connections_to_their_own_expired() {
+        let config = Config::from_options(options()).unwrap();
+        let mut store = HashMap::new();
+        for state in ["a", "b"] {
+            let r = build_with(
+                &config,
+                AuthorizationUrlOptions {
+                    return_to: Some(format!("/{state}")),
+                    ..Default::default()
+                },
+                State::from_callback(state.into()),
+                PkceCodeVerifier::new("v".repeat(43)).unwrap(),
+                NOW,
+            )
+            .unwrap();
+            store.insert(r.transaction.storage_key(), r.transaction.encode());
+        }
+        let late = NOW + 600_000;
+        for (state, back) in [("a", "/a"), ("b", "/b")] {
+            let url = format!("{CB}?code=c&state={state}");
+            let e = handle_in(&mut store, &url, &url, late).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::Expired, "{state}");
+            assert_eq!(e.context().unwrap().return_to.as_deref(), Some(back));
+        }
+        // A forged callback leaves a pending one alone, expired or not.
+        let mut store = store_with_app_state();
+        let forged = format!("{CB}?code=c&state=forged");
+        handle_in(&mut store, &forged, &forged, late).unwrap_err();
+        assert!(store.contains_key("pleo-oauth:tx:good"));
     }
 }

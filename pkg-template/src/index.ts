@@ -249,7 +249,17 @@ function snap(value: unknown): string {
       if (proto != Object.prototype && proto != null) return { "\0": "instance" };
       // No prototype, so an own "__proto__" key stays a key (and is refused as unknown).
       const out: Record<string, unknown> = Object.create(null);
-      for (const k of Object.keys(v as object)) out[k] = copy((v as Record<string, unknown>)[k], depth + 1);
+      for (const k of Object.keys(v as object)) {
+        // A getter that throws spoils only its own property, which the core then names.
+        let x: unknown;
+        try {
+          x = (v as Record<string, unknown>)[k];
+        } catch {
+          out[k] = { "\0": "unreadable" };
+          continue;
+        }
+        out[k] = copy(x, depth + 1);
+      }
       return out;
     } catch {
       return { "\0": "unreadable" };

@@ -6,210 +6,21 @@
 // wasm boundary does the browser I/O; plus hostile inputs and bounded memory.
 //
 // Each test gets a fresh browser context (its own storage and cookies). Everything runs on
-// 127.0.0.1: server A serves the package (/pkg/), the pages (/app/, strict CSP) and fake
-// backends (/api/); server B (another port, so another origin) serves the same backends with
-// CORS, for the credentials modes.
+// 127.0.0.1 (tests/support/harness.mjs): server A serves the package (/pkg/), the pages (/app/,
+// strict CSP) and fake backends (/api/); server B (another port, so another origin) serves the
+// same backends with CORS, for the credentials modes.
 //
 // Run: node --test tests/package/   (after `make pkg`; PLEO_PKG_DIR=dir points it at another build)
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import http from "node:http";
-import fs from "node:fs";
-import path from "node:path";
-import crypto from "node:crypto";
-import { fileURLToPath } from "node:url";
-import { launchChromium } from "../support/chromium.mjs";
+import { useHarness, hits, origin, originB, deadPort, browser, redirectUri, config, open, ok, err, s256, backendHits } from "../support/harness.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const pkgDir = process.env.PLEO_PKG_DIR ? path.resolve(process.env.PLEO_PKG_DIR) : path.join(root, "pkg");
-
-// The partner page's policy: no eval, wasm allowed; requests to loopback servers on any port
-// (the cross-origin backend, and a closed port for the network failure).
-const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' http://127.0.0.1:*";
 /** Largest accepted growth of the collected JS heap over 9,000 forged callbacks (test 15). */
 const HEAP_BUDGET = 256 * 1024;
 const RFC7636_VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const RFC7636_CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
-/** Every request that reached a backend route (/api/…) on either server. */
-const hits = [];
-/** Responses held open by /api/hang, ended at teardown. */
-const held = new Set();
-let serverA, serverB, origin, originB, deadPort, browser;
-
-function backend(req, res, self) {
-  const url = new URL(req.url, self);
-  // CORS for the cross-origin server; harmless on the same origin.
-  const cors = {
-    "access-control-allow-origin": req.headers.origin ?? "*",
-    "access-control-allow-credentials": "true",
-    vary: "origin",
-  };
-  if (req.method === "OPTIONS") {
-    hits.push({ server: self, method: "OPTIONS", path: url.pathname + url.search, headers: req.headers });
-    return res
-      .writeHead(204, {
-        ...cors,
-        "access-control-allow-methods": "POST",
-        "access-control-allow-headers": req.headers["access-control-request-headers"] ?? "",
-        "access-control-max-age": "0",
-      })
-      .end();
-  }
-  let raw = "";
-  req.on("data", (c) => (raw += c));
-  req.on("end", () => {
-    let body;
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      body = raw;
-    }
-    hits.push({ server: self, method: req.method, path: url.pathname + url.search, headers: req.headers, body });
-    const json = (status, value) =>
-      res.writeHead(status, { ...cors, "content-type": "application/json" }).end(JSON.stringify(value));
-    switch (url.pathname) {
-      case "/api/ok":
-        return json(200, { connected: true, company: "Acme", cookie: req.headers.cookie ?? null });
-      case "/api/fail":
-        return res.writeHead(502, { ...cors, "content-type": "application/json" }).end('{"error":"invalid_grant"}');
-      case "/api/redirect":
-        return res.writeHead(302, { ...cors, location: "/api/ok?redirected=1" }).end();
-      case "/api/hang":
-        held.add(res);
-        res.on("close", () => held.delete(res));
-        return; // never answers
-      case "/api/html":
-        return res.writeHead(200, { ...cors, "content-type": "text/html" }).end("<html>login</html>");
-      case "/api/text":
-        // Express's res.sendStatus(200).
-        return res.writeHead(200, { ...cors, "content-type": "text/plain; charset=utf-8" }).end("OK");
-      case "/api/spaces":
-        return res.writeHead(200, { ...cors, "content-type": "text/plain" }).end("  ");
-      case "/api/empty204":
-        return res.writeHead(204, cors).end();
-      case "/api/empty200":
-        return res.writeHead(200, { ...cors, "content-length": "0" }).end();
-      default:
-        return res.writeHead(404, cors).end();
-    }
-  });
-}
-
-function serveA(req, res) {
-  const url = new URL(req.url, origin);
-  if (url.pathname.startsWith("/api/")) return backend(req, res, origin);
-  if (url.pathname.startsWith("/pkg/")) {
-    const file = path.join(pkgDir, path.basename(url.pathname));
-    if (!fs.existsSync(file)) return res.writeHead(404).end();
-    const type = file.endsWith(".wasm") ? "application/wasm" : "text/javascript";
-    return res.writeHead(200, { "content-type": type }).end(fs.readFileSync(file));
-  }
-  if (url.pathname === "/app/boot.js") {
-    // Exposes the package and a runner that turns failures into plain data for the test.
-    return res.writeHead(200, { "content-type": "text/javascript" }).end(`
-      import * as m from "/pkg/index.js";
-      window.errData = (e) => {
-        if (typeof e !== "object" || e === null) return { thrown: String(e), isError: false, isPleo: false };
-        return { ...e, name: e.name, message: e.message, ctor: e.constructor && e.constructor.name,
-                 isError: e instanceof Error, isPleo: e instanceof m.PleoOAuthError };
-      };
-      window.run = async (f) => {
-        try { return { ok: await f(m) }; }
-        catch (e) { return { err: window.errData(e) }; }
-      };
-      document.body.dataset.ready = "1";`);
-  }
-  if (url.pathname.startsWith("/app/")) {
-    return res
-      .writeHead(200, { "content-type": "text/html", "content-security-policy": CSP, "referrer-policy": "no-referrer" })
-      .end('<!doctype html><meta charset=utf-8><title>behaviour test</title><body><script type=module src="/app/boot.js"></script>');
-  }
-  res.writeHead(404).end();
-}
-
-function serveB(req, res) {
-  const url = new URL(req.url, originB);
-  if (url.pathname.startsWith("/api/")) return backend(req, res, originB);
-  res.writeHead(404).end();
-}
-
-async function listen(handler) {
-  const s = http.createServer(handler);
-  await new Promise((r) => s.listen(0, "127.0.0.1", r));
-  return s;
-}
-
-before(async () => {
-  assert.ok(fs.existsSync(path.join(pkgDir, "index.js")), `no package in ${pkgDir}: run \`make pkg\` first`);
-  serverA = await listen(serveA);
-  serverB = await listen(serveB);
-  origin = `http://127.0.0.1:${serverA.address().port}`;
-  originB = `http://127.0.0.1:${serverB.address().port}`;
-  // A port nothing listens on: bind one, then close it.
-  const dead = await listen(() => {});
-  deadPort = dead.address().port;
-  await new Promise((r) => dead.close(r));
-  browser = await launchChromium();
-});
-
-after(async () => {
-  for (const res of held) res.destroy();
-  await browser?.close();
-  for (const s of [serverA, serverB]) {
-    s?.closeAllConnections();
-    s?.close();
-  }
-});
-
-const redirectUri = () => `${origin}/app/callback`;
-
-/** Options as a partner writes them; `extra` overrides. */
-const config = (extra = {}) => ({
-  clientId: "client-1",
-  redirectUri: redirectUri(),
-  scopes: ["users:read", "export-jobs:read"],
-  ...extra,
-});
-
-/**
- * A fresh context and page (own storage and cookies) on `pathname`, closed after the test.
- * `run(fn, args)` runs `fn(module, { origin, originB, redirectUri, deadPort, cfg, ...args })` in
- * the page through window.run of boot.js (the page's CSP forbids eval; an expression string goes
- * through DevTools' evaluate, which the CSP does not govern) and returns `{ ok }` or `{ err }`.
- */
-async function open(t, pathname = "/app/start") {
-  const context = await browser.newContext();
-  t.after(() => context.close());
-  const page = await context.newPage();
-  const pageErrors = [];
-  page.on("pageerror", (e) => pageErrors.push(String(e)));
-  await page.goto(origin + pathname);
-  const run = async (fn, args = {}) => {
-    await page.waitForSelector("body[data-ready]", { state: "attached" });
-    const all = { origin, originB, redirectUri: redirectUri(), deadPort, cfg: config(), ...args };
-    return page.evaluate(`window.run((m) => (${fn})(m, ${JSON.stringify(all)}))`);
-  };
-  return { context, page, run, pageErrors };
-}
-
-/** The `{ ok }` of a run, failing with the error's data otherwise. */
-function ok(r) {
-  assert.ok(r && "ok" in r, `expected success, got ${JSON.stringify(r?.err)}`);
-  return r.ok;
-}
-
-/** The `{ err }` of a run, which must be a PleoOAuthError with `code`. */
-function err(r, code) {
-  assert.ok(r && "err" in r, `expected ${code}, got success ${JSON.stringify(r?.ok)}`);
-  assert.equal(r.err.isPleo, true, `not a PleoOAuthError: ${JSON.stringify(r.err)}`);
-  assert.equal(r.err.isError, true);
-  assert.equal(r.err.code, code, r.err.message);
-  return r.err;
-}
-
-const s256 = (verifier) => crypto.createHash("sha256").update(verifier).digest("base64url");
-const backendHits = (p, from = 0) => hits.slice(from).filter((h) => h.method === "POST" && h.path === p);
+useHarness();
 
 // ------------------------------------------------------------------------------------ storage
 
