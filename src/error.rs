@@ -41,11 +41,17 @@ pub enum ErrorCode {
     /// The callback (or the address it left) belongs to a connection this browser already
     /// completed: a reload, or Back and Approve again. Nothing was handed off again.
     AlreadyHandled,
+    /// The browser refused to open the popup (`window.open` gave nothing).
+    PopupBlocked,
+    /// The user closed the popup before the connection completed.
+    PopupClosed,
+    /// The popup did not complete within its `timeoutMs`.
+    PopupTimeout,
 }
 
 impl ErrorCode {
     /// Every code, in the order of `API.md`.
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 17] = [
         ErrorCode::InvalidConfig,
         ErrorCode::InvalidParameter,
         ErrorCode::StorageUnavailable,
@@ -60,6 +66,9 @@ impl ErrorCode {
         ErrorCode::MissingCode,
         ErrorCode::HandoffFailed,
         ErrorCode::AlreadyHandled,
+        ErrorCode::PopupBlocked,
+        ErrorCode::PopupClosed,
+        ErrorCode::PopupTimeout,
     ];
 
     /// The wire form, identical to the TypeScript `PleoOAuthErrorCode`.
@@ -79,6 +88,9 @@ impl ErrorCode {
             ErrorCode::MissingCode => "missing_code",
             ErrorCode::HandoffFailed => "handoff_failed",
             ErrorCode::AlreadyHandled => "already_handled",
+            ErrorCode::PopupBlocked => "popup_blocked",
+            ErrorCode::PopupClosed => "popup_closed",
+            ErrorCode::PopupTimeout => "popup_timeout",
         }
     }
 }
@@ -252,6 +264,9 @@ mod tests {
                 "missing_code",
                 "handoff_failed",
                 "already_handled",
+                "popup_blocked",
+                "popup_closed",
+                "popup_timeout",
             ]
         );
     }

@@ -30,6 +30,11 @@ pub const RESERVED_PARAMETERS: [&str; 8] = [
 
 /// The option names of `authorizationUrl()` / `redirect()`.
 pub const URL_OPTION_NAMES: [&str; 3] = ["returnTo", "extraParams", "appState"];
+/// The option names of `popup()`: those of `authorizationUrl()` and `timeoutMs`.
+pub const POPUP_OPTION_NAMES: [&str; 4] = ["returnTo", "extraParams", "appState", "timeoutMs"];
+/// How long `popup()` waits by default (API.md 0.2), and at most.
+pub const DEFAULT_POPUP_TIMEOUT_MS: u32 = 300_000;
+pub const MAX_POPUP_TIMEOUT_MS: u32 = 3_600_000;
 
 /// The most UTF-8 bytes of JSON an `appState` may take (API.md 0.2): it rides in Web Storage
 /// with the transaction, which browsers cap at about 5 MB per origin.
@@ -52,13 +57,38 @@ impl AuthorizationUrlOptions {
     /// Reads the options object as JS gave it (absent means none). `appState` is not read
     /// from it: the wrapper serialises that one apart, with `JSON.stringify`'s own rules.
     pub fn from_input(input: &Input) -> Result<Self> {
-        let o = input.fields(
-            "authorizationUrl",
-            &URL_OPTION_NAMES,
-            ErrorCode::InvalidParameter,
-        )?;
+        Self::read(input, false).map(|(o, _)| o)
+    }
+
+    /// Reads `popup()`'s options: these and `timeoutMs` (whole milliseconds, 1 to
+    /// [`MAX_POPUP_TIMEOUT_MS`]; default [`DEFAULT_POPUP_TIMEOUT_MS`]).
+    pub fn from_popup_input(input: &Input) -> Result<(Self, u32)> {
+        Self::read(input, true)
+    }
+
+    fn read(input: &Input, popup: bool) -> Result<(Self, u32)> {
+        let o = if popup {
+            input.fields("popup", &POPUP_OPTION_NAMES, ErrorCode::InvalidParameter)?
+        } else {
+            input.fields(
+                "authorizationUrl",
+                &URL_OPTION_NAMES,
+                ErrorCode::InvalidParameter,
+            )?
+        };
+        let timeout_ms = match o.number("timeoutMs", "timeoutMs")? {
+            None => DEFAULT_POPUP_TIMEOUT_MS,
+            Some(v) if (1.0..=f64::from(MAX_POPUP_TIMEOUT_MS)).contains(&v) && v.fract() == 0.0 => {
+                v as u32
+            }
+            Some(_) => {
+                return Err(invalid_parameter(
+                    "popup timeoutMs must be a whole number of milliseconds from 1 to 3600000 (one hour).",
+                ))
+            }
+        };
         let extra_params = o.string_map("extraParams", "extraParams")?;
-        Ok(AuthorizationUrlOptions {
+        let options = AuthorizationUrlOptions {
             return_to: o.string("returnTo", "returnTo")?.map(String::from),
             extra_params: extra_params.map(|pairs| {
                 pairs
@@ -67,7 +97,8 @@ impl AuthorizationUrlOptions {
                     .collect()
             }),
             app_state: None,
-        })
+        };
+        Ok((options, timeout_ms))
     }
 }
 
@@ -444,6 +475,31 @@ mod tests {
             AuthorizationUrlOptions::from_input(&object([("appState", Input::Other("function"))]))
                 .unwrap();
         assert_eq!(o.app_state, None);
+    }
+
+    #[test]
+    fn popup_options_add_timeout_ms_of_at_most_an_hour() {
+        use crate::input::tests::{object, s};
+        let (o, t) = AuthorizationUrlOptions::from_popup_input(&Input::Absent).unwrap();
+        assert_eq!((o.return_to, t), (None, DEFAULT_POPUP_TIMEOUT_MS));
+        let (o, t) = AuthorizationUrlOptions::from_popup_input(&object([
+            ("returnTo", s("/x")),
+            ("timeoutMs", Input::Number(1500.0)),
+        ]))
+        .unwrap();
+        assert_eq!((o.return_to.as_deref(), t), (Some("/x"), 1500));
+        for bad in [0.0, -1.0, 1.5, f64::NAN, 3_600_001.0] {
+            let e = AuthorizationUrlOptions::from_popup_input(&object([(
+                "timeoutMs",
+                Input::Number(bad),
+            )]))
+            .unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidParameter, "{bad}");
+        }
+        // authorizationUrl() has no timeoutMs.
+        let e = AuthorizationUrlOptions::from_input(&object([("timeoutMs", Input::Number(1.0))]))
+            .unwrap_err();
+        assert!(e.message().contains("unknown option \"timeoutMs\""));
     }
 
     #[test]

@@ -141,7 +141,8 @@ pub fn configure(options: &str, origin: &str) -> String {
 /// `{ url, key, record, remove: [stale keys] }`. `stored` is the JSON `[[key, value], …]` of
 /// the records under the prefix now (expired or unreadable ones are to be removed);
 /// `app_state` is `JSON.stringify(appState)` (see [`AuthorizationUrlOptions::app_state`]),
-/// empty for none.
+/// empty for none. For `popup()` (`popup` true) the options may hold `timeoutMs`, and the
+/// answer adds `popup: { state, timeoutMs }`.
 pub fn start(
     options: &str,
     call: &str,
@@ -149,10 +150,18 @@ pub fn start(
     now_ms: f64,
     stored: &str,
     app_state: &str,
+    popup: bool,
 ) -> String {
     reply((|| {
         let c = config(options)?;
-        let mut options = AuthorizationUrlOptions::from_input(&Input::from_json(call))?;
+        let (mut options, timeout_ms) = if popup {
+            AuthorizationUrlOptions::from_popup_input(&Input::from_json(call))?
+        } else {
+            (
+                AuthorizationUrlOptions::from_input(&Input::from_json(call))?,
+                0,
+            )
+        };
         options.app_state = (!app_state.is_empty()).then(|| app_state.into());
         let r = request::build(&c, options, entropy, now_ms as u64)?;
         let mut j = Json::default();
@@ -165,6 +174,13 @@ pub fn start(
             bind.field("state", r.transaction.state.as_str())
                 .field("code_challenge", r.challenge.as_str());
             j.field("bind", &bind.close());
+        }
+        if popup {
+            let mut p = Json::default();
+            p.field("state", r.transaction.state.as_str())
+                .key("timeoutMs")
+                .raw(&decimal(timeout_ms.into()));
+            j.key("popup").raw(&p.close());
         }
         j.key("remove").raw("[");
         for key in transaction::stale_keys(&entries(stored), now_ms as u64) {
@@ -270,6 +286,29 @@ pub fn handed_off(options: &str, request: &str, kind: u32, status: u32) -> Strin
     })())
 }
 
+/// Why `popup()` failed, as its error: `kind` 0 blocked, 1 closed by the user, 2 timed out
+/// after `timeout_ms`.
+pub fn popup_failed(kind: u32, timeout_ms: u32) -> String {
+    reply(Err(match kind {
+        0 => Error::new(
+            crate::ErrorCode::PopupBlocked,
+            "The browser blocked the Pleo popup. Call popup() directly in the click handler, before any await (or use redirect()); the user may also allow popups for this site.",
+        ),
+        1 => Error::new(
+            crate::ErrorCode::PopupClosed,
+            "The Pleo window was closed before the connection completed; nothing was shared. Offer to connect again.",
+        ),
+        _ => Error::new(
+            crate::ErrorCode::PopupTimeout,
+            cat!(
+                "The Pleo window did not complete the connection within ",
+                &decimal(timeout_ms.into()),
+                " ms (popup timeoutMs), so it was closed. Offer to connect again."
+            ),
+        ),
+    }))
+}
+
 /// `createPkce()`: `{ verifier, challenge, method }` from the first 32 of 64 CSPRNG bytes.
 pub fn pkce(entropy: &[u8]) -> String {
     reply(split_entropy(entropy).map(|(bytes, _)| {
@@ -328,13 +367,14 @@ pub fn call(op: u32, args: &str, entropy: &[u8], n: f64, m: u32) -> String {
     let (a, b, c, d) = (next(), next(), next(), next());
     match op {
         0 => configure(a, b),
-        1 => start(a, b, entropy, n, c, d),
+        1 => start(a, b, entropy, n, c, d, m == 1),
         2 => finish(a, b, c, n, d),
         3 => handed_off(a, b, n as u32, m),
         4 => pkce(entropy),
         5 => challenge(a),
         6 => state(entropy),
         7 => parse(a),
+        8 => popup_failed(m, n as u32),
         _ => reply(Err(Error::new(
             crate::ErrorCode::InvalidParameter,
             "pleo-oauth: unknown operation; reinstall the package.",

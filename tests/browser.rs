@@ -11,7 +11,9 @@
 )]
 
 use js_sys::{Reflect, JSON};
-use pleo_oauth::wasm::{call, challenge, configure, finish, handed_off, parse, pkce, start, state};
+use pleo_oauth::wasm::{
+    call, challenge, configure, finish, handed_off, parse, pkce, popup_failed, start, state,
+};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
@@ -67,6 +69,7 @@ fn begin(opts: &str, seed: u8) -> (String, String, String) {
         NOW,
         "[]",
         r#"{"tab":1}"#,
+        false,
     ));
     (s(&r, "url"), s(&r, "key"), s(&r, "record"))
 }
@@ -256,7 +259,7 @@ fn start_names_expired_and_unreadable_records_for_removal_and_no_other() {
         r#"[["{live_key}","{live}"],["pleo-oauth:tx:old","v=1&verifier={v}&redirect_uri=x&exp=5"],["pleo-oauth:tx:junk","garbage"]]"#,
         v = "v".repeat(43)
     );
-    let r = ok(&start(&opts, "null", &entropy(4), NOW, &stored, ""));
+    let r = ok(&start(&opts, "null", &entropy(4), NOW, &stored, "", false));
     let remove = JSON::stringify(&get(&r, "remove"))
         .unwrap()
         .as_string()
@@ -285,13 +288,21 @@ fn a_bound_handoff_gets_state_and_challenge_to_register_first() {
         s(&ok(&configure(&opts, ORIGIN)), "handoff.startUrl"),
         "/api/start"
     );
-    let r = ok(&start(&opts, "null", &entropy(9), NOW, "[]", ""));
+    let r = ok(&start(&opts, "null", &entropy(9), NOW, "[]", "", false));
     let bind = reply(&s(&r, "bind"));
     let url = s(&r, "url");
     assert_eq!(s(&bind, "state"), state_of(&url));
     assert!(url.contains(&format!("code_challenge={}", s(&bind, "code_challenge"))));
     assert!(get(
-        &ok(&start(&options(""), "null", &entropy(9), NOW, "[]", "")),
+        &ok(&start(
+            &options(""),
+            "null",
+            &entropy(9),
+            NOW,
+            "[]",
+            "",
+            false
+        )),
         "bind"
     )
     .is_undefined());
@@ -341,10 +352,53 @@ fn hostile_strings_never_trap() {
         let _ = reply(&configure(input, input));
         let _ = reply(&parse(input));
         let _ = reply(&challenge(input));
-        let _ = reply(&start(&options(""), input, &entropy(7), NOW, input, input));
+        let _ = reply(&start(
+            &options(""),
+            input,
+            &entropy(7),
+            NOW,
+            input,
+            input,
+            true,
+        ));
         let _ = reply(&finish(input, input, input, NOW, input));
         let _ = reply(&call(9, input, &[], NOW, 0));
     }
     // Still working afterwards.
     begin(&options(""), 8);
+}
+
+#[wasm_bindgen_test]
+fn popup_starts_name_their_state_and_timeout_and_failures_have_their_codes() {
+    let opts = options("");
+    let r = ok(&start(
+        &opts,
+        r#"{"returnTo":"/x","timeoutMs":1500}"#,
+        &entropy(11),
+        NOW,
+        "[]",
+        "",
+        true,
+    ));
+    assert_eq!(s(&r, "popup.state"), state_of(&s(&r, "url")));
+    assert_eq!(get(&r, "popup.timeoutMs").as_f64(), Some(1500.0));
+    let plain = ok(&start(&opts, "null", &entropy(11), NOW, "[]", "", true));
+    assert_eq!(get(&plain, "popup.timeoutMs").as_f64(), Some(300_000.0));
+    assert_eq!(
+        err_code(&start(
+            &opts,
+            r#"{"timeoutMs":1}"#,
+            &entropy(11),
+            NOW,
+            "[]",
+            "",
+            false
+        )),
+        "invalid_parameter"
+    );
+    assert_eq!(err_code(&popup_failed(0, 0)), "popup_blocked");
+    assert_eq!(err_code(&popup_failed(1, 0)), "popup_closed");
+    let timeout = reply(&popup_failed(2, 1500));
+    assert_eq!(s(&timeout, "err.code"), "popup_timeout");
+    assert!(s(&timeout, "err.message").contains("1500 ms"));
 }

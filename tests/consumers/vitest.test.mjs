@@ -52,8 +52,8 @@ function runVitest(testFile) {
 }
 
 for (const [environment, testFile] of [
-  ["jsdom", "jsdom.test.js"],
-  ["happy-dom", "happydom.test.js"],
+  ["jsdom", "jsdom.spec.js"],
+  ["happy-dom", "happydom.spec.js"],
 ]) {
   test(`vitest + ${environment}: a partner's tests pass with no configuration`, { timeout: VITEST_TIMEOUT_MS + 10_000 }, async () => {
     const { json, output } = await runVitest(testFile);

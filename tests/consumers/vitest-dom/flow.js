@@ -1,5 +1,5 @@
 // What a partner's own unit test of a "Connect Pleo" feature does, written once and run by
-// jsdom.test.js and happydom.test.js. Only the public API of the installed "pleo-oauth" package;
+// jsdom.spec.js and happydom.spec.js (not *.test.js: node --test would run those). Only the public API of the installed "pleo-oauth" package;
 // no mocks of fetch, crypto, storage or WebAssembly.
 import { test, expect } from "vitest";
 import { PleoOAuth, PleoOAuthError, createPkce, codeChallenge, parseCallback } from "pleo-oauth";
