@@ -231,7 +231,7 @@ impl Config {
     }
 }
 
-fn whole_number_in(v: f64, min: u32, max: u32) -> Option<u32> {
+pub(crate) fn whole_number_in(v: f64, min: u32, max: u32) -> Option<u32> {
     // `v as u32` saturates (NaN → 0), so the round trip holds only for whole numbers in range.
     let n = v as u32;
     (f64::from(n) == v && n >= min && n <= max).then_some(n)

@@ -78,14 +78,11 @@ impl AuthorizationUrlOptions {
         };
         let timeout_ms = match o.number("timeoutMs", "timeoutMs")? {
             None => DEFAULT_POPUP_TIMEOUT_MS,
-            Some(v) if (1.0..=f64::from(MAX_POPUP_TIMEOUT_MS)).contains(&v) && v.fract() == 0.0 => {
-                v as u32
-            }
-            Some(_) => {
-                return Err(invalid_parameter(
+            Some(v) => crate::config::whole_number_in(v, 1, MAX_POPUP_TIMEOUT_MS).ok_or_else(|| {
+                invalid_parameter(
                     "popup timeoutMs must be a whole number of milliseconds from 1 to 3600000 (one hour).",
-                ))
-            }
+                )
+            })?,
         };
         let extra_params = o.string_map("extraParams", "extraParams")?;
         let options = AuthorizationUrlOptions {
