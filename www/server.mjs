@@ -33,6 +33,10 @@ const MAX_BODY = 16 * 1024;
 const STATIC = {
   "/": ["index.html", "text/html; charset=utf-8"],
   "/pleo/callback": ["index.html", "text/html; charset=utf-8"],
+  // What a partner registers with Pleo besides the redirect URI: the Initiation URI (Pleo sends a
+  // user who clicks "Connect" inside Pleo there) and the Settings URI (Pleo links to it).
+  "/pleo/start": ["index.html", "text/html; charset=utf-8"],
+  "/pleo/settings": ["index.html", "text/html; charset=utf-8"],
   "/app.js": ["app.js", "text/javascript; charset=utf-8"],
   "/style.css": ["style.css", "text/css; charset=utf-8"],
 };
@@ -43,7 +47,7 @@ const PKG_FILES = { "index.js": "text/javascript", "pleo_oauth_bg.wasm": "applic
  * @param {{ host?: string, port?: number, authPort?: number, env?: NodeJS.ProcessEnv, log?: (s: string) => void,
  *           accessTokenTtl?: number }} [options]
  */
-export async function startDemo({ host = "localhost", port = 3000, authPort = 3001, env = process.env, log = console.log, accessTokenTtl = 900, bindHandoff = true } = {}) {
+export async function startDemo({ host = "localhost", port = 3000, authPort = 3001, env = process.env, log = console.log, accessTokenTtl = 900, bindHandoff = true, callbackCoop = false } = {}) {
   const realPleo = Boolean(env.PLEO_CLIENT_ID && env.PLEO_CLIENT_SECRET);
   const pleoEnv = env.PLEO_ENV ?? "staging";
   if (realPleo && !PLEO[pleoEnv]) throw new Error(`PLEO_ENV must be "staging" or "production", not "${pleoEnv}"`);
@@ -271,7 +275,10 @@ export async function startDemo({ host = "localhost", port = 3000, authPort = 30
     if (route === "POST /api/pleo/disconnect") return disconnect(req, res);
     if (req.method === "GET" && STATIC[url.pathname]) {
       const [file, type] = STATIC[url.pathname];
-      return res.writeHead(200, securityHeaders({ "content-type": type })).end(fs.readFileSync(path.join(PUBLIC, file)));
+      // callbackCoop: the redirect-URI page isolates itself (Cross-Origin-Opener-Policy), which
+      // severs a popup from its opener; pleo-oauth's popup then completes over a BroadcastChannel.
+      const coop = callbackCoop && url.pathname === "/pleo/callback" ? { "cross-origin-opener-policy": "same-origin" } : {};
+      return res.writeHead(200, securityHeaders({ "content-type": type, ...coop })).end(fs.readFileSync(path.join(PUBLIC, file)));
     }
     const pkgFile = req.method === "GET" && url.pathname.startsWith("/pkg/") && url.pathname.slice(5);
     if (pkgFile && PKG_FILES[pkgFile]) {
@@ -306,6 +313,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const demo = await startDemo({ port, authPort });
   console.log(`\n  Ledgerly × Pleo demo (${demo.pleo.mode})`);
   console.log(`  Open ${demo.url}/ in your browser.`);
+  console.log(`  Registered with Pleo: redirect URI ${demo.redirectUri}, Initiation URI ${demo.url}/pleo/start, Settings URI ${demo.url}/pleo/settings`);
   if (demo.auth) console.log(`  Local stand-in for Pleo's authorization server: ${demo.auth.issuer}`);
   console.log("  Ctrl-C stops it.\n");
   const stop = async () => { await demo.close(); process.exit(0); };

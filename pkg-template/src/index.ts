@@ -38,6 +38,9 @@ import { initSync, call as wasmCall, reset } from "./pleo_oauth.js";
  * - `already_handled` — this browser already completed this connection: the callback page was
  *   reloaded, or the user went Back and approved again. Nothing was sent again; send the user
  *   on to `returnTo`.
+ * - `popup_blocked` — the browser refused to open the popup of {@link PleoOAuth.popup}.
+ * - `popup_closed` — the user closed the popup before the connection completed.
+ * - `popup_timeout` — the popup did not complete within its `timeoutMs` (it was closed).
  *
  * Every error raised once the connection was found (`expired` to `handoff_failed`, and
  * `already_handled`) carries its `returnTo` and `appState`.
@@ -56,7 +59,10 @@ export type PleoOAuthErrorCode =
   | "authorization_error"
   | "missing_code"
   | "handoff_failed"
-  | "already_handled";
+  | "already_handled"
+  | "popup_blocked"
+  | "popup_closed"
+  | "popup_timeout";
 
 /** Extra fields a {@link PleoOAuthError} may carry. */
 export interface PleoOAuthErrorDetails {
@@ -301,9 +307,20 @@ const enum Op {
   Challenge,
   State,
   Parse,
+  PopupFailed,
 }
 
 const NONE: Uint8Array<ArrayBuffer> = new Uint8Array(0);
+
+/** Local-storage key prefix of the marker a popup's redirect-URI page looks for. */
+const POPUP_PREFIX = "pleo-oauth:popup:";
+/** The BroadcastChannel and message type between a popup and its opener. */
+const CHANNEL = "pleo-oauth";
+const MESSAGE = "pleo-oauth:callback";
+/** `closed` this soon after opening is a Cross-Origin-Opener-Policy severance, not the user. */
+const SEVERED_WITHIN_MS = 2000;
+/** After the popup closes, a callback on its way is still accepted this long. */
+const CLOSED_GRACE_MS = 3000;
 
 /** 64 bytes from the platform CSPRNG (none, where there is none: the core refuses that). */
 function entropy(): Uint8Array<ArrayBuffer> {
@@ -327,6 +344,8 @@ interface Started {
   key: string;
   record: string;
   remove: string[];
+  /** For `popup()`: the state to wait for and how long. */
+  popup?: { state: string; timeoutMs: number };
   /** With `handoff.startUrl`: the `{ state, code_challenge }` JSON to register first. */
   bind?: string;
 }
@@ -466,6 +485,12 @@ export interface CallbackResult<Backend = unknown, AppState = unknown> {
   handoff?: HandoffPayload;
 }
 
+/** The options of {@link PleoOAuth.popup}. */
+export interface PopupOptions extends AuthorizationUrlOptions {
+  /** Milliseconds to wait for the connection before closing the popup (1–3600000). Default 300000. */
+  timeoutMs?: number;
+}
+
 /** A PKCE pair. */
 export interface Pkce {
   /** The code verifier (43 characters). Secret. */
@@ -582,10 +607,10 @@ export class PleoOAuth {
     return JSON.stringify(Object.setPrototypeOf(found, null));
   }
 
-  async #start(options: unknown): Promise<string> {
+  async #start(options: unknown, popup = 0): Promise<Started> {
     const { handoff } = this.#io;
     const records = this.#withStorage((s) => this.#records(s));
-    const r = core<Started>(Op.Start, this.#options, snap(options), records, appStateJson(options), entropy(), Date.now());
+    const r = core<Started>(Op.Start, this.#options, snap(options), records, appStateJson(options), entropy(), Date.now(), popup);
     // Bound handoff: the backend learns this state and challenge before anything is stored;
     // a refusal leaves nothing behind.
     if (r.bind && handoff?.startUrl) await this.#post(handoff, handoff.startUrl, r.bind, "start");
@@ -593,7 +618,7 @@ export class PleoOAuth {
       for (const key of r.remove) s.removeItem(key);
       s.setItem(r.key, r.record);
     });
-    return r.url;
+    return r;
   }
 
   /**
@@ -601,12 +626,112 @@ export class PleoOAuth {
    * stored under the state (expired ones dropped), and the authorisation URL returned.
    */
   authorizationUrl(options?: AuthorizationUrlOptions): Promise<string> {
-    return run(() => this.#start(options));
+    return run(async () => (await this.#start(options)).url);
   }
 
   /** {@link PleoOAuth.authorizationUrl}, then `location.assign()` to it. */
   redirect(options?: AuthorizationUrlOptions): Promise<void> {
-    return run(async () => location.assign(await this.#start(options)));
+    return run(async () => location.assign((await this.#start(options)).url));
+  }
+
+  /**
+   * For your Initiation URI, the page Pleo sends a user to who clicked "Connect" inside Pleo:
+   * starts the connection at once ({@link PleoOAuth.redirect}). Pleo sends no parameters
+   * there, so none are read.
+   */
+  handleInitiation(options?: AuthorizationUrlOptions): Promise<void> {
+    return this.redirect(options);
+  }
+
+  /**
+   * Connects in a popup: call it directly in a click handler, before any `await` (the popup is
+   * opened at once, so popup blockers allow it). Resolves like {@link PleoOAuth.handleCallback}
+   * — the callback is checked and handed off in this window, where the connection's verifier
+   * is — or rejects with its errors, or with `popup_blocked`, `popup_closed` or
+   * `popup_timeout` (`timeoutMs`, default 300000; the popup is then closed).
+   *
+   * Your redirect-URI page, loaded in the popup, calls {@link PleoOAuth.handleCallback} as
+   * usual: there it passes the callback to this window (`postMessage` to this exact origin, or a
+   * `BroadcastChannel` when a `Cross-Origin-Opener-Policy` severed the two) and closes the popup.
+   */
+  popup<Backend = unknown, AppState = unknown>(options?: PopupOptions): Promise<CallbackResult<Backend, AppState>> {
+    // Synchronously, inside the click: blank first (same origin), Pleo once the request is built.
+    let win: Window | null = null;
+    try {
+      const w = 520;
+      const h = 720;
+      const left = Math.round(screenX + (outerWidth - w) / 2);
+      const top = Math.round(screenY + (outerHeight - h) / 2);
+      win = open("", "_blank", `popup,width=${w},height=${h},left=${left},top=${top}`);
+    } catch {
+      // a sandboxed frame without allow-popups
+    }
+    return run(async () => {
+      if (!win) return core<never>(Op.PopupFailed, "", "", "", "", NONE, 0, 0);
+      let started: Started;
+      try {
+        started = await this.#start(options, 1);
+      } catch (e) {
+        win.close();
+        throw e;
+      }
+      const { state, timeoutMs } = started.popup!;
+      const marker = POPUP_PREFIX + state;
+      // Tells the redirect-URI page in the popup to pass the callback here. Local storage, as
+      // the popup's session storage is a copy taken when it opened; it holds no secret.
+      try {
+        localStorage.setItem(marker, String(Date.now() + timeoutMs));
+      } catch {
+        // without it the popup completes the connection itself, with `storage: "local"`
+      }
+      win.location.replace(started.url);
+      return this.#await<Backend, AppState>(win, state, marker, timeoutMs);
+    });
+  }
+
+  /** Waits for the popup's callback (or its end) and handles it here. */
+  #await<Backend, AppState>(win: Window, state: string, marker: string, timeoutMs: number): Promise<CallbackResult<Backend, AppState>> {
+    return new Promise((resolve, reject) => {
+      const channel = typeof BroadcastChannel == "function" ? new BroadcastChannel(CHANNEL) : undefined;
+      const opened = Date.now();
+      let closedAt = 0;
+      let severed = false;
+      const end = (outcome: Promise<CallbackResult<Backend, AppState>>) => {
+        clearInterval(poll);
+        clearTimeout(timer);
+        removeEventListener("message", onMessage);
+        channel?.close();
+        try {
+          localStorage.removeItem(marker);
+        } catch {
+          // see popup()
+        }
+        win.close();
+        outcome.then(resolve, reject);
+      };
+      const fail = (kind: number) => end(run(() => core<never>(Op.PopupFailed, "", "", "", "", NONE, timeoutMs, kind)));
+      // Only this origin, only the popup (when it can still be seen), only the state awaited.
+      const accept = (data: unknown) => {
+        const d = data as { type?: unknown; state?: unknown; url?: unknown } | null;
+        if (d?.type === MESSAGE && d.state === state && typeof d.url == "string") end(this.handleCallback(d.url));
+      };
+      const onMessage = (e: MessageEvent) => {
+        if (e.origin === location.origin && e.source === win) accept(e.data);
+      };
+      addEventListener("message", onMessage);
+      if (channel) channel.onmessage = (e) => accept(e.data);
+      const timer = setTimeout(() => fail(2), timeoutMs);
+      // `closed` is also true at once when a Cross-Origin-Opener-Policy severs the popup from
+      // this window: within the first seconds it is taken for that (the callback then arrives
+      // by BroadcastChannel, or the timeout ends the wait); later, for the user closing it,
+      // after a grace period in which a callback on its way is still accepted.
+      const poll = setInterval(() => {
+        if (severed || !win.closed) return;
+        closedAt ||= Date.now();
+        if (closedAt - opened < SEVERED_WITHIN_MS) severed = true;
+        else if (Date.now() - closedAt > CLOSED_GRACE_MS) fail(1);
+      }, 250);
+    });
   }
 
   /**
@@ -630,6 +755,8 @@ export class PleoOAuth {
       }
       const url_ = snap(href);
       const here = location.href;
+      // In a popup that popup() opened: pass the callback to the window that started it.
+      if (url_ == snap(here) && this.#relay(here)) return new Promise<never>(() => {});
       // Outcomes are per client (options) and URL: another client on the page gets its own.
       const key = this.#options + url_;
       let outcome = outcomes.get(key);
@@ -642,6 +769,42 @@ export class PleoOAuth {
       }
       return outcome as Promise<CallbackResult<Backend, AppState>>;
     });
+  }
+
+  /**
+   * On the redirect-URI page in a popup that {@link PleoOAuth.popup} opened (its marker is in
+   * local storage): sends the callback URL to the opener — `postMessage` to this exact origin,
+   * and a `BroadcastChannel` for when a Cross-Origin-Opener-Policy severed `window.opener` —
+   * removes it from the address bar and closes the popup. The opener checks it and hands it off.
+   */
+  #relay(here: string): boolean {
+    let state: string | undefined;
+    try {
+      state = core<CallbackParameters>(Op.Parse, snap(here)).state;
+      const until = state && Number(localStorage.getItem(POPUP_PREFIX + state));
+      if (!until || until < Date.now()) return false;
+      localStorage.removeItem(POPUP_PREFIX + state);
+    } catch {
+      return false;
+    }
+    const message = { type: MESSAGE, state, url: here };
+    try {
+      opener?.postMessage(message, location.origin);
+    } catch {
+      // severed or gone: the channel below
+    }
+    if (typeof BroadcastChannel == "function") {
+      const channel = new BroadcastChannel(CHANNEL);
+      channel.postMessage(message);
+      channel.close();
+    }
+    try {
+      history.replaceState(null, "", location.origin + location.pathname);
+    } catch {
+      // a sandboxed document
+    }
+    close();
+    return true;
   }
 
   /** Steps 1–9 now (so that a second call finds the outcome), step 10 when it answers. */

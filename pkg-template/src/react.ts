@@ -12,10 +12,12 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import { PleoOAuth, PleoOAuthError } from "./index.js";
-import type { AuthorizationUrlOptions, CallbackResult, PleoOAuthOptions } from "./index.js";
+import type { CallbackResult, PleoOAuthOptions, PopupOptions } from "./index.js";
 
 /** Clients by options (their JSON), so that every hook with the same options shares one. */
 const clients = new Map<string, Promise<PleoOAuth>>();
+/** The same clients once created: a popup must open in the click, before any `await`. */
+const ready = new Map<string, PleoOAuth>();
 
 /** The options' identity for effects: equal options give equal keys, whatever the object. */
 function keyOf(options: PleoOAuthOptions): string {
@@ -33,7 +35,10 @@ function client(options: PleoOAuthOptions): Promise<PleoOAuth> {
   if (!pleo) {
     pleo = PleoOAuth.create(options);
     clients.set(key, pleo);
-    pleo.catch(() => clients.delete(key));
+    pleo.then(
+      (p) => ready.set(key, p),
+      () => clients.delete(key),
+    );
   }
   return pleo;
 }
@@ -43,15 +48,25 @@ function asError(e: unknown): PleoOAuthError {
   return e instanceof PleoOAuthError ? e : new PleoOAuthError("invalid_config", String(e));
 }
 
+/** The options of `connect()`: those of `redirect()`, or of `popup()` with `popup: true`. */
+export interface ConnectOptions extends PopupOptions {
+  /** Connect in a popup (`PleoOAuth.popup`) instead of redirecting this page. */
+  popup?: boolean;
+}
+
 /** What {@link usePleoConnect} returns. */
-export interface PleoConnect {
+export interface PleoConnect<Backend = unknown, AppState = unknown> {
   /**
-   * Starts the connection: stores the transaction and navigates to Pleo (`redirect()`). Never
-   * rejects: a failure lands in `error`.
+   * Starts the connection: stores the transaction and navigates to Pleo (`redirect()`), or with
+   * `{ popup: true }` opens Pleo in a popup (`popup()`) and resolves with its result (also in
+   * `result`). Call it directly in the click handler. Never rejects: a failure lands in `error`
+   * (and the promise resolves with `undefined`).
    */
-  connect: (options?: AuthorizationUrlOptions) => Promise<void>;
-  /** True from the click until the page navigates away (it stays true while it does). */
+  connect: (options?: ConnectOptions) => Promise<CallbackResult<Backend, AppState> | undefined>;
+  /** True from the click until the page navigates away (it stays true while it does), or the popup's outcome. */
   pending: boolean;
+  /** With `{ popup: true }`: the connection's result once it succeeded; `null` before. */
+  result: CallbackResult<Backend, AppState> | null;
   /** Why the last attempt failed (or why the client could not be created on mount); `null` otherwise. */
   error: PleoOAuthError | null;
 }
@@ -72,9 +87,10 @@ export interface PleoConnect {
  * );
  * ```
  */
-export function usePleoConnect(options: PleoOAuthOptions): PleoConnect {
+export function usePleoConnect<Backend = unknown, AppState = unknown>(options: PleoOAuthOptions): PleoConnect<Backend, AppState> {
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<PleoOAuthError | null>(null);
+  const [result, setResult] = useState<CallbackResult<Backend, AppState> | null>(null);
   const key = keyOf(options);
   const latest = useRef(options);
   latest.current = options;
@@ -85,17 +101,33 @@ export function usePleoConnect(options: PleoOAuthOptions): PleoConnect {
       live = false;
     };
   }, [key]);
-  const connect = useCallback(async (call?: AuthorizationUrlOptions) => {
+  const connect = useCallback((call: ConnectOptions = {}) => {
     setPending(true);
     setError(null);
-    try {
-      await (await client(latest.current)).redirect(call);
-    } catch (e) {
-      setError(asError(e));
-      setPending(false);
-    }
+    const { popup, ...rest } = call;
+    const options = latest.current;
+    // The popup opens synchronously when the client is ready (created on mount).
+    const pleo = ready.get(keyOf(options));
+    const started: Promise<CallbackResult<Backend, AppState> | void> = popup
+      ? pleo
+        ? pleo.popup<Backend, AppState>(rest)
+        : client(options).then((p) => p.popup<Backend, AppState>(rest))
+      : client(options).then((p) => p.redirect(rest));
+    return started.then(
+      (r) => {
+        if (!r) return undefined; // navigating away: still pending
+        setResult(r);
+        setPending(false);
+        return r;
+      },
+      (e: unknown) => {
+        setError(asError(e));
+        setPending(false);
+        return undefined;
+      },
+    );
   }, []);
-  return { connect, pending, error };
+  return { connect, pending, error, result };
 }
 
 /** What {@link usePleoCallback} returns. */

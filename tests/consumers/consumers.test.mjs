@@ -182,7 +182,7 @@ async function reactApp() {
   return { origin, auth, exchanges, dist };
 }
 
-test("React: pleo-oauth/react under <StrictMode>, production build — one handoff; reload and Back+Approve land on returnTo with no second handoff; a denial shows the error with a way back", async (t) => {
+test("React: pleo-oauth/react under <StrictMode>, production build — one handoff; reload and Back+Approve land on returnTo with no second handoff; a denial shows the error with a way back; connect({ popup: true }) completes in this page", async (t) => {
   const { origin, auth, exchanges, dist } = await reactApp();
   t.after(() => auth.close());
   const js = fs.readdirSync(path.join(dist, "assets")).filter((f) => f.endsWith(".js"));
@@ -228,5 +228,15 @@ test("React: pleo-oauth/react under <StrictMode>, production build — one hando
   assert.match(await page.textContent("#error"), /access_denied/);
   await Promise.all([page.waitForURL(`${origin}/settings?tab=integrations`), page.click("#back")]);
   assert.equal(exchanges.length, 1);
+
+  // connect({ popup: true }): Pleo in a popup, the result in this page, one more handoff.
+  await page.waitForSelector("#connect-popup:not([disabled])");
+  const [popup] = await Promise.all([context.waitForEvent("page"), page.click("#connect-popup")]);
+  await popup.waitForURL(`${auth.issuer}/interaction/**`);
+  await Promise.all([popup.waitForEvent("close"), popup.click("#approve")]);
+  await page.waitForSelector("#connected");
+  assert.match(await page.textContent("#connected"), /Connected to Pleo \(users:read\)/);
+  assert.equal(exchanges.length, 2, "the popup's code was handed off once, by this page");
+  assert.equal(new URL(page.url()).pathname, "/settings", "this page stayed");
   assert.deepEqual(errors, []);
 });

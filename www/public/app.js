@@ -53,6 +53,7 @@ function message(kind, text, code) {
 
 function buttons({ connect = false, retry = false, check = false, disconnect = false }) {
   show("connect", connect);
+  show("connect-popup", connect);
   show("retry", retry);
   show("check", check);
   show("disconnect", disconnect);
@@ -106,12 +107,48 @@ function explain(e) {
         : "Our server could not be reached to complete the connection. Please try again.";
     case "issuer_mismatch":
       return "The answer did not come from Pleo's authorization server, so it was ignored.";
+    case "popup_blocked":
+      return "Your browser blocked the Pleo window. Allow popups for this site, or use Connect to Pleo.";
+    case "popup_closed":
+      return "The Pleo window was closed before the connection was approved. Nothing was shared.";
+    case "popup_timeout":
+      return "The Pleo window was open too long without finishing, so it was closed. Please try again.";
     default:
       return e.message;
   }
 }
 
 let pleo;
+
+/** The Settings URI (/pleo/settings) is the page where a Pleo user manages the integration. */
+function title() {
+  $("settings-title").textContent = location.pathname === "/pleo/settings" ? "Pleo integration settings" : "Integrations";
+}
+
+/**
+ * "Connect in a popup": popup() is called directly in the click handler (the client was created
+ * when the page loaded), so the browser allows the window. The popup's callback page hands the
+ * callback back here; this page checks it and hands the code to the backend.
+ */
+function connectInPopup() {
+  $("connect").disabled = $("connect-popup").disabled = true;
+  step("Opening Pleo in a popup (the request is built and stored in this tab)");
+  // ?popupTimeoutMs= lets the tests shorten the wait; 5 minutes otherwise.
+  const timeoutMs = Number(new URLSearchParams(location.search).get("popupTimeoutMs")) || undefined;
+  pleo.popup({ returnTo: location.pathname, ...(timeoutMs ? { timeoutMs } : {}) }).then(
+    (result) => {
+      step("The popup passed the callback back; checked here, and the backend exchanged the code");
+      message("ok", `Connected to ${result.backend?.company ?? "Pleo"}.`);
+      renderConnected(result.backend ?? {});
+    },
+    (e) => {
+      step(`Stopped: ${e.code ?? "error"}`, "error");
+      message("error", explain(e), e.code);
+    },
+  ).finally(() => {
+    $("connect").disabled = $("connect-popup").disabled = false;
+  });
+}
 
 async function connect() {
   $("connect").disabled = $("retry").disabled = true;
@@ -136,6 +173,7 @@ async function callback() {
     step("Callback valid; the code and state are gone from the address bar");
     step("The backend exchanged the code for tokens and keeps them server-side");
     history.replaceState(history.state, "", result.returnTo ?? "/");
+    title();
     message("ok", `Connected to ${result.backend?.company ?? "Pleo"}.`);
     renderConnected(result.backend ?? {});
   } catch (e) {
@@ -191,10 +229,12 @@ async function disconnect() {
 
 async function main() {
   $("connect").addEventListener("click", connect);
+  $("connect-popup").addEventListener("click", connectInPopup);
   $("retry").addEventListener("click", connect);
   $("check").addEventListener("click", refreshStatus);
   $("disconnect").addEventListener("click", disconnect);
   const onCallback = location.pathname === "/pleo/callback";
+  title();
   if (onCallback) restoreSteps();
   try {
     const config = await api("/api/pleo/config");
@@ -210,6 +250,17 @@ async function main() {
   }
   if (onCallback) {
     await callback();
+  } else if (location.pathname === "/pleo/start") {
+    // The Initiation URI: a user clicked "Connect" inside Pleo. Start at once, and come back to
+    // the Settings URI. Pleo sends no parameters here, so none are read.
+    step("Pleo sent you here to connect: starting the authorisation request");
+    try {
+      carryStepsOver();
+      await pleo.handleInitiation({ returnTo: "/pleo/settings" });
+    } catch (e) {
+      message("error", explain(e), e.code);
+      buttons({ retry: true });
+    }
   } else {
     const s = await api("/api/pleo/status");
     if (s.connected) renderConnected(s);

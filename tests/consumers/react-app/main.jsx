@@ -8,14 +8,19 @@ import { usePleoCallback, usePleoConnect } from "pleo-oauth/react";
 let pleoOptions;
 
 function SettingsPage() {
-  const { connect, pending, error } = usePleoConnect(pleoOptions);
+  const { connect, pending, error, result } = usePleoConnect(pleoOptions);
   return (
     <main>
       <h1>Integrations</h1>
       <button id="connect" disabled={pending} onClick={() => connect({ returnTo: "/settings?tab=integrations", appState: { tab: "integrations" } })}>
         {pending ? "Connecting…" : "Connect to Pleo"}
       </button>
-      {error && <p id="error" role="alert">{error.message}</p>}
+      {/* In a popup: call connect() directly in the click handler, so the browser allows it. */}
+      <button id="connect-popup" disabled={pending} onClick={() => connect({ popup: true, appState: { tab: "integrations" } })}>
+        Connect in a popup
+      </button>
+      {result && <p id="connected">Connected to Pleo ({result.backend.scope}).</p>}
+      {error && <p id="error" role="alert" data-code={error.code}>{error.message}</p>}
     </main>
   );
 }

@@ -20,9 +20,10 @@ interface AppState {
 export function ConnectButtonLogic(): string {
   const c: PleoConnect = usePleoConnect(options);
   void c.connect({ returnTo: "/settings", appState: { tab: "pleo" } });
+  void c.connect({ popup: true, timeoutMs: 60_000 }).then((r) => r?.returnTo);
   // @ts-expect-error — connect takes authorizationUrl's options, not create()'s
   void c.connect({ clientId: "x" });
-  return c.pending ? "…" : (c.error?.code ?? "idle");
+  return c.pending ? "…" : (c.error?.code ?? (c.result ? "connected" : "idle"));
 }
 
 export function CallbackLogic(): string {

@@ -16,6 +16,7 @@ import {
   type HandoffOptions,
   type HandoffPayload,
   type Pkce,
+  type PopupOptions,
   type PleoEnvironmentName,
   type PleoOAuthErrorCode,
   type PleoOAuthErrorDetails,
@@ -55,6 +56,10 @@ export async function everything(): Promise<string> {
   const url: string = await pleo.authorizationUrl(urlOptions);
   await pleo.authorizationUrl();
   await pleo.redirect({ returnTo: "/x" });
+  await pleo.handleInitiation({ returnTo: "/settings", appState: { from: "pleo" } });
+  const popupOptions: PopupOptions = { returnTo: "/x", appState: [1, "two"], timeoutMs: 60_000 };
+  const viaPopup: CallbackResult<{ ok: boolean }, number[]> = await pleo.popup<{ ok: boolean }, number[]>(popupOptions);
+  void viaPopup.appState?.length;
   const result: CallbackResult<Backend> = await pleo.handleCallback<Backend>();
   const company: string | undefined = result.backend?.company;
   const payload: HandoffPayload | undefined = (await pleo.handleCallback("https://app.example.com/pleo/callback?code=a&state=b")).handoff;
@@ -75,6 +80,10 @@ export function explain(e: unknown): string {
       return `${e.error}: ${e.errorDescription ?? ""} ${e.errorUri ?? ""}`;
     case "handoff_failed":
       return `HTTP ${details.status}`;
+    case "popup_blocked":
+    case "popup_closed":
+    case "popup_timeout":
+      return "offer to connect again";
     case "already_handled":
       return `back to ${e.returnTo ?? "/"} (${JSON.stringify(e.appState)})`;
     case "invalid_config":
