@@ -73,7 +73,12 @@ impl Input {
         };
         for (name, _) in entries {
             if !allowed.contains(&name.as_str()) {
-                let hint = match allowed.iter().find(|a| a.eq_ignore_ascii_case(name)) {
+                // A different case (redirectURI) or a missing or extra letter at the end (scope).
+                let hint = match allowed.iter().find(|a| {
+                    a.eq_ignore_ascii_case(name)
+                        || (name.len() > 3
+                            && (a.starts_with(name.as_str()) || name.starts_with(**a)))
+                }) {
                     Some(a) => cat!(" Did you mean \"", a, "\"?"),
                     None => String::new(),
                 };
@@ -389,6 +394,14 @@ pub(crate) mod tests {
             .unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidParameter);
         assert!(!e.message().contains("Did you mean"));
+        // A letter missing or extra at the end.
+        let names = ["clientId", "scopes"];
+        for typo in ["scope", "clientIds"] {
+            let e = object([(typo, s("x"))])
+                .fields("o", &names, ErrorCode::InvalidConfig)
+                .unwrap_err();
+            assert!(e.message().contains("Did you mean"), "{}", e.message());
+        }
     }
 
     #[test]

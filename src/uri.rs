@@ -94,7 +94,7 @@ impl WebUrl {
         }
         let parts = split(raw);
         let Some(scheme) = parts.scheme else {
-            return Err(fail("must be an absolute URL starting with https:// (or http://localhost:… during development), such as https://app.example.com/pleo/callback, not a path."));
+            return Err(fail("must be an absolute URL starting with https:// (or http://localhost:… during development), not a path."));
         };
         if parts.fragment.is_some() {
             // RFC 6749 §3.1.1 / §3.1.2: endpoint and redirection URIs MUST NOT include a fragment.
