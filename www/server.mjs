@@ -204,7 +204,9 @@ export async function startDemo({ host = "localhost", port = 3000, authPort = 30
     }
     const started = pending.get(sid);
     for (const [s, v] of started) if (v.expires < Date.now()) started.delete(s);
-    if (started.size >= 20) return json(res, 429, { error: "too_many_pending" });
+    // Bounded, evicting the oldest: refusing new ones instead would let any site that loads the
+    // Initiation URI 20 times in a victim's browser block the victim's real connection.
+    while (started.size >= 20) started.delete(started.keys().next().value);
     started.set(state, { challenge, expires: Date.now() + PENDING_TTL_MS });
     return json(res, 200, { registered: true }, headers);
   }

@@ -312,7 +312,7 @@ const enum Op {
 
 const NONE: Uint8Array<ArrayBuffer> = new Uint8Array(0);
 
-/** Local-storage key prefix of the marker a popup's redirect-URI page looks for. */
+/** Session-storage key prefix (in the popup) of the nonce its redirect-URI page relays with. */
 const POPUP_PREFIX = "pleo-oauth:popup:";
 /** The BroadcastChannel and message type between a popup and its opener. */
 const CHANNEL = "pleo-oauth";
@@ -676,44 +676,53 @@ export class PleoOAuth {
         throw e;
       }
       const { state, timeoutMs } = started.popup!;
-      const marker = POPUP_PREFIX + state;
-      // Tells the redirect-URI page in the popup to pass the callback here. Local storage, as
-      // the popup's session storage is a copy taken when it opened; it holds no secret.
+      // Binds the relay to this popup: a nonce in the popup's own session storage, written
+      // while it is still this origin's blank page (it keeps it through Pleo and back, also
+      // when a COOP severs it). Its redirect-URI page sends the callback only with the nonce,
+      // and only that is accepted here: a callback for this state opened in any other window
+      // (a leaked request replayed by an attacker, RFC 9700 §4.5) is not.
+      const nonce = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
       try {
-        localStorage.setItem(marker, String(Date.now() + timeoutMs));
+        win.sessionStorage.setItem(POPUP_PREFIX + state, nonce);
+        win.location.replace(started.url);
       } catch {
-        // without it the popup completes the connection itself, with `storage: "local"`
+        // closed by the user while the request was being built
       }
-      win.location.replace(started.url);
-      return this.#await<Backend, AppState>(win, state, marker, timeoutMs);
+      if (win.closed) return core<never>(Op.PopupFailed, "", "", "", "", NONE, 0, 1);
+      return this.#await<Backend, AppState>(win, state, nonce, timeoutMs);
     });
   }
 
   /** Waits for the popup's callback (or its end) and handles it here. */
-  #await<Backend, AppState>(win: Window, state: string, marker: string, timeoutMs: number): Promise<CallbackResult<Backend, AppState>> {
+  #await<Backend, AppState>(win: Window, state: string, nonce: string, timeoutMs: number): Promise<CallbackResult<Backend, AppState>> {
     return new Promise((resolve, reject) => {
       const channel = typeof BroadcastChannel == "function" ? new BroadcastChannel(CHANNEL) : undefined;
       const opened = Date.now();
       let closedAt = 0;
       let severed = false;
+      let settled = false;
       const end = (outcome: Promise<CallbackResult<Backend, AppState>>) => {
+        settled = true;
         clearInterval(poll);
         clearTimeout(timer);
         removeEventListener("message", onMessage);
         channel?.close();
-        try {
-          localStorage.removeItem(marker);
-        } catch {
-          // see popup()
-        }
         win.close();
         outcome.then(resolve, reject);
       };
       const fail = (kind: number) => end(run(() => core<never>(Op.PopupFailed, "", "", "", "", NONE, timeoutMs, kind)));
-      // Only this origin, only the popup (when it can still be seen), only the state awaited.
+      // Only this origin, only the popup (when it can still be seen), only with its nonce, only
+      // a callback URL whose own state is the one awaited.
       const accept = (data: unknown) => {
-        const d = data as { type?: unknown; state?: unknown; url?: unknown } | null;
-        if (d?.type === MESSAGE && d.state === state && typeof d.url == "string") end(this.handleCallback(d.url));
+        const d = data as { type?: unknown; nonce?: unknown; url?: unknown } | null;
+        if (d?.type !== MESSAGE || d.nonce !== nonce || typeof d.url != "string" || settled) return;
+        let ours = false;
+        try {
+          ours = core<CallbackParameters>(Op.Parse, snap(d.url)).state === state;
+        } catch {
+          // not a callback URL
+        }
+        if (ours) end(this.handleCallback(d.url));
       };
       const onMessage = (e: MessageEvent) => {
         if (e.origin === location.origin && e.source === win) accept(e.data);
@@ -772,28 +781,32 @@ export class PleoOAuth {
   }
 
   /**
-   * On the redirect-URI page in a popup that {@link PleoOAuth.popup} opened (its marker is in
-   * local storage): sends the callback URL to the opener — `postMessage` to this exact origin,
-   * and a `BroadcastChannel` for when a Cross-Origin-Opener-Policy severed `window.opener` —
-   * removes it from the address bar and closes the popup. The opener checks it and hands it off.
+   * On the redirect-URI page in a popup that {@link PleoOAuth.popup} opened (the opener put a
+   * nonce for this state in the popup's session storage): sends the callback URL with the nonce
+   * to the opener — `postMessage` to this exact origin, or a `BroadcastChannel` when a
+   * Cross-Origin-Opener-Policy severed `window.opener` — removes it from the address bar and
+   * closes the popup. The opener checks it and hands it off.
    */
   #relay(here: string): boolean {
-    let state: string | undefined;
+    let nonce: string | null = null;
     try {
-      state = core<CallbackParameters>(Op.Parse, snap(here)).state;
-      const until = state && Number(localStorage.getItem(POPUP_PREFIX + state));
-      if (!until || until < Date.now()) return false;
-      localStorage.removeItem(POPUP_PREFIX + state);
+      const { state } = core<CallbackParameters>(Op.Parse, snap(here));
+      nonce = state ? sessionStorage.getItem(POPUP_PREFIX + state) : null;
+      if (!nonce) return false;
+      sessionStorage.removeItem(POPUP_PREFIX + state);
     } catch {
       return false;
     }
-    const message = { type: MESSAGE, state, url: here };
-    try {
-      opener?.postMessage(message, location.origin);
-    } catch {
-      // severed or gone: the channel below
-    }
-    if (typeof BroadcastChannel == "function") {
+    const message = { type: MESSAGE, nonce, url: here };
+    // To the opener at this exact origin; only when a COOP severed the two (no `opener`) over
+    // the channel, which every window of this origin hears.
+    if (opener) {
+      try {
+        opener.postMessage(message, location.origin);
+      } catch {
+        // the opener is gone: nothing to pass the callback to
+      }
+    } else if (typeof BroadcastChannel == "function") {
       const channel = new BroadcastChannel(CHANNEL);
       channel.postMessage(message);
       channel.close();

@@ -63,7 +63,7 @@ test("popup: consent in the popup, Approve → the opener is connected, exactly 
   await context.close();
 });
 
-test("popup: forged messages — from another origin, from the page itself, with another state — are ignored; the real callback still completes once", async () => {
+test("popup: forged messages — from another origin, from the page itself, with another state, and the callback opened in another window — are ignored; the real callback still completes once", async () => {
   const { context, page } = await visitor();
   const exchanges = demo.stats.exchanges;
   await openApp(page, demo);
@@ -84,6 +84,14 @@ test("popup: forged messages — from another origin, from the page itself, with
     channel.postMessage({ ...msg, state: "another-state" });
     channel.close();
   }, { state, forged });
+  // The callback for the awaited state opened in another window of this browser (as a leaked
+  // request replayed by an attacker would be, RFC 9700 §4.5): that window has no nonce of the
+  // popup, so it does not relay, and the opener would not accept it.
+  const other = await page.context().newPage();
+  await other.goto(forged);
+  await other.waitForSelector("#badge[data-state=error]");
+  assert.equal(await messageCode(other), "unknown_state");
+  await other.close();
   await page.waitForTimeout(500);
   assert.equal(demo.stats.exchanges, exchanges, "no forged message was handed off");
   assert.equal(await page.getAttribute("#badge", "data-state"), "idle");
