@@ -7,7 +7,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::config::{Config, MAX_TRANSACTION_TTL_SECONDS};
-use crate::error::{AuthorizationErrorDetails, Context, Error, ErrorCode, Result};
+use crate::error::{AuthorizationErrorDetails, Error, ErrorCode, Result};
 use crate::form;
 use crate::pkce::PkceCodeVerifier;
 use crate::state::State;
@@ -152,13 +152,16 @@ pub fn check_configured(
     stored: Option<&str>,
     now_ms: u64,
 ) -> Result<VerifiedCallback> {
-    let latest = now_ms.saturating_add(u64::from(MAX_TRANSACTION_TTL_SECONDS) * 1000);
-    let transaction = decode(&p, stored).filter(|t| {
-        t.redirect_uri == config.redirect_uri.as_str()
-            && t.issuer == config.issuer
-            && t.expires_at_ms <= latest
-    });
+    let transaction = decode(&p, stored).filter(|t| agrees(config, t, now_ms));
     checks(url, p, transaction, now_ms)
+}
+
+/// Whether a stored transaction is one this client could have written ([`check_configured`]).
+fn agrees(config: &Config, t: &Transaction, now_ms: u64) -> bool {
+    let latest = now_ms.saturating_add(u64::from(MAX_TRANSACTION_TTL_SECONDS) * 1000);
+    t.redirect_uri == config.redirect_uri.as_str()
+        && t.issuer == config.issuer
+        && t.expires_at_ms <= latest
 }
 
 /// Steps 3–8, given what [`locate`]'s key held in storage (already removed from it: one use
@@ -304,25 +307,27 @@ pub fn handle(
     entries: &[(String, String)],
     now_ms: u64,
 ) -> Handled {
+    let located = locate(url);
+    let key = located.as_ref().map_or("", |(_, key)| key.as_str());
     let mut store: Vec<(String, Option<String>)> = Vec::new();
-    // The completed connections still remembered, by key; expired ones are dropped. (Expired
-    // pending ones are not: each is still `expired` at its own callback, API.md step 4, until
+    // Every record decoded once: the completed connections still remembered, by key (expired
+    // ones are dropped), and the callback's own pending transaction, if any. (Other expired
+    // pending ones are kept: each is still `expired` at its own callback, API.md step 4, until
     // the next `authorizationUrl` sweeps it.)
     let mut completed: Vec<(&str, Completed)> = Vec::new();
+    let mut pending = None;
     for (k, v) in entries {
-        if let Some(state) = k.strip_prefix(KEY_PREFIX) {
-            if let Some(Record::Completed(c)) =
-                Record::decode(State::from_callback(state.into()), v)
-            {
-                if now_ms < c.expires_at_ms {
-                    completed.push((k, c));
-                } else {
-                    store.push((k.clone(), None));
-                }
-            }
+        let Some(state) = k.strip_prefix(KEY_PREFIX) else {
+            continue;
+        };
+        match Record::decode(State::from_callback(state.into()), v) {
+            Some(Record::Completed(c)) if now_ms < c.expires_at_ms => completed.push((k, c)),
+            Some(Record::Completed(_)) => store.push((k.clone(), None)),
+            Some(Record::Pending(t)) if k == key => pending = Some(t),
+            _ => {}
         }
     }
-    let outcome = match locate(url) {
+    let outcome = match located {
         // 2. A reload of the address a completed callback left: the latest such connection.
         Err(e) if e.code() == ErrorCode::NotACallback => Err(core::mem::take(&mut completed)
             .into_iter()
@@ -335,21 +340,13 @@ pub fn handle(
             // 2. A callback whose state this browser already completed (Back, Approve again).
             Some(i) => Err(already_handled(completed.swap_remove(i).1)),
             None => {
-                // 3. Consumed now, whatever happens next.
-                let stored = entries
-                    .iter()
-                    .find(|(k, _)| *k == key)
-                    .map(|(_, v)| v.as_str());
+                // 3. Consumed now, whatever happens next; a record this client could not have
+                // written counts as none ([`check_configured`]).
                 store.push((key.clone(), None));
-                let outcome = check_configured(config, url, p, stored, now_ms);
+                let found = pending.filter(|t| agrees(config, t, now_ms));
+                let context = found.as_ref().map(Transaction::context);
+                let outcome = checks(url, p, found, now_ms);
                 let clean = (url == here).then(|| strip_callback_parameters(here));
-                let context = match &outcome {
-                    Ok(v) => Some(Context {
-                        return_to: v.return_to.clone(),
-                        app_state: v.app_state.clone(),
-                    }),
-                    Err(e) => e.context().cloned(),
-                };
                 // Found (steps 4–8 ran): remembered without any secret for the time to live.
                 if let Some(context) = context {
                     let address = match (&outcome, &clean, uri::origin_and_path(here)) {
