@@ -20,6 +20,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium } from "../support/chromium.mjs";
+// Only the helpers: this suite runs its own server (page variants, guard.js, evil.example routes).
+import { bootScript, ok, err } from "../support/harness.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const pkgDir = process.env.PLEO_PKG_DIR ? path.resolve(process.env.PLEO_PKG_DIR) : path.join(root, "pkg");
@@ -103,18 +105,7 @@ function serve(req, res) {
       addEventListener("unhandledrejection", (e) => __uncaught.push("unhandledrejection: " + String(e.reason && e.reason.stack || e.reason)));`);
   }
   if (url.pathname === "/app/boot.js") {
-    return res.writeHead(200, { "content-type": "text/javascript" }).end(`
-      import * as m from "/pkg/index.js";
-      window.errData = (e) => {
-        if (typeof e !== "object" || e === null) return { thrown: String(e), isError: false, isPleo: false };
-        return { ...e, name: e.name, message: e.message, ctor: e.constructor && e.constructor.name,
-                 isError: e instanceof Error, isPleo: e instanceof m.PleoOAuthError };
-      };
-      window.run = async (f) => {
-        try { return { ok: await f(m) }; }
-        catch (e) { return { err: window.errData(e) }; }
-      };
-      document.body.dataset.ready = "1";`);
+    return res.writeHead(200, { "content-type": "text/javascript" }).end(bootScript());
   }
   if (url.pathname.startsWith("/app/")) {
     const p = page(url.searchParams.get("page"));
@@ -179,21 +170,6 @@ async function open(t, pathname = "/app/start") {
   const context = await browser.newContext();
   t.after(() => context.close());
   return { context, ...(await newPage(context, pathname)) };
-}
-
-/** The `{ ok }` of a run, failing with the error's data otherwise. */
-function ok(r) {
-  assert.ok(r && "ok" in r, `expected success, got ${JSON.stringify(r?.err)}`);
-  return r.ok;
-}
-
-/** The `{ err }` of a run, which must be a PleoOAuthError with `code`. */
-function err(r, code) {
-  assert.ok(r && "err" in r, `expected ${code}, got success ${JSON.stringify(r?.ok)}`);
-  assert.equal(r.err.isPleo, true, `not a PleoOAuthError: ${JSON.stringify(r.err)}`);
-  assert.equal(r.err.isError, true);
-  assert.equal(r.err.code, code, r.err.message);
-  return r.err;
 }
 
 /** A one-line account of an outcome `{ ok }` / `{ err }` for failure messages. */

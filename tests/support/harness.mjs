@@ -96,6 +96,25 @@ export function servePkgFile(res, name, headers = {}) {
   return res.writeHead(200, { "content-type": type, ...headers }).end(fs.readFileSync(file));
 }
 
+/**
+ * The pages' boot.js: exposes the package at `pkg` and `window.run`, a runner that turns
+ * failures into plain data for the test (`window.errData`), then marks the body ready.
+ */
+export function bootScript(pkg = "/pkg/") {
+  return `
+      import * as m from ${JSON.stringify(pkg + "index.js")};
+      window.errData = (e) => {
+        if (typeof e !== "object" || e === null) return { thrown: String(e), isError: false, isPleo: false };
+        return { ...e, name: e.name, message: e.message, ctor: e.constructor && e.constructor.name,
+                 isError: e instanceof Error, isPleo: e instanceof m.PleoOAuthError };
+      };
+      window.run = async (f) => {
+        try { return { ok: await f(m) }; }
+        catch (e) { return { err: window.errData(e) }; }
+      };
+      document.body.dataset.ready = "1";`;
+}
+
 /** A page of the partner's app: `csp` as its policy, boot.js importing the package from `pkg`. */
 export function appPage(res, { csp = CSP, pkg = "/pkg/", title = "package test" } = {}) {
   const boot = pkg === "/pkg/" ? "/app/boot.js" : `/app/boot.js?pkg=${encodeURIComponent(pkg)}`;
@@ -111,20 +130,7 @@ function makeServeA(routes) {
     if (url.pathname.startsWith("/api/")) return backend(req, res, origin);
     if (url.pathname.startsWith("/pkg/")) return servePkgFile(res, url.pathname);
     if (url.pathname === "/app/boot.js") {
-      const pkg = url.searchParams.get("pkg") ?? "/pkg/";
-      // Exposes the package and a runner that turns failures into plain data for the test.
-      return res.writeHead(200, { "content-type": "text/javascript" }).end(`
-      import * as m from ${JSON.stringify(pkg + "index.js")};
-      window.errData = (e) => {
-        if (typeof e !== "object" || e === null) return { thrown: String(e), isError: false, isPleo: false };
-        return { ...e, name: e.name, message: e.message, ctor: e.constructor && e.constructor.name,
-                 isError: e instanceof Error, isPleo: e instanceof m.PleoOAuthError };
-      };
-      window.run = async (f) => {
-        try { return { ok: await f(m) }; }
-        catch (e) { return { err: window.errData(e) }; }
-      };
-      document.body.dataset.ready = "1";`);
+      return res.writeHead(200, { "content-type": "text/javascript" }).end(bootScript(url.searchParams.get("pkg") ?? "/pkg/"));
     }
     if (url.pathname.startsWith("/app/")) return appPage(res, { title: "behaviour test" });
     res.writeHead(404).end();
