@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Assembles the npm package in pkg/: wasm-pack release build (--target web) with the shipped
-# runtime (--features wasm-runtime) and wasm-opt -Oz (configured in Cargo.toml), the TypeScript
+# Assembles the npm package in pkg/: the release build of the core for wasm32 with the shipped
+# runtime (--features wasm-runtime) and wasm-opt -Oz, the TypeScript
 # wrapper compiled under `strict`, both JS files minified, the template package.json (version
 # from Cargo.toml) and the package README. Ready for `npm pack`.
 set -euo pipefail
@@ -8,29 +8,29 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 rm -rf pkg
-# The shipped module names no path of the machine that built it: the registry's source paths in
-# panic locations become crate-relative (and shorter). RUSTFLAGS replaces .cargo/config.toml's
-# flags, so the compact SHA-256 flag is repeated here.
-flags=(--cfg 'sha2_backend_soft="compact"' "--remap-path-prefix=$PWD/=")
+mkdir -p pkg target/wrapper
+# The shipped module names no path of the machine that built it: source paths in panic
+# locations become crate-relative (and shorter).
+flags=("--remap-path-prefix=$PWD/=")
 for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do flags+=("--remap-path-prefix=$dir="); done
-RUSTFLAGS="${flags[*]}" \
-wasm-pack build --release --target web --out-dir pkg --out-name pleo_oauth --no-pack -- --features wasm-runtime 2>&1 \
-  | grep -vE '^\[INFO\]|has no README|failed to get wasm-pack version' || true
-test -f pkg/pleo_oauth_bg.wasm || { echo "build-pkg: wasm-pack produced no pkg/pleo_oauth_bg.wasm" >&2; exit 1; }
-# Only what a consumer needs: index.d.ts is the whole typed surface, so the glue's own .d.ts
-# files (which would also drag in lib "esnext.disposable") do not ship.
-rm -f pkg/.gitignore pkg/package.json pkg/README.md pkg/pleo_oauth_bg.wasm.d.ts
+# A plain cargo build: the module exports `memory`, `input` and `call` itself (src/wasm.rs
+# `exports`) and imports nothing, so no wasm-bindgen glue is generated or shipped.
+RUSTFLAGS="${flags[*]}" cargo build --quiet --release --lib --target wasm32-unknown-unknown --features wasm-runtime
+# wasm-opt comes from the npm package `binaryen` (node_modules/.bin). The features listed are the
+# ones rustc enables by default for wasm32-unknown-unknown. --low-memory-unused /
+# --zero-filled-memory state facts of this module (Rust's data and stack start above 1 KiB; the
+# memory is not imported, so it starts zeroed).
+wasm-opt target/wasm32-unknown-unknown/release/pleo_oauth.wasm -o pkg/pleo_oauth_bg.wasm \
+  --merge-similar-functions -Oz --converge --low-memory-unused --zero-filled-memory \
+  --strip-debug --strip-producers --strip-target-features \
+  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+  --enable-reference-types --enable-multivalue
 
-cp pkg-template/src/index.ts pkg-template/src/react.ts pkg/
 # index.d.ts keeps the JSDoc that editors show; the JavaScript ships minified (every byte goes
 # to every user's first page load), as ES2022 modules that bundlers and browsers take as is.
 tsc -p pkg-template/tsconfig.json --outDir pkg --emitDeclarationOnly
 tsc -p pkg-template/tsconfig.json --outDir target/wrapper --declaration false
-rm pkg/index.ts pkg/react.ts pkg/pleo_oauth.d.ts
-# The wrapper and wasm-bindgen's glue are bundled into one module (one request, one gzip
-# stream, and the glue's unused loaders shaken out).
-cp pkg/pleo_oauth.js target/wrapper/pleo_oauth.js
-rm pkg/pleo_oauth.js
+rm -f pkg/ops.d.ts
 esbuild target/wrapper/index.js --bundle --minify --format=esm --target=es2022 --log-level=warning --outfile=pkg/index.js
 # pleo-oauth/react: its own small module over the main entry (imported, not bundled, so both
 # entries share one module instance), with React left to the app.

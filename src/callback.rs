@@ -7,7 +7,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::config::{Config, MAX_TRANSACTION_TTL_SECONDS};
-use crate::error::{AuthorizationErrorDetails, Error, ErrorCode, Result};
+use crate::error::{AuthorizationErrorDetails, Context, Error, ErrorCode, Result};
 use crate::form;
 use crate::pkce::PkceCodeVerifier;
 use crate::state::State;
@@ -334,11 +334,11 @@ pub fn handle(
             .map(|(_, c)| c)
             .filter(|c| c.address.as_deref() == Some(url))
             .max_by_key(|c| c.expires_at_ms)
-            .map_or(e, already_handled)),
+            .map_or(e, |c| already_handled(c.context))),
         Err(e) => Err(e),
-        Ok((p, key)) => match completed.iter().position(|(k, _)| *k == key) {
+        Ok((p, key)) => match completed.iter().find(|(k, _)| *k == key) {
             // 2. A callback whose state this browser already completed (Back, Approve again).
-            Some(i) => Err(already_handled(completed.swap_remove(i).1)),
+            Some((_, c)) => Err(already_handled(c.context.clone())),
             None => {
                 // 3. Consumed now, whatever happens next; a record this client could not have
                 // written counts as none ([`check_configured`]).
@@ -356,12 +356,15 @@ pub fn handle(
                     // The oldest beyond the bound make room for this one (a loop, not a
                     // sort: the standard sort costs kilobytes of wasm).
                     while completed.len() >= MAX_COMPLETED {
-                        let Some(oldest) = (0..completed.len())
-                            .min_by_key(|&i| completed.get(i).map_or(0, |(_, c)| c.expires_at_ms))
+                        let Some(oldest) = completed
+                            .iter()
+                            .min_by_key(|(_, c)| c.expires_at_ms)
+                            .map(|(k, _)| *k)
                         else {
                             break;
                         };
-                        store.push((completed.swap_remove(oldest).0.into(), None));
+                        store.push((oldest.into(), None));
+                        completed.retain(|(k, _)| *k != oldest);
                     }
                     let record = Completed {
                         context,
@@ -378,12 +381,12 @@ pub fn handle(
     Handled { store, outcome }
 }
 
-fn already_handled(c: Completed) -> Error {
+fn already_handled(context: Context) -> Error {
     Error::new(
         ErrorCode::AlreadyHandled,
         "This connection was already completed in this browser (the page was reloaded, or the user went Back and approved again); nothing was sent to your backend again. Send the user on to error.returnTo, and show the connection's status from your backend.",
     )
-    .with_context(c.context)
+    .with_context(context)
 }
 
 fn same_origin_and_path(url: &str, redirect_uri: &str) -> bool {

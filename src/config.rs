@@ -202,6 +202,92 @@ impl Config {
     }
 }
 
+/// Separates the fields of an encoded [`Config`]: no checked value can hold it (client IDs are
+/// `%x20-7E`, URLs and issuers have no control characters, scopes none either).
+const SEPARATOR: u8 = b'\n';
+
+impl Config {
+    /// The compact record `create()` keeps and every later operation passes back instead of
+    /// the options (configure once): what the core's operations read, already checked.
+    /// `handoff.headers` and `credentials` are the wrapper's alone and are not kept.
+    pub fn encode(&self) -> String {
+        let (url, start_url, timeout) = match &self.handoff {
+            Some(h) => (
+                h.url.as_str(),
+                h.start_url.as_deref().unwrap_or("\u{7f}"),
+                decimal(h.timeout_ms.into()),
+            ),
+            None => ("", "", String::new()),
+        };
+        let ttl = decimal(self.transaction_ttl_seconds.into());
+        let scope = crate::text::join(
+            &self.scopes.iter().map(String::as_str).collect::<Vec<_>>(),
+            " ",
+        );
+        let fields = [
+            self.client_id.as_str(),
+            self.redirect_uri.as_str(),
+            self.redirect_uri.origin(),
+            &scope,
+            self.authorization_endpoint.as_str(),
+            self.authorization_endpoint.origin(),
+            self.issuer.as_deref().unwrap_or("\u{7f}"),
+            &ttl,
+            self.storage.name(),
+            url,
+            start_url,
+            &timeout,
+        ];
+        crate::text::join(&fields, "\n")
+    }
+
+    /// Reads what [`Config::encode`] wrote, without checking it again; `None` for anything
+    /// else (the wrapper then reports a broken client).
+    pub fn decode(record: &str) -> Option<Config> {
+        let mut f = crate::text::pieces(record, SEPARATOR);
+        let mut next = || f.next();
+        let (client_id, redirect, redirect_origin, scope, endpoint, endpoint_origin, issuer) = (
+            next()?,
+            next()?,
+            next()?,
+            next()?,
+            next()?,
+            next()?,
+            next()?,
+        );
+        let ttl = u32::try_from(crate::text::parse_decimal(next()?)?).ok()?;
+        let storage = match next()? {
+            "localStorage" => StorageKind::Local,
+            _ => StorageKind::Session,
+        };
+        let (url, start_url, timeout) = (next()?, next()?, next()?);
+        let absent = |s: &str| (s != "\u{7f}").then(|| s.to_owned());
+        let handoff = match url {
+            "" => None,
+            url => Some(Handoff {
+                url: url.into(),
+                start_url: absent(start_url),
+                credentials: Credentials::SameOrigin,
+                headers: Vec::new(),
+                timeout_ms: u32::try_from(crate::text::parse_decimal(timeout)?).ok()?,
+            }),
+        };
+        if next().is_some() {
+            return None;
+        }
+        Some(Config {
+            client_id: client_id.into(),
+            redirect_uri: WebUrl::checked(redirect, redirect_origin),
+            scopes: crate::text::pieces(scope, b' ').map(String::from).collect(),
+            authorization_endpoint: WebUrl::checked(endpoint, endpoint_origin),
+            issuer: absent(issuer),
+            handoff,
+            storage,
+            transaction_ttl_seconds: ttl,
+        })
+    }
+}
+
 impl Config {
     /// API.md 0.2, `create()`: the redirect URI must be on the origin of the page that starts
     /// the connection (`location.origin`), because the transaction is kept in that origin's
@@ -635,6 +721,60 @@ pub(crate) mod tests {
             e.message()
         );
         e
+    }
+
+    /// Configure once: the client record carries every field the later operations read, as
+    /// checked, and nothing else is accepted as one.
+    #[test]
+    fn client_record_round_trips_what_later_operations_read() {
+        for options in [
+            options(),
+            Options {
+                environment: Some(EnvironmentOption::Custom(CustomEnvironment {
+                    authorization_endpoint: "http://127.0.0.1:3001/oauth/authorize?tenant=a".into(),
+                    issuer: Some("http://127.0.0.1:3001".into()),
+                })),
+                handoff: Some(HandoffOptions {
+                    url: "/api/pleo/exchange".into(),
+                    start_url: Some("/api/pleo/start".into()),
+                    credentials: Some("include".into()),
+                    headers: Some(vec![("X-Csrf".into(), "t".into())]),
+                    timeout_ms: Some(500.0),
+                }),
+                storage: Some("local".into()),
+                transaction_ttl_seconds: Some(30.0),
+                ..options()
+            },
+        ] {
+            let c = Config::from_options(options).unwrap();
+            let d = Config::decode(&c.encode()).unwrap();
+            assert_eq!(d.client_id, c.client_id);
+            assert_eq!(d.redirect_uri, c.redirect_uri);
+            assert_eq!(d.redirect_uri.origin(), c.redirect_uri.origin());
+            assert_eq!(d.scopes, c.scopes);
+            assert_eq!(d.authorization_endpoint, c.authorization_endpoint);
+            assert_eq!(d.issuer, c.issuer);
+            assert_eq!(d.storage, c.storage);
+            assert_eq!(d.transaction_ttl_seconds, c.transaction_ttl_seconds);
+            assert_eq!(
+                d.handoff
+                    .as_ref()
+                    .map(|h| (&h.url, &h.start_url, h.timeout_ms)),
+                c.handoff
+                    .as_ref()
+                    .map(|h| (&h.url, &h.start_url, h.timeout_ms))
+            );
+            assert_eq!(d.encode(), c.encode());
+        }
+        let good = Config::from_options(options()).unwrap().encode();
+        for bad in [
+            "",
+            "x",
+            &cat!(&good, "\nextra"),
+            &good.replace("600", "six"),
+        ] {
+            assert!(Config::decode(bad).is_none(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -7,8 +7,8 @@
 //! The modules read top-down as the flow:
 //! [`config`] → [`request`] ([`pkce`], [`state`]) → [`transaction`] → [`callback`] → [`handoff`].
 //! All of them are pure Rust over strings and bytes (sans-IO), tested natively: randomness,
-//! the clock, storage, the address bar and `fetch` are the caller's. The browser edge (`wasm`,
-//! compiled only for `wasm32`) exports these functions to the TypeScript wrapper, which does
+//! the clock, storage, the address bar and `fetch` are the caller's. The browser edge (`wasm`)
+//! runs the operations declared in [`boundary`] for the TypeScript wrapper, which does
 //! the I/O; data crosses as strings the wrapper produced, never as a caller's JS value.
 //!
 //! Written for size: `no_std` + `alloc`, no `core::fmt` on any path the wasm export reaches
@@ -24,6 +24,7 @@ extern crate std;
 #[macro_use]
 pub mod text;
 
+pub mod boundary;
 pub mod callback;
 pub mod config;
 pub mod error;
@@ -32,11 +33,11 @@ pub mod handoff;
 pub mod input;
 pub mod pkce;
 pub mod request;
+pub mod sha256;
 pub mod state;
 pub mod transaction;
 pub mod uri;
 
-#[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
 pub use error::{Error, ErrorCode, Result};

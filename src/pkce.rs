@@ -4,8 +4,6 @@
 //! `[A-Za-z0-9-._~]` (RFC 7636 §4.1), is not `Clone`, and its `Debug` prints nothing secret.
 //! The challenge method is always `S256`: Pleo refuses `plain`.
 
-use sha2::{Digest, Sha256};
-
 use alloc::string::String;
 
 use crate::error::{invalid_parameter, Result};
@@ -62,7 +60,9 @@ impl PkceCodeVerifier {
 
     /// The S256 challenge: `BASE64URL-ENCODE(SHA256(ASCII(code_verifier)))` (RFC 7636 §4.2).
     pub fn challenge(&self) -> PkceCodeChallenge {
-        PkceCodeChallenge(crate::text::base64url(&Sha256::digest(self.0.as_bytes())))
+        PkceCodeChallenge(crate::text::base64url(&crate::sha256::sha256(
+            self.0.as_bytes(),
+        )))
     }
 }
 

@@ -130,6 +130,17 @@ impl WebUrl {
         })
     }
 
+    /// A URL this crate checked earlier and serialised with its origin ([`Config::encode`]):
+    /// taken as it is, not parsed again.
+    ///
+    /// [`Config::encode`]: crate::config::Config::encode
+    pub(crate) fn checked(raw: &str, origin: &str) -> WebUrl {
+        WebUrl {
+            raw: raw.to_owned(),
+            origin: origin.to_owned(),
+        }
+    }
+
     /// The URL exactly as given.
     pub fn as_str(&self) -> &str {
         &self.raw

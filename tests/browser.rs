@@ -12,7 +12,7 @@
 
 use js_sys::{Reflect, JSON};
 use pleo_oauth::wasm::{
-    call, challenge, configure, finish, handed_off, parse, pkce, popup_failed, start, state,
+    challenge, configure, dispatch, finish, handed_off, parse, pkce, popup_failed, start, state,
 };
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
@@ -25,6 +25,11 @@ const ORIGIN: &str = "https://app.example.com";
 
 fn options(extra: &str) -> String {
     format!(r#"{{"clientId":"client-1","redirectUri":"{CB}","scopes":["users:read"]{extra}}}"#)
+}
+
+/// The client record `configure` issues for these options (what the wrapper keeps).
+fn client(options: &str) -> String {
+    s(&ok(&configure(options, ORIGIN)), "client")
 }
 
 /// The reply as the browser's JSON.parse reads it.
@@ -63,7 +68,7 @@ fn entropy(seed: u8) -> Vec<u8> {
 /// Starts a flow; returns (url, storage key, record).
 fn begin(opts: &str, seed: u8) -> (String, String, String) {
     let r = ok(&start(
-        opts,
+        &client(opts),
         r#"{"returnTo":"/back","appState":{"tab":1}}"#,
         &entropy(seed),
         NOW,
@@ -141,7 +146,7 @@ fn a_started_flow_completes_once_with_what_the_exchange_needs() {
 
     let callback = format!("{CB}?code=c0de&state={st}&tab=2#h");
     let answer = reply(&finish(
-        &opts,
+        &client(&opts),
         &format!("\"{callback}\""),
         &records(&key, &record),
         NOW + 1.0,
@@ -189,7 +194,7 @@ fn a_started_flow_completes_once_with_what_the_exchange_needs() {
         .unwrap()
         .trim_end_matches("\"]]");
     let replay = reply(&finish(
-        &opts,
+        &client(&opts),
         &format!("\"{callback}\""),
         &records(&key, completed),
         NOW + 2.0,
@@ -200,7 +205,7 @@ fn a_started_flow_completes_once_with_what_the_exchange_needs() {
     assert_eq!(get(&replay, "err.appState.tab").as_f64(), Some(1.0));
     // With nothing stored: unknown_state.
     let none = finish(
-        &opts,
+        &client(&opts),
         &format!("\"{callback}\""),
         "[]",
         NOW + 2.0,
@@ -216,7 +221,7 @@ fn callback_checks_fail_in_the_contract_order() {
     let st = state_of(&url);
     let q = |query: &str| format!("\"{CB}?{query}\"");
     let stored = records(&key, &record);
-    let fin = |query: &str, now: f64| finish(&opts, &q(query), &stored, now, CB);
+    let fin = |query: &str, now: f64| finish(&client(&opts), &q(query), &stored, now, CB);
     assert_eq!(
         err_code(&fin("state=a&state=b&code=c", NOW)),
         "duplicate_parameter"
@@ -224,7 +229,7 @@ fn callback_checks_fail_in_the_contract_order() {
     assert_eq!(err_code(&fin("tab=1", NOW)), "not_a_callback");
     assert_eq!(err_code(&fin("code=c", NOW)), "missing_state");
     assert_eq!(
-        err_code(&finish(&opts, "{}", &stored, NOW, CB)),
+        err_code(&finish(&client(&opts), "{}", &stored, NOW, CB)),
         "invalid_parameter"
     );
     assert_eq!(
@@ -233,7 +238,7 @@ fn callback_checks_fail_in_the_contract_order() {
     );
     assert_eq!(
         err_code(&finish(
-            &opts,
+            &client(&opts),
             &format!("\"https://app.example.com/other?code=c&state={st}\""),
             &stored,
             NOW,
@@ -259,7 +264,15 @@ fn start_names_expired_and_unreadable_records_for_removal_and_no_other() {
         r#"[["{live_key}","{live}"],["pleo-oauth:tx:old","v=1&verifier={v}&redirect_uri=x&exp=5"],["pleo-oauth:tx:junk","garbage"]]"#,
         v = "v".repeat(43)
     );
-    let r = ok(&start(&opts, "null", &entropy(4), NOW, &stored, "", false));
+    let r = ok(&start(
+        &client(&opts),
+        "null",
+        &entropy(4),
+        NOW,
+        &stored,
+        "",
+        false,
+    ));
     let remove = JSON::stringify(&get(&r, "remove"))
         .unwrap()
         .as_string()
@@ -269,16 +282,18 @@ fn start_names_expired_and_unreadable_records_for_removal_and_no_other() {
 
 #[wasm_bindgen_test]
 fn handoff_outcomes_are_judged_by_the_core() {
-    let opts = options(r#","handoff":{"url":"/api/x","timeoutMs":500}"#);
-    assert!(ok(&handed_off(&opts, "", 2, 200)).is_null());
-    assert!(ok(&handed_off(&opts, "", 2, 204)).is_null());
-    let failed = reply(&handed_off(&opts, "", 2, 502));
+    assert!(ok(&handed_off("", "/api/x", "500", "2", "200")).is_null());
+    assert!(ok(&handed_off("", "/api/x", "500", "2", "204")).is_null());
+    let failed = reply(&handed_off("", "/api/x", "500", "2", "502"));
     assert_eq!(s(&failed, "err.code"), "handoff_failed");
     assert_eq!(get(&failed, "err.status").as_f64(), Some(502.0));
-    let timeout = reply(&handed_off(&opts, "", 1, 0));
+    let timeout = reply(&handed_off("", "/api/x", "500", "1", "0"));
     assert!(s(&timeout, "err.message").contains("500 ms"));
     assert_eq!(get(&timeout, "err.status").as_f64(), Some(0.0));
-    assert_eq!(err_code(&handed_off(&opts, "", 0, 0)), "handoff_failed");
+    assert_eq!(
+        err_code(&handed_off("", "/api/x", "500", "0", "0")),
+        "handoff_failed"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -288,14 +303,22 @@ fn a_bound_handoff_gets_state_and_challenge_to_register_first() {
         s(&ok(&configure(&opts, ORIGIN)), "handoff.startUrl"),
         "/api/start"
     );
-    let r = ok(&start(&opts, "null", &entropy(9), NOW, "[]", "", false));
+    let r = ok(&start(
+        &client(&opts),
+        "null",
+        &entropy(9),
+        NOW,
+        "[]",
+        "",
+        false,
+    ));
     let bind = reply(&s(&r, "bind"));
     let url = s(&r, "url");
     assert_eq!(s(&bind, "state"), state_of(&url));
     assert!(url.contains(&format!("code_challenge={}", s(&bind, "code_challenge"))));
     assert!(get(
         &ok(&start(
-            &options(""),
+            &client(&options("")),
             "null",
             &entropy(9),
             NOW,
@@ -306,9 +329,10 @@ fn a_bound_handoff_gets_state_and_challenge_to_register_first() {
         "bind"
     )
     .is_undefined());
-    let refused = reply(&handed_off(&opts, "start", 2, 409));
+    let refused = reply(&handed_off("start", "/api/start", "500", "2", "409"));
     assert!(s(&refused, "err.message").contains("/api/start"));
-    assert!(ok(&handed_off(&opts, "start", 2, 204)).is_null());
+    assert!(s(&refused, "err.message").contains("Nothing was started"));
+    assert!(ok(&handed_off("start", "/api/start", "500", "2", "204")).is_null());
 }
 
 #[wasm_bindgen_test]
@@ -353,7 +377,7 @@ fn hostile_strings_never_trap() {
         let _ = reply(&parse(input));
         let _ = reply(&challenge(input));
         let _ = reply(&start(
-            &options(""),
+            &client(&options("")),
             input,
             &entropy(7),
             NOW,
@@ -362,7 +386,7 @@ fn hostile_strings_never_trap() {
             true,
         ));
         let _ = reply(&finish(input, input, input, NOW, input));
-        let _ = reply(&call(9, input, &[], NOW, 0));
+        let _ = reply(&dispatch(9, input, &[], NOW));
     }
     // Still working afterwards.
     begin(&options(""), 8);
@@ -372,7 +396,7 @@ fn hostile_strings_never_trap() {
 fn popup_starts_name_their_state_and_timeout_and_failures_have_their_codes() {
     let opts = options("");
     let r = ok(&start(
-        &opts,
+        &client(&opts),
         r#"{"returnTo":"/x","timeoutMs":1500}"#,
         &entropy(11),
         NOW,
@@ -382,11 +406,19 @@ fn popup_starts_name_their_state_and_timeout_and_failures_have_their_codes() {
     ));
     assert_eq!(s(&r, "popup.state"), state_of(&s(&r, "url")));
     assert_eq!(get(&r, "popup.timeoutMs").as_f64(), Some(1500.0));
-    let plain = ok(&start(&opts, "null", &entropy(11), NOW, "[]", "", true));
+    let plain = ok(&start(
+        &client(&opts),
+        "null",
+        &entropy(11),
+        NOW,
+        "[]",
+        "",
+        true,
+    ));
     assert_eq!(get(&plain, "popup.timeoutMs").as_f64(), Some(300_000.0));
     assert_eq!(
         err_code(&start(
-            &opts,
+            &client(&opts),
             r#"{"timeoutMs":1}"#,
             &entropy(11),
             NOW,
@@ -396,9 +428,9 @@ fn popup_starts_name_their_state_and_timeout_and_failures_have_their_codes() {
         )),
         "invalid_parameter"
     );
-    assert_eq!(err_code(&popup_failed(0, 0)), "popup_blocked");
-    assert_eq!(err_code(&popup_failed(1, 0)), "popup_closed");
-    let timeout = reply(&popup_failed(2, 1500));
+    assert_eq!(err_code(&popup_failed("0", "0")), "popup_blocked");
+    assert_eq!(err_code(&popup_failed("1", "0")), "popup_closed");
+    let timeout = reply(&popup_failed("2", "1500"));
     assert_eq!(s(&timeout, "err.code"), "popup_timeout");
     assert!(s(&timeout, "err.message").contains("1500 ms"));
 }

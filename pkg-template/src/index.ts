@@ -14,7 +14,7 @@
  * @packageDocumentation
  */
 
-import { initSync, call as wasmCall, reset } from "./pleo_oauth.js";
+import { Op } from "./ops.js";
 
 // ------------------------------------------------------------------------------------ errors
 
@@ -119,6 +119,18 @@ export class PleoOAuthError extends Error {
 
 let loading: Promise<unknown> | undefined;
 
+/** The module's exports (src/wasm.rs `exports`): no glue, no imports. */
+interface Exports {
+  memory: WebAssembly.Memory;
+  input(len: number): number;
+  call(op: Op, ptr: number, entropyLen: number, argsLen: number, nowMs: number): number;
+}
+let wasm: Exports;
+
+function instantiate(module: WebAssembly.Module): void {
+  wasm = new WebAssembly.Instance(module).exports as unknown as Exports;
+}
+
 /**
  * Loads the WebAssembly module once; a failed load is retried on the next call, and its error
  * names the real cause (no network, an HTTP status, a response that is not WebAssembly, the
@@ -163,7 +175,7 @@ function load(): Promise<unknown> {
         const type = response.headers.get("content-type") ?? "";
         if (type.startsWith("application/wasm")) {
           try {
-            initSync({ module: await WebAssembly.compileStreaming(response) });
+            instantiate(await WebAssembly.compileStreaming(response));
             return;
           } catch (e) {
             throw await csp(String(e));
@@ -174,7 +186,7 @@ function load(): Promise<unknown> {
         if (String.fromCharCode(...new Uint8Array(bytes.slice(0, 4))) != "\0asm") throw `${url} answered ${type || "no content type"}, which is not WebAssembly: serve the file itself (a fallback page answered instead?)`;
       }
       try {
-        initSync({ module: await WebAssembly.compile(bytes) });
+        instantiate(await WebAssembly.compile(bytes));
       } catch (e) {
         throw await csp(String(e));
       }
@@ -195,32 +207,29 @@ async function run<T>(f: () => T | Promise<T>): Promise<T> {
 // ------------------------------------------------------------------------------------ the edge
 
 /**
- * What every core function answers: `{ ok }` or `{ err: { code, message, … } }`. The answer
- * has been copied out of the module's memory, and the core keeps nothing between calls, so
- * its arena is emptied here, after every call.
+ * Runs one operation of the core (src/boundary.rs `OPS`: its string arguments in order, the
+ * CSPRNG bytes when it takes them, and the clock). Every operation answers `{ ok }` or `{ err:
+ * { code, message, … } }`, copied out of the module's memory; the core keeps nothing between
+ * calls and empties its arena when the next one starts.
  */
-function core<T>(
-  op: Op,
-  a = "",
-  b = "",
-  c = "",
-  d = "",
-  entropy = NONE,
-  n = 0,
-  m = 0,
-  edit?: (store: [string, string | null][]) => void,
-): T {
-  // The string arguments travel as one, NUL-separated: none of them can hold a raw NUL (they
-  // are JSON.stringify's output or location.href).
+function core<T>(op: Op, args: string[] = [], random = NONE, edit?: (store: [string, string | null][]) => void): T {
   let reply: string;
   try {
-    reply = wasmCall(op, [a, b, c, d].join("\0"), entropy, n, m);
+    // The string arguments travel as one, NUL-separated: none of them can hold a raw NUL (they
+    // are JSON.stringify's output, location.href, or records the core wrote).
+    const text = args.join("\0");
+    const room = random.length + text.length * 3;
+    const ptr = wasm.input(room);
+    const memory = new Uint8Array(wasm.memory.buffer);
+    memory.set(random, ptr);
+    const { written } = new TextEncoder().encodeInto(text, memory.subarray(ptr + random.length, ptr + room));
+    const at = wasm.call(op, ptr, random.length, written, Date.now());
+    const out = new Uint8Array(wasm.memory.buffer);
+    reply = new TextDecoder().decode(out.subarray(at + 4, at + 4 + new DataView(out.buffer).getUint32(at, true)));
   } catch {
     // Only an input larger than the module's memory can get here (the core does not panic):
-    // the call trapped; the arena is emptied below and the module keeps working.
+    // the call trapped, and the next call starts with an empty arena.
     reply = `{"err":{"code":"${op ? "invalid_parameter" : "invalid_config"}","message":"pleo-oauth: an argument is too large to process."}}`;
-  } finally {
-    reset();
   }
   const r = JSON.parse(reply) as {
     ok: T;
@@ -297,19 +306,6 @@ function appStateJson(options: unknown): string {
   }
 }
 
-/** The core's functions (src/wasm.rs `call`). */
-const enum Op {
-  Configure,
-  Start,
-  Finish,
-  HandedOff,
-  Pkce,
-  Challenge,
-  State,
-  Parse,
-  PopupFailed,
-}
-
 const NONE: Uint8Array<ArrayBuffer> = new Uint8Array(0);
 
 /** Session-storage key prefix (in the popup) of the nonce its redirect-URI page relays with. */
@@ -331,6 +327,8 @@ function entropy(): Uint8Array<ArrayBuffer> {
 
 /** What the core's `configure` answers: what the I/O here needs. */
 interface Io {
+  /** The client record: the checked configuration, passed back instead of the options. */
+  client: string;
   storage: "sessionStorage" | "localStorage";
   prefix: string;
   unavailable: string;
@@ -565,7 +563,7 @@ export class PleoOAuth {
     return run(() => {
       const snapshot = snap(options);
       // The redirect URI must be on this page's origin (the transaction is stored per origin).
-      const pleo = new PleoOAuth(snapshot, core<Io>(Op.Configure, snapshot, location.origin));
+      const pleo = new PleoOAuth(snapshot, core<Io>(Op.Configure, [snapshot, location.origin]));
       pleo.#storage();
       return pleo;
     });
@@ -607,10 +605,10 @@ export class PleoOAuth {
     return JSON.stringify(Object.setPrototypeOf(found, null));
   }
 
-  async #start(options: unknown, popup = 0): Promise<Started> {
+  async #start(options: unknown, popup?: boolean): Promise<Started> {
     const { handoff } = this.#io;
     const records = this.#withStorage((s) => this.#records(s));
-    const r = core<Started>(Op.Start, this.#options, snap(options), records, appStateJson(options), entropy(), Date.now(), popup);
+    const r = core<Started>(popup ? Op.Popup : Op.Start, [this.#io.client, snap(options), records, appStateJson(options)], entropy());
     // Bound handoff: the backend learns this state and challenge before anything is stored;
     // a refusal leaves nothing behind.
     if (r.bind && handoff?.startUrl) await this.#post(handoff, handoff.startUrl, r.bind, "start");
@@ -667,10 +665,10 @@ export class PleoOAuth {
       // a sandboxed frame without allow-popups
     }
     return run(async () => {
-      if (!win) return core<never>(Op.PopupFailed, "", "", "", "", NONE, 0, 0);
+      if (!win) return core<never>(Op.PopupFailed, ["0"]);
       let started: Started;
       try {
-        started = await this.#start(options, 1);
+        started = await this.#start(options, true);
       } catch (e) {
         win.close();
         throw e;
@@ -688,7 +686,7 @@ export class PleoOAuth {
       } catch {
         // closed by the user while the request was being built
       }
-      if (win.closed) return core<never>(Op.PopupFailed, "", "", "", "", NONE, 0, 1);
+      if (win.closed) return core<never>(Op.PopupFailed, ["1"]);
       return this.#await<Backend, AppState>(win, state, nonce, timeoutMs);
     });
   }
@@ -710,7 +708,7 @@ export class PleoOAuth {
         win.close();
         outcome.then(resolve, reject);
       };
-      const fail = (kind: number) => end(run(() => core<never>(Op.PopupFailed, "", "", "", "", NONE, timeoutMs, kind)));
+      const fail = (kind: number) => end(run(() => core<never>(Op.PopupFailed, [String(kind), String(timeoutMs)])));
       // Only this origin, only the popup (when it can still be seen), only with its nonce, only
       // a callback URL whose own state is the one awaited.
       const accept = (data: unknown) => {
@@ -718,7 +716,7 @@ export class PleoOAuth {
         if (d?.type !== MESSAGE || d.nonce !== nonce || typeof d.url != "string" || settled) return;
         let ours = false;
         try {
-          ours = core<CallbackParameters>(Op.Parse, snap(d.url)).state === state;
+          ours = core<CallbackParameters>(Op.Parse, [snap(d.url)]).state === state;
         } catch {
           // not a callback URL
         }
@@ -790,7 +788,7 @@ export class PleoOAuth {
   #relay(here: string): boolean {
     let nonce: string | null = null;
     try {
-      const { state } = core<CallbackParameters>(Op.Parse, snap(here));
+      const { state } = core<CallbackParameters>(Op.Parse, [snap(here)]);
       nonce = state ? sessionStorage.getItem(POPUP_PREFIX + state) : null;
       if (!nonce) return false;
       sessionStorage.removeItem(POPUP_PREFIX + state);
@@ -825,7 +823,7 @@ export class PleoOAuth {
     try {
       // One synchronous read–decide–write: another tab cannot take the same transaction between.
       const r = this.#withStorage((s) =>
-        core<Finished>(Op.Finish, this.#options, url, this.#records(s), here, NONE, Date.now(), 0, (store) => {
+        core<Finished>(Op.Finish, [this.#io.client, url, this.#records(s), here], NONE, (store) => {
           for (const [key, value] of store) if (value == null) s.removeItem(key);
           for (const [key, value] of store) {
             try {
@@ -906,7 +904,7 @@ export class PleoOAuth {
     } catch {
       backend = text;
     }
-    core(Op.HandedOff, this.#options, request, "", "", NONE, kind, status);
+    core(Op.HandedOff, [request, url, String(h.timeoutMs), String(kind), String(status)]);
     return backend;
   }
 }
@@ -915,7 +913,7 @@ export class PleoOAuth {
 
 /** A fresh PKCE pair: 32 random bytes, base64url (43 characters), and its S256 challenge. */
 export function createPkce(): Promise<Pkce> {
-  return run(() => core<Pkce>(Op.Pkce, "", "", "", "", entropy()));
+  return run(() => core<Pkce>(Op.Pkce, [], entropy()));
 }
 
 /**
@@ -923,12 +921,12 @@ export function createPkce(): Promise<Pkce> {
  * the verifier is 43–128 characters of `[A-Za-z0-9-._~]`.
  */
 export function codeChallenge(verifier: string): Promise<string> {
-  return run(() => core<string>(Op.Challenge, snap(verifier)));
+  return run(() => core<string>(Op.Challenge, [snap(verifier)]));
 }
 
 /** A fresh `state`: 256 random bits, base64url. */
 export function generateState(): Promise<string> {
-  return run(() => core<string>(Op.State, "", "", "", "", entropy()));
+  return run(() => core<string>(Op.State, [], entropy()));
 }
 
 /**
@@ -937,5 +935,5 @@ export function generateState(): Promise<string> {
  * count as absent (RFC 6749 §3.1).
  */
 export function parseCallback(url: string): Promise<CallbackParameters> {
-  return run(() => core<CallbackParameters>(Op.Parse, snap(url)));
+  return run(() => core<CallbackParameters>(Op.Parse, [snap(url)]));
 }

@@ -1,0 +1,138 @@
+//! The one declared boundary between the TypeScript wrapper and the core (docs/API.md is the
+//! public contract; this is the private one under it).
+//!
+//! Invariant: every operation the wrapper can ask for is a row of [`OPS`], with its number,
+//! its name and the names of its string arguments in order. Every call has the same shape —
+//! `op`, up to [`ENTROPY_BYTES`] CSPRNG bytes, the string arguments (NUL-separated; none can
+//! hold a NUL: they are `JSON.stringify` output, `location.href`, or a record the core wrote)
+//! and the clock in milliseconds — so no argument changes meaning between operations. The
+//! wrapper's `Op` (pkg-template/src/ops.ts) and its `PleoOAuthErrorCode` are generated from /
+//! checked against this file by `cargo test` (`ts_side_is_in_step`), so they cannot drift.
+//!
+//! [`ENTROPY_BYTES`]: crate::request::ENTROPY_BYTES
+
+/// An operation of the core (src/wasm.rs `dispatch`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum Op {
+    /// `create()`: checks the options once; answers the client record and what the I/O needs.
+    Configure = 0,
+    /// `authorizationUrl()` / `redirect()`: a fresh request and its storage edits.
+    Start = 1,
+    /// `popup()`: as [`Op::Start`], with `timeoutMs` and the state to wait for.
+    Popup = 2,
+    /// `handleCallback()`: steps 1–9 and the storage edits, whatever the outcome.
+    Finish = 3,
+    /// A handoff request's outcome (step 10, or the bound handoff's start).
+    HandedOff = 4,
+    /// Why `popup()` ended without a callback.
+    PopupFailed = 5,
+    /// `createPkce()`.
+    Pkce = 6,
+    /// `codeChallenge(verifier)`.
+    Challenge = 7,
+    /// `generateState()`.
+    State = 8,
+    /// `parseCallback(url)`.
+    Parse = 9,
+}
+
+/// Every operation: its number, its name, and its string arguments in order. Entropy is
+/// given to [`Op::Start`], [`Op::Popup`], [`Op::Pkce`] and [`Op::State`]; the clock to
+/// [`Op::Start`], [`Op::Popup`] and [`Op::Finish`].
+pub const OPS: [(Op, &str, &[&str]); 10] = [
+    (Op::Configure, "Configure", &["options", "origin"]),
+    (
+        Op::Start,
+        "Start",
+        &["client", "options", "records", "appState"],
+    ),
+    (
+        Op::Popup,
+        "Popup",
+        &["client", "options", "records", "appState"],
+    ),
+    (Op::Finish, "Finish", &["client", "url", "records", "here"]),
+    (
+        Op::HandedOff,
+        "HandedOff",
+        &["request", "url", "timeoutMs", "response", "status"],
+    ),
+    (Op::PopupFailed, "PopupFailed", &["why", "timeoutMs"]),
+    (Op::Pkce, "Pkce", &[]),
+    (Op::Challenge, "Challenge", &["verifier"]),
+    (Op::State, "State", &[]),
+    (Op::Parse, "Parse", &["url"]),
+];
+
+impl Op {
+    /// The operation numbered `n`, if any.
+    pub fn from_number(n: u32) -> Option<Op> {
+        OPS.iter().map(|(op, _, _)| *op).find(|op| *op as u32 == n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+    #[allow(unused_imports)]
+    use crate::test_prelude::*;
+
+    /// The TypeScript side of the boundary, as generated from [`OPS`].
+    fn ops_ts() -> String {
+        let mut s = String::from(
+            "// Generated from src/boundary.rs by `cargo test` (UPDATE_BOUNDARY=1 rewrites it): do not edit.\n\
+             /** The core's operations; the string arguments of each, in order, in its comment. */\n\
+             export const enum Op {\n",
+        );
+        for (op, name, args) in OPS {
+            s.push_str(&format!(
+                "  /** ({}) */\n  {} = {},\n",
+                args.join(", "),
+                name,
+                op as u32
+            ));
+        }
+        s.push_str("}\n");
+        s
+    }
+
+    #[test]
+    fn ops_are_numbered_in_order_and_found_by_number() {
+        for (i, (op, _, _)) in OPS.iter().enumerate() {
+            assert_eq!(*op as u32, i as u32);
+            assert_eq!(Op::from_number(i as u32), Some(*op));
+        }
+        assert_eq!(Op::from_number(OPS.len() as u32), None);
+    }
+
+    /// The wrapper's `Op` is this file's [`OPS`], and its `PleoOAuthErrorCode` union is exactly
+    /// [`ErrorCode::ALL`]: a new operation or code is one edit here plus the generated file.
+    #[test]
+    fn ts_side_is_in_step() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let path = format!("{root}/pkg-template/src/ops.ts");
+        let want = ops_ts();
+        if std::env::var_os("UPDATE_BOUNDARY").is_some() {
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(
+            have, want,
+            "pkg-template/src/ops.ts is not in step with src/boundary.rs: run UPDATE_BOUNDARY=1 cargo test"
+        );
+
+        let index = std::fs::read_to_string(format!("{root}/pkg-template/src/index.ts")).unwrap();
+        let start = index
+            .find("export type PleoOAuthErrorCode =")
+            .expect("index.ts declares PleoOAuthErrorCode");
+        let union = &index[start..start + index[start..].find(';').unwrap()];
+        let codes: Vec<&str> = union.split('"').skip(1).step_by(2).collect();
+        let all: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            codes, all,
+            "index.ts PleoOAuthErrorCode and src/error.rs ErrorCode::ALL differ"
+        );
+    }
+}
