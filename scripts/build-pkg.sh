@@ -30,8 +30,12 @@ wasm-opt target/wasm32-unknown-unknown/release/pleo_oauth.wasm -o pkg/pleo_oauth
 # to every user's first page load), as ES2022 modules that bundlers and browsers take as is.
 tsc -p pkg-template/tsconfig.json --outDir pkg --emitDeclarationOnly
 tsc -p pkg-template/tsconfig.json --outDir target/wrapper --declaration false
-rm -f pkg/ops.d.ts
-esbuild target/wrapper/index.js --bundle --minify --format=esm --target=es2022 --log-level=warning --outfile=pkg/index.js
+rm -f pkg/ops.d.ts pkg/messages.d.ts
+# The message texts (generated from src/messages.rs) are their own module, which index.js
+# imports only when it reports an error.
+esbuild target/wrapper/index.js --bundle --minify --format=esm --target=es2022 --log-level=warning \
+  --external:./messages.js --outfile=pkg/index.js
+esbuild target/wrapper/messages.js --minify --format=esm --target=es2022 --log-level=warning --outfile=pkg/messages.js
 # pleo-oauth/react: its own small module over the main entry (imported, not bundled, so both
 # entries share one module instance), with React left to the app.
 esbuild target/wrapper/react.js --bundle --minify --format=esm --target=es2022 --log-level=warning \

@@ -65,10 +65,25 @@ pub const OPS: [(Op, &str, &[&str]); 10] = [
     (Op::Parse, "Parse", &["url"]),
 ];
 
+/// The operations in the order of their numbers (a separate list, so that the names in
+/// [`OPS`] are not shipped: only the tests and the generated TypeScript read them).
+const BY_NUMBER: [Op; 10] = [
+    Op::Configure,
+    Op::Start,
+    Op::Popup,
+    Op::Finish,
+    Op::HandedOff,
+    Op::PopupFailed,
+    Op::Pkce,
+    Op::Challenge,
+    Op::State,
+    Op::Parse,
+];
+
 impl Op {
     /// The operation numbered `n`, if any.
     pub fn from_number(n: u32) -> Option<Op> {
-        OPS.iter().map(|(op, _, _)| *op).find(|op| *op as u32 == n)
+        BY_NUMBER.get(n as usize).copied()
     }
 }
 
@@ -76,6 +91,7 @@ impl Op {
 mod tests {
     use super::*;
     use crate::error::ErrorCode;
+    use crate::messages::{all_msgs, Msg, TEMPLATES};
     #[allow(unused_imports)]
     use crate::test_prelude::*;
 
@@ -95,7 +111,60 @@ mod tests {
             ));
         }
         s.push_str("}\n");
+        s.push_str("/** The core's messages (src/messages.rs `Msg`): their templates are in messages.ts. */\nexport const enum Msg {\n");
+        for (i, name) in msg_names().iter().enumerate() {
+            s.push_str(&format!("  {name} = {i},\n"));
+        }
+        s.push_str("}\n");
         s
+    }
+
+    /// The names of [`Msg`], in order, read from its `Debug`.
+    fn msg_names() -> Vec<String> {
+        (0..TEMPLATES.len())
+            .map(|i| format!("{:?}", msg_number(i)))
+            .collect()
+    }
+
+    fn msg_number(i: usize) -> Msg {
+        all_msgs()[i]
+    }
+
+    /// The messages module of the wrapper: the templates, loaded when an error is reported.
+    fn messages_ts() -> String {
+        let mut s = String::from(
+            "// Generated from src/messages.rs by `cargo test` (UPDATE_BOUNDARY=1 rewrites it): do not edit.\n\
+             // The templates of the core's messages, by number (Msg); each {} takes the next argument.\n\
+             export default [\n",
+        );
+        for t in TEMPLATES {
+            s.push_str(&format!("  {},\n", json_string(t)));
+        }
+        s.push_str("];\n");
+        s
+    }
+
+    fn json_string(t: &str) -> String {
+        let mut out = String::from("\"");
+        for c in t.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    #[test]
+    fn every_message_has_a_template_and_a_name() {
+        let all = all_msgs();
+        assert_eq!(all.len(), TEMPLATES.len());
+        for (i, m) in all.iter().enumerate() {
+            assert_eq!(*m as usize, i);
+            assert!(!TEMPLATES[i].is_empty());
+        }
     }
 
     #[test]
@@ -113,15 +182,22 @@ mod tests {
     fn ts_side_is_in_step() {
         let root = env!("CARGO_MANIFEST_DIR");
         let path = format!("{root}/pkg-template/src/ops.ts");
-        let want = ops_ts();
-        if std::env::var_os("UPDATE_BOUNDARY").is_some() {
-            std::fs::write(&path, &want).unwrap();
+        for (path, want) in [
+            (path, ops_ts()),
+            (
+                format!("{root}/pkg-template/src/messages.ts"),
+                messages_ts(),
+            ),
+        ] {
+            if std::env::var_os("UPDATE_BOUNDARY").is_some() {
+                std::fs::write(&path, &want).unwrap();
+            }
+            let have = std::fs::read_to_string(&path).unwrap_or_default();
+            assert_eq!(
+                have, want,
+                "{path} is not in step with src/boundary.rs and src/messages.rs: run UPDATE_BOUNDARY=1 cargo test"
+            );
         }
-        let have = std::fs::read_to_string(&path).unwrap_or_default();
-        assert_eq!(
-            have, want,
-            "pkg-template/src/ops.ts is not in step with src/boundary.rs: run UPDATE_BOUNDARY=1 cargo test"
-        );
 
         let index = std::fs::read_to_string(format!("{root}/pkg-template/src/index.ts")).unwrap();
         let start = index

@@ -9,6 +9,7 @@ use alloc::vec::Vec;
 use crate::config::{Config, MAX_TRANSACTION_TTL_SECONDS};
 use crate::error::{AuthorizationErrorDetails, Context, Error, ErrorCode, Result};
 use crate::form;
+use crate::messages::Msg;
 use crate::pkce::PkceCodeVerifier;
 use crate::state::State;
 use crate::transaction::{storage_key, Completed, Record, Transaction, KEY_PREFIX};
@@ -65,11 +66,7 @@ pub fn parse(url: &str) -> Result<CallbackParameters> {
         };
         Error::new(
             ErrorCode::DuplicateParameter,
-            cat!(
-                "The callback URL has the parameter \"",
-                name,
-                "\" more than once; it was not sent by Pleo. Start the connection again."
-            ),
+            msg!(Msg::DuplicateParameter, name),
         )
     })?;
     // RFC 6749 §3.1: parameters sent without a value are treated as omitted (after the
@@ -115,25 +112,17 @@ pub fn locate(url: &str) -> Result<(CallbackParameters, String)> {
     // The callback is read from the address as the browser has it: an absolute http(s) URL.
     // Anything else is refused before step 3 would consume the transaction.
     if uri::origin_and_path(url).is_none() {
-        return Err(crate::error::invalid_parameter(
-            "handleCallback(url) needs the whole callback URL, such as location.href (not a path or a query string).",
-        ));
+        return Err(crate::error::invalid_parameter(Msg::CallbackUrl));
     }
     // 1. Strict parse.
     let p = parse(url)?;
     // 2. Is this a callback at all?
     if p.code.is_none() && p.error.is_none() {
-        return Err(Error::new(
-            ErrorCode::NotACallback,
-            "This URL has neither \"code\" nor \"error\": it is not an OAuth callback. Call handleCallback() only on your redirect URI page when Pleo sends the user there (a reload after connecting is already_handled for transactionTtlSeconds).",
-        ));
+        return Err(Error::new(ErrorCode::NotACallback, Msg::NotACallback));
     }
     // RFC 6749 §10.12: the client MUST check state.
     let Some(state) = &p.state else {
-        return Err(Error::new(
-            ErrorCode::MissingState,
-            "The callback has no \"state\", so it cannot be tied to a connection started in this browser. Start the connection again.",
-        ));
+        return Err(Error::new(ErrorCode::MissingState, Msg::MissingState));
     };
     let key = storage_key(state);
     Ok((p, key))
@@ -191,10 +180,7 @@ fn checks(
 ) -> Result<VerifiedCallback> {
     // 3. A pending transaction for exactly this state.
     let Some(transaction) = transaction else {
-        return Err(Error::new(
-            ErrorCode::UnknownState,
-            "No connection started in this browser matches this callback's state. Likely causes: it was started in another tab while storage is \"session\" (per tab; use storage: \"local\" to share it between tabs), in another browser, or so long ago that it was forgotten; or the link was replayed or forged. Ask the user to connect again from your app.",
-        ));
+        return Err(Error::new(ErrorCode::UnknownState, Msg::UnknownState));
     };
     // Every error from here on carries the connection's returnTo and appState (API.md 0.2).
     let context = transaction.context();
@@ -210,10 +196,7 @@ fn checks_found(
 ) -> Result<VerifiedCallback> {
     // 4. Expiry.
     if transaction.is_expired(now_ms) {
-        return Err(Error::new(
-            ErrorCode::Expired,
-            "The connection expired before Pleo redirected back (the user took longer than transactionTtlSeconds). Ask the user to connect again; raise transactionTtlSeconds if this happens often.",
-        ));
+        return Err(Error::new(ErrorCode::Expired, Msg::Expired));
     }
     // 5. RFC 9207 §2.4: with a known issuer, `iss` must be present and equal (simple string comparison).
     if let Some(expected) = &transaction.issuer {
@@ -221,18 +204,8 @@ fn checks_found(
             return Err(Error::new(
                 ErrorCode::IssuerMismatch,
                 match &p.iss {
-                    None => cat!(
-                        "The callback has no \"iss\" but the issuer \"",
-                        expected,
-                        "\" is configured. Check environment.issuer."
-                    ),
-                    Some(got) => cat!(
-                        "The callback came from issuer \"",
-                        got,
-                        "\", not the configured \"",
-                        expected,
-                        "\" (possible mix-up attack). Start the connection again."
-                    ),
+                    None => msg!(Msg::IssuerMissing, expected.as_str()),
+                    Some(got) => msg!(Msg::IssuerMismatch, got.as_str(), expected.as_str()),
                 },
             ));
         }
@@ -241,11 +214,7 @@ fn checks_found(
     if !same_origin_and_path(url, &transaction.redirect_uri) {
         return Err(Error::new(
             ErrorCode::RedirectUriMismatch,
-            cat!(
-                "This callback page is not the redirect URI the connection was started with (",
-                &transaction.redirect_uri,
-                "). Call handleCallback() on that page."
-            ),
+            msg!(Msg::RedirectUriMismatch, transaction.redirect_uri.as_str()),
         ));
     }
     // 7. RFC 6749 §4.1.2.1: the server refused.
@@ -258,10 +227,7 @@ fn checks_found(
     }
     // 8. RFC 6749 §4.1.2: a success response carries the code.
     let Some(code) = p.code else {
-        return Err(Error::new(
-            ErrorCode::MissingCode,
-            "The callback has no authorisation code, so it did not come from Pleo as sent. Ask the user to connect again.",
-        ));
+        return Err(Error::new(ErrorCode::MissingCode, Msg::MissingCode));
     };
     Ok(VerifiedCallback {
         code,
@@ -382,11 +348,7 @@ pub fn handle(
 }
 
 fn already_handled(context: Context) -> Error {
-    Error::new(
-        ErrorCode::AlreadyHandled,
-        "This connection was already completed in this browser (the page was reloaded, or the user went Back and approved again); nothing was sent to your backend again. Send the user on to error.returnTo, and show the connection's status from your backend.",
-    )
-    .with_context(context)
+    Error::new(ErrorCode::AlreadyHandled, Msg::AlreadyHandled).with_context(context)
 }
 
 fn same_origin_and_path(url: &str, redirect_uri: &str) -> bool {

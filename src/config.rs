@@ -10,6 +10,7 @@ use crate::callback::CALLBACK_PARAMETERS;
 use crate::error::{invalid_config, ErrorCode, Result};
 use crate::form;
 use crate::input::{Fields, Input};
+use crate::messages::Msg;
 use crate::request::RESERVED_PARAMETERS;
 use crate::text::decimal;
 use crate::uri::{self, WebUrl};
@@ -59,16 +60,6 @@ impl StorageKind {
             StorageKind::Session => "sessionStorage",
             StorageKind::Local => "localStorage",
         }
-    }
-
-    /// `storage_unavailable` when the storage cannot be had at all.
-    pub fn unavailable_message(self) -> String {
-        cat!(self.name(), " is not available (blocked by the browser's privacy settings or a sandboxed frame). pleo-oauth needs it to remember the connection between the redirect and the callback.")
-    }
-
-    /// `storage_unavailable` when the storage throws on a read or a write.
-    pub fn refused_message(self) -> String {
-        cat!(self.name(), " refused the operation (full, or blocked). Free some space or allow site storage, then try again.")
     }
 }
 
@@ -128,26 +119,18 @@ impl Config {
     pub fn from_input(input: &Input) -> Result<Config> {
         let code = ErrorCode::InvalidConfig;
         if matches!(input, Input::Absent) {
-            return Err(invalid_config(
-                "PleoOAuth.create needs an options object with clientId, redirectUri and scopes.",
-            ));
+            return Err(invalid_config(Msg::OptionsMissing));
         }
         let o = input.fields("PleoOAuth.create", &OPTION_NAMES, code)?;
         let client_id = check_client_id(o.string("clientId", "clientId")?)?;
         let Some(redirect_uri) = o.string("redirectUri", "redirectUri")? else {
-            return Err(invalid_config(
-                "redirectUri is required: the exact redirect URI registered with Pleo.",
-            ));
+            return Err(invalid_config(Msg::RedirectUriRequired));
         };
         let redirect_uri = WebUrl::parse(redirect_uri, "redirectUri", code)?;
         // RFC 6749 §3.1.2 + §4.1.2: the callback must arrive at exactly this URI, so it must be
         // one the browser keeps as it is (API.md step 6 compares it with the address bar).
         if let Some(piece) = uri::rewritten_by_browsers(redirect_uri.as_str()) {
-            return Err(invalid_config(cat!(
-                "redirectUri has \"",
-                piece,
-                "\", which browsers rewrite (resolve or percent-encode) before the callback page sees it, so no callback would match. Register and use the URL exactly as the address bar shows it."
-            )));
+            return Err(invalid_config(msg!(Msg::RedirectUriRewritten, piece)));
         }
         // RFC 6749 §3.1 / §4.1.2: the server keeps the redirect URI's query in the callback,
         // so a callback parameter there would come back twice (or be read as the server's).
@@ -155,10 +138,9 @@ impl Config {
             .query()
             .and_then(|q| form::first_of(q, &CALLBACK_PARAMETERS))
         {
-            return Err(invalid_config(cat!(
-                "redirectUri has a \"",
-                &name,
-                "\" query parameter, which the callback itself carries. Register a redirect URI without code, state, error, error_description, error_uri or iss in its query."
+            return Err(invalid_config(msg!(
+                Msg::RedirectUriCallbackParameter,
+                name
             )));
         }
         let scopes = check_scopes(o.strings("scopes", "scopes")?.unwrap_or_default())?;
@@ -170,22 +152,15 @@ impl Config {
         let storage = match o.string("storage", "storage")? {
             None | Some("session") => StorageKind::Session,
             Some("local") => StorageKind::Local,
-            Some(other) => {
-                return Err(invalid_config(cat!(
-                    "storage must be \"session\" or \"local\", not \"",
-                    other,
-                    "\"."
-                )))
-            }
+            Some(other) => return Err(invalid_config(msg!(Msg::StorageName, other))),
         };
         let transaction_ttl_seconds =
             match o.number("transactionTtlSeconds", "transactionTtlSeconds")? {
                 None => DEFAULT_TRANSACTION_TTL_SECONDS,
                 Some(v) => whole_number_in(v, 1, MAX_TRANSACTION_TTL_SECONDS).ok_or_else(|| {
-                    invalid_config(cat!(
-                        "transactionTtlSeconds must be a whole number of seconds from 1 to ",
-                        &decimal(MAX_TRANSACTION_TTL_SECONDS.into()),
-                        "."
+                    invalid_config(msg!(
+                        Msg::TransactionTtl,
+                        decimal(MAX_TRANSACTION_TTL_SECONDS.into())
                     ))
                 })?,
             };
@@ -297,23 +272,18 @@ impl Config {
         if redirect == page_origin {
             return Ok(());
         }
-        let mut message = cat!(
-            "redirectUri is on ",
+        Err(invalid_config(msg!(
+            if page_origin == "null" {
+                Msg::PageOriginNull
+            } else {
+                Msg::PageOrigin
+            },
             redirect,
-            " but this page is on ",
             page_origin,
-            ": the connection is remembered in this origin's storage, so the callback on ",
             redirect,
-            " could not find it. Open the app on ",
             redirect,
-            ", or register and use a redirect URI on ",
-            page_origin,
-            " (http://localhost and http://127.0.0.1 are different origins)."
-        );
-        if page_origin == "null" {
-            message.push_str(" In unit tests, give the DOM environment a URL (jsdom: testEnvironmentOptions.url; happy-dom: the url setting).");
-        }
-        Err(invalid_config(message))
+            page_origin
+        )))
     }
 }
 
@@ -325,20 +295,14 @@ pub(crate) fn whole_number_in(v: f64, min: u32, max: u32) -> Option<u32> {
 
 fn check_client_id(client_id: Option<&str>) -> Result<&str> {
     let Some(id) = client_id else {
-        return Err(invalid_config(
-            "clientId is required: the OAuth client ID Pleo issued to you.",
-        ));
+        return Err(invalid_config(Msg::ClientIdRequired));
     };
     if id.is_empty() {
-        return Err(invalid_config(
-            "clientId is empty: give the OAuth client ID Pleo issued to you.",
-        ));
+        return Err(invalid_config(Msg::ClientIdEmpty));
     }
     // RFC 6749 §A.1: client-id = *VSCHAR (%x20-7E).
     if !id.bytes().all(|b| (0x20..=0x7e).contains(&b)) || id.starts_with(' ') || id.ends_with(' ') {
-        return Err(invalid_config(
-            "clientId contains characters a client ID cannot have (non-ASCII, control characters, or surrounding spaces); copy it again from Pleo.",
-        ));
+        return Err(invalid_config(Msg::ClientIdCharacters));
     }
     Ok(id)
 }
@@ -355,22 +319,18 @@ pub fn is_valid_scope(scope: &str) -> bool {
 
 fn check_scopes(scopes: Vec<&str>) -> Result<Vec<String>> {
     if scopes.is_empty() {
-        return Err(invalid_config(
-            "scopes must list at least one scope, such as [\"users:read\"].",
-        ));
+        return Err(invalid_config(Msg::ScopesEmpty));
     }
     for (i, scope) in scopes.iter().enumerate() {
         if !is_valid_scope(scope) {
-            return Err(invalid_config(cat!(
-                "scopes[",
-                &decimal(i as u64),
-                "] \"",
-                scope,
-                "\" is not of the form resource:permission (letters, digits, -, _ and . on each side), e.g. \"users:read\"."
+            return Err(invalid_config(msg!(
+                Msg::ScopeForm,
+                decimal(i as u64),
+                *scope
             )));
         }
         if scopes.iter().take(i).any(|s| s == scope) {
-            return Err(invalid_config(cat!("scopes lists \"", scope, "\" twice.")));
+            return Err(invalid_config(msg!(Msg::ScopeTwice, *scope)));
         }
     }
     Ok(scopes.into_iter().map(String::from).collect())
@@ -384,20 +344,14 @@ fn check_environment(env: &Input) -> Result<(WebUrl, Option<String>)> {
         Input::String(name) => match name.as_str() {
             "production" => Ok((preset(PRODUCTION_AUTHORIZATION_ENDPOINT)?, None)),
             "staging" => Ok((preset(STAGING_AUTHORIZATION_ENDPOINT)?, None)),
-            _ => Err(invalid_config(cat!(
-                "environment \"",
-                name,
-                "\" is unknown: use \"production\", \"staging\" or { authorizationEndpoint }."
-            ))),
+            _ => Err(invalid_config(msg!(Msg::EnvironmentUnknown, name.as_str()))),
         },
         Input::Object(_) => {
             let e = env.fields("environment", &ENVIRONMENT_NAMES, code)?;
             let Some(endpoint) =
                 e.string("authorizationEndpoint", "environment.authorizationEndpoint")?
             else {
-                return Err(invalid_config(
-                    "environment.authorizationEndpoint is required in a custom environment.",
-                ));
+                return Err(invalid_config(Msg::EndpointRequired));
             };
             let issuer = e.string("issuer", "environment.issuer")?;
             let endpoint = WebUrl::parse(endpoint, "environment.authorizationEndpoint", code)?;
@@ -406,11 +360,7 @@ fn check_environment(env: &Input) -> Result<(WebUrl, Option<String>)> {
                 .query()
                 .and_then(|q| form::first_of(q, &RESERVED_PARAMETERS))
             {
-                return Err(invalid_config(cat!(
-                    "environment.authorizationEndpoint already has a \"",
-                    &name,
-                    "\" query parameter; pleo-oauth sets it itself."
-                )));
+                return Err(invalid_config(msg!(Msg::EndpointReservedParameter, name)));
             }
             let issuer = match issuer {
                 Some(i) => Some(check_issuer(i)?),
@@ -418,9 +368,7 @@ fn check_environment(env: &Input) -> Result<(WebUrl, Option<String>)> {
             };
             Ok((endpoint, issuer))
         }
-        _ => Err(invalid_config(
-            r#"environment must be "production", "staging" or { authorizationEndpoint, issuer? }."#,
-        )),
+        _ => Err(invalid_config(Msg::EnvironmentType)),
     }
 }
 
@@ -428,9 +376,7 @@ fn check_issuer(issuer: &str) -> Result<String> {
     // RFC 9207 §2 / RFC 8414 §2: an https URL with no query or fragment.
     let url = WebUrl::parse(issuer, "environment.issuer", ErrorCode::InvalidConfig)?;
     if url.query().is_some() {
-        return Err(invalid_config(
-            "environment.issuer must not have a query (RFC 8414 §2).",
-        ));
+        return Err(invalid_config(Msg::IssuerQuery));
     }
     Ok(issuer.to_owned())
 }
@@ -478,25 +424,17 @@ fn check_handoff_url(url: &str, what: &str) -> Result<()> {
         return WebUrl::parse(url, what, ErrorCode::InvalidConfig).map(|_| ());
     }
     if !uri::is_same_origin_path(url) {
-        return Err(invalid_config(cat!(
-            what,
-            " must be a path on this origin such as /api/pleo/exchange, or an absolute https: URL."
-        )));
+        return Err(invalid_config(msg!(Msg::HandoffUrlForm, what)));
     }
     if uri::split(url).fragment.is_some() {
-        return Err(invalid_config(cat!(
-            what,
-            " must not contain a fragment (#…)."
-        )));
+        return Err(invalid_config(msg!(Msg::HandoffUrlFragment, what)));
     }
     Ok(())
 }
 
 fn check_handoff(h: Fields<'_>) -> Result<Handoff> {
     let Some(url) = h.string("url", "handoff.url")? else {
-        return Err(invalid_config(
-            "handoff.url is required: the path of your backend's exchange endpoint.",
-        ));
+        return Err(invalid_config(Msg::HandoffUrlRequired));
     };
     check_handoff_url(url, "handoff.url")?;
     let start_url = h.string("startUrl", "handoff.startUrl")?;
@@ -507,13 +445,7 @@ fn check_handoff(h: Fields<'_>) -> Result<Handoff> {
         None | Some("same-origin") => Credentials::SameOrigin,
         Some("include") => Credentials::Include,
         Some("omit") => Credentials::Omit,
-        Some(other) => {
-            return Err(invalid_config(cat!(
-                "handoff.credentials must be \"same-origin\", \"include\" or \"omit\", not \"",
-                other,
-                "\"."
-            )))
-        }
+        Some(other) => return Err(invalid_config(msg!(Msg::Credentials, other))),
     };
     let mut headers = Vec::new();
     for (name, value) in h
@@ -521,57 +453,36 @@ fn check_handoff(h: Fields<'_>) -> Result<Handoff> {
         .unwrap_or_default()
     {
         if !is_token(name) {
-            return Err(invalid_config(cat!(
-                "handoff.headers has an invalid header name \"",
-                name,
-                "\"."
-            )));
+            return Err(invalid_config(msg!(Msg::HeaderName, name)));
         }
         let lower = name.to_ascii_lowercase();
         if headers
             .iter()
             .any(|(n, _): &(String, String)| n.eq_ignore_ascii_case(name))
         {
-            return Err(invalid_config(cat!(
-                "handoff.headers sets \"",
-                name,
-                "\" twice."
-            )));
+            return Err(invalid_config(msg!(Msg::HeaderTwice, name)));
         }
         if FORBIDDEN_HEADERS.contains(&lower.as_str())
             || lower.starts_with("proxy-")
             || lower.starts_with("sec-")
         {
-            return Err(invalid_config(cat!(
-                "handoff.headers may not set \"",
-                name,
-                "\": the browser or pleo-oauth controls it."
-            )));
+            return Err(invalid_config(msg!(Msg::HeaderForbidden, name)));
         }
         if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
-            return Err(invalid_config(cat!(
-                "handoff.headers[\"",
-                name,
-                "\"] contains a line break or NUL."
-            )));
+            return Err(invalid_config(msg!(Msg::HeaderLineBreak, name)));
         }
         // Fetch § header value: bytes, so a page's string must be ISO-8859-1 or fetch throws.
         if value.chars().any(|c| u32::from(c) > 0xFF) {
-            return Err(invalid_config(cat!(
-                "handoff.headers[\"",
-                name,
-                "\"] contains characters beyond ISO-8859-1, which an HTTP header cannot carry; percent-encode the value."
-            )));
+            return Err(invalid_config(msg!(Msg::HeaderLatin1, name)));
         }
         headers.push((name.into(), value.into()));
     }
     let timeout_ms = match h.number("timeoutMs", "handoff.timeoutMs")? {
         None => DEFAULT_HANDOFF_TIMEOUT_MS,
         Some(v) => whole_number_in(v, 1, MAX_HANDOFF_TIMEOUT_MS).ok_or_else(|| {
-            invalid_config(cat!(
-                "handoff.timeoutMs must be a whole number of milliseconds from 1 to ",
-                &decimal(MAX_HANDOFF_TIMEOUT_MS.into()),
-                "."
+            invalid_config(msg!(
+                Msg::HandoffTimeout,
+                decimal(MAX_HANDOFF_TIMEOUT_MS.into())
             ))
         })?,
     };

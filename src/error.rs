@@ -9,6 +9,8 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use core::fmt;
 
+use crate::messages::{Message, Msg};
+
 /// The stable failure codes of the public contract (`API.md` § Errors).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
@@ -121,7 +123,7 @@ pub struct Error(Box<Details>);
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Details {
     code: ErrorCode,
-    message: String,
+    message: Message,
     authorization: Option<AuthorizationErrorDetails>,
     status: Option<u16>,
     context: Option<Context>,
@@ -139,8 +141,8 @@ pub struct Context {
 }
 
 impl Error {
-    /// An error with a code and a message. The message must not contain secrets.
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    /// An error with a code and a message ([`crate::messages`]; no argument is a secret).
+    pub fn new(code: ErrorCode, message: impl Into<Message>) -> Self {
         Error(Box::new(Details {
             code,
             message: message.into(),
@@ -152,20 +154,19 @@ impl Error {
 
     /// `authorization_error`, carrying what the server said.
     pub fn authorization(details: AuthorizationErrorDetails) -> Self {
-        let mut message = cat!(
-            "Pleo answered the authorisation request with error \"",
-            &details.error,
-            "\""
+        let description = match &details.error_description {
+            Some(d) => crate::cat!(": ", d),
+            None => String::new(),
+        };
+        let message = msg!(
+            if details.error == "access_denied" {
+                Msg::AccessDenied
+            } else {
+                Msg::AuthorizationError
+            },
+            details.error.as_str(),
+            description
         );
-        if let Some(description) = &details.error_description {
-            message.push_str(": ");
-            message.push_str(description);
-        }
-        message.push_str(if details.error == "access_denied" {
-            ". The user declined (or cancelled) the connection; offer to try again."
-        } else {
-            ". Check the client ID, redirect URI and scopes registered with Pleo, then start again."
-        });
         Error(Box::new(Details {
             code: ErrorCode::AuthorizationError,
             message,
@@ -176,7 +177,7 @@ impl Error {
     }
 
     /// `handoff_failed` with the HTTP status (0 when no response arrived).
-    pub fn handoff(status: u16, message: impl Into<String>) -> Self {
+    pub fn handoff(status: u16, message: impl Into<Message>) -> Self {
         Error(Box::new(Details {
             code: ErrorCode::HandoffFailed,
             message: message.into(),
@@ -191,8 +192,13 @@ impl Error {
         self.0.code
     }
 
-    /// The human-readable message (never contains a secret).
-    pub fn message(&self) -> &str {
+    /// The human-readable message (never contains a secret), rendered from its template.
+    pub fn message(&self) -> String {
+        crate::messages::render(&self.0.message)
+    }
+
+    /// The message as its number and arguments (what the wasm answers; the wrapper renders it).
+    pub fn message_parts(&self) -> &Message {
         &self.0.message
     }
 
@@ -221,7 +227,7 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.0.code, self.0.message)
+        write!(f, "{}: {}", self.0.code, self.message())
     }
 }
 
@@ -230,11 +236,11 @@ impl core::error::Error for Error {}
 /// Shorthand used throughout the crate.
 pub type Result<T, E = Error> = core::result::Result<T, E>;
 
-pub(crate) fn invalid_config(message: impl Into<String>) -> Error {
+pub(crate) fn invalid_config(message: impl Into<Message>) -> Error {
     Error::new(ErrorCode::InvalidConfig, message)
 }
 
-pub(crate) fn invalid_parameter(message: impl Into<String>) -> Error {
+pub(crate) fn invalid_parameter(message: impl Into<Message>) -> Error {
     Error::new(ErrorCode::InvalidParameter, message)
 }
 

@@ -3,6 +3,7 @@
 //! edge performs the `fetch`; the rules for judging its outcome live here.
 
 use crate::error::{Error, Result};
+use crate::messages::Msg;
 use crate::text::decimal;
 
 /// The header that marks the request as made by script. A cross-origin request carrying it
@@ -39,25 +40,37 @@ pub fn outcome(request: Request, response: Response, url: &str, timeout_ms: u32)
         Response::Status(status) => status,
         _ => 0,
     };
-    let what = match response {
-        Response::TimedOut => cat!(
-            "did not answer within ",
-            &decimal(timeout_ms.into()),
-            " ms (handoff.timeoutMs)"
-        ),
-        Response::Status(_) => cat!("answered HTTP ", &decimal(status.into())),
-        Response::None => {
-            "could not be reached (network error, a redirect, or a cross-origin request refused by CORS)"
-                .into()
-        }
-    };
-    let next = match request {
-        Request::Exchange => ". The code was not exchanged; check your backend's logs, then ask the user to connect again.",
-        Request::Start => ". Nothing was started; check your backend's logs, then ask the user to connect again.",
-    };
+    let exchange = request == Request::Exchange;
     Err(Error::handoff(
         status,
-        cat!("The handoff endpoint ", url, " ", &what, next),
+        match response {
+            Response::TimedOut => msg!(
+                if exchange {
+                    Msg::ExchangeTimedOut
+                } else {
+                    Msg::StartTimedOut
+                },
+                url,
+                decimal(timeout_ms.into())
+            ),
+            Response::Status(_) => msg!(
+                if exchange {
+                    Msg::ExchangeStatus
+                } else {
+                    Msg::StartStatus
+                },
+                url,
+                decimal(status.into())
+            ),
+            Response::None => msg!(
+                if exchange {
+                    Msg::ExchangeUnreachable
+                } else {
+                    Msg::StartUnreachable
+                },
+                url
+            ),
+        },
     ))
 }
 

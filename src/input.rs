@@ -12,6 +12,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::messages::Msg;
 
 /// A JS value, reduced to the shapes options can take.
 #[derive(Clone, Debug, PartialEq)]
@@ -74,26 +75,17 @@ impl Input {
         for (name, _) in entries {
             if !allowed.contains(&name.as_str()) {
                 // A different case (redirectURI) or a missing or extra letter at the end (scope).
-                let hint = match allowed.iter().find(|a| {
-                    a.eq_ignore_ascii_case(name)
-                        || (name.len() > 3
-                            && (a.starts_with(name.as_str()) || name.starts_with(**a)))
-                }) {
-                    Some(a) => cat!(" Did you mean \"", a, "\"?"),
-                    None => String::new(),
-                };
+                let options = crate::text::join(allowed, ", ");
                 return Err(Error::new(
                     code,
-                    cat!(
-                        what,
-                        ": unknown option \"",
-                        name,
-                        "\".",
-                        &hint,
-                        " The options are ",
-                        &crate::text::join(allowed, ", "),
-                        "."
-                    ),
+                    match allowed.iter().find(|a| {
+                        a.eq_ignore_ascii_case(name)
+                            || (name.len() > 3
+                                && (a.starts_with(name.as_str()) || name.starts_with(**a)))
+                    }) {
+                        Some(a) => msg!(Msg::UnknownOptionHint, what, name.as_str(), *a, options),
+                        None => msg!(Msg::UnknownOption, what, name.as_str(), options),
+                    },
                 ));
             }
         }
@@ -104,10 +96,7 @@ impl Input {
 const UNREADABLE: &str = "a value that could not be read (a getter or Proxy trap threw)";
 
 fn wrong_type(what: &str, expected: &str, got: &Input, code: ErrorCode) -> Error {
-    Error::new(
-        code,
-        cat!(what, " must be ", expected, ", not ", got.type_name(), "."),
-    )
+    Error::new(code, msg!(Msg::WrongType, what, expected, got.type_name()))
 }
 
 /// The fields of an options object, read in place.

@@ -23,6 +23,8 @@ extern crate std;
 
 #[macro_use]
 pub mod text;
+#[macro_use]
+pub mod messages;
 
 pub mod boundary;
 pub mod callback;

@@ -7,6 +7,7 @@
 use alloc::string::String;
 
 use crate::error::{invalid_parameter, Result};
+use crate::messages::Msg;
 use crate::text::decimal;
 
 /// The only challenge method this library sends (RFC 7636 §4.2; Pleo accepts nothing else).
@@ -36,16 +37,13 @@ impl PkceCodeVerifier {
         // Characters, not bytes, in the message: UTF-8 continuation bytes are not counted.
         let len = verifier.bytes().filter(|b| b & 0xC0 != 0x80).count();
         if !(43..=128).contains(&len) {
-            return Err(invalid_parameter(cat!(
-                "The code verifier must be 43 to 128 characters long (RFC 7636 §4.1); this one has ",
-                &decimal(len as u64),
-                "."
+            return Err(invalid_parameter(msg!(
+                Msg::VerifierLength,
+                decimal(len as u64)
             )));
         }
         if !verifier.bytes().all(is_unreserved) {
-            return Err(invalid_parameter(
-                "The code verifier may contain only A-Z, a-z, 0-9 and - . _ ~ (RFC 7636 §4.1).",
-            ));
+            return Err(invalid_parameter(Msg::VerifierCharacters));
         }
         Ok(PkceCodeVerifier(verifier))
     }

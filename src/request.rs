@@ -10,6 +10,7 @@ use crate::error::invalid_config;
 use crate::error::{invalid_parameter, ErrorCode, Result};
 use crate::form;
 use crate::input::Input;
+use crate::messages::Msg;
 use crate::pkce::{PkceCodeChallenge, PkceCodeVerifier, S256};
 use crate::state::State;
 use crate::transaction::Transaction;
@@ -78,11 +79,8 @@ impl AuthorizationUrlOptions {
         };
         let timeout_ms = match o.number("timeoutMs", "timeoutMs")? {
             None => DEFAULT_POPUP_TIMEOUT_MS,
-            Some(v) => crate::config::whole_number_in(v, 1, MAX_POPUP_TIMEOUT_MS).ok_or_else(|| {
-                invalid_parameter(
-                    "popup timeoutMs must be a whole number of milliseconds from 1 to 3600000 (one hour).",
-                )
-            })?,
+            Some(v) => crate::config::whole_number_in(v, 1, MAX_POPUP_TIMEOUT_MS)
+                .ok_or_else(|| invalid_parameter(Msg::PopupTimeout))?,
         };
         let extra_params = o.string_map("extraParams", "extraParams")?;
         let options = AuthorizationUrlOptions {
@@ -139,9 +137,7 @@ pub fn split_entropy(entropy: &[u8]) -> Result<(&[u8; 32], &[u8; 32])> {
         entropy.get(32..).and_then(|b| b.try_into().ok()),
     ) {
         (Some(a), Some(b)) => Ok((a, b)),
-        _ => Err(invalid_config(
-            "No secure random number generator is available (crypto.getRandomValues). Run pleo-oauth in a browser page.",
-        )),
+        _ => Err(invalid_config(Msg::NoRandomness)),
     }
 }
 
@@ -158,24 +154,20 @@ pub fn build_with(
     let extra = options.extra_params.unwrap_or_default();
     for (name, _) in &extra {
         if name.is_empty() {
-            return Err(invalid_parameter(
-                "extraParams has an empty parameter name.",
-            ));
+            return Err(invalid_parameter(Msg::ExtraParamEmpty));
         }
         if RESERVED_PARAMETERS.contains(&name.as_str()) {
-            return Err(invalid_parameter(cat!(
-                "extraParams may not set \"",
-                name,
-                "\": pleo-oauth sets it from the configuration."
+            return Err(invalid_parameter(msg!(
+                Msg::ExtraParamReserved,
+                name.as_str()
             )));
         }
         // RFC 6749 §3.1: each parameter once; the endpoint's own query is kept as it is.
         let endpoint_query = config.authorization_endpoint.query().unwrap_or_default();
         if form::first_of(endpoint_query, &[name]).is_some() {
-            return Err(invalid_parameter(cat!(
-                "extraParams may not set \"",
-                name,
-                "\": environment.authorizationEndpoint's query already has it."
+            return Err(invalid_parameter(msg!(
+                Msg::ExtraParamInEndpoint,
+                name.as_str()
             )));
         }
     }
@@ -229,9 +221,7 @@ fn check_return_to(path: String) -> Result<String> {
     if uri::is_same_origin_path(&path) {
         Ok(path)
     } else {
-        Err(invalid_parameter(
-            "returnTo must be a path on this site starting with a single \"/\", such as \"/settings/integrations\".",
-        ))
+        Err(invalid_parameter(Msg::ReturnTo))
     }
 }
 
@@ -239,23 +229,16 @@ fn check_return_to(path: String) -> Result<String> {
 /// most [`MAX_APP_STATE_BYTES`].
 fn check_app_state(json: String) -> Result<String> {
     if let Some(kind) = json.strip_prefix('!') {
-        return Err(invalid_parameter(cat!(
-            "appState must be a JSON value (plain objects, arrays, strings, finite numbers, booleans, null), but it holds ",
-            kind,
-            ", which JSON.stringify would drop or cannot write. Keep such values in your app and put a key to them in appState."
-        )));
+        return Err(invalid_parameter(msg!(Msg::AppStateKind, kind)));
     }
     if json.len() > MAX_APP_STATE_BYTES {
-        return Err(invalid_parameter(cat!(
-            "appState is ",
-            &crate::text::decimal(json.len() as u64),
-            " bytes as JSON; at most 4096 are kept. Keep large state in your app and put a key to it in appState."
+        return Err(invalid_parameter(msg!(
+            Msg::AppStateSize,
+            crate::text::decimal(json.len() as u64)
         )));
     }
     if !crate::text::is_json(&json) {
-        return Err(invalid_parameter(
-            "appState could not be written as JSON. Give a plain JSON value.",
-        ));
+        return Err(invalid_parameter(Msg::AppStateJson));
     }
     Ok(json)
 }

@@ -9,6 +9,7 @@ use alloc::borrow::ToOwned;
 use alloc::string::String;
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::messages::Msg;
 use crate::text::{cut, has, pieces};
 
 /// The five components of a URI reference, split as RFC 3986 Appendix B does.
@@ -83,45 +84,39 @@ impl WebUrl {
     /// Parses and checks `raw`; `what` names the option in error messages, `code` is the
     /// error code to use (configuration or call argument).
     pub fn parse(raw: &str, what: &str, code: ErrorCode) -> Result<WebUrl> {
-        let fail = |why: &str| Error::new(code, cat!(what, " ", why));
+        let fail = |why: Msg| Error::new(code, msg!(why, what));
         if raw.is_empty() {
-            return Err(fail(
-                "is empty; give an absolute URL such as https://app.example.com/pleo/callback.",
-            ));
+            return Err(fail(Msg::UrlEmpty));
         }
         if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(fail("contains whitespace or control characters; give the URL exactly as registered, without them."));
+            return Err(fail(Msg::UrlWhitespace));
         }
         let parts = split(raw);
         let Some(scheme) = parts.scheme else {
-            return Err(fail("must be an absolute URL starting with https:// (or http://localhost:… during development), not a path."));
+            return Err(fail(Msg::UrlNotAbsolute));
         };
         if parts.fragment.is_some() {
             // RFC 6749 §3.1.1 / §3.1.2: endpoint and redirection URIs MUST NOT include a fragment.
-            return Err(fail("must not contain a fragment (#…)."));
+            return Err(fail(Msg::UrlFragment));
         }
         let authority = parts.authority.unwrap_or_default();
         if authority.is_empty() {
-            return Err(fail(
-                "has no host; give an absolute URL such as https://app.example.com/….",
-            ));
+            return Err(fail(Msg::UrlNoHost));
         }
         if has(authority, b'@') {
-            return Err(fail("must not contain user information (user@host)."));
+            return Err(fail(Msg::UrlUserInfo));
         }
         let scheme = scheme.to_ascii_lowercase();
         let Some((host, port)) = host_and_port(authority) else {
-            return Err(fail("has an invalid host or port."));
+            return Err(fail(Msg::UrlHost));
         };
         let host = host.to_ascii_lowercase();
         match scheme.as_str() {
             "https" => {}
             // RFC 9700 §2.6 / Pleo: plain http only for loopback during development.
             "http" if LOOPBACK_HOSTS.contains(&host.as_str()) => {}
-            "http" => return Err(fail(
-                "must use https:; plain http: is allowed only on localhost, 127.0.0.1 or [::1].",
-            )),
-            _ => return Err(fail("must use https: (or http: on localhost).")),
+            "http" => return Err(fail(Msg::UrlPlainHttp)),
+            _ => return Err(fail(Msg::UrlScheme)),
         }
         let origin = origin(&scheme, &host, port);
         Ok(WebUrl {

@@ -19,6 +19,7 @@ use crate::error::Context;
 use crate::error::{invalid_config, invalid_parameter, Error, Result};
 use crate::handoff::{self, Response};
 use crate::input::Input;
+use crate::messages::Msg;
 use crate::pkce::{PkceCodeVerifier, S256};
 use crate::request::{self, split_entropy, AuthorizationUrlOptions};
 use crate::state::State;
@@ -37,8 +38,16 @@ fn reply(result: Result<String>) -> String {
 
 fn error_json(e: &Error) -> String {
     let mut j = Json::default();
+    let m = e.message_parts();
     j.field("code", e.code().as_str())
-        .field("message", e.message());
+        .key("msg")
+        .raw(&decimal(m.msg as u64))
+        .key("args")
+        .raw("[");
+    for arg in &m.args {
+        j.item(arg);
+    }
+    j.raw("]");
     if let Some(d) = e.authorization_details() {
         j.field("error", &d.error)
             .field_opt("errorDescription", d.error_description.as_deref())
@@ -79,13 +88,11 @@ fn entries(stored: &str) -> Vec<(String, String)> {
 /// The client record [`configure`] issued (configure once: later operations never read the
 /// options again).
 fn client(record: &str) -> Result<Config> {
-    Config::decode(record).ok_or_else(|| {
-        invalid_config("pleo-oauth: this client's record is unreadable; create the client again with PleoOAuth.create.")
-    })
+    Config::decode(record).ok_or_else(|| invalid_config(Msg::ClientRecord))
 }
 
 /// A call argument that must be a string (a URL or a verifier).
-fn string_argument(json: &str, what: &str) -> Result<String> {
+fn string_argument(json: &str, what: Msg) -> Result<String> {
     match Input::from_json(json) {
         Input::String(s) => Ok(s),
         _ => Err(invalid_parameter(what)),
@@ -94,9 +101,8 @@ fn string_argument(json: &str, what: &str) -> Result<String> {
 
 /// `PleoOAuth.create` on the page at `origin` (`location.origin`): checks the options, once;
 /// answers the client record later operations take instead of the options, and what the
-/// wrapper needs for its I/O: `{ client, storage, prefix, unavailable, refused, handoff?: {
-/// url, startUrl?, credentials, headers: [[name, value]], timeoutMs } }` — `unavailable`/
-/// `refused` are the `storage_unavailable` messages, and `headers` includes the two the
+/// wrapper needs for its I/O: `{ client, storage, prefix, handoff?: { url, startUrl?,
+/// credentials, headers: [[name, value]], timeoutMs } }` — `headers` includes the two the
 /// library sets itself.
 pub fn configure(options: &str, origin: &str) -> String {
     reply(
@@ -105,9 +111,7 @@ pub fn configure(options: &str, origin: &str) -> String {
             let mut j = Json::default();
             j.field("client", &c.encode())
                 .field("storage", c.storage.name())
-                .field("prefix", KEY_PREFIX)
-                .field("unavailable", &c.storage.unavailable_message())
-                .field("refused", &c.storage.refused_message());
+                .field("prefix", KEY_PREFIX);
             if let Some(h) = &c.handoff {
                 let mut hj = Json::default();
                 hj.field("url", &h.url)
@@ -198,9 +202,6 @@ pub fn start(
     })())
 }
 
-const URL_ARGUMENT: &str =
-    "handleCallback(url) needs the callback URL as a string, a URL or a Location (or nothing, for location.href).";
-
 /// `handleCallback()`, steps 1–9 for the client configured with `options`, against this
 /// library's records in storage (`stored`, as for [`start`]), on the page at `here`
 /// (`location.href`). Answers `{ store: [[key, value or null], …], ok | err }`: the storage
@@ -211,7 +212,7 @@ const URL_ARGUMENT: &str =
 pub fn finish(record: &str, url: &str, stored: &str, now_ms: f64, here: &str) -> String {
     let handled = (|| {
         let c = client(record)?;
-        let url = string_argument(url, URL_ARGUMENT)?;
+        let url = string_argument(url, Msg::CallbackUrlType)?;
         Ok(callback::handle(
             &c,
             &url,
@@ -301,21 +302,11 @@ pub fn handed_off(
 /// timed out after `timeout_ms`.
 pub fn popup_failed(why: &str, timeout_ms: &str) -> String {
     reply(Err(match why {
-        "0" => Error::new(
-            crate::ErrorCode::PopupBlocked,
-            "The browser blocked the Pleo popup. Call popup() directly in the click handler, before any await (or use redirect()); the user may also allow popups for this site.",
-        ),
-        "1" => Error::new(
-            crate::ErrorCode::PopupClosed,
-            "The Pleo window was closed before the connection completed; nothing was shared. Offer to connect again.",
-        ),
+        "0" => Error::new(crate::ErrorCode::PopupBlocked, Msg::PopupBlocked),
+        "1" => Error::new(crate::ErrorCode::PopupClosed, Msg::PopupClosed),
         _ => Error::new(
             crate::ErrorCode::PopupTimeout,
-            cat!(
-                "The Pleo window did not complete the connection within ",
-                timeout_ms,
-                " ms (popup timeoutMs), so it was closed. Offer to connect again."
-            ),
+            msg!(Msg::PopupTimedOut, timeout_ms),
         ),
     }))
 }
@@ -335,7 +326,7 @@ pub fn pkce(entropy: &[u8]) -> String {
 /// `codeChallenge(verifier)`: the S256 challenge as a JSON string.
 pub fn challenge(verifier: &str) -> String {
     reply((|| {
-        let verifier = string_argument(verifier, "codeChallenge(verifier) needs a string.")?;
+        let verifier = string_argument(verifier, Msg::ChallengeArgument)?;
         let mut j = Json::default();
         j.string(PkceCodeVerifier::new(verifier)?.challenge().as_str());
         Ok(j.0)
@@ -354,7 +345,7 @@ pub fn state(entropy: &[u8]) -> String {
 /// `parseCallback(url)`: the callback parameters, duplicates refused.
 pub fn parse(url: &str) -> String {
     reply((|| {
-        let url = string_argument(url, "parseCallback(url) needs the URL as a string.")?;
+        let url = string_argument(url, Msg::ParseArgument)?;
         let p = callback::parse(&url)?;
         let mut j = Json::default();
         j.field_opt("code", p.code.as_ref().map(|c| c.secret()))
@@ -384,9 +375,7 @@ pub fn dispatch(op: u32, args: &str, entropy: &[u8], now_ms: f64) -> String {
         Some(Op::Challenge) => challenge(a),
         Some(Op::State) => state(entropy),
         Some(Op::Parse) => parse(a),
-        None => reply(Err(invalid_parameter(
-            "pleo-oauth: unknown operation; reinstall the package.",
-        ))),
+        None => reply(Err(invalid_parameter(Msg::UnknownOperation))),
     }
 }
 
@@ -425,9 +414,7 @@ mod exports {
         let (entropy, args) = bytes.split_at(entropy_len.min(bytes.len()));
         let reply = match core::str::from_utf8(args) {
             Ok(args) => super::dispatch(op, args, entropy, now_ms),
-            Err(_) => super::reply(Err(super::invalid_parameter(
-                "pleo-oauth: an argument is not text.",
-            ))),
+            Err(_) => super::reply(Err(super::invalid_parameter(super::Msg::NotText))),
         };
         let mut out = Vec::with_capacity(4 + reply.len());
         out.extend_from_slice(&(reply.len() as u32).to_le_bytes());

@@ -14,7 +14,7 @@
  * @packageDocumentation
  */
 
-import { Op } from "./ops.js";
+import { Msg, Op } from "./ops.js";
 
 // ------------------------------------------------------------------------------------ errors
 
@@ -199,9 +199,42 @@ function load(): Promise<unknown> {
   }));
 }
 
+/**
+ * Runs a public call once the module is loaded. Errors leave here with their message written
+ * out: the core answers a message as its number and arguments, and the texts (messages.js,
+ * generated from src/messages.rs) are loaded only when an error is reported.
+ */
 async function run<T>(f: () => T | Promise<T>): Promise<T> {
   await load();
-  return f();
+  try {
+    return await f();
+  } catch (e) {
+    const m = unwritten.get(e as PleoOAuthError);
+    if (m) {
+      unwritten.delete(e as PleoOAuthError);
+      try {
+        const template = (await (texts ??= import("./messages.js").then((t) => t.default)))[m[0]]!;
+        let i = 0;
+        (e as PleoOAuthError).message = template.replace(/\{\}/g, () => m[1][i++]!);
+      } catch {
+        // The texts could not be loaded: the error keeps its code and the message's facts.
+        texts = undefined;
+      }
+    }
+    throw e;
+  }
+}
+
+/** The message texts, once loaded. */
+let texts: Promise<readonly string[]> | undefined;
+/** Errors whose message is still the core's number and arguments. */
+const unwritten = new WeakMap<PleoOAuthError, [Msg, string[]]>();
+
+/** A failure with the core's message `msg` (written out by {@link run}). */
+function failure(code: PleoOAuthErrorCode, msg: Msg, args: string[], details?: PleoOAuthErrorDetails): PleoOAuthError {
+  const e = new PleoOAuthError(code, `pleo-oauth: ${code}${args.length ? ` (${args.join(", ")})` : ""}`, details);
+  unwritten.set(e, [msg, args]);
+  return e;
 }
 
 // ------------------------------------------------------------------------------------ the edge
@@ -233,12 +266,12 @@ function core<T>(op: Op, args: string[] = [], random = NONE, edit?: (store: [str
   }
   const r = JSON.parse(reply) as {
     ok: T;
-    err?: PleoOAuthErrorDetails & { code: PleoOAuthErrorCode; message: string };
+    err?: PleoOAuthErrorDetails & { code: PleoOAuthErrorCode; msg: Msg; args: string[] };
     store?: [string, string | null][];
   };
   // `finish`'s storage edits are made whatever the outcome.
   if (edit && r.store) edit(r.store);
-  if (r.err) throw new PleoOAuthError(r.err.code, r.err.message, r.err);
+  if (r.err) throw failure(r.err.code, r.err.msg, r.err.args, r.err);
   return r.ok;
 }
 
@@ -331,8 +364,6 @@ interface Io {
   client: string;
   storage: "sessionStorage" | "localStorage";
   prefix: string;
-  unavailable: string;
-  refused: string;
   handoff?: { url: string; startUrl?: string; credentials: RequestCredentials; headers: [string, string][]; timeoutMs: number };
 }
 
@@ -577,7 +608,7 @@ export class PleoOAuth {
     } catch {
       // blocked by the browser's settings or a sandboxed frame
     }
-    if (!storage) throw new PleoOAuthError("storage_unavailable", this.#io.unavailable);
+    if (!storage) throw failure("storage_unavailable", Msg.StorageUnavailable, [this.#io.storage]);
     return storage;
   }
 
@@ -588,7 +619,7 @@ export class PleoOAuth {
       return f(storage);
     } catch (e) {
       if (e instanceof PleoOAuthError) throw e;
-      throw new PleoOAuthError("storage_unavailable", this.#io.refused);
+      throw failure("storage_unavailable", Msg.StorageRefused, [this.#io.storage]);
     }
   }
 
