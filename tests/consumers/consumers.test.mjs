@@ -240,3 +240,33 @@ test("React: pleo-oauth/react under <StrictMode>, production build — one hando
   assert.equal(new URL(page.url()).pathname, "/settings", "this page stayed");
   assert.deepEqual(errors, []);
 });
+
+test("React: a popup closed at once (a mis-click) does not block connect({ popup: true }): the buttons stay usable, the second popup connects at once with one handoff, and the replaced one shows no error", async (t) => {
+  const { origin, auth, exchanges } = await reactApp();
+  t.after(() => auth.close());
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+
+  await page.goto(`${origin}/settings`);
+  await page.waitForSelector("#connect-popup:not([disabled])");
+  const [first] = await Promise.all([context.waitForEvent("page"), page.click("#connect-popup")]);
+  await first.waitForURL(`${auth.issuer}/interaction/**`);
+  // While the popup is awaited the hook says so, and `pending` disables nothing.
+  await page.waitForSelector("#awaiting-popup");
+  assert.equal(await page.isEnabled("#connect"), true);
+  // Closed at once: the opener cannot tell this from a COOP severance, so it keeps waiting —
+  // but the user can try again at once.
+  await first.close();
+  const [second] = await Promise.all([context.waitForEvent("page"), page.click("#connect-popup", { timeout: 3000 })]);
+  await second.waitForURL(`${auth.issuer}/interaction/**`);
+  await Promise.all([second.waitForEvent("close"), second.click("#approve")]);
+  await page.waitForSelector("#connected");
+  assert.match(await page.textContent("#connected"), /Connected to Pleo \(users:read\)/);
+  assert.equal(exchanges.length, 1, "one handoff, by the second popup");
+  assert.equal(await page.$("#error"), null, "the replaced popup's popup_closed is not shown");
+  assert.equal(await page.$("#awaiting-popup"), null);
+  assert.deepEqual(errors, []);
+});
