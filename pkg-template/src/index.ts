@@ -321,6 +321,8 @@ const MESSAGE = "pleo-oauth:callback";
 const SEVERED_WITHIN_MS = 2000;
 /** After the popup closes, a callback on its way is still accepted this long. */
 const CLOSED_GRACE_MS = 3000;
+/** Aborted when a newer popup() opens its window: the pending popup's wait ends. */
+let superseded: AbortController | undefined;
 
 /** 64 bytes from the platform CSPRNG (none, where there is none: the core refuses that). */
 function entropy(): Uint8Array<ArrayBuffer> {
@@ -653,6 +655,12 @@ export class PleoOAuth {
    * Your redirect-URI page, loaded in the popup, calls {@link PleoOAuth.handleCallback} as
    * usual: there it passes the callback to this window (`postMessage` to this exact origin, or a
    * `BroadcastChannel` when a `Cross-Origin-Opener-Policy` severed the two) and closes the popup.
+   *
+   * One popup at a time: a new `popup()` that opens its window supersedes the one still
+   * pending — that popup is closed and its promise rejects with `popup_closed` at once (its
+   * listeners and timers are removed). A COOP severance makes a popup look closed from the
+   * start, so a popup the user closes within 2 s of opening is waited for until `timeoutMs`;
+   * keep the button usable while waiting, and a second click starts afresh.
    */
   popup<Backend = unknown, AppState = unknown>(options?: PopupOptions): Promise<CallbackResult<Backend, AppState>> {
     // Synchronously, inside the click: blank first (same origin), Pleo once the request is built.
@@ -666,8 +674,14 @@ export class PleoOAuth {
     } catch {
       // a sandboxed frame without allow-popups
     }
+    // A popup that opened supersedes the one still pending (whose wait ends as popup_closed).
+    let signal: AbortSignal | undefined;
+    if (win) {
+      superseded?.abort();
+      signal = (superseded = new AbortController()).signal;
+    }
     return run(async () => {
-      if (!win) return core<never>(Op.PopupFailed, "", "", "", "", NONE, 0, 0);
+      if (!win || !signal) return core<never>(Op.PopupFailed, "", "", "", "", NONE, 0, 0);
       let started: Started;
       try {
         started = await this.#start(options, 1);
@@ -688,13 +702,17 @@ export class PleoOAuth {
       } catch {
         // closed by the user while the request was being built
       }
-      if (win.closed) return core<never>(Op.PopupFailed, "", "", "", "", NONE, 0, 1);
-      return this.#await<Backend, AppState>(win, state, nonce, timeoutMs);
+      // Closed by the user, or superseded, while the request was being built.
+      if (win.closed || signal.aborted) {
+        win.close();
+        return core<never>(Op.PopupFailed, "", "", "", "", NONE, 0, 1);
+      }
+      return this.#await<Backend, AppState>(win, signal, state, nonce, timeoutMs);
     });
   }
 
-  /** Waits for the popup's callback (or its end) and handles it here. */
-  #await<Backend, AppState>(win: Window, state: string, nonce: string, timeoutMs: number): Promise<CallbackResult<Backend, AppState>> {
+  /** Waits for the popup's callback (or its end, or a newer popup()) and handles it here. */
+  #await<Backend, AppState>(win: Window, signal: AbortSignal, state: string, nonce: string, timeoutMs: number): Promise<CallbackResult<Backend, AppState>> {
     return new Promise((resolve, reject) => {
       const channel = typeof BroadcastChannel == "function" ? new BroadcastChannel(CHANNEL) : undefined;
       const opened = Date.now();
@@ -706,6 +724,7 @@ export class PleoOAuth {
         clearInterval(poll);
         clearTimeout(timer);
         removeEventListener("message", onMessage);
+        signal.removeEventListener("abort", onSuperseded);
         channel?.close();
         win.close();
         outcome.then(resolve, reject);
@@ -727,7 +746,10 @@ export class PleoOAuth {
       const onMessage = (e: MessageEvent) => {
         if (e.origin === location.origin && e.source === win) accept(e.data);
       };
+      // A newer popup() ends this wait: the window is closed, popup_closed.
+      const onSuperseded = () => fail(1);
       addEventListener("message", onMessage);
+      signal.addEventListener("abort", onSuperseded);
       if (channel) channel.onmessage = (e) => accept(e.data);
       const timer = setTimeout(() => fail(2), timeoutMs);
       // `closed` is also true at once when a Cross-Origin-Opener-Policy severs the popup from
