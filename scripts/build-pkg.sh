@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Assembles the npm package in pkg/: wasm-pack release build (--target web) with the shipped
 # runtime (--features wasm-runtime) and wasm-opt -Oz (configured in Cargo.toml), the TypeScript
-# wrapper compiled under `strict`, both JS files minified, the template package.json (version
+# wrapper compiled under `strict`, its JS files minified, the template package.json (version
 # from Cargo.toml) and the package README. Ready for `npm pack`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,21 +21,29 @@ test -f pkg/pleo_oauth_bg.wasm || { echo "build-pkg: wasm-pack produced no pkg/p
 # files (which would also drag in lib "esnext.disposable") do not ship.
 rm -f pkg/.gitignore pkg/package.json pkg/README.md pkg/pleo_oauth_bg.wasm.d.ts
 
-cp pkg-template/src/index.ts pkg-template/src/react.ts pkg/
+cp pkg-template/src/index.ts pkg-template/src/react.ts pkg-template/src/popup.ts pkg/
 # index.d.ts keeps the JSDoc that editors show; the JavaScript ships minified (every byte goes
 # to every user's first page load), as ES2022 modules that bundlers and browsers take as is.
 tsc -p pkg-template/tsconfig.json --outDir pkg --emitDeclarationOnly
 tsc -p pkg-template/tsconfig.json --outDir target/wrapper --declaration false
-rm pkg/index.ts pkg/react.ts pkg/pleo_oauth.d.ts
+# popup.js is no public entry (index.js imports it): it ships without types.
+rm pkg/index.ts pkg/react.ts pkg/popup.ts pkg/popup.d.ts pkg/pleo_oauth.d.ts
 # The wrapper and wasm-bindgen's glue are bundled into one module (one request, one gzip
 # stream, and the glue's unused loaders shaken out).
 cp pkg/pleo_oauth.js target/wrapper/pleo_oauth.js
 rm pkg/pleo_oauth.js
-esbuild target/wrapper/index.js --bundle --minify --format=esm --target=es2022 --log-level=warning --outfile=pkg/index.js
+# The popup code stays out of it (--external:./popup.js): index.js imports it only when a popup
+# is used, with a literal import("./popup.js") that bundlers follow and emit as a chunk.
+esbuild target/wrapper/index.js --bundle --minify --format=esm --target=es2022 --log-level=warning \
+  --external:./popup.js --outfile=pkg/index.js
 # pleo-oauth/react: its own small module over the main entry (imported, not bundled, so both
 # entries share one module instance), with React left to the app.
 esbuild target/wrapper/react.js --bundle --minify --format=esm --target=es2022 --log-level=warning \
   --external:react --external:./index.js --outfile=pkg/react.js
+# popup.js: the opener's wait and the popup's relay, loaded by index.js only when used. It takes
+# what it needs from index.js as arguments; an import of it would stay external (one instance).
+esbuild target/wrapper/popup.js --bundle --minify --format=esm --target=es2022 --log-level=warning \
+  --external:./index.js --outfile=pkg/popup.js
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 node -e '

@@ -11,7 +11,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { useHarness, origin, open, runner, ok, err, backendHits, pkgDir, servePkgFile, CSP } from "../support/harness.mjs";
+import { useHarness, origin, open, runner, ok, err, backendHits, pkgDir, servePkgFile, appPage, CSP } from "../support/harness.mjs";
 
 const callbackUri = () => `${origin}/popup/callback`;
 /** The client of these tests: the fake authorization server, the page's redirect URI, a handoff. */
@@ -47,6 +47,15 @@ useHarness({
           (r) => (document.body.dataset.result = JSON.stringify(r)),
           (e) => (document.body.dataset.error = e.code),
         );`);
+      return true;
+    }
+    if (url.pathname === "/nopopup/start") {
+      appPage(res, { pkg: "/pkgnopopup/", title: "a deployment without popup.js" });
+      return true;
+    }
+    if (url.pathname.startsWith("/pkgnopopup/")) {
+      if (url.pathname.endsWith("/popup.js")) res.writeHead(404).end();
+      else servePkgFile(res, url.pathname);
       return true;
     }
     if (url.pathname === "/pkg/popup.js") {
@@ -167,4 +176,13 @@ test("popup code loads only when used: pkg/index.js holds none of it; a redirect
   assert.equal(ok(await outcome(page, "first", 10_000)).backend.connected, true);
   assert.equal(inPopup.length, 1, "the redirect-URI page in the popup loaded pkg/popup.js to relay");
   assert.equal(requests.length, 1, "loaded once");
+});
+
+test("popup: a deployment that does not serve popup.js → popup() rejects with invalid_config naming it, and the popup is closed", async (t) => {
+  const { context, page, run } = await open(t, "/nopopup/start");
+  await client(run);
+  const popup = await startPopup(context, run, "first");
+  const e = err(await outcome(page, "first", 5000), "invalid_config");
+  assert.match(e.message, /popup\.js/);
+  if (!popup.isClosed()) await popup.waitForEvent("close", { timeout: 3000 });
 });
