@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Assembles the npm package in pkg/: the release build of the core for wasm32 with the shipped
 # runtime (--features wasm-runtime) and wasm-opt -Oz, the TypeScript
-# wrapper compiled under `strict`, both JS files minified, the template package.json (version
+# wrapper compiled under `strict`, its JS files minified, the template package.json (version
 # from Cargo.toml) and the package README. Ready for `npm pack`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,16 +30,22 @@ wasm-opt target/wasm32-unknown-unknown/release/pleo_oauth.wasm -o pkg/pleo_oauth
 # to every user's first page load), as ES2022 modules that bundlers and browsers take as is.
 tsc -p pkg-template/tsconfig.json --outDir pkg --emitDeclarationOnly
 tsc -p pkg-template/tsconfig.json --outDir target/wrapper --declaration false
-rm -f pkg/ops.d.ts pkg/messages.d.ts
-# The message texts (generated from src/messages.rs) are their own module, which index.js
-# imports only when it reports an error.
+rm -f pkg/ops.d.ts pkg/messages.d.ts pkg/popup.d.ts
+# The message texts (generated from src/messages.rs) and the popup code are modules of their own
+# (popup.js is no public entry: it ships without types): index.js imports them only when it
+# reports an error or a popup is used, with literal import("./messages.js") / import("./popup.js")
+# that bundlers follow and emit as chunks.
 esbuild target/wrapper/index.js --bundle --minify --format=esm --target=es2022 --log-level=warning \
-  --external:./messages.js --outfile=pkg/index.js
+  --external:./messages.js --external:./popup.js --outfile=pkg/index.js
 esbuild target/wrapper/messages.js --minify --format=esm --target=es2022 --log-level=warning --outfile=pkg/messages.js
 # pleo-oauth/react: its own small module over the main entry (imported, not bundled, so both
 # entries share one module instance), with React left to the app.
 esbuild target/wrapper/react.js --bundle --minify --format=esm --target=es2022 --log-level=warning \
   --external:react --external:./index.js --outfile=pkg/react.js
+# popup.js: the opener's wait and the popup's relay, loaded by index.js only when used. It takes
+# what it needs from index.js as arguments; an import of it would stay external (one instance).
+esbuild target/wrapper/popup.js --bundle --minify --format=esm --target=es2022 --log-level=warning \
+  --external:./index.js --outfile=pkg/popup.js
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 node -e '

@@ -22,7 +22,7 @@ import { Msg, Op } from "./ops.js";
  * Why a call failed. Stable: check `error.code`, never the message.
  *
  * - `invalid_config` — an option of {@link PleoOAuth.create} breaks a rule, or the code runs
- *   outside a browser, or the WebAssembly module could not be loaded.
+ *   outside a browser, or the WebAssembly module (or, for a popup, `popup.js`) could not be loaded.
  * - `invalid_parameter` — an argument (`returnTo`, `extraParams`, a verifier, a URL) is not acceptable.
  * - `storage_unavailable` — `sessionStorage` / `localStorage` cannot be used.
  * - `not_a_callback` — the URL has neither `code` nor `error`.
@@ -343,13 +343,35 @@ const NONE: Uint8Array<ArrayBuffer> = new Uint8Array(0);
 
 /** Session-storage key prefix (in the popup) of the nonce its redirect-URI page relays with. */
 const POPUP_PREFIX = "pleo-oauth:popup:";
-/** The BroadcastChannel and message type between a popup and its opener. */
-const CHANNEL = "pleo-oauth";
-const MESSAGE = "pleo-oauth:callback";
-/** `closed` this soon after opening is a Cross-Origin-Opener-Policy severance, not the user. */
-const SEVERED_WITHIN_MS = 2000;
-/** After the popup closes, a callback on its way is still accepted this long. */
-const CLOSED_GRACE_MS = 3000;
+/** Aborted when a newer popup() opens its window: the pending popup's wait ends. */
+let superseded: AbortController | undefined;
+
+/**
+ * The popup code (popup.js: the opener's wait, the popup's relay), which only popup() and a
+ * redirect-URI page in such a popup use: loaded then, not with this module. A literal relative
+ * specifier, so that bundlers follow it (and emit it as a chunk of its own).
+ */
+function popupCode(): Promise<typeof import("./popup.js")> {
+  return import("./popup.js").catch((cause: unknown) => {
+    throw new PleoOAuthError("invalid_config", `pleo-oauth could not load popup.js, its popup code (serve it next to index.js): ${String(cause)}.`);
+  });
+}
+
+/**
+ * On the redirect-URI page in a popup that {@link PleoOAuth.popup} opened: the nonce the opener
+ * put in the popup's session storage for the callback's state, taken (it is used once); else
+ * `null`, and the callback is handled here as usual.
+ */
+function popupNonce(here: string): string | null {
+  try {
+    const { state } = core<CallbackParameters>(Op.Parse, [snap(here)]);
+    const nonce = state ? sessionStorage.getItem(POPUP_PREFIX + state) : null;
+    if (nonce) sessionStorage.removeItem(POPUP_PREFIX + state);
+    return nonce;
+  } catch {
+    return null;
+  }
+}
 
 /** 64 bytes from the platform CSPRNG (none, where there is none: the core refuses that). */
 function entropy(): Uint8Array<ArrayBuffer> {
@@ -682,6 +704,15 @@ export class PleoOAuth {
    * Your redirect-URI page, loaded in the popup, calls {@link PleoOAuth.handleCallback} as
    * usual: there it passes the callback to this window (`postMessage` to this exact origin, or a
    * `BroadcastChannel` when a `Cross-Origin-Opener-Policy` severed the two) and closes the popup.
+   *
+   * One popup at a time: a new `popup()` that opens its window supersedes the one still
+   * pending — that popup is closed and its promise rejects with `popup_closed` at once (its
+   * listeners and timers are removed). A COOP severance makes a popup look closed from the
+   * start, so a popup the user closes within 2 s of opening is waited for until `timeoutMs`;
+   * keep the button usable while waiting, and a second click starts afresh.
+   *
+   * The waiting code is `popup.js`, which this module imports only now (after the window was
+   * opened); when it cannot be loaded, `popup()` rejects with `invalid_config` naming it.
    */
   popup<Backend = unknown, AppState = unknown>(options?: PopupOptions): Promise<CallbackResult<Backend, AppState>> {
     // Synchronously, inside the click: blank first (same origin), Pleo once the request is built.
@@ -695,80 +726,40 @@ export class PleoOAuth {
     } catch {
       // a sandboxed frame without allow-popups
     }
+    // A popup that opened supersedes the one still pending (whose wait ends as popup_closed).
+    let signal: AbortSignal | undefined;
+    if (win) {
+      superseded?.abort();
+      signal = (superseded = new AbortController()).signal;
+    }
     return run(async () => {
-      if (!win) return core<never>(Op.PopupFailed, ["0"]);
+      if (!win || !signal) return core<never>(Op.PopupFailed, ["0"]);
+      // The popup code loads while the request is built.
+      let code: Awaited<ReturnType<typeof popupCode>>;
       let started: Started;
       try {
-        started = await this.#start(options, true);
+        [code, started] = await Promise.all([popupCode(), this.#start(options, true)]);
       } catch (e) {
         win.close();
         throw e;
       }
       const { state, timeoutMs } = started.popup!;
-      // Binds the relay to this popup: a nonce in the popup's own session storage, written
-      // while it is still this origin's blank page (it keeps it through Pleo and back, also
-      // when a COOP severs it). Its redirect-URI page sends the callback only with the nonce,
-      // and only that is accepted here: a callback for this state opened in any other window
-      // (a leaked request replayed by an attacker, RFC 9700 §4.5) is not.
-      const nonce = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
-      try {
-        win.sessionStorage.setItem(POPUP_PREFIX + state, nonce);
-        win.location.replace(started.url);
-      } catch {
-        // closed by the user while the request was being built
-      }
-      if (win.closed) return core<never>(Op.PopupFailed, ["1"]);
-      return this.#await<Backend, AppState>(win, state, nonce, timeoutMs);
-    });
-  }
-
-  /** Waits for the popup's callback (or its end) and handles it here. */
-  #await<Backend, AppState>(win: Window, state: string, nonce: string, timeoutMs: number): Promise<CallbackResult<Backend, AppState>> {
-    return new Promise((resolve, reject) => {
-      const channel = typeof BroadcastChannel == "function" ? new BroadcastChannel(CHANNEL) : undefined;
-      const opened = Date.now();
-      let closedAt = 0;
-      let severed = false;
-      let settled = false;
-      const end = (outcome: Promise<CallbackResult<Backend, AppState>>) => {
-        settled = true;
-        clearInterval(poll);
-        clearTimeout(timer);
-        removeEventListener("message", onMessage);
-        channel?.close();
-        win.close();
-        outcome.then(resolve, reject);
-      };
-      const fail = (kind: number) => end(run(() => core<never>(Op.PopupFailed, [String(kind), String(timeoutMs)])));
-      // Only this origin, only the popup (when it can still be seen), only with its nonce, only
-      // a callback URL whose own state is the one awaited.
-      const accept = (data: unknown) => {
-        const d = data as { type?: unknown; nonce?: unknown; url?: unknown } | null;
-        if (d?.type !== MESSAGE || d.nonce !== nonce || typeof d.url != "string" || settled) return;
-        let ours = false;
-        try {
-          ours = core<CallbackParameters>(Op.Parse, [snap(d.url)]).state === state;
-        } catch {
-          // not a callback URL
-        }
-        if (ours) end(this.handleCallback(d.url));
-      };
-      const onMessage = (e: MessageEvent) => {
-        if (e.origin === location.origin && e.source === win) accept(e.data);
-      };
-      addEventListener("message", onMessage);
-      if (channel) channel.onmessage = (e) => accept(e.data);
-      const timer = setTimeout(() => fail(2), timeoutMs);
-      // `closed` is also true at once when a Cross-Origin-Opener-Policy severs the popup from
-      // this window: within the first seconds it is taken for that (the callback then arrives
-      // by BroadcastChannel, or the timeout ends the wait); later, for the user closing it,
-      // after a grace period in which a callback on its way is still accepted.
-      const poll = setInterval(() => {
-        if (severed || !win.closed) return;
-        closedAt ||= Date.now();
-        if (closedAt - opened < SEVERED_WITHIN_MS) severed = true;
-        else if (Date.now() - closedAt > CLOSED_GRACE_MS) fail(1);
-      }, 250);
+      return code.wait<CallbackResult<Backend, AppState>>({
+        win,
+        signal,
+        url: started.url,
+        key: POPUP_PREFIX + state,
+        timeoutMs,
+        fail: async (kind) => core<never>(Op.PopupFailed, [String(kind), String(timeoutMs)]),
+        ours: (url) => {
+          try {
+            return core<CallbackParameters>(Op.Parse, [snap(url)]).state === state;
+          } catch {
+            return false; // not a callback URL
+          }
+        },
+        handle: (url) => this.handleCallback(url),
+      });
     });
   }
 
@@ -794,7 +785,13 @@ export class PleoOAuth {
       const url_ = snap(href);
       const here = location.href;
       // In a popup that popup() opened: pass the callback to the window that started it.
-      if (url_ == snap(here) && this.#relay(here)) return new Promise<never>(() => {});
+      const nonce = url_ == snap(here) && popupNonce(here);
+      if (nonce) {
+        return popupCode().then((code) => {
+          code.relay(nonce, here);
+          return new Promise<never>(() => {}); // the popup closes
+        });
+      }
       // Outcomes are per client (options) and URL: another client on the page gets its own.
       const key = this.#options + url_;
       let outcome = outcomes.get(key);
@@ -807,46 +804,6 @@ export class PleoOAuth {
       }
       return outcome as Promise<CallbackResult<Backend, AppState>>;
     });
-  }
-
-  /**
-   * On the redirect-URI page in a popup that {@link PleoOAuth.popup} opened (the opener put a
-   * nonce for this state in the popup's session storage): sends the callback URL with the nonce
-   * to the opener — `postMessage` to this exact origin, or a `BroadcastChannel` when a
-   * Cross-Origin-Opener-Policy severed `window.opener` — removes it from the address bar and
-   * closes the popup. The opener checks it and hands it off.
-   */
-  #relay(here: string): boolean {
-    let nonce: string | null = null;
-    try {
-      const { state } = core<CallbackParameters>(Op.Parse, [snap(here)]);
-      nonce = state ? sessionStorage.getItem(POPUP_PREFIX + state) : null;
-      if (!nonce) return false;
-      sessionStorage.removeItem(POPUP_PREFIX + state);
-    } catch {
-      return false;
-    }
-    const message = { type: MESSAGE, nonce, url: here };
-    // To the opener at this exact origin; only when a COOP severed the two (no `opener`) over
-    // the channel, which every window of this origin hears.
-    if (opener) {
-      try {
-        opener.postMessage(message, location.origin);
-      } catch {
-        // the opener is gone: nothing to pass the callback to
-      }
-    } else if (typeof BroadcastChannel == "function") {
-      const channel = new BroadcastChannel(CHANNEL);
-      channel.postMessage(message);
-      channel.close();
-    }
-    try {
-      history.replaceState(null, "", location.origin + location.pathname);
-    } catch {
-      // a sandboxed document
-    }
-    close();
-    return true;
   }
 
   /** Steps 1–9 now (so that a second call finds the outcome), step 10 when it answers. */

@@ -61,10 +61,25 @@ export interface PleoConnect<Backend = unknown, AppState = unknown> {
    * `{ popup: true }` opens Pleo in a popup (`popup()`) and resolves with its result (also in
    * `result`). Call it directly in the click handler. Never rejects: a failure lands in `error`
    * (and the promise resolves with `undefined`).
+   *
+   * A call while an earlier one is still under way supersedes it: `pending`, `awaitingPopup`
+   * and `error` follow the newer call, and a new popup closes the one still awaited (that
+   * call resolves with `undefined`; its `popup_closed` is not put in `error`).
    */
   connect: (options?: ConnectOptions) => Promise<CallbackResult<Backend, AppState> | undefined>;
-  /** True from the click until the page navigates away (it stays true while it does), or the popup's outcome. */
+  /**
+   * True from the click until the page navigates away to Pleo (it stays true while it does), or
+   * until the redirect failed. A popup never sets it (see `awaitingPopup`), so a button disabled
+   * while `pending` stays usable for a new attempt while a popup is awaited.
+   */
   pending: boolean;
+  /**
+   * With `{ popup: true }`: true from the click until the popup's outcome. Not a reason to
+   * disable the button: a popup the user closes within 2 s of opening looks to this page like a
+   * Cross-Origin-Opener-Policy severance and is awaited until `timeoutMs`, and a new `connect()`
+   * closes it and starts afresh at once.
+   */
+  awaitingPopup: boolean;
   /** With `{ popup: true }`: the connection's result once it succeeded; `null` before. */
   result: CallbackResult<Backend, AppState> | null;
   /** Why the last attempt failed (or why the client could not be created on mount); `null` otherwise. */
@@ -88,12 +103,15 @@ export interface PleoConnect<Backend = unknown, AppState = unknown> {
  * ```
  */
 export function usePleoConnect<Backend = unknown, AppState = unknown>(options: PleoOAuthOptions): PleoConnect<Backend, AppState> {
-  const [pending, setPending] = useState(false);
+  /** What is under way: 1 a redirect (`pending`), 2 a popup (`awaitingPopup`), 0 nothing. */
+  const [busy, setBusy] = useState(0);
   const [error, setError] = useState<PleoOAuthError | null>(null);
   const [result, setResult] = useState<CallbackResult<Backend, AppState> | null>(null);
   const key = keyOf(options);
   const latest = useRef(options);
   latest.current = options;
+  /** The latest connect(): only its end changes `busy` and `error`. */
+  const attempt = useRef(0);
   useEffect(() => {
     let live = true;
     client(latest.current).catch((e: unknown) => live && setError(asError(e)));
@@ -102,9 +120,10 @@ export function usePleoConnect<Backend = unknown, AppState = unknown>(options: P
     };
   }, [key]);
   const connect = useCallback((call: ConnectOptions = {}) => {
-    setPending(true);
-    setError(null);
+    const id = ++attempt.current;
     const { popup, ...rest } = call;
+    setBusy(popup ? 2 : 1);
+    setError(null);
     const options = latest.current;
     // The popup opens synchronously when the client is ready (created on mount).
     const pleo = ready.get(keyOf(options));
@@ -113,21 +132,22 @@ export function usePleoConnect<Backend = unknown, AppState = unknown>(options: P
         ? pleo.popup<Backend, AppState>(rest)
         : client(options).then((p) => p.popup<Backend, AppState>(rest))
       : client(options).then((p) => p.redirect(rest));
+    // Only the latest call's end is shown: a superseded popup's popup_closed is not an error.
+    const last = () => id == attempt.current && (setBusy(0), true);
     return started.then(
       (r) => {
         if (!r) return undefined; // navigating away: still pending
         setResult(r);
-        setPending(false);
+        last();
         return r;
       },
       (e: unknown) => {
-        setError(asError(e));
-        setPending(false);
+        if (last()) setError(asError(e));
         return undefined;
       },
     );
   }, []);
-  return { connect, pending, error, result };
+  return { connect, pending: busy == 1, awaitingPopup: busy == 2, error, result };
 }
 
 /** What {@link usePleoCallback} returns. */

@@ -20,7 +20,7 @@ const bin = (name) => path.join(root, "node_modules", ".bin", name);
 const run = (cmd, args, cwd = here) => execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
 /** What the tarball must hold, and nothing else. */
-const EXPECTED_FILES = ["CHANGELOG.md", "LICENSE", "README.md", "index.d.ts", "index.js", "package.json", "pleo_oauth_bg.wasm", "react.d.ts", "react.js"];
+const EXPECTED_FILES = ["CHANGELOG.md", "LICENSE", "README.md", "index.d.ts", "index.js", "package.json", "pleo_oauth_bg.wasm", "popup.js", "react.d.ts", "react.js"];
 
 let packed, browser;
 const servers = [];
@@ -95,6 +95,7 @@ test("npm pack holds only what a consumer needs", () => {
   assert.equal(manifest.sideEffects, false);
   assert.equal(manifest.exports["."].types, "./index.d.ts");
   assert.deepEqual(manifest.exports["./react"], { types: "./react.d.ts", default: "./react.js" });
+  assert.ok(!Object.keys(manifest.exports).some((k) => k.includes("popup")), "popup.js is loaded by index.js, no public entry");
   assert.deepEqual(manifest.peerDependenciesMeta, { react: { optional: true } });
   assert.doesNotMatch(fs.readFileSync(path.join(here, "node_modules", "pleo-oauth", "index.js"), "utf8"), /from\s*"react"/, "nothing React-specific in the main entry");
   assert.equal(manifest.license, "MIT");
@@ -107,6 +108,13 @@ test("Vite: the production build loads the wasm, builds a Pleo URL and completes
   run(path.join(here, "node_modules", ".bin", "vite"), ["build", "vite-app", "--outDir", dist, "--emptyOutDir", "--logLevel", "warn"]);
   const assets = fs.readdirSync(path.join(dist, "assets"));
   assert.ok(assets.some((f) => f.endsWith(".wasm")), `the wasm is emitted as an asset: ${assets}`);
+  // Vite followed index.js's import("./popup.js"): the popup code is a chunk of its own, which
+  // this page (it only redirects) never loads.
+  const js = assets.filter((f) => f.endsWith(".js")).map((f) => [f, fs.readFileSync(path.join(dist, "assets", f), "utf8")]);
+  const popupChunks = js.filter(([, text]) => text.includes("BroadcastChannel"));
+  assert.equal(popupChunks.length, 1, `one chunk holds the popup code: ${js.map(([f]) => f)}`);
+  const html = fs.readFileSync(path.join(dist, "index.html"), "utf8");
+  assert.ok(!html.includes(popupChunks[0][0]), "the page does not load (or preload) the popup chunk");
   const origin = await serveStatic(dist);
   assertPleoFlow(await roundTrip(`${origin}/`), `${origin}/`);
 });
@@ -238,5 +246,35 @@ test("React: pleo-oauth/react under <StrictMode>, production build — one hando
   assert.match(await page.textContent("#connected"), /Connected to Pleo \(users:read\)/);
   assert.equal(exchanges.length, 2, "the popup's code was handed off once, by this page");
   assert.equal(new URL(page.url()).pathname, "/settings", "this page stayed");
+  assert.deepEqual(errors, []);
+});
+
+test("React: a popup closed at once (a mis-click) does not block connect({ popup: true }): the buttons stay usable, the second popup connects at once with one handoff, and the replaced one shows no error", async (t) => {
+  const { origin, auth, exchanges } = await reactApp();
+  t.after(() => auth.close());
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+
+  await page.goto(`${origin}/settings`);
+  await page.waitForSelector("#connect-popup:not([disabled])");
+  const [first] = await Promise.all([context.waitForEvent("page"), page.click("#connect-popup")]);
+  await first.waitForURL(`${auth.issuer}/interaction/**`);
+  // While the popup is awaited the hook says so, and `pending` disables nothing.
+  await page.waitForSelector("#awaiting-popup");
+  assert.equal(await page.isEnabled("#connect"), true);
+  // Closed at once: the opener cannot tell this from a COOP severance, so it keeps waiting —
+  // but the user can try again at once.
+  await first.close();
+  const [second] = await Promise.all([context.waitForEvent("page"), page.click("#connect-popup", { timeout: 3000 })]);
+  await second.waitForURL(`${auth.issuer}/interaction/**`);
+  await Promise.all([second.waitForEvent("close"), second.click("#approve")]);
+  await page.waitForSelector("#connected");
+  assert.match(await page.textContent("#connected"), /Connected to Pleo \(users:read\)/);
+  assert.equal(exchanges.length, 1, "one handoff, by the second popup");
+  assert.equal(await page.$("#error"), null, "the replaced popup's popup_closed is not shown");
+  assert.equal(await page.$("#awaiting-popup"), null);
   assert.deepEqual(errors, []);
 });

@@ -114,6 +114,25 @@ test("popup: the user closes the popup → popup_closed, nothing exchanged", asy
   await context.close();
 });
 
+test("popup: closed at once (a mis-click) → Connect in a popup works again at once; the first wait ends, the second popup connects with exactly one exchange", async () => {
+  const { context, page, errors } = await visitor();
+  const exchanges = demo.stats.exchanges;
+  await openApp(page, demo);
+  const first = await openPopup(page, demo);
+  // Closed within the 2 s in which the opener takes `closed` for a COOP severance.
+  await first.close();
+  const [second] = await Promise.all([page.context().waitForEvent("page"), page.click("#connect-popup", { timeout: 3000 })]);
+  // The first wait ended at once (not at its 5-minute timeout): the demo logs the replaced popup.
+  await page.waitForSelector("#steps li[data-status=replaced]", { timeout: 3000 });
+  await second.waitForURL(`${demo.auth.issuer}/interaction/**`);
+  await Promise.all([second.waitForEvent("close"), second.click("#approve")]);
+  await page.waitForSelector("#badge[data-state=connected]");
+  assert.equal(demo.stats.exchanges, exchanges + 1, "exactly one exchange");
+  assert.equal(await messageCode(page), "", "the replaced popup's end is no error for the user");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("popup: no answer within timeoutMs → popup_timeout, and the popup is closed", async () => {
   const { context, page } = await visitor();
   await openApp(page, demo, "?popupTimeoutMs=2500");

@@ -129,9 +129,14 @@ function title() {
  * "Connect in a popup": popup() is called directly in the click handler (the client was created
  * when the page loaded), so the browser allows the window. The popup's callback page hands the
  * callback back here; this page checks it and hands the code to the backend.
+ *
+ * The buttons stay usable while the popup is open: a popup closed at once (a mis-click) looks
+ * like a Cross-Origin-Opener-Policy severance to this page, which then waits for timeoutMs; a
+ * second click supersedes the first popup (closed, its promise rejects with popup_closed).
  */
+let popups = 0;
 function connectInPopup() {
-  $("connect").disabled = $("connect-popup").disabled = true;
+  const attempt = ++popups;
   step("Opening Pleo in a popup (the request is built and stored in this tab)");
   // ?popupTimeoutMs= lets the tests shorten the wait; 5 minutes otherwise.
   const timeoutMs = Number(new URLSearchParams(location.search).get("popupTimeoutMs")) || undefined;
@@ -142,12 +147,11 @@ function connectInPopup() {
       renderConnected(result.backend ?? {});
     },
     (e) => {
+      if (attempt !== popups) return step(`The earlier popup was replaced by the new one (${e.code})`, "replaced");
       step(`Stopped: ${e.code ?? "error"}`, "error");
       message("error", explain(e), e.code);
     },
-  ).finally(() => {
-    $("connect").disabled = $("connect-popup").disabled = false;
-  });
+  );
 }
 
 async function connect() {

@@ -8,7 +8,7 @@ import { usePleoCallback, usePleoConnect } from "pleo-oauth/react";
 let pleoOptions;
 
 function SettingsPage() {
-  const { connect, pending, error, result } = usePleoConnect(pleoOptions);
+  const { connect, pending, awaitingPopup, error, result } = usePleoConnect(pleoOptions);
   return (
     <main>
       <h1>Integrations</h1>
@@ -19,6 +19,8 @@ function SettingsPage() {
       <button id="connect-popup" disabled={pending} onClick={() => connect({ popup: true, appState: { tab: "integrations" } })}>
         Connect in a popup
       </button>
+      {/* `pending` stays false while a popup is awaited: a click closes that popup and opens a new one. */}
+      {awaitingPopup && <p id="awaiting-popup">Finish connecting in the Pleo window, or click again for a new one.</p>}
       {result && <p id="connected">Connected to Pleo ({result.backend.scope}).</p>}
       {error && <p id="error" role="alert" data-code={error.code}>{error.message}</p>}
     </main>

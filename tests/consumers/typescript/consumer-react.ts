@@ -23,6 +23,7 @@ export function ConnectButtonLogic(): string {
   void c.connect({ popup: true, timeoutMs: 60_000 }).then((r) => r?.returnTo);
   // @ts-expect-error — connect takes authorizationUrl's options, not create()'s
   void c.connect({ clientId: "x" });
+  if (c.awaitingPopup) return "finish in the Pleo window";
   return c.pending ? "…" : (c.error?.code ?? (c.result ? "connected" : "idle"));
 }
 

@@ -1,0 +1,134 @@
+/**
+ * pleo-oauth's popup code, loaded only when used: `index.js` imports it (`import("./popup.js")`)
+ * when `PleoOAuth.popup()` has opened its window, and on a redirect-URI page that finds the
+ * popup's nonce in its session storage (it runs in such a popup). A page that only redirects
+ * never downloads it. Not a public entry: what it needs from `index.js` (the core's checks and
+ * messages, `handleCallback`) comes in as arguments, so it imports nothing at run time.
+ *
+ * @packageDocumentation
+ */
+
+/** The BroadcastChannel and message type between a popup and its opener. */
+const CHANNEL = "pleo-oauth";
+const MESSAGE = "pleo-oauth:callback";
+/** `closed` this soon after opening is a Cross-Origin-Opener-Policy severance, not the user. */
+const SEVERED_WITHIN_MS = 2000;
+/** After the popup closes, a callback on its way is still accepted this long. */
+const CLOSED_GRACE_MS = 3000;
+
+/** What {@link wait} needs from `index.js`, where the core and the connection's storage are. */
+export interface Wait<R> {
+  /** The popup, still this origin's blank page. */
+  win: Window;
+  /** Aborted when a newer `popup()` opened its window: this wait ends as `popup_closed`. */
+  signal: AbortSignal;
+  /** Pleo's authorisation URL, for the popup. */
+  url: string;
+  /** The popup's session-storage key for the relay's nonce (it names the awaited state). */
+  key: string;
+  /** Milliseconds until `popup_timeout`. */
+  timeoutMs: number;
+  /** Rejects with the core's `popup_closed` (1) or `popup_timeout` (2). */
+  fail(kind: 1 | 2): Promise<never>;
+  /** Whether a relayed URL is a callback whose own state is the awaited one. */
+  ours(url: string): boolean;
+  /** Checks the callback and hands it off here (`handleCallback`). */
+  handle(url: string): Promise<R>;
+}
+
+/**
+ * Sends the popup to Pleo and waits for its callback (or its end, the timeout, or a newer
+ * `popup()`), then handles it in this window.
+ */
+export function wait<R>({ win, signal, url, key, timeoutMs, fail, ours, handle }: Wait<R>): Promise<R> {
+  // Binds the relay to this popup: a nonce in the popup's own session storage, written while
+  // it is still this origin's blank page (it keeps it through Pleo and back, also when a COOP
+  // severs it). Its redirect-URI page sends the callback only with the nonce, and only that is
+  // accepted here: a callback for this state opened in any other window (a leaked request
+  // replayed by an attacker, RFC 9700 §4.5) is not.
+  const nonce = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+  try {
+    win.sessionStorage.setItem(key, nonce);
+    win.location.replace(url);
+  } catch {
+    // closed by the user while the request was being built
+  }
+  // Closed by the user, or superseded, while the request was being built.
+  if (win.closed || signal.aborted) {
+    win.close();
+    return fail(1);
+  }
+  return new Promise((resolve, reject) => {
+    const channel = typeof BroadcastChannel == "function" ? new BroadcastChannel(CHANNEL) : undefined;
+    const opened = Date.now();
+    let closedAt = 0;
+    let severed = false;
+    let settled = false;
+    const end = (outcome: Promise<R>) => {
+      settled = true;
+      clearInterval(poll);
+      clearTimeout(timer);
+      removeEventListener("message", onMessage);
+      signal.removeEventListener("abort", onSuperseded);
+      channel?.close();
+      win.close();
+      outcome.then(resolve, reject);
+    };
+    // Only this origin, only the popup (when it can still be seen), only with its nonce, only
+    // a callback URL whose own state is the one awaited.
+    const accept = (data: unknown) => {
+      const d = data as { type?: unknown; nonce?: unknown; url?: unknown } | null;
+      if (d?.type !== MESSAGE || d.nonce !== nonce || typeof d.url != "string" || settled) return;
+      if (ours(d.url)) end(handle(d.url));
+    };
+    const onMessage = (e: MessageEvent) => {
+      if (e.origin === location.origin && e.source === win) accept(e.data);
+    };
+    // A newer popup() ends this wait: the window is closed, popup_closed.
+    const onSuperseded = () => end(fail(1));
+    addEventListener("message", onMessage);
+    signal.addEventListener("abort", onSuperseded);
+    if (channel) channel.onmessage = (e) => accept(e.data);
+    const timer = setTimeout(() => end(fail(2)), timeoutMs);
+    // `closed` is also true at once when a Cross-Origin-Opener-Policy severs the popup from
+    // this window: within the first seconds it is taken for that (the callback then arrives
+    // by BroadcastChannel, or the timeout ends the wait, or a newer popup()); later, for the
+    // user closing it, after a grace period in which a callback on its way is still accepted.
+    const poll = setInterval(() => {
+      if (severed || !win.closed) return;
+      closedAt ||= Date.now();
+      if (closedAt - opened < SEVERED_WITHIN_MS) severed = true;
+      else if (Date.now() - closedAt > CLOSED_GRACE_MS) end(fail(1));
+    }, 250);
+  });
+}
+
+/**
+ * On the redirect-URI page in a popup that `popup()` opened (`index.js` found and took the
+ * opener's nonce for this state in the popup's session storage): sends the callback URL with
+ * the nonce to the opener — `postMessage` to this exact origin, or a `BroadcastChannel` when a
+ * Cross-Origin-Opener-Policy severed `window.opener` — removes it from the address bar and
+ * closes the popup. The opener checks it and hands it off.
+ */
+export function relay(nonce: string, url: string): void {
+  const message = { type: MESSAGE, nonce, url };
+  // To the opener at this exact origin; only when a COOP severed the two (no `opener`) over
+  // the channel, which every window of this origin hears.
+  if (opener) {
+    try {
+      opener.postMessage(message, location.origin);
+    } catch {
+      // the opener is gone: nothing to pass the callback to
+    }
+  } else if (typeof BroadcastChannel == "function") {
+    const channel = new BroadcastChannel(CHANNEL);
+    channel.postMessage(message);
+    channel.close();
+  }
+  try {
+    history.replaceState(null, "", location.origin + location.pathname);
+  } catch {
+    // a sandboxed document
+  }
+  close();
+}

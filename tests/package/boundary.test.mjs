@@ -1,0 +1,116 @@
+// The core's boundary as the package ships it (issue 15), through the PUBLIC API in headless
+// Chromium: the wasm module imports nothing and exports only memory/input/call; the message
+// texts (pkg/messages.js, generated from src/messages.rs) are loaded only when an error is
+// reported, and a deployment that does not serve them still gets every error with its code.
+//
+// Run: node --test tests/package/boundary.test.mjs   (after `make pkg`)
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { useHarness, open, ok, err, pkgDir, servePkgFile, appPage } from "../support/harness.mjs";
+
+useHarness({
+  routes(req, res, url) {
+    if (url.pathname === "/nomessages/start") {
+      appPage(res, { pkg: "/pkgnomessages/", title: "a deployment without messages.js" });
+      return true;
+    }
+    if (url.pathname.startsWith("/pkgnomessages/")) {
+      if (url.pathname.endsWith("/messages.js")) res.writeHead(404).end();
+      else servePkgFile(res, url.pathname);
+      return true;
+    }
+    return false;
+  },
+});
+
+/** Requests `page` makes for pkg/messages.js. */
+function messageRequests(page) {
+  const seen = [];
+  page.on("request", (r) => new URL(r.url()).pathname.endsWith("/messages.js") && seen.push(r.url()));
+  return seen;
+}
+
+test("the shipped module imports nothing and exports two functions, input and call, and its memory (no glue)", async () => {
+  const module = await WebAssembly.compile(fs.readFileSync(path.join(pkgDir, "pleo_oauth_bg.wasm")));
+  assert.deepEqual(WebAssembly.Module.imports(module), []);
+  const exports = WebAssembly.Module.exports(module);
+  assert.deepEqual(exports.filter((e) => e.kind == "function").map((e) => e.name).sort(), ["call", "input"]);
+  assert.deepEqual(exports.filter((e) => e.kind == "memory").map((e) => e.name), ["memory"]);
+  // The linker's own two address globals are all that is left; nothing else crosses.
+  assert.deepEqual(exports.filter((e) => e.kind == "global").map((e) => e.name).sort(), ["__data_end", "__heap_base"]);
+  const files = JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8")).files;
+  assert.ok(files.includes("messages.js"), "messages.js ships");
+  assert.ok(!fs.readFileSync(path.join(pkgDir, "index.js"), "utf8").includes("is not the redirect URI the connection"), "no message text in index.js");
+});
+
+test("messages load only when an error is reported: a whole successful flow requests no messages.js; the first error loads it once and carries the full text", async (t) => {
+  const { page, run } = await open(t);
+  const requests = messageRequests(page);
+  const flow = ok(
+    await run(async (m, { cfg }) => {
+      const pleo = await m.PleoOAuth.create(cfg);
+      const url = new URL(await pleo.authorizationUrl({ returnTo: "/back" }));
+      const state = url.searchParams.get("state");
+      const result = await pleo.handleCallback(`${cfg.redirectUri}?code=c0de&state=${state}`);
+      return { returnTo: result.returnTo, verifier: result.handoff.codeVerifier.length };
+    }),
+  );
+  assert.deepEqual(flow, { returnTo: "/back", verifier: 43 });
+  assert.equal(requests.length, 0, "no error, no messages.js");
+
+  const e = err(await run((m, { cfg }) => m.PleoOAuth.create({ ...cfg, redirectUri: cfg.redirectUri + "#x" })), "invalid_config");
+  assert.equal(e.message, "redirectUri must not contain a fragment (#…).");
+  assert.equal(e.isPleo, true);
+  const again = err(await run((m, { cfg }) => m.PleoOAuth.create({ ...cfg, scopes: ["users:read", "users:read"] })), "invalid_config");
+  assert.equal(again.message, 'scopes lists "users:read" twice.');
+  assert.equal(requests.length, 1, "loaded once");
+});
+
+test("errors of every layer carry their written-out message: a callback check, a handoff failure, a storage refusal", async (t) => {
+  const { run } = await open(t);
+  const forged = err(
+    await run(async (m, { cfg }) => (await m.PleoOAuth.create(cfg)).handleCallback(`${cfg.redirectUri}?code=c&state=forged`)),
+    "unknown_state",
+  );
+  assert.match(forged.message, /^No connection started in this browser matches this callback's state\./);
+  const down = err(
+    await run(async (m, { cfg, deadPort }) => {
+      const pleo = await m.PleoOAuth.create({ ...cfg, handoff: { url: `http://127.0.0.1:${deadPort}/x` } });
+      const state = new URL(await pleo.authorizationUrl()).searchParams.get("state");
+      return pleo.handleCallback(`${cfg.redirectUri}?code=c&state=${state}`);
+    }),
+    "handoff_failed",
+  );
+  assert.match(down.message, /^The handoff endpoint http:\/\/127\.0\.0\.1:\d+\/x could not be reached .*The code was not exchanged;/);
+  assert.equal(down.status, 0);
+  const refused = err(
+    await run(async (m, { cfg }) => {
+      const pleo = await m.PleoOAuth.create(cfg);
+      Storage.prototype.setItem = () => {
+        throw new DOMException("full", "QuotaExceededError");
+      };
+      return pleo.authorizationUrl();
+    }),
+    "storage_unavailable",
+  );
+  assert.equal(refused.message, "sessionStorage refused the operation (full, or blocked). Free some space or allow site storage, then try again.");
+});
+
+test("a deployment that does not serve messages.js: errors keep their code, fields and the message's facts, and the library keeps working", async (t) => {
+  const { page, run, pageErrors } = await open(t, "/nomessages/start");
+  const requests = messageRequests(page);
+  const e = err(await run((m, { cfg }) => m.PleoOAuth.create({ ...cfg, scopes: ["users:read", "users:read"] })), "invalid_config");
+  assert.equal(e.message, "pleo-oauth: invalid_config (users:read)");
+  assert.equal(e.isPleo, true);
+  const forged = err(
+    await run(async (m, { cfg }) => (await m.PleoOAuth.create(cfg)).handleCallback(`${cfg.redirectUri}?code=c&state=forged`)),
+    "unknown_state",
+  );
+  assert.equal(forged.message, "pleo-oauth: unknown_state");
+  assert.ok(requests.length >= 1, "it was tried");
+  const url = ok(await run(async (m, { cfg }) => (await m.PleoOAuth.create(cfg)).authorizationUrl()));
+  assert.match(url, /code_challenge_method=S256/);
+  assert.deepEqual(pageErrors, []);
+});
