@@ -1,5 +1,5 @@
 //! The callback: parsing the redirect back from Pleo and the ordered checks of
-//! `API.md` § "What handleCallback checks". The order is part of the contract: a forged
+//! `docs/API.md` § "What handleCallback checks". The order is part of the contract: a forged
 //! state is reported as `unknown_state` even when the URL also carries `error=…`.
 
 use alloc::borrow::ToOwned;
@@ -15,16 +15,7 @@ use crate::state::State;
 use crate::transaction::{storage_key, Completed, Record, Transaction, KEY_PREFIX};
 use crate::uri::{self, WebUrl};
 
-/// The parameters of an authorisation response (RFC 6749 §4.1.2, §4.1.2.1; RFC 9207 §2).
-/// Only these are checked for repetition and removed from the address bar.
-pub const CALLBACK_PARAMETERS: [&str; 6] = [
-    "code",
-    "state",
-    "error",
-    "error_description",
-    "error_uri",
-    "iss",
-];
+pub use crate::protocol::CALLBACK_PARAMETERS;
 
 /// The authorisation code: short-lived and single-use, but a secret until exchanged.
 /// `Debug` prints nothing of it.
@@ -182,7 +173,7 @@ fn checks(
     let Some(transaction) = transaction else {
         return Err(Error::new(ErrorCode::UnknownState, Msg::UnknownState));
     };
-    // Every error from here on carries the connection's returnTo and appState (API.md 0.2).
+    // Every error from here on carries the connection's returnTo and appState (docs/API.md 0.2).
     let context = transaction.context();
     checks_found(url, p, transaction, now_ms).map_err(|e| e.with_context(context))
 }
@@ -210,7 +201,7 @@ fn checks_found(
             ));
         }
     }
-    // 6. The callback must arrive where the request said it would (API.md step 6).
+    // 6. The callback must arrive where the request said it would (docs/API.md step 6).
     if !same_origin_and_path(url, &transaction.redirect_uri) {
         return Err(Error::new(
             ErrorCode::RedirectUriMismatch,
@@ -278,7 +269,7 @@ pub fn handle(
     let mut store: Vec<(String, Option<String>)> = Vec::new();
     // Every record decoded once: the completed connections still remembered, by key (expired
     // ones are dropped), and the callback's own pending transaction, if any. (Other expired
-    // pending ones are kept: each is still `expired` at its own callback, API.md step 4, until
+    // pending ones are kept: each is still `expired` at its own callback, docs/API.md step 4, until
     // the next `authorizationUrl` sweeps it.)
     let mut completed: Vec<(&str, Completed)> = Vec::new();
     let mut pending = None;

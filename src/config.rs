@@ -1,17 +1,16 @@
 //! Configuration: the options of `PleoOAuth.create`, and the rules they must meet
-//! (`API.md` § Configuration rules). Everything is checked once, here; the rest of the crate
+//! (`docs/API.md` § Configuration rules). Everything is checked once, here; the rest of the crate
 //! works with a [`Config`] that is known to be valid.
 
 use alloc::borrow::ToOwned;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::callback::CALLBACK_PARAMETERS;
 use crate::error::{invalid_config, ErrorCode, Result};
 use crate::form;
 use crate::input::{Fields, Input};
 use crate::messages::Msg;
-use crate::request::RESERVED_PARAMETERS;
+use crate::protocol::{CALLBACK_PARAMETERS, RESERVED_PARAMETERS};
 use crate::text::decimal;
 use crate::uri::{self, WebUrl};
 
@@ -128,7 +127,7 @@ impl Config {
         };
         let redirect_uri = WebUrl::parse(redirect_uri, "redirectUri", code)?;
         // RFC 6749 §3.1.2 + §4.1.2: the callback must arrive at exactly this URI, so it must be
-        // one the browser keeps as it is (API.md step 6 compares it with the address bar).
+        // one the browser keeps as it is (docs/API.md step 6 compares it with the address bar).
         if let Some(piece) = uri::rewritten_by_browsers(redirect_uri.as_str()) {
             return Err(invalid_config(msg!(Msg::RedirectUriRewritten, piece)));
         }
@@ -154,16 +153,21 @@ impl Config {
             Some("local") => StorageKind::Local,
             Some(other) => return Err(invalid_config(msg!(Msg::StorageName, other))),
         };
-        let transaction_ttl_seconds =
-            match o.number("transactionTtlSeconds", "transactionTtlSeconds")? {
-                None => DEFAULT_TRANSACTION_TTL_SECONDS,
-                Some(v) => whole_number_in(v, 1, MAX_TRANSACTION_TTL_SECONDS).ok_or_else(|| {
-                    invalid_config(msg!(
-                        Msg::TransactionTtl,
-                        decimal(MAX_TRANSACTION_TTL_SECONDS.into())
-                    ))
-                })?,
-            };
+        let transaction_ttl_seconds = o.whole(
+            "transactionTtlSeconds",
+            "transactionTtlSeconds",
+            (
+                1,
+                MAX_TRANSACTION_TTL_SECONDS,
+                DEFAULT_TRANSACTION_TTL_SECONDS,
+            ),
+            || {
+                invalid_config(msg!(
+                    Msg::TransactionTtl,
+                    decimal(MAX_TRANSACTION_TTL_SECONDS.into())
+                ))
+            },
+        )?;
         Ok(Config {
             client_id: client_id.to_owned(),
             redirect_uri,
@@ -264,7 +268,7 @@ impl Config {
 }
 
 impl Config {
-    /// API.md 0.2, `create()`: the redirect URI must be on the origin of the page that starts
+    /// docs/API.md 0.2, `create()`: the redirect URI must be on the origin of the page that starts
     /// the connection (`location.origin`), because the transaction is kept in that origin's
     /// Web Storage: a callback on another origin could never find it.
     pub fn check_page_origin(&self, page_origin: &str) -> Result<()> {
@@ -285,12 +289,6 @@ impl Config {
             page_origin
         )))
     }
-}
-
-pub(crate) fn whole_number_in(v: f64, min: u32, max: u32) -> Option<u32> {
-    // `v as u32` saturates (NaN → 0), so the round trip holds only for whole numbers in range.
-    let n = v as u32;
-    (f64::from(n) == v && n >= min && n <= max).then_some(n)
 }
 
 fn check_client_id(client_id: Option<&str>) -> Result<&str> {
@@ -477,15 +475,17 @@ fn check_handoff(h: Fields<'_>) -> Result<Handoff> {
         }
         headers.push((name.into(), value.into()));
     }
-    let timeout_ms = match h.number("timeoutMs", "handoff.timeoutMs")? {
-        None => DEFAULT_HANDOFF_TIMEOUT_MS,
-        Some(v) => whole_number_in(v, 1, MAX_HANDOFF_TIMEOUT_MS).ok_or_else(|| {
+    let timeout_ms = h.whole(
+        "timeoutMs",
+        "handoff.timeoutMs",
+        (1, MAX_HANDOFF_TIMEOUT_MS, DEFAULT_HANDOFF_TIMEOUT_MS),
+        || {
             invalid_config(msg!(
                 Msg::HandoffTimeout,
                 decimal(MAX_HANDOFF_TIMEOUT_MS.into())
             ))
-        })?,
-    };
+        },
+    )?;
     Ok(Handoff {
         url: url.into(),
         start_url: start_url.map(String::from),

@@ -11,7 +11,7 @@ use core::fmt;
 
 use crate::messages::{Message, Msg};
 
-/// The stable failure codes of the public contract (`API.md` § Errors).
+/// The stable failure codes of the public contract (`docs/API.md` § Errors).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     /// An option given to `PleoOAuth.create` breaks a configuration rule.
@@ -52,7 +52,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    /// Every code, in the order of `API.md`.
+    /// Every code, in the order of `docs/API.md`.
     pub const ALL: [ErrorCode; 17] = [
         ErrorCode::InvalidConfig,
         ErrorCode::InvalidParameter,
@@ -130,7 +130,7 @@ struct Details {
 }
 
 /// What the app gave when the connection started, carried by every error raised once the
-/// transaction was found (API.md steps 4–10) and by `already_handled`, so that the app can send
+/// transaction was found (docs/API.md steps 4–10) and by `already_handled`, so that the app can send
 /// the user back where they were. Neither is a secret.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Context {

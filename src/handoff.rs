@@ -19,7 +19,7 @@ pub enum Response {
     /// The request was aborted at `handoff.timeoutMs`.
     TimedOut,
     /// A response with this status. Its body does not matter: a 2xx answer means the backend
-    /// took the code (API.md step 10: JSON, text or nothing — Express's `sendStatus(200)`
+    /// took the code (docs/API.md step 10: JSON, text or nothing — Express's `sendStatus(200)`
     /// answers the text `OK` after exchanging the code, so refusing it would lose a connection).
     Status(u16),
 }

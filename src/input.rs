@@ -140,6 +140,28 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// An optional whole number from `min` to `max`, `default` when absent: the one reader of
+    /// every numeric option (a number of another type is `wrong_type`, one out of range or not
+    /// whole is `out_of_range`).
+    pub fn whole(
+        &self,
+        name: &str,
+        what: &str,
+        (min, max, default): (u32, u32, u32),
+        out_of_range: impl FnOnce() -> Error,
+    ) -> Result<u32> {
+        let Some(v) = self.number(name, what)? else {
+            return Ok(default);
+        };
+        // `v as u32` saturates (NaN → 0), so the round trip holds only for whole numbers in range.
+        let n = v as u32;
+        if f64::from(n) == v && n >= min && n <= max {
+            Ok(n)
+        } else {
+            Err(out_of_range())
+        }
+    }
+
     /// An optional array of strings.
     pub fn strings(&self, name: &str, what: &str) -> Result<Option<Vec<&'a str>>> {
         let items = match self.get(name) {

@@ -34,6 +34,7 @@ pub mod form;
 pub mod handoff;
 pub mod input;
 pub mod pkce;
+pub mod protocol;
 pub mod request;
 pub mod sha256;
 pub mod state;

@@ -16,28 +16,17 @@ use crate::state::State;
 use crate::transaction::Transaction;
 use crate::uri;
 
-/// Parameters this library sets itself; `extraParams` and a custom endpoint's own query may not
-/// set them. `response_mode` is refused too: the callback is read from the query only.
-pub const RESERVED_PARAMETERS: [&str; 8] = [
-    "response_type",
-    "client_id",
-    "redirect_uri",
-    "scope",
-    "state",
-    "code_challenge",
-    "code_challenge_method",
-    "response_mode",
-];
+pub use crate::protocol::RESERVED_PARAMETERS;
 
 /// The option names of `authorizationUrl()` / `redirect()`.
 pub const URL_OPTION_NAMES: [&str; 3] = ["returnTo", "extraParams", "appState"];
 /// The option names of `popup()`: those of `authorizationUrl()` and `timeoutMs`.
 pub const POPUP_OPTION_NAMES: [&str; 4] = ["returnTo", "extraParams", "appState", "timeoutMs"];
-/// How long `popup()` waits by default (API.md 0.2), and at most.
+/// How long `popup()` waits by default (docs/API.md 0.2), and at most.
 pub const DEFAULT_POPUP_TIMEOUT_MS: u32 = 300_000;
 pub const MAX_POPUP_TIMEOUT_MS: u32 = 3_600_000;
 
-/// The most UTF-8 bytes of JSON an `appState` may take (API.md 0.2): it rides in Web Storage
+/// The most UTF-8 bytes of JSON an `appState` may take (docs/API.md 0.2): it rides in Web Storage
 /// with the transaction, which browsers cap at about 5 MB per origin.
 pub const MAX_APP_STATE_BYTES: usize = 4096;
 
@@ -77,11 +66,12 @@ impl AuthorizationUrlOptions {
                 ErrorCode::InvalidParameter,
             )?
         };
-        let timeout_ms = match o.number("timeoutMs", "timeoutMs")? {
-            None => DEFAULT_POPUP_TIMEOUT_MS,
-            Some(v) => crate::config::whole_number_in(v, 1, MAX_POPUP_TIMEOUT_MS)
-                .ok_or_else(|| invalid_parameter(Msg::PopupTimeout))?,
-        };
+        let timeout_ms = o.whole(
+            "timeoutMs",
+            "timeoutMs",
+            (1, MAX_POPUP_TIMEOUT_MS, DEFAULT_POPUP_TIMEOUT_MS),
+            || invalid_parameter(Msg::PopupTimeout),
+        )?;
         let extra_params = o.string_map("extraParams", "extraParams")?;
         let options = AuthorizationUrlOptions {
             return_to: o.string("returnTo", "returnTo")?.map(String::from),

@@ -20,7 +20,7 @@ const bin = (name) => path.join(root, "node_modules", ".bin", name);
 const run = (cmd, args, cwd = here) => execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
 /** What the tarball must hold, and nothing else. */
-const EXPECTED_FILES = ["CHANGELOG.md", "LICENSE", "README.md", "index.d.ts", "index.js", "package.json", "pleo_oauth_bg.wasm", "popup.js", "react.d.ts", "react.js"];
+const EXPECTED_FILES = ["CHANGELOG.md", "LICENSE", "README.md", "index.d.ts", "index.js", "messages.js", "package.json", "pleo_oauth_bg.wasm", "popup.js", "react.d.ts", "react.js"];
 
 let packed, browser;
 const servers = [];
@@ -96,6 +96,7 @@ test("npm pack holds only what a consumer needs", () => {
   assert.equal(manifest.exports["."].types, "./index.d.ts");
   assert.deepEqual(manifest.exports["./react"], { types: "./react.d.ts", default: "./react.js" });
   assert.ok(!Object.keys(manifest.exports).some((k) => k.includes("popup")), "popup.js is loaded by index.js, no public entry");
+  assert.ok(!Object.keys(manifest.exports).some((k) => k.includes("messages")), "messages.js is loaded by index.js, no public entry");
   assert.deepEqual(manifest.peerDependenciesMeta, { react: { optional: true } });
   assert.doesNotMatch(fs.readFileSync(path.join(here, "node_modules", "pleo-oauth", "index.js"), "utf8"), /from\s*"react"/, "nothing React-specific in the main entry");
   assert.equal(manifest.license, "MIT");

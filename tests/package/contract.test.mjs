@@ -41,6 +41,7 @@ const REACT = "pkg-template/src/react.ts";
 const ERROR_RS = "src/error.rs";
 const CONFIG_RS = "src/config.rs";
 const REQUEST_RS = "src/request.rs";
+const PROTOCOL_RS = "src/protocol.rs";
 
 const IDENT = /^[A-Za-z_$][\w$]*$/;
 
@@ -511,18 +512,18 @@ for (const [object, member, rel, defaultName, maxName] of LIMITS) {
   });
 }
 
-test("extraParams: the reserved names in docs/API.md == src/request.rs RESERVED_PARAMETERS", () => {
+test("extraParams: the reserved names in docs/API.md == src/protocol.rs RESERVED_PARAMETERS", () => {
   const { row } = documentedRow(md, "AuthorizationUrlOptions", "extraParams");
   const text = row.slice(1).join(" ");
-  const reserved = rustNames(REQUEST_RS, "RESERVED_PARAMETERS");
+  const reserved = rustNames(PROTOCOL_RS, "RESERVED_PARAMETERS");
   const missing = reserved.filter((name) => !new RegExp(`(^|[^\\w])${name}([^\\w]|$)`).test(text));
-  assert.deepEqual(missing, [], `${DOCS}: the extraParams row does not name the reserved ${missing.join(", ")} (${REQUEST_RS} RESERVED_PARAMETERS)`);
+  assert.deepEqual(missing, [], `${DOCS}: the extraParams row does not name the reserved ${missing.join(", ")} (${PROTOCOL_RS} RESERVED_PARAMETERS)`);
   // Written as code spans (the usual form), the lower-case parameter names must be exactly those.
   const spans = [...text.matchAll(/`([^`]+)`/g)].map((m) => m[1]).filter((s) => /^[a-z][a-z_]*$/.test(s));
   if (spans.length) {
     assertSameSet("Reserved extraParams names", [
       [`${DOCS} AuthorizationUrlOptions extraParams row (code spans)`, [...new Set(spans)]],
-      [`${REQUEST_RS} RESERVED_PARAMETERS`, reserved],
+      [`${PROTOCOL_RS} RESERVED_PARAMETERS`, reserved],
     ]);
   }
 });
