@@ -140,7 +140,7 @@ pub fn split_entropy(entropy: &[u8]) -> Result<(&[u8; 32], &[u8; 32])> {
     ) {
         (Some(a), Some(b)) => Ok((a, b)),
         _ => Err(invalid_config(
-            "No secure random number generator is available (crypto.getRandomValues). Run pleo-oauth in a browser page.",
+            "crypto.getRandomValues is missing or failed, so nothing was stored. Run pleo-oauth in a browser page with working Web Crypto, then try again.",
         )),
     }
 }
@@ -578,6 +578,13 @@ mod tests {
             let e = build(&config, Default::default(), &vec![1; len], 0).unwrap_err();
             assert_eq!(e.code(), ErrorCode::InvalidConfig);
             assert!(e.message().contains("crypto.getRandomValues"));
+            // Also when it threw (the wrapper passes no bytes then): what happened, what to do.
+            assert!(e.message().contains("missing or failed"), "{}", e.message());
+            assert!(
+                e.message().contains("nothing was stored"),
+                "{}",
+                e.message()
+            );
         }
     }
 }

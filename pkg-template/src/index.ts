@@ -334,11 +334,16 @@ const SEVERED_WITHIN_MS = 2000;
 /** After the popup closes, a callback on its way is still accepted this long. */
 const CLOSED_GRACE_MS = 3000;
 
-/** 64 bytes from the platform CSPRNG (none, where there is none: the core refuses that). */
+/**
+ * 64 bytes from the platform CSPRNG; none where there is none or it throws (a
+ * QuotaExceededError, a patched `crypto`): the core refuses that with `invalid_config`.
+ */
 function entropy(): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(64);
-  const csprng = globalThis.crypto as Crypto | undefined;
-  return csprng ? csprng.getRandomValues(bytes) : bytes.subarray(0, 0);
+  try {
+    return crypto.getRandomValues(new Uint8Array(64));
+  } catch {
+    return NONE;
+  }
 }
 
 /** What the core's `configure` answers: what the I/O here needs. */
@@ -683,7 +688,10 @@ export class PleoOAuth {
     return run(async () => {
       if (!win) return core<never>(Op.PopupFailed, "", "", "", "", NONE, 0, 0);
       let started: Started;
+      let nonce: string;
       try {
+        // The relay's nonce (below) first: without a working CSPRNG nothing is stored.
+        nonce = core<string>(Op.State, "", "", "", "", entropy());
         started = await this.#start(options, 1);
       } catch (e) {
         win.close();
@@ -695,7 +703,6 @@ export class PleoOAuth {
       // when a COOP severs it). Its redirect-URI page sends the callback only with the nonce,
       // and only that is accepted here: a callback for this state opened in any other window
       // (a leaked request replayed by an attacker, RFC 9700 §4.5) is not.
-      const nonce = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
       try {
         win.sessionStorage.setItem(POPUP_PREFIX + state, nonce);
         win.location.replace(started.url);

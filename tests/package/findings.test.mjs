@@ -1,6 +1,8 @@
 // Findings of a held-out security run, through the package's PUBLIC API in headless Chromium:
 //   1. a polluted Object.prototype (prototype pollution in any dependency of the page) must not
-//      reach the flow: options, the core's replies and error details are read as OWN properties.
+//      reach the flow: options, the core's replies and error details are read as OWN properties;
+//   2. a crypto.getRandomValues that throws is a PleoOAuthError (invalid_config), and nothing is
+//      stored.
 // Harness: tests/support/harness.mjs, plus a fake authorization endpoint (/authorize, answering
 // 204 so that a redirect leaves the page where it is) and a page (/app/react) whose import map
 // points "react" at a stub, to drive pleo-oauth/react's hooks without React.
@@ -297,3 +299,86 @@ test("finding 1: pleo-oauth/react connect() with Object.prototype.popup = true �
   assert.ok(await eventually(() => authorizeRequests.length > before), "the page was not sent to the authorization endpoint");
   assert.match(authorizeRequests.at(-1), /[?&]state=[^&]+/);
 });
+
+// ------------------------------------------------------------------------------------ 2. a throwing CSPRNG
+
+/** In the page: every call with crypto.getRandomValues throwing from its `failFrom`-th use on. */
+const throwingCsprng = inPage(async (m, a, h) => {
+  const realOpen = window.open;
+  const fakes = [];
+  // popup(): a stand-in window, so that no real popup is needed.
+  window.open = () => {
+    const fake = { closed: false, replaced: null, written: [], close() { this.closed = true; }, location: { replace: (u) => (fake.replaced = u) }, sessionStorage: { setItem: (k) => fake.written.push(k) } };
+    fakes.push(fake);
+    return fake;
+  };
+  const pleo = await m.PleoOAuth.create({ ...a.cfg, environment: { authorizationEndpoint: `${a.origin}/authorize` } });
+  const out = {};
+  const calls = {
+    authorizationUrl: () => pleo.authorizationUrl({ returnTo: "/r" }),
+    redirect: () => pleo.redirect({ returnTo: "/r" }),
+    popup: () => pleo.popup({ returnTo: "/r", timeoutMs: 1000 }),
+    createPkce: () => m.createPkce(),
+    generateState: () => m.generateState(),
+  };
+  try {
+    for (const [name, call] of Object.entries(calls)) {
+      let uses = 0;
+      crypto.getRandomValues = function (array) {
+        if (++uses >= a.failFrom) throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+        return Crypto.prototype.getRandomValues.call(crypto, array);
+      };
+      sessionStorage.clear();
+      const before = location.href;
+      const fakesBefore = fakes.length;
+      let outcome;
+      try {
+        outcome = await h.settle(call());
+      } finally {
+        delete crypto.getRandomValues;
+      }
+      out[name] = {
+        outcome,
+        stored: h.records(),
+        addressKept: location.href === before,
+        popups: fakes.slice(fakesBefore).map((f) => ({ closed: f.closed, replaced: f.replaced, written: f.written })),
+      };
+    }
+    // With the CSPRNG back, the library works again.
+    out.after = await h.settle(pleo.authorizationUrl().then((u) => h.stateOf(u).length));
+  } finally {
+    window.open = realOpen;
+  }
+  return out;
+});
+
+for (const failFrom of [1, 2]) {
+  const which =
+    failFrom === 1
+      ? "from its first use in a call) → authorizationUrl, redirect, popup, createPkce, generateState reject"
+      : "from its second use in a call) → popup, which draws twice (the relay's nonce, the request), rejects (the others succeed)";
+  test(`finding 2: crypto.getRandomValues throwing (QuotaExceededError, ${which} with invalid_config naming crypto.getRandomValues; nothing is stored, no navigation, the popup is closed; the library works again afterwards`, async (t) => {
+    const { run } = await open(t);
+    const before = authorizeRequests.length;
+    const r = ok(await run(throwingCsprng, { failFrom }));
+    // Calls that need the CSPRNG once (createPkce, generateState, authorizationUrl, redirect)
+    // succeed when it only fails from its second use; popup() needs it twice.
+    const needsTwo = ["popup"];
+    for (const [name, got] of Object.entries(r)) {
+      if (name === "after") continue;
+      if (failFrom === 2 && !needsTwo.includes(name)) {
+        assert.ok(!("err" in got.outcome), `${name}: ${JSON.stringify(got.outcome)}`);
+        continue;
+      }
+      const e = err(got.outcome, "invalid_config");
+      assert.match(e.message, /crypto\.getRandomValues/, `${name}: ${e.message}`);
+      assert.match(e.message, /failed/, `${name}: says it failed: ${e.message}`);
+      assert.doesNotMatch(e.message, /quota/i, `${name}: ${e.message}`);
+      assert.deepEqual(got.stored, [], `${name}: nothing stored`);
+      assert.equal(got.addressKept, true, name);
+      if (name === "popup") assert.deepEqual(got.popups, [{ closed: true, replaced: null, written: [] }], name);
+    }
+    if (failFrom === 1) assert.equal(authorizeRequests.length, before, "redirect() navigated");
+    assert.equal(ok(r.after), 43);
+  });
+}
