@@ -2,7 +2,10 @@
 //   1. a polluted Object.prototype (prototype pollution in any dependency of the page) must not
 //      reach the flow: options, the core's replies and error details are read as OWN properties;
 //   2. a crypto.getRandomValues that throws is a PleoOAuthError (invalid_config), and nothing is
-//      stored.
+//      stored;
+//   3. a callback whose pending record was started under another configured issuer is
+//      issuer_mismatch (API.md step 5), consumed and with the connection's returnTo/appState —
+//      not unknown_state.
 // Harness: tests/support/harness.mjs, plus a fake authorization endpoint (/authorize, answering
 // 204 so that a redirect leaves the page where it is) and a page (/app/react) whose import map
 // points "react" at a stub, to drive pleo-oauth/react's hooks without React.
@@ -382,3 +385,41 @@ for (const failFrom of [1, 2]) {
     assert.equal(ok(r.after), 43);
   });
 }
+
+// ------------------------------------------------------------------------------------ 3. issuer
+
+test("finding 3 (API.md step 5): a callback for a connection started with environment.issuer A, handled by a client configured with issuer B → issuer_mismatch (whatever iss says), with the connection's returnTo and appState; consumed (a second try is already_handled)", async (t) => {
+  const { run } = await open(t);
+  const r = ok(
+    await run(
+      inPage(async (m, a, h) => {
+        const env = (issuer) => ({ ...a.cfg, environment: { authorizationEndpoint: `${a.origin}/authorize`, issuer } });
+        const issuerA = `${a.origin}/issuer-a`;
+        const issuerB = `${a.origin}/issuer-b`;
+        const pleoA = await m.PleoOAuth.create(env(issuerA));
+        const pleoB = await m.PleoOAuth.create(env(issuerB));
+        const out = [];
+        for (const iss of [issuerA, issuerB, null]) {
+          const state = h.stateOf(await pleoA.authorizationUrl({ returnTo: "/settings", appState: { tab: "pleo" } }));
+          const url = `${a.redirectUri}?code=SECRETCODE&state=${state}${iss ? `&iss=${encodeURIComponent(iss)}` : ""}`;
+          const first = await h.settle(pleoB.handleCallback(url));
+          const pending = h.records().filter(([, v]) => v.includes("verifier="));
+          const again = await h.settle(pleoA.handleCallback(url));
+          out.push({ iss, first: first.err ?? first, pending, again: again.err ?? again });
+        }
+        return out;
+      }),
+    ),
+  );
+  for (const { iss, first, pending, again } of r) {
+    const what = `iss=${iss}`;
+    assert.equal(first.isPleo, true, `${what}: ${JSON.stringify(first)}`);
+    assert.equal(first.code, "issuer_mismatch", `${what}: ${first.message}`);
+    assert.equal(first.returnTo, "/settings", what);
+    assert.deepEqual(first.appState, { tab: "pleo" }, what);
+    assert.doesNotMatch(first.message, /SECRETCODE|verifier=/, what);
+    assert.deepEqual(pending, [], `${what}: the pending transaction was consumed`);
+    assert.equal(again.code, "already_handled", `${what}: ${JSON.stringify(again)}`);
+    assert.equal(again.returnTo, "/settings", what);
+  }
+});
