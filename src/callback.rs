@@ -120,11 +120,12 @@ pub fn locate(url: &str) -> Result<(CallbackParameters, String)> {
 }
 
 /// Steps 3–8 for a configured client: as [`check`], and a stored record counts only when it also
-/// agrees with this client's configuration — the redirect URI and issuer it was started with,
-/// and an expiry within the longest time to live. Storage is writable by any script of the
-/// origin; a record that does not agree was not written by this client (RFC 9700 §4.7, §4.11),
-/// so it is `unknown_state` like a missing one. (A swapped verifier cannot be told from a real
-/// one: the record carries no MAC; the bound handoff catches that at the backend.)
+/// agrees with this client's configuration — the redirect URI it was started with, and an
+/// expiry within the longest time to live. Storage is writable by any script of the origin; a
+/// record that does not agree was not written by this client (RFC 9700 §4.7, §4.11), so it is
+/// `unknown_state` like a missing one. One started with another issuer configuration is found,
+/// and fails step 5: `issuer_mismatch` (API.md step 5). (A swapped verifier cannot be told from
+/// a real one: the record carries no MAC; the bound handoff catches that at the backend.)
 pub fn check_configured(
     config: &Config,
     url: &str,
@@ -133,15 +134,14 @@ pub fn check_configured(
     now_ms: u64,
 ) -> Result<VerifiedCallback> {
     let transaction = decode(&p, stored).filter(|t| agrees(config, t, now_ms));
-    checks(url, p, transaction, now_ms)
+    checks(url, p, transaction, now_ms, Some(config))
 }
 
-/// Whether a stored transaction is one this client could have written ([`check_configured`]).
+/// Whether a stored transaction is one this client could have written ([`check_configured`]);
+/// its issuer is compared at step 5.
 fn agrees(config: &Config, t: &Transaction, now_ms: u64) -> bool {
     let latest = now_ms.saturating_add(u64::from(MAX_TRANSACTION_TTL_SECONDS) * 1000);
-    t.redirect_uri == config.redirect_uri.as_str()
-        && t.issuer == config.issuer
-        && t.expires_at_ms <= latest
+    t.redirect_uri == config.redirect_uri.as_str() && t.expires_at_ms <= latest
 }
 
 /// Steps 3–8, given what [`locate`]'s key held in storage (already removed from it: one use
@@ -153,7 +153,7 @@ pub fn check(
     now_ms: u64,
 ) -> Result<VerifiedCallback> {
     let transaction = decode(&p, stored);
-    checks(url, p, transaction, now_ms)
+    checks(url, p, transaction, now_ms, None)
 }
 
 /// The stored record, read as the transaction of the callback's state.
@@ -162,12 +162,14 @@ fn decode(p: &CallbackParameters, stored: Option<&str>) -> Option<Transaction> {
     Transaction::decode(state, stored?)
 }
 
-/// Steps 3–8 on the transaction the record held, if any.
+/// Steps 3–8 on the transaction the record held, if any; `configured`, the client handling the
+/// callback, when there is one (its issuer is the one step 5 expects).
 fn checks(
     url: &str,
     p: CallbackParameters,
     transaction: Option<Transaction>,
     now_ms: u64,
+    configured: Option<&Config>,
 ) -> Result<VerifiedCallback> {
     // 3. A pending transaction for exactly this state.
     let Some(transaction) = transaction else {
@@ -175,7 +177,7 @@ fn checks(
     };
     // Every error from here on carries the connection's returnTo and appState (docs/API.md 0.2).
     let context = transaction.context();
-    checks_found(url, p, transaction, now_ms).map_err(|e| e.with_context(context))
+    checks_found(url, p, transaction, now_ms, configured).map_err(|e| e.with_context(context))
 }
 
 /// Steps 4–8, once the transaction was found.
@@ -184,12 +186,27 @@ fn checks_found(
     p: CallbackParameters,
     transaction: Transaction,
     now_ms: u64,
+    configured: Option<&Config>,
 ) -> Result<VerifiedCallback> {
     // 4. Expiry.
     if transaction.is_expired(now_ms) {
         return Err(Error::new(ErrorCode::Expired, Msg::Expired));
     }
-    // 5. RFC 9207 §2.4: with a known issuer, `iss` must be present and equal (simple string comparison).
+    // 5. A configured client also refuses a connection started with another
+    // environment.issuer (or with one when it has none, or none when it has one): the request
+    // went to another issuer than the one it checks, whatever `iss` says (RFC 9207 §2.4).
+    if let Some(c) = configured.filter(|c| c.issuer != transaction.issuer) {
+        let name = |i: &Option<String>| i.clone().unwrap_or_else(|| "unset".into());
+        return Err(Error::new(
+            ErrorCode::IssuerMismatch,
+            msg!(
+                Msg::IssuerNotConfigured,
+                name(&transaction.issuer),
+                name(&c.issuer)
+            ),
+        ));
+    }
+    // RFC 9207 §2.4: with a known issuer, `iss` must be present and equal (simple string comparison).
     if let Some(expected) = &transaction.issuer {
         if p.iss.as_deref() != Some(expected.as_str()) {
             return Err(Error::new(
@@ -302,7 +319,7 @@ pub fn handle(
                 store.push((key.clone(), None));
                 let found = pending.filter(|t| agrees(config, t, now_ms));
                 let context = found.as_ref().map(Transaction::context);
-                let outcome = checks(url, p, found, now_ms);
+                let outcome = checks(url, p, found, now_ms, Some(config));
                 let clean = (url == here).then(|| strip_callback_parameters(here));
                 // Found (steps 4–8 ran): remembered without any secret for the time to live.
                 if let Some(context) = context {
@@ -452,11 +469,6 @@ mod tests {
                 "redirect_uri=https%3A%2F%2Fapp.example.com%2Fpleo%2Fcallback",
                 "redirect_uri=https%3A%2F%2Fapp.example.com%2Fpleo%2Fcallback%3Fx%3D1",
             ),
-            good.replace("&iss=https%3A%2F%2Fauth.example.com", ""),
-            good.replace(
-                "&iss=https%3A%2F%2Fauth.example.com",
-                "&iss=https%3A%2F%2Fevil.example",
-            ),
             good.replace(
                 &format!("exp={}", NOW + 600_000),
                 &format!("exp={}", NOW + day + 1),
@@ -466,6 +478,22 @@ mod tests {
             assert_eq!(
                 run(&tampered).unwrap_err().code(),
                 ErrorCode::UnknownState,
+                "{tampered}"
+            );
+        }
+        // A record of another issuer configuration (or none) is found, and refused at step 5
+        // (API.md): issuer_mismatch, whatever the callback's `iss`.
+        for tampered in [
+            good.replace("&iss=https%3A%2F%2Fauth.example.com", ""),
+            good.replace(
+                "&iss=https%3A%2F%2Fauth.example.com",
+                "&iss=https%3A%2F%2Fevil.example",
+            ),
+        ] {
+            assert_ne!(tampered, good, "the replacement applied");
+            assert_eq!(
+                run(&tampered).unwrap_err().code(),
+                ErrorCode::IssuerMismatch,
                 "{tampered}"
             );
         }
@@ -774,7 +802,12 @@ mod tests {
     }
 
     fn store_with_app_state() -> HashMap<String, String> {
-        let config = Config::from_options(options()).unwrap();
+        store_started_with(options())
+    }
+
+    /// One pending connection (state "good", returnTo "/settings", appState) started with `o`.
+    fn store_started_with(o: Options) -> HashMap<String, String> {
+        let config = Config::from_options(o).unwrap();
         let r = build_with(
             &config,
             AuthorizationUrlOptions {
@@ -904,6 +937,74 @@ mod tests {
                 .is_none());
         }
         assert!(store.contains_key("pleo-oauth:tx:good"), "still pending");
+    }
+
+    /// `options()` with a custom environment whose issuer is `issuer` (none: none configured).
+    fn with_issuer_of(issuer: Option<&str>) -> Options {
+        Options {
+            environment: Some(EnvironmentOption::Custom(CustomEnvironment {
+                authorization_endpoint: "https://auth.example.com/oauth/authorize".into(),
+                issuer: issuer.map(String::from),
+            })),
+            ..options()
+        }
+    }
+
+    #[test]
+    fn api_step5_a_connection_started_with_another_issuer_is_issuer_mismatch_consumed_with_its_context(
+    ) {
+        let (a, b) = (Some("https://a.example"), Some("https://b.example"));
+        for (started, handled) in [(a, b), (None, b), (a, None)] {
+            let config = Config::from_options(with_issuer_of(handled)).unwrap();
+            for iss in [started, handled, None, Some("https://evil.example")] {
+                let what = format!("started {started:?}, handled {handled:?}, iss {iss:?}");
+                let mut store = store_started_with(with_issuer_of(started));
+                let record = store["pleo-oauth:tx:good"].clone();
+                let url = format!(
+                    "{CB}?code=c0de&state=good{}",
+                    iss.map_or(String::new(), |i| format!("&iss={i}"))
+                );
+                let (p, _) = locate(&url).unwrap();
+                let e = check_configured(&config, &url, p, Some(&record), NOW).unwrap_err();
+                assert_eq!(e.code(), ErrorCode::IssuerMismatch, "{what}");
+                let h = handle(&config, &url, &url, &listed(&store), NOW);
+                apply(&mut store, &h);
+                let e = h.outcome.unwrap_err();
+                assert_eq!(e.code(), ErrorCode::IssuerMismatch, "{what}");
+                assert!(e.message().contains("environment.issuer"), "{what}");
+                assert!(
+                    !e.message().contains("c0de") && !e.message().contains(&"v".repeat(43)),
+                    "{what}"
+                );
+                let c = e.context().unwrap();
+                assert_eq!(c.return_to.as_deref(), Some("/settings"), "{what}");
+                assert_eq!(c.app_state.as_deref(), Some("{\"tab\":\"pleo\"}"), "{what}");
+                // Consumed (no verifier left), and completed: a second try is already_handled.
+                assert!(!store.values().any(|v| v.contains("verifier")), "{what}");
+                let again = handle(&config, &url, &url, &listed(&store), NOW + 1);
+                let e = again.outcome.unwrap_err();
+                assert_eq!(e.code(), ErrorCode::AlreadyHandled, "{what}");
+                assert_eq!(e.context().unwrap().return_to.as_deref(), Some("/settings"));
+            }
+            // Step 4 comes first; a record that also disagrees in its redirect URI is still
+            // unknown_state.
+            let url = format!("{CB}?code=c&state=good");
+            let store = store_started_with(with_issuer_of(started));
+            let h = handle(&config, &url, &url, &listed(&store), NOW + 600_000);
+            assert_eq!(h.outcome.unwrap_err().code(), ErrorCode::Expired);
+            let moved: HashMap<String, String> = store
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.replace("%2Fpleo%2Fcallback", "%2Fpleo%2Fother"),
+                    )
+                })
+                .collect();
+            assert_ne!(moved, store, "the replacement applied");
+            let h = handle(&config, &url, &url, &listed(&moved), NOW);
+            assert_eq!(h.outcome.unwrap_err().code(), ErrorCode::UnknownState);
+        }
     }
 
     #[test]

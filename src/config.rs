@@ -96,14 +96,17 @@ pub struct Config {
     pub client_id: String,
     /// Redirect URI, kept verbatim for the exact match at the token endpoint.
     pub redirect_uri: WebUrl,
-    /// Scopes, in the given order.
-    pub scopes: Vec<String>,
+    /// The scopes in the given order, joined with spaces as the request sends them (RFC 6749
+    /// §3.3); [`Config::scopes`] lists them.
+    pub scope: String,
     /// Authorisation endpoint.
     pub authorization_endpoint: WebUrl,
     /// Expected `iss` of callbacks, when configured.
     pub issuer: Option<String>,
-    /// Handoff, when configured.
+    /// Handoff, when configured (only `create()` reads it: the client record does not keep it).
     pub handoff: Option<Handoff>,
+    /// Whether `handoff.startUrl` is configured (the bound handoff registers every start).
+    pub bound: bool,
     /// Transaction storage.
     pub storage: StorageKind,
     /// Transaction time to live.
@@ -171,9 +174,10 @@ impl Config {
         Ok(Config {
             client_id: client_id.to_owned(),
             redirect_uri,
-            scopes,
+            scope: scopes,
             authorization_endpoint,
             issuer,
+            bound: handoff.as_ref().is_some_and(|h| h.start_url.is_some()),
             handoff,
             storage,
             transaction_ttl_seconds,
@@ -187,35 +191,22 @@ const SEPARATOR: u8 = b'\n';
 
 impl Config {
     /// The compact record `create()` keeps and every later operation passes back instead of
-    /// the options (configure once): what the core's operations read, already checked.
-    /// `handoff.headers` and `credentials` are the wrapper's alone and are not kept.
+    /// the options (configure once): what the core's operations read, already checked. The
+    /// handoff's URLs, headers, credentials and timeout are the wrapper's alone (it holds them
+    /// from `configure`) and are not kept.
     pub fn encode(&self) -> String {
-        let (url, start_url, timeout) = match &self.handoff {
-            Some(h) => (
-                h.url.as_str(),
-                h.start_url.as_deref().unwrap_or("\u{7f}"),
-                decimal(h.timeout_ms.into()),
-            ),
-            None => ("", "", String::new()),
-        };
         let ttl = decimal(self.transaction_ttl_seconds.into());
-        let scope = crate::text::join(
-            &self.scopes.iter().map(String::as_str).collect::<Vec<_>>(),
-            " ",
-        );
         let fields = [
             self.client_id.as_str(),
             self.redirect_uri.as_str(),
             self.redirect_uri.origin(),
-            &scope,
+            &self.scope,
             self.authorization_endpoint.as_str(),
             self.authorization_endpoint.origin(),
             self.issuer.as_deref().unwrap_or("\u{7f}"),
             &ttl,
             self.storage.name(),
-            url,
-            start_url,
-            &timeout,
+            if self.bound { "bound" } else { "" },
         ];
         crate::text::join(&fields, "\n")
     }
@@ -239,31 +230,26 @@ impl Config {
             "localStorage" => StorageKind::Local,
             _ => StorageKind::Session,
         };
-        let (url, start_url, timeout) = (next()?, next()?, next()?);
-        let absent = |s: &str| (s != "\u{7f}").then(|| s.to_owned());
-        let handoff = match url {
-            "" => None,
-            url => Some(Handoff {
-                url: url.into(),
-                start_url: absent(start_url),
-                credentials: Credentials::SameOrigin,
-                headers: Vec::new(),
-                timeout_ms: u32::try_from(crate::text::parse_decimal(timeout)?).ok()?,
-            }),
-        };
+        let bound = next()? == "bound";
         if next().is_some() {
             return None;
         }
         Some(Config {
             client_id: client_id.into(),
             redirect_uri: WebUrl::checked(redirect, redirect_origin),
-            scopes: crate::text::pieces(scope, b' ').map(String::from).collect(),
+            scope: scope.into(),
             authorization_endpoint: WebUrl::checked(endpoint, endpoint_origin),
-            issuer: absent(issuer),
-            handoff,
+            issuer: (issuer != "\u{7f}").then(|| issuer.into()),
+            handoff: None,
+            bound,
             storage,
             transaction_ttl_seconds: ttl,
         })
+    }
+
+    /// The scopes, in the given order.
+    pub fn scopes(&self) -> Vec<&str> {
+        crate::text::pieces(&self.scope, b' ').collect()
     }
 }
 
@@ -315,7 +301,7 @@ pub fn is_valid_scope(scope: &str) -> bool {
     matches!(crate::text::cut(scope, b':'), Some((resource, permission)) if side(resource) && side(permission))
 }
 
-fn check_scopes(scopes: Vec<&str>) -> Result<Vec<String>> {
+fn check_scopes(scopes: Vec<&str>) -> Result<String> {
     if scopes.is_empty() {
         return Err(invalid_config(Msg::ScopesEmpty));
     }
@@ -331,7 +317,7 @@ fn check_scopes(scopes: Vec<&str>) -> Result<Vec<String>> {
             return Err(invalid_config(msg!(Msg::ScopeTwice, *scope)));
         }
     }
-    Ok(scopes.into_iter().map(String::from).collect())
+    Ok(crate::text::join(&scopes, " "))
 }
 
 fn check_environment(env: &Input) -> Result<(WebUrl, Option<String>)> {
@@ -662,19 +648,12 @@ pub(crate) mod tests {
             assert_eq!(d.client_id, c.client_id);
             assert_eq!(d.redirect_uri, c.redirect_uri);
             assert_eq!(d.redirect_uri.origin(), c.redirect_uri.origin());
-            assert_eq!(d.scopes, c.scopes);
+            assert_eq!(d.scope, c.scope);
             assert_eq!(d.authorization_endpoint, c.authorization_endpoint);
             assert_eq!(d.issuer, c.issuer);
             assert_eq!(d.storage, c.storage);
             assert_eq!(d.transaction_ttl_seconds, c.transaction_ttl_seconds);
-            assert_eq!(
-                d.handoff
-                    .as_ref()
-                    .map(|h| (&h.url, &h.start_url, h.timeout_ms)),
-                c.handoff
-                    .as_ref()
-                    .map(|h| (&h.url, &h.start_url, h.timeout_ms))
-            );
+            assert_eq!(d.bound, c.bound);
             assert_eq!(d.encode(), c.encode());
         }
         let good = Config::from_options(options()).unwrap().encode();
@@ -879,7 +858,8 @@ pub(crate) mod tests {
             ..options()
         })
         .unwrap();
-        assert_eq!(c.scopes, good);
+        assert_eq!(c.scopes(), good);
+        assert_eq!(c.scope, good.join(" "));
     }
 
     fn custom(endpoint: &str, issuer: Option<&str>) -> Option<EnvironmentOption> {

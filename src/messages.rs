@@ -79,7 +79,7 @@ messages! {
 
     // The request (src/request.rs, src/pkce.rs).
     PopupTimeout = "popup timeoutMs must be a whole number of milliseconds from 1 to 3600000 (one hour).",
-    NoRandomness = "No secure random number generator is available (crypto.getRandomValues). Run pleo-oauth in a browser page.",
+    NoRandomness = "crypto.getRandomValues is missing or failed, so nothing was stored. Run pleo-oauth in a browser page with working Web Crypto, then try again.",
     ExtraParamEmpty = "extraParams has an empty parameter name.",
     ExtraParamReserved = "extraParams may not set \"{}\": pleo-oauth sets it from the configuration.",
     ExtraParamInEndpoint = "extraParams may not set \"{}\": environment.authorizationEndpoint's query already has it.",
@@ -99,6 +99,7 @@ messages! {
     AlreadyHandled = "This connection was already completed in this browser (the page was reloaded, or the user went Back and approved again); nothing was sent to your backend again. Send the user on to error.returnTo, and show the connection's status from your backend.",
     UnknownState = "No connection started in this browser matches this callback's state. Likely causes: it was started in another tab while storage is \"session\" (per tab; use storage: \"local\" to share it between tabs), in another browser, or so long ago that it was forgotten; or the link was replayed or forged. Ask the user to connect again from your app.",
     Expired = "The connection expired before Pleo redirected back (the user took longer than transactionTtlSeconds). Ask the user to connect again; raise transactionTtlSeconds if this happens often.",
+    IssuerNotConfigured = "This connection was started with environment.issuer {}, this client has {} (possible mix-up attack). Use the same environment on the callback page, and ask the user to connect again.",
     IssuerMissing = "The callback has no \"iss\" but the issuer \"{}\" is configured. Check environment.issuer.",
     IssuerMismatch = "The callback came from issuer \"{}\", not the configured \"{}\" (possible mix-up attack). Start the connection again.",
     RedirectUriMismatch = "This callback page is not the redirect URI the connection was started with ({}). Call handleCallback() on that page.",
@@ -124,6 +125,8 @@ messages! {
     ParseArgument = "parseCallback(url) needs the URL as a string.",
     UnknownOperation = "pleo-oauth: unknown operation; reinstall the package.",
     NotText = "pleo-oauth: an argument is not text.",
+    /// Only the wrapper gives it: a call that trapped (an input larger than the module's memory).
+    TooLarge = "pleo-oauth: an argument is too large to process.",
 }
 
 /// A message and its arguments.

@@ -171,14 +171,12 @@ pub fn build_with(
         Some(_) => url.push('&'),
     }
     let challenge = verifier.challenge();
-    let scopes: Vec<&str> = config.scopes.iter().map(String::as_str).collect();
-    let scope = crate::text::join(&scopes, " ");
     // RFC 6749 §4.1.1 + RFC 7636 §4.3, encoded as application/x-www-form-urlencoded (RFC 6749 Appendix B).
     for (name, value) in [
         ("response_type", "code"),
         ("client_id", &config.client_id),
         ("redirect_uri", config.redirect_uri.as_str()),
-        ("scope", &scope),
+        ("scope", &config.scope),
         ("state", state.as_str()),
         ("code_challenge", challenge.as_str()),
         ("code_challenge_method", S256),
@@ -551,6 +549,13 @@ mod tests {
             let e = build(&config, Default::default(), &vec![1; len], 0).unwrap_err();
             assert_eq!(e.code(), ErrorCode::InvalidConfig);
             assert!(e.message().contains("crypto.getRandomValues"));
+            // Also when it threw (the wrapper passes no bytes then): what happened, what to do.
+            assert!(e.message().contains("missing or failed"), "{}", e.message());
+            assert!(
+                e.message().contains("nothing was stored"),
+                "{}",
+                e.message()
+            );
         }
     }
 }

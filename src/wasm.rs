@@ -179,7 +179,7 @@ pub fn start(
         j.field("url", &r.url)
             .field("key", &r.transaction.storage_key())
             .field("record", &r.transaction.encode());
-        if c.handoff.is_some_and(|h| h.start_url.is_some()) {
+        if c.bound {
             // RFC 9700 §4.5: what the bound handoff registers with the backend first.
             let mut bind = Json::default();
             bind.field("state", r.transaction.state.as_str())

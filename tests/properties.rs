@@ -1005,10 +1005,11 @@ fn assert_config_invariants(c: &Config) -> std::result::Result<(), TestCaseError
     prop_assert!(!c.client_id.starts_with(' ') && !c.client_id.ends_with(' '));
     assert_web_url(&c.redirect_uri)?;
     assert_web_url(&c.authorization_endpoint)?;
-    prop_assert!(!c.scopes.is_empty());
-    for (i, scope) in c.scopes.iter().enumerate() {
+    let scopes = c.scopes();
+    prop_assert!(!scopes.is_empty());
+    for (i, scope) in scopes.iter().enumerate() {
         prop_assert!(config::is_valid_scope(scope));
-        prop_assert!(!c.scopes[..i].contains(scope));
+        prop_assert!(!scopes[..i].contains(scope));
     }
     for (name, _) in form::pairs(c.authorization_endpoint.query().unwrap_or_default()) {
         prop_assert!(!RESERVED_PARAMETERS.contains(&name.as_str()));
@@ -1208,7 +1209,7 @@ proptest! {
         assert_config_invariants(&c)?;
         prop_assert_eq!(&c.client_id, &o.client_id);
         prop_assert_eq!(c.redirect_uri.as_str(), o.redirect_uri.as_str());
-        prop_assert_eq!(&c.scopes, &o.scopes);
+        prop_assert_eq!(c.scopes(), o.scopes.iter().map(String::as_str).collect::<Vec<_>>());
         prop_assert_eq!(c.authorization_endpoint.as_str(), o.endpoint());
         prop_assert_eq!(c.issuer.as_deref(), o.issuer());
         prop_assert_eq!(
@@ -1962,8 +1963,9 @@ proptest! {
     }
 
     /// RFC 9700 §4.7, §4.11: storage is writable by any script of the origin, so a record
-    /// counts only when it agrees with this client's configuration (redirect URI, issuer, an
-    /// expiry within the longest time to live); one that does not is `unknown_state`.
+    /// counts only when it agrees with this client's configuration (redirect URI, an expiry
+    /// within the longest time to live); one that does not is `unknown_state`. One that agrees
+    /// but was started with another issuer is found and fails step 5: `issuer_mismatch`.
     #[test]
     fn rfc9700_s4_7_a_record_that_disagrees_with_the_configuration_is_unknown_state(
         o in valid_options(),
@@ -1983,14 +1985,23 @@ proptest! {
         let config = o.config();
         prop_assert!(run(&config, &record).is_ok());
         let other = other.config();
-        let agrees = other.redirect_uri.as_str() == config.redirect_uri.as_str() && other.issuer == config.issuer;
+        let same_redirect = other.redirect_uri.as_str() == config.redirect_uri.as_str();
+        let agrees = same_redirect && other.issuer == config.issuer;
         match run(&other, &record) {
             Ok(_) => prop_assert!(agrees),
             Err(e) => prop_assert!(!agrees || e.code() != ErrorCode::UnknownState, "{:?}", e),
         }
         if !agrees {
-            prop_assert_eq!(run(&other, &record).unwrap_err().code(), ErrorCode::UnknownState);
+            let want = if same_redirect { ErrorCode::IssuerMismatch } else { ErrorCode::UnknownState };
+            prop_assert_eq!(run(&other, &record).unwrap_err().code(), want);
         }
+        // The same client with another issuer (or none, or one): found, and issuer_mismatch.
+        let mut moved = config.clone();
+        moved.issuer = match &config.issuer {
+            Some(i) => (extra_ms % 2 == 1).then(|| format!("{i}x")),
+            None => Some("https://other-issuer.example".into()),
+        };
+        prop_assert_eq!(run(&moved, &record).unwrap_err().code(), ErrorCode::IssuerMismatch);
         // An expiry beyond the longest time to live was not written by this client.
         let latest = now_ms + u64::from(config::MAX_TRANSACTION_TTL_SECONDS) * 1000;
         let mut stretched = String::new();

@@ -40,7 +40,7 @@ const STATIC = {
   "/app.js": ["app.js", "text/javascript; charset=utf-8"],
   "/style.css": ["style.css", "text/css; charset=utf-8"],
 };
-const PKG_FILES = { "index.js": "text/javascript", "popup.js": "text/javascript", "pleo_oauth_bg.wasm": "application/wasm" };
+const PKG_FILES = { "index.js": "text/javascript", "popup.js": "text/javascript", "messages.js": "text/javascript", "pleo_oauth_bg.wasm": "application/wasm" };
 
 /**
  * Starts the demo.

@@ -110,7 +110,8 @@ export class PleoOAuthError extends Error {
     this.name = "PleoOAuthError";
     this.code = code;
     for (const key of ["error", "errorDescription", "errorUri", "status", "returnTo", "appState"] as const) {
-      if (details[key] !== undefined) Object.assign(this, { [key]: details[key] });
+      // Own fields only: a polluted Object.prototype.returnTo must not become this error's.
+      if (Object.hasOwn(details, key) && details[key] !== undefined) Object.assign(this, { [key]: details[key] });
     }
   }
 }
@@ -262,9 +263,9 @@ function core<T>(op: Op, args: string[] = [], random = NONE, edit?: (store: [str
   } catch {
     // Only an input larger than the module's memory can get here (the core does not panic):
     // the call trapped, and the next call starts with an empty arena.
-    reply = `{"err":{"code":"${op ? "invalid_parameter" : "invalid_config"}","message":"pleo-oauth: an argument is too large to process."}}`;
+    reply = `{"err":{"code":"${op ? "invalid_parameter" : "invalid_config"}","msg":${Msg.TooLarge},"args":[]}}`;
   }
-  const r = JSON.parse(reply) as {
+  const r = bare(JSON.parse(reply)) as {
     ok: T;
     err?: PleoOAuthErrorDetails & { code: PleoOAuthErrorCode; msg: Msg; args: string[] };
     store?: [string, string | null][];
@@ -272,7 +273,17 @@ function core<T>(op: Op, args: string[] = [], random = NONE, edit?: (store: [str
   // `finish`'s storage edits are made whatever the outcome.
   if (edit && r.store) edit(r.store);
   if (r.err) throw failure(r.err.code, r.err.msg, r.err.args, r.err);
-  return r.ok;
+  return bare(r.ok);
+}
+
+/**
+ * An object of the core's reply without its prototype, so that a key the core left out reads
+ * `undefined` (never a polluted `Object.prototype.handoff`, `returnTo`, `err`…). Values handed
+ * to the caller keep theirs (`appState`, the handoff payload; `createPkce` and `parseCallback`
+ * copy theirs).
+ */
+function bare<T>(o: T): T {
+  return o && typeof o == "object" ? Object.setPrototypeOf(o, null) : o;
 }
 
 /**
@@ -290,7 +301,8 @@ function snap(value: unknown): string {
       if (type != "object") return { "\0": type };
       if (depth > 4) return { "\0": "deep" };
       // Without a prototype, a polluted Array.prototype.toJSON cannot rewrite the snapshot.
-      if (Array.isArray(v)) return Object.setPrototypeOf(Array.from(v, (x) => copy(x, depth + 1)), null);
+      // A hole stays a hole (a polluted Object.prototype[0] must not fill it).
+      if (Array.isArray(v)) return Object.setPrototypeOf(Array.from(v, (x, i) => copy(Object.hasOwn(v, i) ? x : undefined, depth + 1)), null);
       // A Map, Headers, URLSearchParams or other class instance: its entries are not own
       // properties, so copying it would silently drop them.
       const proto = Object.getPrototypeOf(v);
@@ -325,7 +337,7 @@ function snap(value: unknown): string {
 function appStateJson(options: unknown): string {
   let kind = "an unreadable value";
   try {
-    const value = options != null && typeof options == "object" ? (options as { appState?: unknown }).appState : undefined;
+    const value = options != null && typeof options == "object" && Object.hasOwn(options, "appState") ? (options as { appState?: unknown }).appState : undefined;
     if (value === undefined) return "";
     return JSON.stringify(value, (_, v: unknown) => {
       const type = typeof v;
@@ -373,11 +385,16 @@ function popupNonce(here: string): string | null {
   }
 }
 
-/** 64 bytes from the platform CSPRNG (none, where there is none: the core refuses that). */
+/**
+ * 64 bytes from the platform CSPRNG; none where there is none or it throws (a
+ * QuotaExceededError, a patched `crypto`): the core refuses that with `invalid_config`.
+ */
 function entropy(): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(64);
-  const csprng = globalThis.crypto as Crypto | undefined;
-  return csprng ? csprng.getRandomValues(bytes) : bytes.subarray(0, 0);
+  try {
+    return crypto.getRandomValues(new Uint8Array(64));
+  } catch {
+    return NONE;
+  }
 }
 
 /** What the core's `configure` answers: what the I/O here needs. */
@@ -616,7 +633,9 @@ export class PleoOAuth {
     return run(() => {
       const snapshot = snap(options);
       // The redirect URI must be on this page's origin (the transaction is stored per origin).
-      const pleo = new PleoOAuth(snapshot, core<Io>(Op.Configure, [snapshot, location.origin]));
+      const io = core<Io>(Op.Configure, [snapshot, location.origin]);
+      bare(io.handoff);
+      const pleo = new PleoOAuth(snapshot, io);
       pleo.#storage();
       return pleo;
     });
@@ -737,7 +756,10 @@ export class PleoOAuth {
       // The popup code loads while the request is built.
       let code: Awaited<ReturnType<typeof popupCode>>;
       let started: Started;
+      let nonce: string;
       try {
+        // The relay's nonce first: without a working CSPRNG nothing is stored.
+        nonce = core<string>(Op.State, [], entropy());
         [code, started] = await Promise.all([popupCode(), this.#start(options, true)]);
       } catch (e) {
         win.close();
@@ -749,6 +771,7 @@ export class PleoOAuth {
         signal,
         url: started.url,
         key: POPUP_PREFIX + state,
+        nonce,
         timeoutMs,
         fail: async (kind) => core<never>(Op.PopupFailed, [String(kind), String(timeoutMs)]),
         ours: (url) => {
@@ -869,14 +892,12 @@ export class PleoOAuth {
         (async () => {
           // Resolved against the origin, never document.baseURI: an injected <base> must not
           // redirect the code. Redirects are refused: the code goes to this URL and nowhere else.
-          const response = await fetch(new URL(url, location.origin), {
-            method: "POST",
-            body,
-            headers: h.headers,
-            credentials: h.credentials,
-            redirect: "error",
-            signal,
-          });
+          // The init without prototype: fetch reads every member it knows (mode, integrity,
+          // referrerPolicy…), also a polluted Object.prototype's.
+          const response = await fetch(
+            new URL(url, location.origin),
+            Object.setPrototypeOf({ method: "POST", body, headers: h.headers, credentials: h.credentials, redirect: "error", signal }, null),
+          );
           status = response.status;
           return response.text();
         })(),
@@ -901,7 +922,7 @@ export class PleoOAuth {
 
 /** A fresh PKCE pair: 32 random bytes, base64url (43 characters), and its S256 challenge. */
 export function createPkce(): Promise<Pkce> {
-  return run(() => core<Pkce>(Op.Pkce, [], entropy()));
+  return run(() => ({ ...core<Pkce>(Op.Pkce, [], entropy()) }));
 }
 
 /**
@@ -923,5 +944,5 @@ export function generateState(): Promise<string> {
  * count as absent (RFC 6749 §3.1).
  */
 export function parseCallback(url: string): Promise<CallbackParameters> {
-  return run(() => core<CallbackParameters>(Op.Parse, [snap(url)]));
+  return run(() => ({ ...core<CallbackParameters>(Op.Parse, [snap(url)]) }));
 }

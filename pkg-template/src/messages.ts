@@ -46,7 +46,7 @@ export default [
   "{} must use https:; plain http: is allowed only on localhost, 127.0.0.1 or [::1].",
   "{} must use https: (or http: on localhost).",
   "popup timeoutMs must be a whole number of milliseconds from 1 to 3600000 (one hour).",
-  "No secure random number generator is available (crypto.getRandomValues). Run pleo-oauth in a browser page.",
+  "crypto.getRandomValues is missing or failed, so nothing was stored. Run pleo-oauth in a browser page with working Web Crypto, then try again.",
   "extraParams has an empty parameter name.",
   "extraParams may not set \"{}\": pleo-oauth sets it from the configuration.",
   "extraParams may not set \"{}\": environment.authorizationEndpoint's query already has it.",
@@ -64,6 +64,7 @@ export default [
   "This connection was already completed in this browser (the page was reloaded, or the user went Back and approved again); nothing was sent to your backend again. Send the user on to error.returnTo, and show the connection's status from your backend.",
   "No connection started in this browser matches this callback's state. Likely causes: it was started in another tab while storage is \"session\" (per tab; use storage: \"local\" to share it between tabs), in another browser, or so long ago that it was forgotten; or the link was replayed or forged. Ask the user to connect again from your app.",
   "The connection expired before Pleo redirected back (the user took longer than transactionTtlSeconds). Ask the user to connect again; raise transactionTtlSeconds if this happens often.",
+  "This connection was started with environment.issuer {}, this client has {} (possible mix-up attack). Use the same environment on the callback page, and ask the user to connect again.",
   "The callback has no \"iss\" but the issuer \"{}\" is configured. Check environment.issuer.",
   "The callback came from issuer \"{}\", not the configured \"{}\" (possible mix-up attack). Start the connection again.",
   "This callback page is not the redirect URI the connection was started with ({}). Call handleCallback() on that page.",
@@ -83,4 +84,5 @@ export default [
   "parseCallback(url) needs the URL as a string.",
   "pleo-oauth: unknown operation; reinstall the package.",
   "pleo-oauth: an argument is not text.",
+  "pleo-oauth: an argument is too large to process.",
 ];

@@ -26,6 +26,8 @@ export interface Wait<R> {
   url: string;
   /** The popup's session-storage key for the relay's nonce (it names the awaited state). */
   key: string;
+  /** The relay's nonce, drawn (through the core, from the CSPRNG) before anything was stored. */
+  nonce: string;
   /** Milliseconds until `popup_timeout`. */
   timeoutMs: number;
   /** Rejects with the core's `popup_closed` (1) or `popup_timeout` (2). */
@@ -40,13 +42,12 @@ export interface Wait<R> {
  * Sends the popup to Pleo and waits for its callback (or its end, the timeout, or a newer
  * `popup()`), then handles it in this window.
  */
-export function wait<R>({ win, signal, url, key, timeoutMs, fail, ours, handle }: Wait<R>): Promise<R> {
+export function wait<R>({ win, signal, url, key, nonce, timeoutMs, fail, ours, handle }: Wait<R>): Promise<R> {
   // Binds the relay to this popup: a nonce in the popup's own session storage, written while
   // it is still this origin's blank page (it keeps it through Pleo and back, also when a COOP
   // severs it). Its redirect-URI page sends the callback only with the nonce, and only that is
   // accepted here: a callback for this state opened in any other window (a leaked request
   // replayed by an attacker, RFC 9700 §4.5) is not.
-  const nonce = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
   try {
     win.sessionStorage.setItem(key, nonce);
     win.location.replace(url);

@@ -127,7 +127,8 @@ export function usePleoConnect<Backend = unknown, AppState = unknown>(options: P
     const options = latest.current;
     // The popup opens synchronously when the client is ready (created on mount).
     const pleo = ready.get(keyOf(options));
-    const started: Promise<CallbackResult<Backend, AppState> | void> = popup
+    // Only the caller's own `popup` (never a polluted Object.prototype.popup).
+    const started: Promise<CallbackResult<Backend, AppState> | void> = popup && Object.hasOwn(call, "popup")
       ? pleo
         ? pleo.popup<Backend, AppState>(rest)
         : client(options).then((p) => p.popup<Backend, AppState>(rest))

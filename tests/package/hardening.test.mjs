@@ -391,9 +391,14 @@ async function tampered(t, edit, extra = {}) {
     ),
   );
   const problems = [];
-  if (!("err" in r.outcome) || !r.outcome.err.isPleo || r.outcome.err.code !== "unknown_state")
-    problems.push(`handleCallback → ${show(r.outcome)}, want unknown_state (record written: ${r.written})`);
-  if (r.victimAfter !== null) problems.push(`the tampered record is still stored: ${r.victimAfter}`);
+  // unknown_state: the record counts as none and is removed. A record found (extra.want, an
+  // error of steps 4–10) is consumed: only its completed record, without any secret, is left.
+  const want = extra.want ?? "unknown_state";
+  if (!("err" in r.outcome) || !r.outcome.err.isPleo || r.outcome.err.code !== want)
+    problems.push(`handleCallback → ${show(r.outcome)}, want ${want} (record written: ${r.written})`);
+  if (want === "unknown_state" ? r.victimAfter !== null : !/^v=done&exp=\d+&return_to=%2Fvictim$/.test(r.victimAfter ?? ""))
+    problems.push(`the tampered record is still stored: ${r.victimAfter}`);
+  if (want !== "unknown_state" && r.outcome.err?.returnTo !== "/victim") problems.push(`${want} without the connection's returnTo: ${show(r.outcome)}`);
   if (!r.otherUntouched) problems.push("the other pending transaction's record changed");
   if (r.otherOutcome.ok?.returnTo !== "/other") problems.push(`the other transaction → ${show(r.otherOutcome)}`);
   const e = await escaped();
@@ -424,23 +429,28 @@ const recordEdits = [
   ["API.md step 3 (a record not written by this version)", "an extra field (foo=bar)", ["append", "foo", "bar"]],
   ["API.md step 3 (a record not written by this version)", "a repeated field (verifier twice)", ["append", "verifier", RFC7636_VERIFIER]],
   ["API.md step 3 (a record not written by this version)", "another format version (v=2)", ["set", "v", "2"]],
-  ["RFC 9207 §2.4 (issuer check; issuer configured)", "the iss field deleted, callback from another issuer", ["delete", "iss"]],
 ];
 for (const [rule, what, edit] of recordEdits) {
   test(`3. ${rule}: a record with ${what} is refused (unknown_state), removed, and another pending transaction completes`, async (t) => {
     const e = edit[2] === "REDIRECT?x=1" ? ["set", edit[1], `${redirectUri()}?x=1`] : edit;
-    const extra = {};
-    if (edit[1] === "iss") {
-      // An issuer is configured; the callback claims another one.
-      const issuer = `${origin}/issuer`;
-      extra.cfg = config({ environment: { authorizationEndpoint: `${origin}/authorize`, issuer } });
-      extra.query = `code=c1&state=STATE&iss=${encodeURIComponent(`${EVIL}/issuer`)}`;
-      extra.otherQuery = `code=c2&state=STATE&iss=${encodeURIComponent(issuer)}`;
-    }
-    const problems = await tampered(t, e, extra);
+    const problems = await tampered(t, e);
     assert.ok(problems.length === 0, problems.join("\n"));
   });
 }
+
+// A record without the configured issuer is found (step 3) and fails step 5 (API.md: an issuer
+// is configured and iss differs), like one started with another environment.issuer.
+test("3. RFC 9207 §2.4 (issuer check; issuer configured): a record with the iss field deleted, callback from another issuer is refused (issuer_mismatch, API.md step 5, with the connection's returnTo), consumed (only a completed record without secret is left), and another pending transaction completes", async (t) => {
+  // An issuer is configured; the callback claims another one.
+  const issuer = `${origin}/issuer`;
+  const problems = await tampered(t, ["delete", "iss"], {
+    cfg: config({ environment: { authorizationEndpoint: `${origin}/authorize`, issuer } }),
+    query: `code=c1&state=STATE&iss=${encodeURIComponent(`${EVIL}/issuer`)}`,
+    otherQuery: `code=c2&state=STATE&iss=${encodeURIComponent(issuer)}`,
+    want: "issuer_mismatch",
+  });
+  assert.ok(problems.length === 0, problems.join("\n"));
+});
 
 // ------------------------------------------------------------------------------------ 4. storage faults
 
