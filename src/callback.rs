@@ -85,19 +85,6 @@ pub struct VerifiedCallback {
     pub app_state: Option<String>,
 }
 
-/// Steps 1–8 of the contract. `take` removes and returns the stored record under a storage
-/// key (the transaction is consumed at step 3, whatever happens next). The browser edge runs
-/// the same two halves, [`locate`] and [`check`], with the storage read between them.
-pub fn verify(
-    url: &str,
-    now_ms: u64,
-    take: impl FnOnce(&str) -> Result<Option<String>>,
-) -> Result<VerifiedCallback> {
-    let (p, key) = locate(url)?;
-    let stored = take(&key)?;
-    check(url, p, stored.as_deref(), now_ms)
-}
-
 /// Steps 1–2: the callback's parameters and the storage key of the transaction to consume.
 pub fn locate(url: &str) -> Result<(CallbackParameters, String)> {
     // The callback is read from the address as the browser has it: an absolute http(s) URL.
@@ -119,57 +106,28 @@ pub fn locate(url: &str) -> Result<(CallbackParameters, String)> {
     Ok((p, key))
 }
 
-/// Steps 3–8 for a configured client: as [`check`], and a stored record counts only when it also
-/// agrees with this client's configuration — the redirect URI it was started with, and an
-/// expiry within the longest time to live. Storage is writable by any script of the origin; a
-/// record that does not agree was not written by this client (RFC 9700 §4.7, §4.11), so it is
-/// `unknown_state` like a missing one. One started with another issuer configuration is found,
-/// and fails step 5: `issuer_mismatch` (API.md step 5). (A swapped verifier cannot be told from
-/// a real one: the record carries no MAC; the bound handoff catches that at the backend.)
-pub fn check_configured(
-    config: &Config,
-    url: &str,
-    p: CallbackParameters,
-    stored: Option<&str>,
-    now_ms: u64,
-) -> Result<VerifiedCallback> {
-    let transaction = decode(&p, stored).filter(|t| agrees(config, t, now_ms));
-    checks(url, p, transaction, now_ms, Some(config))
-}
-
-/// Whether a stored transaction is one this client could have written ([`check_configured`]);
-/// its issuer is compared at step 5.
+/// Whether a stored transaction is one this client could have written: the redirect URI it
+/// was started with, and an expiry within the longest time to live. Storage is writable by any
+/// script of the origin; a record that does not agree was not written by this client (RFC 9700
+/// §4.7, §4.11), so it is `unknown_state` like a missing one. One started with another issuer
+/// configuration is found, and fails step 5 (`issuer_mismatch`). (A swapped verifier cannot be
+/// told from a real one: the record carries no MAC; the bound handoff catches that at the
+/// backend.)
 fn agrees(config: &Config, t: &Transaction, now_ms: u64) -> bool {
     let latest = now_ms.saturating_add(u64::from(MAX_TRANSACTION_TTL_SECONDS) * 1000);
     t.redirect_uri == config.redirect_uri.as_str() && t.expires_at_ms <= latest
 }
 
-/// Steps 3–8, given what [`locate`]'s key held in storage (already removed from it: one use
-/// only, RFC 6749 §10.5, RFC 9700 §4.7).
-pub fn check(
-    url: &str,
-    p: CallbackParameters,
-    stored: Option<&str>,
-    now_ms: u64,
-) -> Result<VerifiedCallback> {
-    let transaction = decode(&p, stored);
-    checks(url, p, transaction, now_ms, None)
-}
-
-/// The stored record, read as the transaction of the callback's state.
-fn decode(p: &CallbackParameters, stored: Option<&str>) -> Option<Transaction> {
-    let state = State::from_callback(p.state.clone().unwrap_or_default());
-    Transaction::decode(state, stored?)
-}
-
-/// Steps 3–8 on the transaction the record held, if any; `configured`, the client handling the
-/// callback, when there is one (its issuer is the one step 5 expects).
+/// Steps 3–8 on the transaction the record held, if any, for the client `config` handling the
+/// callback (its issuer is the one step 5 expects). Kept out of `handle` (`inline(never)`):
+/// inlined there it cost 228 B more of gzipped wasm, measured.
+#[inline(never)]
 fn checks(
     url: &str,
     p: CallbackParameters,
     transaction: Option<Transaction>,
     now_ms: u64,
-    configured: Option<&Config>,
+    config: &Config,
 ) -> Result<VerifiedCallback> {
     // 3. A pending transaction for exactly this state.
     let Some(transaction) = transaction else {
@@ -177,7 +135,7 @@ fn checks(
     };
     // Every error from here on carries the connection's returnTo and appState (docs/API.md 0.2).
     let context = transaction.context();
-    checks_found(url, p, transaction, now_ms, configured).map_err(|e| e.with_context(context))
+    checks_found(url, p, transaction, now_ms, config).map_err(|e| e.with_context(context))
 }
 
 /// Steps 4–8, once the transaction was found.
@@ -186,7 +144,7 @@ fn checks_found(
     p: CallbackParameters,
     transaction: Transaction,
     now_ms: u64,
-    configured: Option<&Config>,
+    config: &Config,
 ) -> Result<VerifiedCallback> {
     // 4. Expiry.
     if transaction.is_expired(now_ms) {
@@ -195,14 +153,14 @@ fn checks_found(
     // 5. A configured client also refuses a connection started with another
     // environment.issuer (or with one when it has none, or none when it has one): the request
     // went to another issuer than the one it checks, whatever `iss` says (RFC 9207 §2.4).
-    if let Some(c) = configured.filter(|c| c.issuer != transaction.issuer) {
+    if config.issuer != transaction.issuer {
         let name = |i: &Option<String>| i.clone().unwrap_or_else(|| "unset".into());
         return Err(Error::new(
             ErrorCode::IssuerMismatch,
             msg!(
                 Msg::IssuerNotConfigured,
                 name(&transaction.issuer),
-                name(&c.issuer)
+                name(&config.issuer)
             ),
         ));
     }
@@ -315,11 +273,11 @@ pub fn handle(
             Some((_, c)) => Err(already_handled(c.context.clone())),
             None => {
                 // 3. Consumed now, whatever happens next; a record this client could not have
-                // written counts as none ([`check_configured`]).
+                // written counts as none ([`agrees`]).
                 store.push((key.clone(), None));
                 let found = pending.filter(|t| agrees(config, t, now_ms));
                 let context = found.as_ref().map(Transaction::context);
-                let outcome = checks(url, p, found, now_ms, Some(config));
+                let outcome = checks(url, p, found, now_ms, config);
                 let clean = (url == here).then(|| strip_callback_parameters(here));
                 // Found (steps 4–8 ran): remembered without any secret for the time to live.
                 if let Some(context) = context {
@@ -413,8 +371,10 @@ mod tests {
     const CB: &str = "https://app.example.com/pleo/callback";
     const NOW: u64 = 1_000_000;
 
-    /// A fake storage with one pending transaction (state "good"), built through the real request path.
-    struct Store(HashMap<String, String>);
+    /// A fake storage with one pending transaction (state "good"), built through the real
+    /// request path, and the client that started it, which handles callbacks through the
+    /// shipped path ([`handle`]).
+    struct Store(HashMap<String, String>, Config);
 
     impl Store {
         fn new(options: Options) -> Store {
@@ -430,13 +390,16 @@ mod tests {
                 NOW,
             )
             .unwrap();
-            Store(HashMap::from([(
-                r.transaction.storage_key(),
-                r.transaction.encode(),
-            )]))
+            Store(
+                HashMap::from([(r.transaction.storage_key(), r.transaction.encode())]),
+                config,
+            )
         }
+        /// `handleCallback(url)` on the page at `url`: its storage edits made, its outcome.
         fn verify(&mut self, url: &str, now: u64) -> Result<VerifiedCallback> {
-            verify(url, now, |key| Ok(self.0.remove(key)))
+            let h = handle(&self.1, url, url, &listed(&self.0), now);
+            apply(&mut self.0, &h);
+            h.outcome.map(|s| s.verified)
         }
         fn code(&mut self, url: &str) -> ErrorCode {
             self.verify(url, NOW).unwrap_err().code()
@@ -459,8 +422,8 @@ mod tests {
         let good = Store::new(with_issuer()).0.into_values().next().unwrap();
         let url = format!("{CB}?code=c&state=good&iss=https://auth.example.com");
         let run = |record: &str| {
-            let (p, _) = locate(&url).unwrap();
-            check_configured(&config, &url, p, Some(record), NOW)
+            let stored = [("pleo-oauth:tx:good".to_string(), record.to_string())];
+            handle(&config, &url, &url, &stored, NOW).outcome
         };
         assert!(run(&good).is_ok());
         let day = 86_400_000u64;
@@ -539,10 +502,15 @@ mod tests {
     }
 
     #[test]
-    fn rfc6749_s10_5_rfc9700_s4_7_replayed_callback_is_unknown_state() {
+    fn rfc6749_s10_5_rfc9700_s4_7_replayed_callback_is_never_handed_off_again() {
         let mut s = Store::new(options());
         let url = format!("{CB}?code=c0de&state=good");
         assert!(s.verify(&url, NOW).is_ok());
+        // While the completed record lasts: already_handled; once it expired: unknown_state.
+        // Never a second success (nothing handed off twice).
+        assert_eq!(s.code(&url), ErrorCode::AlreadyHandled);
+        let e = s.verify(&url, NOW + 600_000).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::UnknownState);
         assert_eq!(s.code(&url), ErrorCode::UnknownState);
     }
 
@@ -610,18 +578,27 @@ mod tests {
             s.code(&format!("{CB}?error=access_denied&state=good")),
             ErrorCode::AuthorizationError
         );
+        assert!(!s.0.values().any(|v| v.contains("verifier")), "consumed");
+        // A code for the same state afterwards is never handed off: already_handled while the
+        // completed record lasts, unknown_state after.
         assert_eq!(
             s.code(&format!("{CB}?code=c&state=good")),
+            ErrorCode::AlreadyHandled
+        );
+        assert_eq!(
+            s.verify(&format!("{CB}?code=c&state=good"), NOW + 600_000)
+                .unwrap_err()
+                .code(),
             ErrorCode::UnknownState
         );
     }
 
     #[test]
     fn step3_corrupt_record_is_unknown_state() {
-        let mut s = Store(HashMap::from([(
-            "pleo-oauth:tx:good".to_string(),
-            "garbage".to_string(),
-        )]));
+        let mut s = Store(
+            HashMap::from([("pleo-oauth:tx:good".to_string(), "garbage".to_string())]),
+            Config::from_options(options()).unwrap(),
+        );
         assert_eq!(
             s.code(&format!("{CB}?code=c&state=good")),
             ErrorCode::UnknownState
@@ -959,14 +936,10 @@ mod tests {
             for iss in [started, handled, None, Some("https://evil.example")] {
                 let what = format!("started {started:?}, handled {handled:?}, iss {iss:?}");
                 let mut store = store_started_with(with_issuer_of(started));
-                let record = store["pleo-oauth:tx:good"].clone();
                 let url = format!(
                     "{CB}?code=c0de&state=good{}",
                     iss.map_or(String::new(), |i| format!("&iss={i}"))
                 );
-                let (p, _) = locate(&url).unwrap();
-                let e = check_configured(&config, &url, p, Some(&record), NOW).unwrap_err();
-                assert_eq!(e.code(), ErrorCode::IssuerMismatch, "{what}");
                 let h = handle(&config, &url, &url, &listed(&store), NOW);
                 apply(&mut store, &h);
                 let e = h.outcome.unwrap_err();

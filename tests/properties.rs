@@ -885,21 +885,60 @@ fn entropy() -> BoxedStrategy<Vec<u8>> {
     prop::collection::vec(any::<u8>(), ENTROPY_BYTES).boxed()
 }
 
-/// A storage with the one transaction `build` made, counting the reads.
+/// A storage with the one transaction `build` made, and the client that made it, which handles
+/// callbacks through the shipped path (`callback::handle`), counting the storage edits it makes.
 struct Store {
     records: HashMap<String, String>,
-    takes: Cell<usize>,
+    config: Config,
+    edits: Cell<usize>,
+    edited: Vec<String>,
 }
 
 impl Store {
+    /// `handleCallback(url)` on the page at `url`: the storage edits made, the outcome.
     fn verify(&mut self, url: &str, now_ms: u64) -> Result<VerifiedCallback> {
-        let records = &mut self.records;
-        let takes = &self.takes;
-        callback::verify(url, now_ms, |key| {
-            takes.set(takes.get() + 1);
-            Ok(records.remove(key))
-        })
+        let listed: Vec<(String, String)> = self
+            .records
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let h = callback::handle(&self.config, url, url, &listed, now_ms);
+        apply(&mut self.records, &h.store);
+        self.edits.set(self.edits.get() + h.store.len());
+        self.edited.extend(h.store.iter().map(|(k, _)| k.clone()));
+        h.outcome.map(|s| s.verified)
     }
+
+    /// Whether any stored record still holds this secret.
+    fn holds(&self, secret: &str) -> bool {
+        self.records.values().any(|v| v.contains(secret))
+    }
+}
+
+/// Applies `handle`'s storage edits, as the wrapper does (`None` removes).
+fn apply(records: &mut HashMap<String, String>, edits: &[(String, Option<String>)]) {
+    for (k, v) in edits {
+        match v {
+            Some(v) => records.insert(k.clone(), v.clone()),
+            None => records.remove(k),
+        };
+    }
+}
+
+/// A client for properties about callbacks whose configuration does not matter.
+fn some_config() -> Config {
+    Config::from_input(&Input::Object(vec![
+        ("clientId".into(), Input::String("client-1".into())),
+        (
+            "redirectUri".into(),
+            Input::String("https://app.example.com/cb".into()),
+        ),
+        (
+            "scopes".into(),
+            Input::Array(vec![Input::String("users:read".into())]),
+        ),
+    ]))
+    .expect("valid options")
 }
 
 struct Flow {
@@ -935,7 +974,9 @@ fn start_flow(o: &ValidOptions, entropy: &[u8], now_ms: u64, return_to: Option<S
         expires_at_ms: t.expires_at_ms,
         store: Store {
             records: HashMap::from([(t.storage_key(), t.encode())]),
-            takes: Cell::new(0),
+            config,
+            edits: Cell::new(0),
+            edited: Vec::new(),
         },
     }
 }
@@ -1773,7 +1814,9 @@ proptest! {
             prop_assert_eq!(key, transaction::storage_key(&state));
         }
         let _ = callback::strip_callback_parameters(&url);
-        let _ = callback::check(&url, CallbackParameters::default(), Some(&url), 0);
+        // Any text as the stored record of any key, handled by the shipped path.
+        let key = transaction::storage_key(&url);
+        let _ = callback::handle(&some_config(), &url, &url, &[(key, url.clone())], 0);
     }
 
     /// RFC 6749 §3.1: a callback URL that repeats one of its parameters (empty values and
@@ -1808,18 +1851,14 @@ proptest! {
         prop_assert_eq!(e.code(), ErrorCode::DuplicateParameter);
         let quoted = format!("\"{name}\"");
         prop_assert!(e.message().contains(&quoted), "{}", e.message());
-        let takes = Cell::new(0);
-        let e = callback::verify(&url, 0, |_| {
-            takes.set(takes.get() + 1);
-            Ok(None)
-        })
-        .unwrap_err();
+        let h = callback::handle(&some_config(), &url, &url, &[], 0);
+        let e = h.outcome.unwrap_err();
         let absolute = base != "/cb";
         prop_assert_eq!(
             e.code(),
             if absolute { ErrorCode::DuplicateParameter } else { ErrorCode::InvalidParameter }
         );
-        prop_assert_eq!(takes.get(), 0, "storage read before the duplicate check");
+        prop_assert!(h.store.is_empty(), "storage edited before the duplicate check");
     }
 
     /// `handleCallback(url)` needs the whole address: a callback given as a path, a query, a
@@ -1850,7 +1889,7 @@ proptest! {
         prop_assert_eq!(uri::origin_and_path(&relative), None, "{:?}", relative);
         let e = flow.store.verify(&relative, 1_000).unwrap_err();
         prop_assert_eq!(e.code(), ErrorCode::InvalidParameter, "{:?}", relative);
-        prop_assert_eq!(flow.store.takes.get(), 0, "storage read for {:?}", relative);
+        prop_assert_eq!(flow.store.edits.get(), 0, "storage edited for {:?}", relative);
         assert_no_secret(&e, &[&code])?;
         prop_assert!(flow.store.verify(&url, 1_000).is_ok(), "{:?} consumed the transaction", relative);
     }
@@ -1935,8 +1974,10 @@ proptest! {
         prop_assert!(names.iter().all(|n| !CALLBACK_PARAMETERS.contains(&n.as_str())), "{}", shown);
     }
 
-    /// RFC 6749 §10.5, RFC 9700 §4.7: a verified callback consumes its transaction; the same
-    /// callback again is `unknown_state`; storage is read once per call, under the state's key.
+    /// RFC 6749 §10.5, RFC 9700 §4.7: a verified callback consumes its transaction (no record
+    /// holds its verifier afterwards); the same callback again is never a second success —
+    /// `already_handled` while the completed record lasts, `unknown_state` once it expired;
+    /// storage is edited only under the state's key.
     #[test]
     fn rfc6749_s10_5_verify_consumes_the_transaction_exactly_once(
         o in valid_options(),
@@ -1955,11 +1996,16 @@ proptest! {
         prop_assert_eq!(v.verifier.secret(), flow.verifier.as_str());
         prop_assert_eq!(&v.redirect_uri, &flow.redirect_uri);
         prop_assert_eq!(&v.return_to, &flow.return_to);
-        prop_assert_eq!(flow.store.takes.get(), 1);
-        prop_assert!(flow.store.records.is_empty());
+        let key = transaction::storage_key(&flow.state);
+        prop_assert!(flow.store.edited.iter().all(|k| *k == key), "{:?}", flow.store.edited);
+        prop_assert!(!flow.store.holds(&flow.verifier), "the transaction was consumed");
         let e = flow.store.verify(&url, now).unwrap_err();
+        prop_assert_eq!(e.code(), ErrorCode::AlreadyHandled);
+        prop_assert_eq!(e.context().and_then(|c| c.return_to.clone()), flow.return_to.clone());
+        let later = now.saturating_add(u64::from(flow.store.config.transaction_ttl_seconds) * 1000);
+        let e = flow.store.verify(&url, later).unwrap_err();
         prop_assert_eq!(e.code(), ErrorCode::UnknownState);
-        prop_assert_eq!(flow.store.takes.get(), 2);
+        prop_assert!(flow.store.edited.iter().all(|k| *k == key), "{:?}", flow.store.edited);
     }
 
     /// RFC 9700 §4.7, §4.11: storage is writable by any script of the origin, so a record
@@ -1978,9 +2024,9 @@ proptest! {
         let flow = start_flow(&o, &entropy, now_ms, None);
         let url = flow.good_callback(&code);
         let record = flow.store.records.values().next().unwrap().clone();
+        let key = transaction::storage_key(&flow.state);
         let run = |config: &Config, record: &str| {
-            let (p, _) = callback::locate(&url).unwrap();
-            callback::check_configured(config, &url, p, Some(record), now_ms)
+            callback::handle(config, &url, &url, &[(key.clone(), record.to_owned())], now_ms).outcome
         };
         let config = o.config();
         prop_assert!(run(&config, &record).is_ok());
@@ -2030,7 +2076,7 @@ proptest! {
         }
         let e = late.store.verify(&url, deadline.saturating_add(after)).unwrap_err();
         prop_assert_eq!(e.code(), ErrorCode::Expired);
-        prop_assert!(late.store.records.is_empty(), "an expired transaction is consumed too");
+        prop_assert!(!late.store.holds(&late.verifier), "an expired transaction is consumed too");
     }
 
     /// The error of every failing callback names no secret: not the code, not the verifier.

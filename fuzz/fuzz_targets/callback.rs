@@ -1,11 +1,12 @@
-//! The callback's parsers on arbitrary UTF-8: `callback::parse`, `locate`, `check`,
-//! `strip_callback_parameters` and `Transaction::decode`. Besides never panicking, they must
+//! The callback's parsers on arbitrary UTF-8: `callback::parse`, `locate`, `handle` (the
+//! shipped path), `strip_callback_parameters` and `Transaction::decode`. Besides never panicking, they must
 //! keep the rules the property tests state (tests/properties.rs): the cleaned address has no
 //! callback parameter left, a located key is the state's, a decoded record has a same-origin
 //! `return_to` and survives encode → decode.
 //!
 //! The input is read as `url`, or `url` + "\n" + `stored record`, so that one input can reach
-//! the checks after the storage read (`check`, and `check_configured` for a fixed client).
+//! the checks after the storage read (`handle` for a fixed client, the record stored under the
+//! callback's state).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -31,13 +32,17 @@ fuzz_target!(|data: &[u8]| {
             let state = p.state.clone().unwrap_or_default();
             assert!(!state.is_empty());
             assert_eq!(key, transaction::storage_key(&state));
-            let stored = Some(record.unwrap_or(text));
-            let _ = callback::check(url, p.clone(), stored, 0);
+            let stored = record.unwrap_or(text);
             let config = Config::from_input(&Input::from_json(
                 r#"{"clientId":"c","redirectUri":"https://app.example.com/cb","scopes":["users:read"]}"#,
             ))
             .expect("the fixed configuration is valid");
-            let _ = callback::check_configured(&config, url, p, stored, 0);
+            let h = callback::handle(&config, url, url, &[(key, stored.to_owned())], 0);
+            // Whatever the outcome, no storage edit writes a secret: a record written is a
+            // completed one (`v=done`).
+            for (_, v) in &h.store {
+                assert!(v.as_deref().is_none_or(|v| v.starts_with("v=done&")));
+            }
         }
         Err(_) => {
             let _ = callback::parse(text);

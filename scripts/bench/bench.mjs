@@ -116,11 +116,17 @@ async function bundle() {
       minify: true,
       format: "esm",
       plugins: [pleoPackage],
+      // Chunks the package imports only on use (a popup, an error) stay chunks, as a bundler
+      // with code splitting emits them: the job measured here loads neither.
+      external: ["./popup.js", "./messages.js"],
       logLevel: "warning",
     });
   }
-  // The glue fetches new URL("pleo_oauth_bg.wasm", import.meta.url): next to the bundle.
-  fs.copyFileSync(path.join(PKG_DIR, "pleo_oauth_bg.wasm"), path.join(WWW, "b", "pleo_oauth_bg.wasm"));
+  // The loader fetches new URL("pleo_oauth_bg.wasm", import.meta.url): next to the bundle, with
+  // the on-use chunks.
+  for (const f of ["pleo_oauth_bg.wasm", "popup.js", "messages.js"]) {
+    if (fs.existsSync(path.join(PKG_DIR, f))) fs.copyFileSync(path.join(PKG_DIR, f), path.join(WWW, "b", f));
+  }
 }
 
 function sizeOf(file) {
@@ -234,6 +240,12 @@ async function cold(browser, origin) {
   return samples;
 }
 
+/** Click → navigation of pleo-oauth with its client created on click, over oauth4webapi's. */
+function clickRatio(click) {
+  const ms = (prefix) => click.find((c) => c.label.startsWith(prefix))?.medianMs ?? NaN;
+  return ms("pleo-oauth, client created on click") / ms("oauth4webapi");
+}
+
 async function warm(browser, origin) {
   const pages = {};
   const checks = {};
@@ -244,8 +256,8 @@ async function warm(browser, origin) {
       await openBenchPage(p.page, origin, lib.name, "warm");
       const check = (checks[lib.name] = await p.page.evaluate(() => window.benchCheck()));
       // Same job for all: an S256 challenge of the verifier handed back, the code returned,
-      // the transaction kept in sessionStorage and consumed by the callback.
-      const consumed = check.storedDuringFlow >= 1 && check.storedAfter < check.storedDuringFlow;
+      // the transaction kept in sessionStorage and consumed by the callback (its verifier gone).
+      const consumed = check.storedDuringFlow >= 1 && !check.verifierLeft;
       if (!check.challengeOk || check.code !== "bench-code" || !consumed) throw new Error(`${lib.name}: failed the round trip check ${JSON.stringify(check)}`);
       // Two warm-up rounds, not counted: the JIT tiers up during the first ones.
       for (let w = 0; w < 2; w++) await p.page.evaluate((n) => window.benchRounds(n), WARM_N);
@@ -321,7 +333,8 @@ function report(result) {
     "Targets (pleo-oauth):",
     `- shipped gzip ≤ 18,000 B: ${fmtInt(libs.pleo.bytes.gzip)} — ${result.targets.gzip ? "met" : "not met"}`,
     `- cold load→URL ≤ 1.2× oauth4webapi: ${fmtRatio(libs.pleo.ratios.cold)} — ${result.targets.cold ? "met" : "not met"}`,
-    `- warm start+finish ≥ 1.5× oauth4webapi: ${fmtRatio(libs.pleo.ratios.warm)} — ${result.targets.warm ? "met" : "not met"}`,
+    `- click → navigation, client created on click, ≤ 2× oauth4webapi: ${fmtRatio(clickRatio(click))} — ${result.targets.clickOnClick ? "met" : "not met"}`,
+    `- warm start+finish ≥ 1.0× oauth4webapi: ${fmtRatio(libs.pleo.ratios.warm)} — ${result.targets.warm ? "met" : "not met"}`,
   );
   return lines.join("\n") + "\n";
 }
@@ -389,10 +402,12 @@ async function main() {
     versions: vers,
     libs,
     click,
+    // Issue 15's targets.
     targets: {
       gzip: libs.pleo.bytes.gzip <= 18_000,
       cold: libs.pleo.ratios.cold <= 1.2,
-      warm: libs.pleo.ratios.warm >= 1.5,
+      clickOnClick: clickRatio(click) <= 2,
+      warm: libs.pleo.ratios.warm >= 1.0,
     },
   };
   const md = report(result);

@@ -37,7 +37,9 @@ export async function run(lib, mode) {
         return performance.now() - t0;
       };
       // One checked round trip: the URL's S256 challenge matches the returned verifier, and
-      // the transaction is gone from sessionStorage afterwards.
+      // the transaction is consumed: no value in sessionStorage holds the verifier afterwards
+      // (a library may leave a record of the completed connection without secrets, as
+      // pleo-oauth does for already_handled).
       window.benchCheck = async () => {
         const url = new URL(await client.start("/done"));
         const stored = sessionStorage.length;
@@ -50,6 +52,7 @@ export async function run(lib, mode) {
           stateLength: (url.searchParams.get("state") ?? "").length,
           storedDuringFlow: stored,
           storedAfter: sessionStorage.length,
+          verifierLeft: Object.keys(sessionStorage).some((k) => (sessionStorage.getItem(k) ?? "").includes(codeVerifier)),
           params: [...url.searchParams.keys()].sort().join(","),
         };
       };
