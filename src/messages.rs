@@ -127,6 +127,15 @@ messages! {
     NotText = "pleo-oauth: an argument is not text.",
     /// Only the wrapper gives it: a call that trapped (an input larger than the module's memory).
     TooLarge = "pleo-oauth: an argument is too large to process.",
+    // The wrapper's loader of this module (pkg-template/src/index.ts `load`): the real cause.
+    LoadNoFiles = "pleo-oauth could not load its WebAssembly module: it is the local file {}, and this runtime cannot read files (Node >= 20.16 can).",
+    LoadRead = "pleo-oauth could not load its WebAssembly module: could not read {} ({}); reinstall pleo-oauth.",
+    LoadDownload = "pleo-oauth could not load its WebAssembly module: could not download {} ({}): the network is down, or a proxy or an extension blocked it.",
+    LoadStatus = "pleo-oauth could not load its WebAssembly module: HTTP {} for {}: serve pleo_oauth_bg.wasm next to index.js (bundlers do this when they see new URL(…, import.meta.url)).",
+    LoadNotWasm = "pleo-oauth could not load its WebAssembly module: {} answered {}, which is not WebAssembly: serve the file itself (a fallback page answered instead?).",
+    LoadCompile = "pleo-oauth could not load its WebAssembly module: {}.",
+    LoadCspConnect = "pleo-oauth could not load its WebAssembly module: the page's Content-Security-Policy blocked it ({}): allow {} in connect-src.",
+    LoadCspScript = "pleo-oauth could not load its WebAssembly module: the page's Content-Security-Policy blocked it ({}): allow 'wasm-unsafe-eval' in script-src.",
 }
 
 /// A message and its arguments.

@@ -148,55 +148,55 @@ function load(): Promise<unknown> {
     let directive = "";
     const onViolation = (e: Event) => (directive ||= (e as SecurityPolicyViolationEvent).effectiveDirective);
     globalThis.addEventListener?.("securitypolicyviolation", onViolation);
-    const csp = async (cause: string) => {
+    // What went wrong, as a message of src/messages.rs and its arguments.
+    type Why = [Msg, ...string[]];
+    const csp = async (cause: Why): Promise<Why> => {
       await new Promise((resolve) => setTimeout(resolve));
-      return directive
-        ? `the page's Content-Security-Policy blocked it (${directive}): allow ${directive.startsWith("connect") ? `${url.origin} in connect-src` : "'wasm-unsafe-eval' in script-src"}`
-        : cause;
+      return directive ? (directive.startsWith("connect") ? [Msg.LoadCspConnect, directive, url.origin] : [Msg.LoadCspScript, directive]) : cause;
     };
     try {
       let bytes: ArrayBuffer | Uint8Array<ArrayBuffer>;
       if (url.protocol == "file:") {
         type Fs = { readFileSync(path: URL): Uint8Array<ArrayBuffer> };
         const fs = (globalThis as { process?: { getBuiltinModule?(name: string): Fs } }).process?.getBuiltinModule?.("fs");
-        if (!fs) throw `it is the local file ${url.pathname}, and this runtime cannot read files (Node >= 20.16 can)`;
+        if (!fs) throw [Msg.LoadNoFiles, url.pathname];
         try {
           bytes = fs.readFileSync(url);
         } catch (e) {
-          throw `could not read ${url.pathname} (${(e as { code?: string }).code ?? String(e)}); reinstall pleo-oauth`;
+          throw [Msg.LoadRead, url.pathname, (e as { code?: string }).code ?? String(e)];
         }
       } else {
         let response: Response;
         try {
           response = await fetch(url);
         } catch (e) {
-          throw await csp(`could not download ${url} (${String(e)}): the network is down, or a proxy or an extension blocked it`);
+          throw await csp([Msg.LoadDownload, String(url), String(e)]);
         }
-        if (!response.ok) throw `HTTP ${response.status} for ${url}: serve pleo_oauth_bg.wasm next to index.js (bundlers do this when they see new URL(…, import.meta.url))`;
+        if (!response.ok) throw [Msg.LoadStatus, String(response.status), String(url)];
         const type = response.headers.get("content-type") ?? "";
         if (type.startsWith("application/wasm")) {
           try {
             instantiate(await WebAssembly.compileStreaming(response));
             return;
           } catch (e) {
-            throw await csp(String(e));
+            throw await csp([Msg.LoadCompile, String(e)]);
           }
         }
         bytes = await response.arrayBuffer();
         // A single-page app's fallback answers every path with its HTML page.
-        if (String.fromCharCode(...new Uint8Array(bytes.slice(0, 4))) != "\0asm") throw `${url} answered ${type || "no content type"}, which is not WebAssembly: serve the file itself (a fallback page answered instead?)`;
+        if (String.fromCharCode(...new Uint8Array(bytes.slice(0, 4))) != "\0asm") throw [Msg.LoadNotWasm, String(url), type || "no content type"];
       }
       try {
         instantiate(await WebAssembly.compile(bytes));
       } catch (e) {
-        throw await csp(String(e));
+        throw await csp([Msg.LoadCompile, String(e)]);
       }
     } finally {
       globalThis.removeEventListener?.("securitypolicyviolation", onViolation);
     }
-  })().catch((cause: unknown) => {
+  })().catch(([msg, ...args]: [Msg, ...string[]]) => {
     loading = undefined;
-    throw new PleoOAuthError("invalid_config", `pleo-oauth could not load its WebAssembly module: ${String(cause)}.`);
+    throw failure("invalid_config", msg, args);
   }));
 }
 
@@ -206,8 +206,8 @@ function load(): Promise<unknown> {
  * generated from src/messages.rs) are loaded only when an error is reported.
  */
 async function run<T>(f: () => T | Promise<T>): Promise<T> {
-  await load();
   try {
+    await load();
     return await f();
   } catch (e) {
     const m = unwritten.get(e as PleoOAuthError);
@@ -615,8 +615,8 @@ export class PleoOAuth {
    * calls it). Call it early, e.g. when the page with the Connect button mounts, so that the
    * first click costs nothing. Rejects with `invalid_config` when the module cannot load.
    */
-  static async preload(): Promise<void> {
-    await load();
+  static preload(): Promise<void> {
+    return run(() => {});
   }
 
   /**

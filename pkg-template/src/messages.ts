@@ -85,4 +85,12 @@ export default [
   "pleo-oauth: unknown operation; reinstall the package.",
   "pleo-oauth: an argument is not text.",
   "pleo-oauth: an argument is too large to process.",
+  "pleo-oauth could not load its WebAssembly module: it is the local file {}, and this runtime cannot read files (Node >= 20.16 can).",
+  "pleo-oauth could not load its WebAssembly module: could not read {} ({}); reinstall pleo-oauth.",
+  "pleo-oauth could not load its WebAssembly module: could not download {} ({}): the network is down, or a proxy or an extension blocked it.",
+  "pleo-oauth could not load its WebAssembly module: HTTP {} for {}: serve pleo_oauth_bg.wasm next to index.js (bundlers do this when they see new URL(…, import.meta.url)).",
+  "pleo-oauth could not load its WebAssembly module: {} answered {}, which is not WebAssembly: serve the file itself (a fallback page answered instead?).",
+  "pleo-oauth could not load its WebAssembly module: {}.",
+  "pleo-oauth could not load its WebAssembly module: the page's Content-Security-Policy blocked it ({}): allow {} in connect-src.",
+  "pleo-oauth could not load its WebAssembly module: the page's Content-Security-Policy blocked it ({}): allow 'wasm-unsafe-eval' in script-src.",
 ];

@@ -108,4 +108,12 @@ export const enum Msg {
   UnknownOperation = 81,
   NotText = 82,
   TooLarge = 83,
+  LoadNoFiles = 84,
+  LoadRead = 85,
+  LoadDownload = 86,
+  LoadStatus = 87,
+  LoadNotWasm = 88,
+  LoadCompile = 89,
+  LoadCspConnect = 90,
+  LoadCspScript = 91,
 }
