@@ -65,6 +65,62 @@ pub const OPS: [(Op, &str, &[&str]); 10] = [
     (Op::Parse, "Parse", &["url"]),
 ];
 
+/// How the wrapper reads an option of a caller's object, and so how it hands it to the core
+/// ([`crate::options`]). Names and kinds are the wrapper's to check (own properties only);
+/// values are the core's to judge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A string.
+    Str,
+    /// An array of strings (scopes).
+    List,
+    /// A plain object of strings (headers, extra parameters).
+    Map,
+    /// A number, handed over as its decimal text.
+    Num,
+    /// A plain object whose options are the table of the same name ([`HANDOFF`]).
+    Obj,
+    /// A preset's name, or a plain object of the [`ENVIRONMENT`] table.
+    Env,
+    /// Any JSON value (`appState`), handed over apart as `JSON.stringify`'s text.
+    Json,
+}
+
+/// The options of `PleoOAuth.create` (docs/API.md `PleoOAuthOptions`).
+pub const CREATE: [(&str, Kind); 7] = [
+    ("clientId", Kind::Str),
+    ("redirectUri", Kind::Str),
+    ("scopes", Kind::List),
+    ("environment", Kind::Env),
+    ("handoff", Kind::Obj),
+    ("storage", Kind::Str),
+    ("transactionTtlSeconds", Kind::Num),
+];
+/// The options of a custom `environment` (docs/API.md `CustomEnvironment`).
+pub const ENVIRONMENT: [(&str, Kind); 2] =
+    [("authorizationEndpoint", Kind::Str), ("issuer", Kind::Str)];
+/// The options of `handoff` (docs/API.md `HandoffOptions`).
+pub const HANDOFF: [(&str, Kind); 5] = [
+    ("url", Kind::Str),
+    ("startUrl", Kind::Str),
+    ("credentials", Kind::Str),
+    ("headers", Kind::Map),
+    ("timeoutMs", Kind::Num),
+];
+/// The options of `authorizationUrl()` / `redirect()` (docs/API.md `AuthorizationUrlOptions`).
+pub const START: [(&str, Kind); 3] = [
+    ("returnTo", Kind::Str),
+    ("extraParams", Kind::Map),
+    ("appState", Kind::Json),
+];
+/// The options of `popup()` (docs/API.md `PopupOptions`): those of [`START`] and `timeoutMs`.
+pub const POPUP: [(&str, Kind); 4] = [
+    ("returnTo", Kind::Str),
+    ("extraParams", Kind::Map),
+    ("appState", Kind::Json),
+    ("timeoutMs", Kind::Num),
+];
+
 /// The operations in the order of their numbers (a separate list, so that the names in
 /// [`OPS`] are not shipped: only the tests and the generated TypeScript read them).
 const BY_NUMBER: [Op; 10] = [
@@ -111,6 +167,36 @@ mod tests {
             ));
         }
         s.push_str("}\n");
+        s.push_str(
+            "/**\n * The options tables (src/boundary.rs): a name, then its kind — s a string, l an array of\n * strings, m an object of strings, n a number, o an object (the table of its name), e a preset\n * name or an object (the ENVIRONMENT table), j any JSON value (handed over apart).\n */\n",
+        );
+        for (name, table) in [
+            ("CREATE", &CREATE[..]),
+            ("ENVIRONMENT", &ENVIRONMENT[..]),
+            ("HANDOFF", &HANDOFF[..]),
+            ("START", &START[..]),
+            ("POPUP", &POPUP[..]),
+        ] {
+            let fields: Vec<String> = table
+                .iter()
+                .map(|(n, k)| {
+                    let k = match k {
+                        Kind::Str => "s",
+                        Kind::List => "l",
+                        Kind::Map => "m",
+                        Kind::Num => "n",
+                        Kind::Obj => "o",
+                        Kind::Env => "e",
+                        Kind::Json => "j",
+                    };
+                    format!("{n} {k}")
+                })
+                .collect();
+            s.push_str(&format!(
+                "export const {name} = \"{}\";\n",
+                fields.join(" ")
+            ));
+        }
         s.push_str("/** The core's messages (src/messages.rs `Msg`): their templates are in messages.ts. */\nexport const enum Msg {\n");
         for (i, name) in msg_names().iter().enumerate() {
             s.push_str(&format!("  {name} = {i},\n"));

@@ -8,8 +8,8 @@ use alloc::vec::Vec;
 
 use crate::error::{invalid_config, ErrorCode, Result};
 use crate::form;
-use crate::input::{Fields, Input};
 use crate::messages::Msg;
+use crate::options::Form;
 use crate::protocol::{CALLBACK_PARAMETERS, RESERVED_PARAMETERS};
 use crate::text::decimal;
 use crate::uri::{self, WebUrl};
@@ -27,21 +27,6 @@ pub const MAX_TRANSACTION_TTL_SECONDS: u32 = 86_400;
 pub const DEFAULT_HANDOFF_TIMEOUT_MS: u32 = 15_000;
 /// Longest accepted `handoff.timeoutMs` (ten minutes).
 pub const MAX_HANDOFF_TIMEOUT_MS: u32 = 600_000;
-
-/// The option names of `PleoOAuth.create`.
-pub const OPTION_NAMES: [&str; 7] = [
-    "clientId",
-    "redirectUri",
-    "scopes",
-    "environment",
-    "handoff",
-    "storage",
-    "transactionTtlSeconds",
-];
-/// The names of a custom `environment` object.
-pub const ENVIRONMENT_NAMES: [&str; 2] = ["authorizationEndpoint", "issuer"];
-/// The names of the `handoff` object.
-pub const HANDOFF_NAMES: [&str; 5] = ["url", "startUrl", "credentials", "headers", "timeoutMs"];
 
 /// Where pending transactions are kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,18 +99,14 @@ pub struct Config {
 }
 
 impl Config {
-    /// Reads `PleoOAuth.create`'s options and checks every rule; the first broken one is
-    /// reported as `invalid_config`. Every name must be known and every value of its type, so
-    /// a typo (`redirectURI`) fails loudly instead of being ignored. The input is only
-    /// borrowed until the checks pass (nothing is built and then copied).
-    pub fn from_input(input: &Input) -> Result<Config> {
+    /// Reads `PleoOAuth.create`'s options as the wrapper wrote them ([`crate::options`]: names
+    /// and types were checked against [`crate::boundary::CREATE`] there) and checks every rule;
+    /// the first broken one is reported as `invalid_config`. The input is only borrowed until
+    /// the checks pass (nothing is built and then copied).
+    pub fn from_form(o: &Form) -> Result<Config> {
         let code = ErrorCode::InvalidConfig;
-        if matches!(input, Input::Absent) {
-            return Err(invalid_config(Msg::OptionsMissing));
-        }
-        let o = input.fields("PleoOAuth.create", &OPTION_NAMES, code)?;
-        let client_id = check_client_id(o.string("clientId", "clientId")?)?;
-        let Some(redirect_uri) = o.string("redirectUri", "redirectUri")? else {
+        let client_id = check_client_id(o.get("clientId"))?;
+        let Some(redirect_uri) = o.get("redirectUri") else {
             return Err(invalid_config(Msg::RedirectUriRequired));
         };
         let redirect_uri = WebUrl::parse(redirect_uri, "redirectUri", code)?;
@@ -145,19 +126,19 @@ impl Config {
                 name
             )));
         }
-        let scopes = check_scopes(o.strings("scopes", "scopes")?.unwrap_or_default())?;
-        let (authorization_endpoint, issuer) = check_environment(o.get("environment"))?;
-        let handoff = match o.get("handoff") {
-            Input::Absent => None,
-            h => Some(check_handoff(h.fields("handoff", &HANDOFF_NAMES, code)?)?),
+        let scopes = check_scopes(o.all("scopes"))?;
+        let (authorization_endpoint, issuer) = check_environment(o)?;
+        let handoff = if o.has_object("handoff") {
+            Some(check_handoff(o)?)
+        } else {
+            None
         };
-        let storage = match o.string("storage", "storage")? {
+        let storage = match o.get("storage") {
             None | Some("session") => StorageKind::Session,
             Some("local") => StorageKind::Local,
             Some(other) => return Err(invalid_config(msg!(Msg::StorageName, other))),
         };
         let transaction_ttl_seconds = o.whole(
-            "transactionTtlSeconds",
             "transactionTtlSeconds",
             (
                 1,
@@ -320,24 +301,23 @@ fn check_scopes(scopes: Vec<&str>) -> Result<String> {
     Ok(crate::text::join(&scopes, " "))
 }
 
-fn check_environment(env: &Input) -> Result<(WebUrl, Option<String>)> {
+fn check_environment(o: &Form) -> Result<(WebUrl, Option<String>)> {
     let code = ErrorCode::InvalidConfig;
     let preset = |url: &str| WebUrl::parse(url, "the preset endpoint", code);
-    match env {
-        Input::Absent => Ok((preset(PRODUCTION_AUTHORIZATION_ENDPOINT)?, None)),
-        Input::String(name) => match name.as_str() {
+    match o.get("environment") {
+        None if !o.has_object("environment") => {
+            Ok((preset(PRODUCTION_AUTHORIZATION_ENDPOINT)?, None))
+        }
+        Some(name) => match name {
             "production" => Ok((preset(PRODUCTION_AUTHORIZATION_ENDPOINT)?, None)),
             "staging" => Ok((preset(STAGING_AUTHORIZATION_ENDPOINT)?, None)),
-            _ => Err(invalid_config(msg!(Msg::EnvironmentUnknown, name.as_str()))),
+            _ => Err(invalid_config(msg!(Msg::EnvironmentUnknown, name))),
         },
-        Input::Object(_) => {
-            let e = env.fields("environment", &ENVIRONMENT_NAMES, code)?;
-            let Some(endpoint) =
-                e.string("authorizationEndpoint", "environment.authorizationEndpoint")?
-            else {
+        None => {
+            let Some(endpoint) = o.get("environment.authorizationEndpoint") else {
                 return Err(invalid_config(Msg::EndpointRequired));
             };
-            let issuer = e.string("issuer", "environment.issuer")?;
+            let issuer = o.get("environment.issuer");
             let endpoint = WebUrl::parse(endpoint, "environment.authorizationEndpoint", code)?;
             // RFC 6749 §3.1: the endpoint's own query is kept, so it must not pre-empt ours.
             if let Some(name) = endpoint
@@ -352,7 +332,6 @@ fn check_environment(env: &Input) -> Result<(WebUrl, Option<String>)> {
             };
             Ok((endpoint, issuer))
         }
-        _ => Err(invalid_config(Msg::EnvironmentType)),
     }
 }
 
@@ -416,26 +395,23 @@ fn check_handoff_url(url: &str, what: &str) -> Result<()> {
     Ok(())
 }
 
-fn check_handoff(h: Fields<'_>) -> Result<Handoff> {
-    let Some(url) = h.string("url", "handoff.url")? else {
+fn check_handoff(h: &Form) -> Result<Handoff> {
+    let Some(url) = h.get("handoff.url") else {
         return Err(invalid_config(Msg::HandoffUrlRequired));
     };
     check_handoff_url(url, "handoff.url")?;
-    let start_url = h.string("startUrl", "handoff.startUrl")?;
+    let start_url = h.get("handoff.startUrl");
     if let Some(start) = start_url {
         check_handoff_url(start, "handoff.startUrl")?;
     }
-    let credentials = match h.string("credentials", "handoff.credentials")? {
+    let credentials = match h.get("handoff.credentials") {
         None | Some("same-origin") => Credentials::SameOrigin,
         Some("include") => Credentials::Include,
         Some("omit") => Credentials::Omit,
         Some(other) => return Err(invalid_config(msg!(Msg::Credentials, other))),
     };
     let mut headers = Vec::new();
-    for (name, value) in h
-        .string_map("headers", "handoff.headers")?
-        .unwrap_or_default()
-    {
+    for (name, value) in h.map("handoff.headers") {
         if !is_token(name) {
             return Err(invalid_config(msg!(Msg::HeaderName, name)));
         }
@@ -462,7 +438,6 @@ fn check_handoff(h: Fields<'_>) -> Result<Handoff> {
         headers.push((name.into(), value.into()));
     }
     let timeout_ms = h.whole(
-        "timeoutMs",
         "handoff.timeoutMs",
         (1, MAX_HANDOFF_TIMEOUT_MS, DEFAULT_HANDOFF_TIMEOUT_MS),
         || {
@@ -486,7 +461,8 @@ fn check_handoff(h: Fields<'_>) -> Result<Handoff> {
 #[cfg(test)]
 pub(crate) mod test_options {
     use super::*;
-    use crate::input::Input;
+    #[allow(unused_imports)]
+    use crate::test_prelude::*;
 
     #[derive(Default, Debug)]
     pub(crate) struct Options {
@@ -520,74 +496,76 @@ pub(crate) mod test_options {
         pub timeout_ms: Option<f64>,
     }
 
-    fn push(o: &mut Vec<(String, Input)>, name: &str, v: Option<Input>) {
-        if let Some(v) = v {
-            o.push((name.into(), v));
+    /// A number as the wrapper writes it (`String(n)`).
+    fn number(n: f64) -> String {
+        if n.is_nan() {
+            "NaN".into()
+        } else if n.is_infinite() {
+            if n > 0.0 { "Infinity" } else { "-Infinity" }.into()
+        } else {
+            format!("{n}")
         }
     }
 
     impl Options {
-        pub(crate) fn into_input(self) -> Input {
-            let s = |v: String| Input::String(v);
-            let mut o = Vec::new();
-            push(&mut o, "clientId", self.client_id.map(s));
-            push(&mut o, "redirectUri", self.redirect_uri.map(s));
-            push(
-                &mut o,
-                "scopes",
-                self.scopes
-                    .map(|v| Input::Array(v.into_iter().map(s).collect())),
-            );
-            push(
-                &mut o,
-                "environment",
-                self.environment.map(|e| match e {
-                    EnvironmentOption::Preset(p) => s(p),
-                    EnvironmentOption::Custom(c) => {
-                        let mut e = Vec::new();
-                        push(
-                            &mut e,
-                            "authorizationEndpoint",
-                            Some(s(c.authorization_endpoint)),
-                        );
-                        push(&mut e, "issuer", c.issuer.map(s));
-                        Input::Object(e)
-                    }
-                }),
-            );
-            push(
-                &mut o,
-                "handoff",
-                self.handoff.map(|h| {
-                    let mut e = Vec::new();
-                    push(&mut e, "url", Some(s(h.url)));
-                    push(&mut e, "startUrl", h.start_url.map(s));
-                    push(&mut e, "credentials", h.credentials.map(s));
-                    push(
-                        &mut e,
-                        "headers",
-                        h.headers.map(|hs| {
-                            Input::Object(hs.into_iter().map(|(k, v)| (k, s(v))).collect())
-                        }),
+        /// The options as the wrapper hands them to the core (src/options.rs).
+        pub(crate) fn into_form(self) -> String {
+            let mut f = String::new();
+            let mut put = |name: &str, value: &str| crate::form::append_pair(&mut f, name, value);
+            if let Some(v) = &self.client_id {
+                put("clientId", v);
+            }
+            if let Some(v) = &self.redirect_uri {
+                put("redirectUri", v);
+            }
+            for scope in self.scopes.iter().flatten() {
+                put("scopes", scope);
+            }
+            match &self.environment {
+                None => {}
+                Some(EnvironmentOption::Preset(name)) => put("environment", name),
+                Some(EnvironmentOption::Custom(c)) => {
+                    put("environment.", "");
+                    put(
+                        "environment.authorizationEndpoint",
+                        &c.authorization_endpoint,
                     );
-                    push(&mut e, "timeoutMs", h.timeout_ms.map(Input::Number));
-                    Input::Object(e)
-                }),
-            );
-            push(&mut o, "storage", self.storage.map(s));
-            push(
-                &mut o,
-                "transactionTtlSeconds",
-                self.transaction_ttl_seconds.map(Input::Number),
-            );
-            Input::Object(o)
+                    if let Some(i) = &c.issuer {
+                        put("environment.issuer", i);
+                    }
+                }
+            }
+            if let Some(h) = &self.handoff {
+                put("handoff.", "");
+                put("handoff.url", &h.url);
+                if let Some(v) = &h.start_url {
+                    put("handoff.startUrl", v);
+                }
+                if let Some(v) = &h.credentials {
+                    put("handoff.credentials", v);
+                }
+                for (k, v) in h.headers.iter().flatten() {
+                    put("handoff.headers", k);
+                    put("handoff.headers", v);
+                }
+                if let Some(v) = h.timeout_ms {
+                    put("handoff.timeoutMs", &number(v));
+                }
+            }
+            if let Some(v) = &self.storage {
+                put("storage", v);
+            }
+            if let Some(v) = self.transaction_ttl_seconds {
+                put("transactionTtlSeconds", &number(v));
+            }
+            f
         }
     }
 
     impl Config {
-        /// [`Config::from_input`] of typed test options.
+        /// [`Config::from_form`] of typed test options.
         pub(crate) fn from_options(options: Options) -> Result<Config> {
-            Config::from_input(&options.into_input())
+            Config::from_form(&Form::parse(&options.into_form()))
         }
     }
 }
@@ -1048,46 +1026,20 @@ pub(crate) mod tests {
         }
     }
 
+    /// The wrapper's form (src/options.rs) reads back as the options; names and types are the
+    /// wrapper's to check (tests/package/options.test.mjs), presence and values the core's.
     #[test]
-    fn options_are_read_from_js_input_strictly() {
-        use crate::input::tests::{object, s};
-        let read = |input: Input| Config::from_input(&input);
-        let base = || {
-            vec![
-                ("clientId", s("c")),
-                ("redirectUri", s("https://app.example.com/cb")),
-                ("scopes", Input::Array(vec![s("users:read")])),
-            ]
+    fn options_are_read_from_the_wrappers_form() {
+        let read = |extra: &str| {
+            Config::from_form(&Form::parse(&format!(
+                "clientId=c&redirectUri=https%3A%2F%2Fapp.example.com%2Fcb&scopes=users%3Aread{extra}"
+            )))
         };
-        let with = |extra: Vec<(&str, Input)>| {
-            Input::Object(
-                base()
-                    .into_iter()
-                    .chain(extra)
-                    .map(|(k, v)| (k.to_owned(), v))
-                    .collect(),
-            )
-        };
-        let c = read(with(vec![
-            (
-                "environment",
-                object([
-                    ("authorizationEndpoint", s("http://localhost:4000/a")),
-                    ("issuer", s("http://localhost:4000")),
-                ]),
-            ),
-            (
-                "handoff",
-                object([
-                    ("url", s("/api/x")),
-                    ("credentials", s("include")),
-                    ("headers", object([("X-B", s("2")), ("X-A", s("1"))])),
-                    ("timeoutMs", Input::Number(500.0)),
-                ]),
-            ),
-            ("storage", s("local")),
-            ("transactionTtlSeconds", Input::Number(30.0)),
-        ]))
+        let c = read(
+            "&environment.=&environment.authorizationEndpoint=http%3A%2F%2Flocalhost%3A4000%2Fa&environment.issuer=http%3A%2F%2Flocalhost%3A4000\
+             &handoff.=&handoff.url=%2Fapi%2Fx&handoff.credentials=include&handoff.headers=X-B&handoff.headers=2&handoff.headers=X-A&handoff.headers=1&handoff.timeoutMs=500\
+             &storage=local&transactionTtlSeconds=30",
+        )
         .unwrap();
         assert_eq!(c.issuer.as_deref(), Some("http://localhost:4000"));
         let h = c.handoff.unwrap();
@@ -1104,15 +1056,14 @@ pub(crate) mod tests {
             (StorageKind::Local, 30)
         );
         assert_eq!(
-            read(with(vec![("environment", s("staging"))]))
+            read("&environment=staging")
                 .unwrap()
                 .authorization_endpoint
                 .as_str(),
             STAGING_AUTHORIZATION_ENDPOINT
         );
-
-        let fails = |input: Input, needle: &str| {
-            let e = read(input).unwrap_err();
+        let fails = |extra: &str, needle: &str| {
+            let e = read(extra).unwrap_err();
             assert_eq!(e.code(), ErrorCode::InvalidConfig);
             assert!(
                 e.message().contains(needle),
@@ -1120,52 +1071,19 @@ pub(crate) mod tests {
                 e.message()
             );
         };
-        fails(Input::Absent, "needs an options object");
-        fails(s("client"), "must be an object, not string");
-        fails(
-            with(vec![("redirectURI", s("x"))]),
-            "Did you mean \"redirectUri\"?",
-        );
-        fails(
-            with(vec![("environment", Input::Number(42.0))]),
-            "\"production\", \"staging\"",
-        );
-        fails(
-            with(vec![("environment", object([("endpoint", s("x"))]))]),
-            "environment: unknown option \"endpoint\"",
-        );
-        fails(
-            with(vec![("environment", object([]))]),
-            "authorizationEndpoint is required",
-        );
-        fails(
-            with(vec![(
-                "handoff",
-                object([("url", s("/x")), ("timeout", Input::Number(1.0))]),
-            )]),
-            "\"timeout\"",
-        );
-        fails(
-            with(vec![("handoff", s("/x"))]),
-            "handoff must be an object, not string",
-        );
-        fails(
-            with(vec![("handoff", object([]))]),
-            "handoff.url is required",
-        );
-        fails(
-            with(vec![("transactionTtlSeconds", s("600"))]),
-            "transactionTtlSeconds must be a number, not string",
-        );
-        let e = read(Input::Object(vec![
-            ("clientId".into(), s("c")),
-            ("redirectUri".into(), s("https://app.example.com/cb")),
-            ("scopes".into(), s("users:read")),
-        ]))
-        .unwrap_err();
-        assert_eq!(
-            e.message(),
-            "scopes must be an array of strings, not string."
+        // An object given (`name.=`) without its required option.
+        fails("&environment.=", "authorizationEndpoint is required");
+        fails("&handoff.=", "handoff.url is required");
+        // A number that is not a whole one in range (the wrapper writes String(n)).
+        for bad in ["NaN", "Infinity", "1.5", "-1", "0", "1e%2B21", "86401"] {
+            fails(&format!("&transactionTtlSeconds={bad}"), "from 1 to 86400");
+        }
+        // No scope at all, or none of the options.
+        let e = Config::from_form(&Form::parse("")).unwrap_err();
+        assert!(
+            e.message().contains("clientId is required"),
+            "{}",
+            e.message()
         );
     }
 

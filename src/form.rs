@@ -100,7 +100,7 @@ pub fn fields<'n, const N: usize>(
     Ok(values)
 }
 
-fn decode(s: &str) -> String {
+pub fn decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -32,7 +32,7 @@ pub mod config;
 pub mod error;
 pub mod form;
 pub mod handoff;
-pub mod input;
+pub mod options;
 pub mod pkce;
 pub mod protocol;
 pub mod request;

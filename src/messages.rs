@@ -61,7 +61,8 @@ messages! {
     HandoffTimeout = "handoff.timeoutMs must be a whole number of milliseconds from 1 to {}.",
     ClientRecord = "pleo-oauth: this client's record is unreadable; create the client again with PleoOAuth.create.",
 
-    // Options objects and arguments (src/input.rs).
+    // Options objects and arguments: given by the wrapper, which checks names and types
+    // against the tables of src/boundary.rs (pkg-template/src/index.ts `form`).
     UnknownOption = "{}: unknown option \"{}\". The options are {}.",
     UnknownOptionHint = "{}: unknown option \"{}\". Did you mean \"{}\"? The options are {}.",
     WrongType = "{} must be {}, not {}.",

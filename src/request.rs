@@ -7,10 +7,10 @@ use alloc::vec::Vec;
 
 use crate::config::Config;
 use crate::error::invalid_config;
-use crate::error::{invalid_parameter, ErrorCode, Result};
+use crate::error::{invalid_parameter, Result};
 use crate::form;
-use crate::input::Input;
 use crate::messages::Msg;
+use crate::options::Form;
 use crate::pkce::{PkceCodeChallenge, PkceCodeVerifier, S256};
 use crate::state::State;
 use crate::transaction::Transaction;
@@ -18,10 +18,6 @@ use crate::uri;
 
 pub use crate::protocol::RESERVED_PARAMETERS;
 
-/// The option names of `authorizationUrl()` / `redirect()`.
-pub const URL_OPTION_NAMES: [&str; 3] = ["returnTo", "extraParams", "appState"];
-/// The option names of `popup()`: those of `authorizationUrl()` and `timeoutMs`.
-pub const POPUP_OPTION_NAMES: [&str; 4] = ["returnTo", "extraParams", "appState", "timeoutMs"];
 /// How long `popup()` waits by default (docs/API.md 0.2), and at most.
 pub const DEFAULT_POPUP_TIMEOUT_MS: u32 = 300_000;
 pub const MAX_POPUP_TIMEOUT_MS: u32 = 3_600_000;
@@ -44,43 +40,29 @@ pub struct AuthorizationUrlOptions {
 }
 
 impl AuthorizationUrlOptions {
-    /// Reads the options object as JS gave it (absent means none). `appState` is not read
-    /// from it: the wrapper serialises that one apart, with `JSON.stringify`'s own rules.
-    pub fn from_input(input: &Input) -> Result<Self> {
-        Self::read(input, false).map(|(o, _)| o)
-    }
-
-    /// Reads `popup()`'s options: these and `timeoutMs` (whole milliseconds, 1 to
-    /// [`MAX_POPUP_TIMEOUT_MS`]; default [`DEFAULT_POPUP_TIMEOUT_MS`]).
-    pub fn from_popup_input(input: &Input) -> Result<(Self, u32)> {
-        Self::read(input, true)
-    }
-
-    fn read(input: &Input, popup: bool) -> Result<(Self, u32)> {
-        let o = if popup {
-            input.fields("popup", &POPUP_OPTION_NAMES, ErrorCode::InvalidParameter)?
-        } else {
-            input.fields(
-                "authorizationUrl",
-                &URL_OPTION_NAMES,
-                ErrorCode::InvalidParameter,
+    /// Reads the options of `authorizationUrl()` / `redirect()` as the wrapper wrote them
+    /// ([`crate::boundary::START`]), and for `popup()` (`popup` true, [`crate::boundary::POPUP`])
+    /// its `timeoutMs` (whole milliseconds, 1 to [`MAX_POPUP_TIMEOUT_MS`]; default
+    /// [`DEFAULT_POPUP_TIMEOUT_MS`]). `appState` is not read from it: the wrapper serialises
+    /// that one apart, with `JSON.stringify`'s own rules.
+    pub fn from_form(o: &Form, popup: bool) -> Result<(Self, u32)> {
+        let timeout_ms = if popup {
+            o.whole(
+                "timeoutMs",
+                (1, MAX_POPUP_TIMEOUT_MS, DEFAULT_POPUP_TIMEOUT_MS),
+                || invalid_parameter(Msg::PopupTimeout),
             )?
+        } else {
+            DEFAULT_POPUP_TIMEOUT_MS
         };
-        let timeout_ms = o.whole(
-            "timeoutMs",
-            "timeoutMs",
-            (1, MAX_POPUP_TIMEOUT_MS, DEFAULT_POPUP_TIMEOUT_MS),
-            || invalid_parameter(Msg::PopupTimeout),
-        )?;
-        let extra_params = o.string_map("extraParams", "extraParams")?;
         let options = AuthorizationUrlOptions {
-            return_to: o.string("returnTo", "returnTo")?.map(String::from),
-            extra_params: extra_params.map(|pairs| {
-                pairs
+            return_to: o.get("returnTo").map(String::from),
+            extra_params: Some(
+                o.map("extraParams")
                     .into_iter()
                     .map(|(n, v)| (n.into(), v.into()))
-                    .collect()
-            }),
+                    .collect(),
+            ),
             app_state: None,
         };
         Ok((options, timeout_ms))
@@ -437,37 +419,32 @@ mod tests {
             with("{a:1}").unwrap_err().code(),
             ErrorCode::InvalidParameter
         );
-        // The snapshot's own appState value is never read: the wrapper sends it apart.
-        use crate::input::tests::object;
-        let o =
-            AuthorizationUrlOptions::from_input(&object([("appState", Input::Other("function"))]))
-                .unwrap();
+        // The form's appState is never read: the wrapper sends it apart.
+        let (o, _) =
+            AuthorizationUrlOptions::from_form(&Form::parse("appState=%7B%7D"), false).unwrap();
         assert_eq!(o.app_state, None);
     }
 
     #[test]
     fn popup_options_add_timeout_ms_of_at_most_an_hour() {
-        use crate::input::tests::{object, s};
-        let (o, t) = AuthorizationUrlOptions::from_popup_input(&Input::Absent).unwrap();
+        let (o, t) = AuthorizationUrlOptions::from_form(&Form::parse(""), true).unwrap();
         assert_eq!((o.return_to, t), (None, DEFAULT_POPUP_TIMEOUT_MS));
-        let (o, t) = AuthorizationUrlOptions::from_popup_input(&object([
-            ("returnTo", s("/x")),
-            ("timeoutMs", Input::Number(1500.0)),
-        ]))
-        .unwrap();
+        let (o, t) =
+            AuthorizationUrlOptions::from_form(&Form::parse("returnTo=%2Fx&timeoutMs=1500"), true)
+                .unwrap();
         assert_eq!((o.return_to.as_deref(), t), (Some("/x"), 1500));
-        for bad in [0.0, -1.0, 1.5, f64::NAN, 3_600_001.0] {
-            let e = AuthorizationUrlOptions::from_popup_input(&object([(
-                "timeoutMs",
-                Input::Number(bad),
-            )]))
-            .unwrap_err();
+        for bad in ["0", "-1", "1.5", "NaN", "Infinity", "3600001"] {
+            let e =
+                AuthorizationUrlOptions::from_form(&Form::parse(&format!("timeoutMs={bad}")), true)
+                    .unwrap_err();
             assert_eq!(e.code(), ErrorCode::InvalidParameter, "{bad}");
+            assert!(e.message().contains("3600000 (one hour)"), "{bad}");
         }
-        // authorizationUrl() has no timeoutMs.
-        let e = AuthorizationUrlOptions::from_input(&object([("timeoutMs", Input::Number(1.0))]))
-            .unwrap_err();
-        assert!(e.message().contains("unknown option \"timeoutMs\""));
+        // authorizationUrl() reads no timeoutMs (the wrapper refuses the name, its table has
+        // none: tests/package/options.test.mjs).
+        let (_, t) =
+            AuthorizationUrlOptions::from_form(&Form::parse("timeoutMs=1"), false).unwrap();
+        assert_eq!(t, DEFAULT_POPUP_TIMEOUT_MS);
     }
 
     #[test]
@@ -497,31 +474,22 @@ mod tests {
     }
 
     #[test]
-    fn url_options_are_read_from_js_input_strictly() {
-        use crate::input::tests::{object, s};
-        let o = AuthorizationUrlOptions::from_input(&object([
-            ("returnTo", s("/x")),
-            ("extraParams", object([("prompt", s("consent"))])),
-        ]))
+    fn url_options_are_read_from_the_wrappers_form() {
+        let (o, _) = AuthorizationUrlOptions::from_form(
+            &Form::parse("returnTo=%2Fx&extraParams=prompt&extraParams=consent&extraParams=a%26b&extraParams=%3D"),
+            false,
+        )
         .unwrap();
         assert_eq!(o.return_to.as_deref(), Some("/x"));
         assert_eq!(
             o.extra_params,
-            Some(vec![("prompt".to_string(), "consent".to_string())])
+            Some(vec![
+                ("prompt".to_string(), "consent".to_string()),
+                ("a&b".to_string(), "=".to_string())
+            ])
         );
-        assert!(AuthorizationUrlOptions::from_input(&Input::Absent).is_ok());
-        let e = AuthorizationUrlOptions::from_input(&object([("return_to", s("/x"))])).unwrap_err();
-        assert_eq!(e.code(), ErrorCode::InvalidParameter);
-        assert!(e.message().contains("\"return_to\""));
-        let e = AuthorizationUrlOptions::from_input(&object([(
-            "extraParams",
-            object([("n", Input::Number(1.0))]),
-        )]))
-        .unwrap_err();
-        assert_eq!(
-            e.message(),
-            "extraParams[\"n\"] must be a string, not number."
-        );
+        let (o, _) = AuthorizationUrlOptions::from_form(&Form::parse(""), false).unwrap();
+        assert_eq!((o.return_to, o.extra_params), (None, Some(vec![])));
     }
 
     #[test]

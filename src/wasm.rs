@@ -2,9 +2,10 @@
 //! module's exports and runtime.
 //!
 //! Invariant: no protocol rule lives here, and no JS value crosses. Every operation takes
-//! strings (JSON snapshots the wrapper took of options and arguments, storage records,
-//! `location.href`, the client record [`configure`] issued), CSPRNG bytes and the clock, runs
-//! the pure core, and returns one JSON text: `{"ok": …}` or `{"err": {"code", "message", …}}`.
+//! strings (the options the wrapper checked and wrote as forms, percent-encoded arguments,
+//! storage records as a form, `location.href`, the client record [`configure`] issued), CSPRNG
+//! bytes and the clock, runs the pure core, and returns one JSON text: `{"ok": …}` or
+//! `{"err": {"code", "msg", "args", …}}`.
 //! The wrapper does all I/O (storage, history, fetch) with what these return. Nothing is kept
 //! between calls. Compiled on every target, so the native tests drive the shipped path too;
 //! only the exports and the runtime are wasm32's.
@@ -17,9 +18,10 @@ use crate::callback;
 use crate::config::{Config, Credentials};
 use crate::error::Context;
 use crate::error::{invalid_config, invalid_parameter, Error, Result};
+use crate::form;
 use crate::handoff::{self, Response};
-use crate::input::Input;
 use crate::messages::Msg;
+use crate::options::Form;
 use crate::pkce::{PkceCodeVerifier, S256};
 use crate::request::{self, split_entropy, AuthorizationUrlOptions};
 use crate::state::State;
@@ -70,19 +72,9 @@ fn context_fields(j: &mut Json, c: &Context) {
     }
 }
 
-/// Parses the wrapper's `[[key, value], …]` list of this library's storage records.
+/// The wrapper's list of this library's storage records: `key=value` pairs, form-encoded.
 fn entries(stored: &str) -> Vec<(String, String)> {
-    let mut entries = Vec::new();
-    if let Input::Array(items) = Input::from_json(stored) {
-        for item in items {
-            if let Input::Array(pair) = item {
-                if let [Input::String(k), Input::String(v)] = pair.as_slice() {
-                    entries.push((k.clone(), v.clone()));
-                }
-            }
-        }
-    }
-    entries
+    form::pairs(stored)
 }
 
 /// The client record [`configure`] issued (configure once: later operations never read the
@@ -91,12 +83,10 @@ fn client(record: &str) -> Result<Config> {
     Config::decode(record).ok_or_else(|| invalid_config(Msg::ClientRecord))
 }
 
-/// A call argument that must be a string (a URL or a verifier).
-fn string_argument(json: &str, what: Msg) -> Result<String> {
-    match Input::from_json(json) {
-        Input::String(s) => Ok(s),
-        _ => Err(invalid_parameter(what)),
-    }
+/// A call argument (a URL or a verifier), percent-encoded by the wrapper, which checked that
+/// it is a string.
+fn argument(encoded: &str) -> String {
+    form::decode(encoded)
 }
 
 /// `PleoOAuth.create` on the page at `origin` (`location.origin`): checks the options, once;
@@ -105,47 +95,45 @@ fn string_argument(json: &str, what: Msg) -> Result<String> {
 /// credentials, headers: [[name, value]], timeoutMs } }` — `headers` includes the two the
 /// library sets itself.
 pub fn configure(options: &str, origin: &str) -> String {
-    reply(
-        Config::from_input(&Input::from_json(options)).and_then(|c| {
-            c.check_page_origin(origin)?;
-            let mut j = Json::default();
-            j.field("client", &c.encode())
-                .field("storage", c.storage.name())
-                .field("prefix", KEY_PREFIX);
-            if let Some(h) = &c.handoff {
-                let mut hj = Json::default();
-                hj.field("url", &h.url)
-                    .field_opt("startUrl", h.start_url.as_deref())
-                    .field(
-                        "credentials",
-                        match h.credentials {
-                            Credentials::SameOrigin => "same-origin",
-                            Credentials::Include => "include",
-                            Credentials::Omit => "omit",
-                        },
-                    );
-                hj.key("headers").raw("[");
-                let own = [
-                    ("Content-Type", "application/json"),
-                    handoff::REQUESTED_WITH,
-                ];
-                for (name, value) in h
-                    .headers
-                    .iter()
-                    .map(|(n, v)| (n.as_str(), v.as_str()))
-                    .chain(own)
-                {
-                    hj.separate_item();
-                    hj.raw("[").item(name).item(value).raw("]");
-                }
-                hj.raw("]")
-                    .key("timeoutMs")
-                    .raw(&decimal(h.timeout_ms.into()));
-                j.key("handoff").raw(&hj.close());
+    reply(Config::from_form(&Form::parse(options)).and_then(|c| {
+        c.check_page_origin(origin)?;
+        let mut j = Json::default();
+        j.field("client", &c.encode())
+            .field("storage", c.storage.name())
+            .field("prefix", KEY_PREFIX);
+        if let Some(h) = &c.handoff {
+            let mut hj = Json::default();
+            hj.field("url", &h.url)
+                .field_opt("startUrl", h.start_url.as_deref())
+                .field(
+                    "credentials",
+                    match h.credentials {
+                        Credentials::SameOrigin => "same-origin",
+                        Credentials::Include => "include",
+                        Credentials::Omit => "omit",
+                    },
+                );
+            hj.key("headers").raw("[");
+            let own = [
+                ("Content-Type", "application/json"),
+                handoff::REQUESTED_WITH,
+            ];
+            for (name, value) in h
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .chain(own)
+            {
+                hj.separate_item();
+                hj.raw("[").item(name).item(value).raw("]");
             }
-            Ok(j.close())
-        }),
-    )
+            hj.raw("]")
+                .key("timeoutMs")
+                .raw(&decimal(h.timeout_ms.into()));
+            j.key("handoff").raw(&hj.close());
+        }
+        Ok(j.close())
+    }))
 }
 
 /// `authorizationUrl()`: a fresh request from 64 CSPRNG bytes, and what to do in storage:
@@ -165,14 +153,8 @@ pub fn start(
 ) -> String {
     reply((|| {
         let c = client(record)?;
-        let (mut options, timeout_ms) = if popup {
-            AuthorizationUrlOptions::from_popup_input(&Input::from_json(call))?
-        } else {
-            (
-                AuthorizationUrlOptions::from_input(&Input::from_json(call))?,
-                0,
-            )
-        };
+        let (mut options, timeout_ms) =
+            AuthorizationUrlOptions::from_form(&Form::parse(call), popup)?;
         options.app_state = (!app_state.is_empty()).then(|| app_state.into());
         let r = request::build(&c, options, entropy, now_ms as u64)?;
         let mut j = Json::default();
@@ -212,7 +194,7 @@ pub fn start(
 pub fn finish(record: &str, url: &str, stored: &str, now_ms: f64, here: &str) -> String {
     let handled = (|| {
         let c = client(record)?;
-        let url = string_argument(url, Msg::CallbackUrlType)?;
+        let url = argument(url);
         Ok(callback::handle(
             &c,
             &url,
@@ -326,7 +308,7 @@ pub fn pkce(entropy: &[u8]) -> String {
 /// `codeChallenge(verifier)`: the S256 challenge as a JSON string.
 pub fn challenge(verifier: &str) -> String {
     reply((|| {
-        let verifier = string_argument(verifier, Msg::ChallengeArgument)?;
+        let verifier = argument(verifier);
         let mut j = Json::default();
         j.string(PkceCodeVerifier::new(verifier)?.challenge().as_str());
         Ok(j.0)
@@ -345,7 +327,7 @@ pub fn state(entropy: &[u8]) -> String {
 /// `parseCallback(url)`: the callback parameters, duplicates refused.
 pub fn parse(url: &str) -> String {
     reply((|| {
-        let url = string_argument(url, Msg::ParseArgument)?;
+        let url = argument(url);
         let p = callback::parse(&url)?;
         let mut j = Json::default();
         j.field_opt("code", p.code.as_ref().map(|c| c.secret()))

@@ -32,7 +32,7 @@ use sha2::{Digest, Sha256};
 use pleo_oauth::callback::{self, CallbackParameters, VerifiedCallback, CALLBACK_PARAMETERS};
 use pleo_oauth::config::{self, Config, Credentials, StorageKind};
 use pleo_oauth::form;
-use pleo_oauth::input::Input;
+use pleo_oauth::options::Form;
 use pleo_oauth::pkce::PkceCodeVerifier;
 use pleo_oauth::request::{self, AuthorizationUrlOptions, ENTROPY_BYTES, RESERVED_PARAMETERS};
 use pleo_oauth::state::State;
@@ -129,48 +129,6 @@ const URL_PIECES: &[&str] = &[
     "\u{0}",
 ];
 
-const JSON_PIECES: &[&str] = &[
-    "{",
-    "}",
-    "[",
-    "]",
-    ",",
-    ":",
-    "\"",
-    "\\",
-    "\\u",
-    "\\ud83d",
-    "\\ude00",
-    "\\u0000",
-    "\\\"",
-    "\\n",
-    "\\x",
-    "d83d",
-    "null",
-    "true",
-    "false",
-    "nul",
-    "-",
-    "+",
-    "0",
-    "01",
-    "1",
-    "9",
-    ".",
-    "e",
-    "E-",
-    "e+",
-    "1e400",
-    "1e-400",
-    " ",
-    "\n",
-    "\"clientId\"",
-    "\"\\u0000\"",
-    "\"deep\"",
-    "\"a\"",
-    "é",
-];
-
 /// Any text: proptest's strings, strings of any chars (controls included), and soups.
 fn text() -> BoxedStrategy<String> {
     prop_oneof![
@@ -181,17 +139,8 @@ fn text() -> BoxedStrategy<String> {
     .boxed()
 }
 
-fn json_text() -> BoxedStrategy<String> {
-    prop_oneof![
-        1 => any::<String>(),
-        3 => soup(JSON_PIECES, 48),
-        2 => (arb_input(), any::<bool>()).prop_map(|(i, a)| to_json(&i, a)),
-    ]
-    .boxed()
-}
-
 // ---------------------------------------------------------------------------------------------
-// Input strategies: arbitrary option trees, and valid options
+// Option strategies: arbitrary names and values, and valid options
 // ---------------------------------------------------------------------------------------------
 
 /// Every name an options object of the contract can have, and the wrapper's tag.
@@ -241,50 +190,6 @@ const KNOWN_STRINGS: &[&str] = &[
     " ",
 ];
 
-/// What the reader makes of malformed JSON or an unknown tag.
-const UNREADABLE: &str = "a value that could not be read (a getter or Proxy trap threw)";
-
-const OTHER_KINDS: &[&str] = &[
-    "function",
-    "symbol",
-    "bigint",
-    "a too deeply nested value",
-    "an instance of a class (a Map, Headers, URLSearchParams…); give a plain object",
-    UNREADABLE,
-];
-
-fn arb_number() -> BoxedStrategy<f64> {
-    prop_oneof![
-        any::<f64>(),
-        select(vec![
-            f64::NAN,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::MAX,
-            f64::MIN,
-            f64::MIN_POSITIVE,
-            f64::EPSILON,
-            -0.0,
-            0.0,
-            0.5,
-            1.0,
-            599.9999999999999,
-            600.0000000000001,
-            86_400.0,
-            86_401.0,
-            600_000.0,
-            600_001.0,
-            4_294_967_296.0,
-            4_294_968_000.0,
-            1e300,
-            -1.0,
-        ]),
-        (0u32..700_000).prop_map(f64::from),
-        (-(1i64 << 53)..(1i64 << 53)).prop_map(|n| n as f64),
-    ]
-    .boxed()
-}
-
 fn arb_key() -> BoxedStrategy<String> {
     prop_oneof![
         3 => select(KNOWN_KEYS).prop_map(String::from),
@@ -301,43 +206,6 @@ fn arb_string() -> BoxedStrategy<String> {
         1 => valid_web_url(),
     ]
     .boxed()
-}
-
-fn arb_leaf() -> BoxedStrategy<Input> {
-    prop_oneof![
-        1 => Just(Input::Absent),
-        1 => any::<bool>().prop_map(Input::Bool),
-        1 => arb_number().prop_map(Input::Number),
-        3 => arb_string().prop_map(Input::String),
-        1 => select(OTHER_KINDS).prop_map(Input::Other),
-    ]
-    .boxed()
-}
-
-/// An arbitrary JS value as the wrapper's snapshot holds it: objects with known and random
-/// names, strings, numbers (NaN, ±∞ and huge ones included), arrays, nesting.
-fn arb_input() -> BoxedStrategy<Input> {
-    arb_leaf()
-        .prop_recursive(6, 96, 8, |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..6).prop_map(Input::Array),
-                prop::collection::vec((arb_key(), inner), 0..8).prop_map(Input::Object),
-            ]
-        })
-        .boxed()
-}
-
-fn obj(entries: Vec<(&str, Input)>) -> Input {
-    Input::Object(
-        entries
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect(),
-    )
-}
-
-fn s(v: &str) -> Input {
-    Input::String(v.to_owned())
 }
 
 /// WHATWG URL § host parsing, "ends in a number": the last label (after dropping one empty
@@ -650,51 +518,51 @@ fn valid_options() -> BoxedStrategy<ValidOptions> {
 }
 
 impl ValidOptions {
-    fn to_input(&self) -> Input {
-        let mut o = vec![
-            ("clientId", s(&self.client_id)),
-            ("redirectUri", s(&self.redirect_uri)),
-            (
-                "scopes",
-                Input::Array(self.scopes.iter().map(|v| s(v)).collect()),
-            ),
-        ];
+    /// The options as the wrapper hands them to the core (src/options.rs).
+    fn to_form(&self) -> String {
+        let mut f = String::new();
+        let mut put = |n: &str, v: &str| form::append_pair(&mut f, n, v);
+        put("clientId", &self.client_id);
+        put("redirectUri", &self.redirect_uri);
+        for scope in &self.scopes {
+            put("scopes", scope);
+        }
         match &self.environment {
             Environment::Absent => {}
-            Environment::Preset(p) => o.push(("environment", s(p))),
+            Environment::Preset(p) => put("environment", p),
             Environment::Custom { endpoint, issuer } => {
-                let mut e = vec![("authorizationEndpoint", s(endpoint))];
+                put("environment.", "");
+                put("environment.authorizationEndpoint", endpoint);
                 if let Some(i) = issuer {
-                    e.push(("issuer", s(i)));
+                    put("environment.issuer", i);
                 }
-                o.push(("environment", obj(e)));
             }
         }
         if let Some(h) = &self.handoff {
-            let mut e = vec![("url", s(&h.url))];
+            put("handoff.", "");
+            put("handoff.url", &h.url);
             if let Some(c) = h.credentials {
-                e.push(("credentials", s(c)));
+                put("handoff.credentials", c);
             }
-            e.push((
-                "headers",
-                Input::Object(h.headers.iter().map(|(n, v)| (n.clone(), s(v))).collect()),
-            ));
+            for (n, v) in &h.headers {
+                put("handoff.headers", n);
+                put("handoff.headers", v);
+            }
             if let Some(t) = h.timeout_ms {
-                e.push(("timeoutMs", Input::Number(f64::from(t))));
+                put("handoff.timeoutMs", &t.to_string());
             }
-            o.push(("handoff", obj(e)));
         }
         if let Some(st) = self.storage {
-            o.push(("storage", s(st)));
+            put("storage", st);
         }
         if let Some(t) = self.ttl {
-            o.push(("transactionTtlSeconds", Input::Number(f64::from(t))));
+            put("transactionTtlSeconds", &t.to_string());
         }
-        obj(o)
+        f
     }
 
     fn config(&self) -> Config {
-        Config::from_input(&self.to_input()).expect("valid options are accepted")
+        Config::from_form(&Form::parse(&self.to_form())).expect("valid options are accepted")
     }
 
     fn endpoint(&self) -> &str {
@@ -715,161 +583,51 @@ impl ValidOptions {
     }
 }
 
-/// Options that are valid but for a few values replaced by arbitrary ones (at any of the
-/// option paths, or under an unknown name).
-fn near_valid_options() -> BoxedStrategy<Input> {
-    const PATHS: &[&[&str]] = &[
-        &["clientId"],
-        &["redirectUri"],
-        &["scopes"],
-        &["environment"],
-        &["handoff"],
-        &["storage"],
-        &["transactionTtlSeconds"],
-        &["environment", "authorizationEndpoint"],
-        &["environment", "issuer"],
-        &["environment", "x"],
-        &["handoff", "url"],
-        &["handoff", "credentials"],
-        &["handoff", "headers"],
-        &["handoff", "timeoutMs"],
-        &["handoff", "headers", "X-A"],
-        &["handoff", "headers", "Sec-Fetch"],
-        &["unknownOption"],
-    ];
-    let value = prop_oneof![
-        arb_leaf(),
-        arb_input(),
-        Just(Input::Absent),
-        arb_number().prop_map(Input::Number),
+/// Options that are valid but for a few values replaced by arbitrary strings, removed, or
+/// added again (at any of the names the wrapper writes): what the wrapper hands over for
+/// options of the right types whose values break the rules.
+fn near_valid_options() -> BoxedStrategy<String> {
+    const NAMES: &[&str] = &[
+        "clientId",
+        "redirectUri",
+        "scopes",
+        "environment",
+        "environment.",
+        "environment.authorizationEndpoint",
+        "environment.issuer",
+        "handoff.",
+        "handoff.url",
+        "handoff.startUrl",
+        "handoff.credentials",
+        "handoff.headers",
+        "handoff.timeoutMs",
+        "storage",
+        "transactionTtlSeconds",
     ];
     (
         valid_options(),
-        prop::collection::vec((select(PATHS), value), 1..4),
+        prop::collection::vec((select(NAMES), prop::option::of(arb_string())), 1..4),
     )
         .prop_map(|(o, changes)| {
-            let mut input = o.to_input();
-            for (path, value) in changes {
-                set_path(&mut input, path, value);
+            let mut pairs = form::pairs(&o.to_form());
+            for (name, value) in changes {
+                match value {
+                    // Replaced (or added).
+                    Some(v) => match pairs.iter_mut().find(|(n, _)| n == name) {
+                        Some(p) => p.1 = v,
+                        None => pairs.push((name.to_owned(), v)),
+                    },
+                    // Removed.
+                    None => pairs.retain(|(n, _)| n != name),
+                }
             }
-            input
+            let mut f = String::new();
+            for (n, v) in &pairs {
+                form::append_pair(&mut f, n, v);
+            }
+            f
         })
         .boxed()
-}
-
-fn set_path(input: &mut Input, path: &[&str], value: Input) {
-    let Some((first, rest)) = path.split_first() else {
-        *input = value;
-        return;
-    };
-    if !matches!(input, Input::Object(_)) {
-        *input = Input::Object(Vec::new());
-    }
-    let Input::Object(entries) = input else {
-        unreachable!()
-    };
-    let i = match entries.iter().position(|(k, _)| k == first) {
-        Some(i) => i,
-        None => {
-            entries.push(((*first).to_owned(), Input::Absent));
-            entries.len() - 1
-        }
-    };
-    set_path(&mut entries[i].1, rest, value);
-}
-
-// ---------------------------------------------------------------------------------------------
-// JSON as JSON.stringify writes it (for the snapshot reader)
-// ---------------------------------------------------------------------------------------------
-
-/// `input` as JSON.stringify writes it: `"`, `\\` and control characters escaped, nothing
-/// else. With `ascii`, every other non-ASCII character of the BMP is escaped as `\uXXXX` and `/`
-/// as `\/` too (valid JSON the reader must also take); characters beyond the BMP stay as they
-/// are, as JSON.stringify writes them.
-fn to_json(input: &Input, ascii: bool) -> String {
-    let mut out = String::new();
-    write_json(input, ascii, &mut out);
-    out
-}
-
-fn write_json_string(v: &str, ascii: bool, out: &mut String) {
-    out.push('"');
-    for c in v.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '/' if ascii => out.push_str("\\/"),
-            c if (c as u32) < 0x20 || (ascii && !c.is_ascii() && (c as u32) < 0x10000) => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-fn write_json(input: &Input, ascii: bool, out: &mut String) {
-    match input {
-        Input::Absent => out.push_str("null"),
-        Input::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Input::Number(n) if n.is_finite() => out.push_str(&format!("{n}")),
-        Input::Number(_) => out.push_str(r#"{"\u0000":"number"}"#),
-        Input::String(v) => write_json_string(v, ascii, out),
-        Input::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json(item, ascii, out);
-            }
-            out.push(']');
-        }
-        Input::Object(entries) => {
-            out.push('{');
-            for (i, (k, v)) in entries.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json_string(k, ascii, out);
-                out.push(':');
-                write_json(v, ascii, out);
-            }
-            out.push('}');
-        }
-        Input::Other(kind) => {
-            let tag = match *kind {
-                "function" | "symbol" | "bigint" => kind,
-                "a too deeply nested value" => "deep",
-                k if k.starts_with("an instance of a class") => "instance",
-                _ => "unreadable",
-            };
-            out.push_str(&format!(r#"{{"\u0000":"{tag}"}}"#));
-        }
-    }
-}
-
-/// Values JSON round-trips exactly: no NaN, no tags, whole numbers within ±2^53, nesting
-/// within the reader's bound.
-fn json_exact_input() -> BoxedStrategy<Input> {
-    let leaf = prop_oneof![
-        Just(Input::Absent),
-        any::<bool>().prop_map(Input::Bool),
-        (-(1i64 << 53)..=(1i64 << 53)).prop_map(|n| Input::Number(n as f64)),
-        any::<String>().prop_map(Input::String),
-        prop::collection::vec(any::<char>(), 0..12)
-            .prop_map(|c| Input::String(c.into_iter().collect())),
-    ];
-    let key = any::<String>().prop_filter("the wrapper's tag", |k| k != "\0");
-    leaf.prop_recursive(8, 64, 6, move |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..5).prop_map(Input::Array),
-            prop::collection::vec((key.clone(), inner), 0..5).prop_map(Input::Object),
-        ]
-    })
-    .boxed()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -927,17 +685,9 @@ fn apply(records: &mut HashMap<String, String>, edits: &[(String, Option<String>
 
 /// A client for properties about callbacks whose configuration does not matter.
 fn some_config() -> Config {
-    Config::from_input(&Input::Object(vec![
-        ("clientId".into(), Input::String("client-1".into())),
-        (
-            "redirectUri".into(),
-            Input::String("https://app.example.com/cb".into()),
-        ),
-        (
-            "scopes".into(),
-            Input::Array(vec![Input::String("users:read".into())]),
-        ),
-    ]))
+    Config::from_form(&Form::parse(
+        "clientId=client-1&redirectUri=https%3A%2F%2Fapp.example.com%2Fcb&scopes=users%3Aread",
+    ))
     .expect("valid options")
 }
 
@@ -1083,132 +833,53 @@ fn assert_config_invariants(c: &Config) -> std::result::Result<(), TestCaseError
 }
 
 // ---------------------------------------------------------------------------------------------
-// input: the wrapper's JSON snapshots
+// options: the wrapper's form (src/options.rs)
 // ---------------------------------------------------------------------------------------------
 
 proptest! {
     #![proptest_config(proptest_config())]
 
     #[test]
-    fn input_from_json_never_panics_on_any_text(json in json_text()) {
-        let _ = Input::from_json(&json);
+    fn options_form_never_panics_on_any_text(text in text()) {
+        let f = Form::parse(&text);
+        let _ = (f.get("a"), f.all("a"), f.map("a"), f.has_object("a"));
     }
 
-    /// RFC 8259: whatever JSON.stringify writes for a value within the depth bound reads back
-    /// as that value, escapes (surrogate pairs included) decoded.
+    /// Whatever names and values the wrapper writes (percent-encoded, in order) read back as
+    /// written: a list in order, a map as its keys and values in turn.
     #[test]
-    fn rfc8259_snapshot_json_reads_back_as_the_value(value in json_exact_input(), ascii: bool) {
-        let json = to_json(&value, ascii);
-        prop_assert_eq!(Input::from_json(&json), value, "{}", json);
-    }
-
-    /// The reader never recurses past its bound: up to 9 nested containers read, deeper is
-    /// unreadable (and a very deep text costs no stack).
-    #[test]
-    fn input_from_json_bounds_depth(
-        depth in prop_oneof![0usize..24, 0usize..200_000],
-        object: bool,
+    fn options_form_reads_back_what_the_wrapper_writes(
+        pairs in prop::collection::vec((arb_key(), arb_string()), 0..6),
     ) {
-        let (open, close) = if object { ("{\"a\":", "}") } else { ("[", "]") };
-        let innermost = if object { "{}" } else { "[]" };
-        let json = format!("{}{innermost}{}", open.repeat(depth), close.repeat(depth));
-        let read = Input::from_json(&json);
-        if depth < 9 {
-            prop_assert!(matches!(read, Input::Array(_) | Input::Object(_)));
-        } else {
-            prop_assert!(matches!(read, Input::Other(_)), "depth {}", depth + 1);
+        let mut text = String::new();
+        for (k, v) in &pairs {
+            form::append_pair(&mut text, "m", k);
+            form::append_pair(&mut text, "m", v);
+            form::append_pair(&mut text, "l", v);
         }
+        let f = Form::parse(&text);
+        let want: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        prop_assert_eq!(f.map("m"), want);
+        prop_assert_eq!(f.all("l"), pairs.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>());
     }
 
-    /// JSON.stringify writes a lone surrogate as `\uXXXX` (a pair as the character itself): an
-    /// escaped surrogate reads as U+FFFD, any other escape as its character.
+    /// A whole number as the wrapper writes it (`String(n)`) reads exactly; one with a fraction
+    /// or an exponent never reads as whole, however close to one it is (`15.999999999999998`
+    /// is not 16), and every range refuses it.
     #[test]
-    fn rfc8259_escapes_read_as_their_character_and_surrogates_as_replacement(
-        code in prop_oneof![0u32..0x1_0000, 0xD800u32..0xE000],
-        upper: bool,
-    ) {
-        let hex = if upper { format!("{code:04X}") } else { format!("{code:04x}") };
-        let want = char::from_u32(code).unwrap_or('\u{FFFD}').to_string();
-        prop_assert_eq!(Input::from_json(&format!("\"a\\u{hex}b\"")), Input::String(format!("a{want}b")));
-    }
-
-    /// The wrapper's tags (`{"\u0000":kind}`, for what JSON cannot hold) read back as the
-    /// value they stand for, `"instance"` (a Map, Headers… given for a plain object) included;
-    /// an unknown kind reads as unreadable, and any other object with the `\0` name stays one.
-    #[test]
-    fn wrapper_tags_read_back_as_the_value_they_stand_for(
-        kind in select(OTHER_KINDS.to_vec()),
-        unknown in any::<String>().prop_filter("a kind", |k| !["function", "symbol", "bigint", "number", "deep", "instance"].contains(&k.as_str())),
-        more in json_exact_input(),
-    ) {
-        prop_assert_eq!(Input::from_json(&to_json(&Input::Other(kind), false)), Input::Other(kind));
-        let mut tag = String::from(r#"{"\u0000":"#);
-        write_json_string(&unknown, false, &mut tag);
-        tag.push('}');
-        prop_assert_eq!(Input::from_json(&tag), Input::Other(UNREADABLE));
-        let two = Input::Object(vec![("\0".to_owned(), s("instance")), ("a".to_owned(), more)]);
-        prop_assert_eq!(Input::from_json(&to_json(&two, false)), two);
-    }
-
-    /// JSON.stringify without indentation writes no whitespace between tokens, so the reader
-    /// takes none: whitespace before or after a value makes the text unreadable.
-    #[test]
-    fn json_with_whitespace_around_a_value_is_unreadable(
-        value in json_exact_input(),
-        ws in select(vec![" ", "\n", "\t", "\r"]),
-        after: bool,
-    ) {
-        let json = to_json(&value, false);
-        let json = if after { format!("{json}{ws}") } else { format!("{ws}{json}") };
-        prop_assert_eq!(Input::from_json(&json), Input::Other(UNREADABLE), "{:?}", json);
-    }
-
-    /// Numbers as JSON.stringify writes them: whole numbers (the only ones options take) exact,
-    /// others close.
-    #[test]
-    fn rfc8259_numbers_read_whole_numbers_exactly(n in -(1i64 << 53)..=(1i64 << 53)) {
-        prop_assert_eq!(Input::from_json(&n.to_string()), Input::Number(n as f64));
-    }
-
-    /// No option takes anything but a whole number: a number JSON.stringify writes with a
-    /// fraction or an exponent reads as NaN, which every range refuses.
-    #[test]
-    fn rfc8259_numbers_with_a_fraction_or_an_exponent_read_as_nan(
-        x in prop_oneof![any::<f64>(), -1e6f64..1e6],
-    ) {
-        prop_assume!(x.is_finite());
-        // JSON.stringify: plain digits from 1e-7 to 1e21, else the exponent form.
-        let json = if x == 0.0 || (1e-7..1e21).contains(&x.abs()) {
-            format!("{x}")
-        } else {
-            format!("{x:e}").replace("e", "e+").replace("e+-", "e-")
-        };
-        let Input::Number(y) = Input::from_json(&json) else {
-            return Err(TestCaseError::fail(format!("{json} is not a number")));
-        };
-        if json.contains(['.', 'e']) {
-            prop_assert!(y.is_nan(), "{} read as {}", json, y);
-        } else if x.abs() <= 9_007_199_254_740_992.0 {
-            prop_assert_eq!(y, x, "{}", json);
-        }
-    }
-
-    /// `transactionTtlSeconds` and `handoff.timeoutMs` must be whole: a number JSON.stringify
-    /// writes with a fraction never reads as a whole number, however close to one it is
-    /// (`15.999999999999998` is not 16).
-    #[test]
-    fn rfc8259_numbers_with_a_fraction_never_read_as_whole(
+    fn options_numbers_read_whole_numbers_exactly_and_nothing_else(
+        n in 1u32..=600_000,
         x in prop_oneof![
             1.0f64..600_001.0,
             // A few ulps from a whole number, where repeated arithmetic could round onto it.
             (1u32..=600_000, -8i64..=8).prop_map(|(n, k)| f64::from_bits((f64::from(n).to_bits() as i64 + k) as u64)),
         ].prop_filter("whole", |x| x.fract() != 0.0),
     ) {
-        let json = format!("{x}");
-        let Input::Number(y) = Input::from_json(&json) else {
-            return Err(TestCaseError::fail(format!("{json} is not a number")));
-        };
-        prop_assert!(y.fract() != 0.0, "{} read as the whole number {}", json, y);
+        let err = || Error::new(ErrorCode::InvalidConfig, pleo_oauth::messages::Msg::ScopesEmpty);
+        let read = |text: String| Form::parse(&format!("n={}", text.replace('+', "%2B"))).whole("n", (1, 600_000, 7), err);
+        prop_assert_eq!(read(n.to_string()), Ok(n));
+        prop_assert!(read(format!("{x}")).is_err(), "{} read as whole", x);
+        prop_assert!(read(format!("{x:e}")).is_err(), "{:e} read as whole", x);
     }
 }
 
@@ -1220,10 +891,10 @@ proptest! {
     #![proptest_config(proptest_config())]
 
     #[test]
-    fn config_from_any_input_never_panics_and_refuses_with_invalid_config(
-        input in prop_oneof![arb_input(), near_valid_options()],
+    fn config_from_any_form_never_panics_and_refuses_with_invalid_config(
+        text in prop_oneof![text(), near_valid_options()],
     ) {
-        match Config::from_input(&input) {
+        match Config::from_form(&Form::parse(&text)) {
             Ok(c) => assert_config_invariants(&c)?,
             Err(e) => {
                 prop_assert_eq!(e.code(), ErrorCode::InvalidConfig);
@@ -1232,17 +903,9 @@ proptest! {
         }
     }
 
-    /// The same through the JSON the wrapper sends.
-    #[test]
-    fn config_from_any_snapshot_never_panics(json in json_text()) {
-        if let Err(e) = Config::from_input(&Input::from_json(&json)) {
-            prop_assert_eq!(e.code(), ErrorCode::InvalidConfig);
-        }
-    }
-
     #[test]
     fn config_accepts_every_valid_options_object_as_given(o in valid_options()) {
-        let c = Config::from_input(&o.to_input());
+        let c = Config::from_form(&Form::parse(&o.to_form()));
         let c = match c {
             Ok(c) => c,
             Err(e) => return Err(TestCaseError::fail(format!("{o:?} refused: {}", e.message()))),
@@ -1271,56 +934,25 @@ proptest! {
         }
     }
 
-    /// A misspelt or unknown option fails loudly, naming the first unknown name.
     #[test]
-    fn config_refuses_any_unknown_option_name(
-        o in valid_options(),
-        name in arb_key().prop_filter("known", |k| !config::OPTION_NAMES.contains(&k.as_str())),
-        value in arb_leaf(),
-        at in any::<prop::sample::Index>(),
+    fn url_options_from_any_form_never_panic_and_read_back(
+        text in text(),
+        return_to in prop::option::of(arb_string()),
+        extra in prop::collection::vec((arb_key(), arb_string()), 0..4),
+        popup: bool,
     ) {
-        let Input::Object(mut entries) = o.to_input() else { unreachable!() };
-        let at = at.index(entries.len() + 1);
-        entries.insert(at, (name.clone(), value));
-        let e = Config::from_input(&Input::Object(entries)).unwrap_err();
-        prop_assert_eq!(e.code(), ErrorCode::InvalidConfig);
-        let quoted = format!("unknown option \"{name}\"");
-        prop_assert!(e.message().contains(&quoted), "{}", e.message());
-    }
-
-    #[test]
-    fn url_options_from_any_input_never_panic_and_refuse_with_invalid_parameter(
-        input in prop_oneof![
-            arb_input(),
-            (prop::option::of(arb_leaf()), prop::option::of(arb_input())).prop_map(|(r, x)| {
-                let mut e = Vec::new();
-                if let Some(r) = r { e.push(("returnTo", r)); }
-                if let Some(x) = x { e.push(("extraParams", x)); }
-                obj(e)
-            }),
-        ],
-    ) {
-        match AuthorizationUrlOptions::from_input(&input) {
-            Ok(o) => {
-                let fields = match &input { Input::Object(e) => e.clone(), _ => Vec::new() };
-                let get = |n: &str| fields.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
-                match get("returnTo") {
-                    Some(Input::String(r)) => prop_assert_eq!(o.return_to, Some(r)),
-                    _ => prop_assert_eq!(o.return_to, None),
-                }
-                match get("extraParams") {
-                    Some(Input::Object(x)) => {
-                        let want: Vec<(String, String)> = x.into_iter().map(|(k, v)| match v {
-                            Input::String(v) => (k, v),
-                            _ => unreachable!(),
-                        }).collect();
-                        prop_assert_eq!(o.extra_params, Some(want));
-                    }
-                    _ => prop_assert_eq!(o.extra_params, None),
-                }
-            }
-            Err(e) => prop_assert_eq!(e.code(), ErrorCode::InvalidParameter),
+        let _ = AuthorizationUrlOptions::from_form(&Form::parse(&text), popup);
+        let mut f = String::new();
+        if let Some(r) = &return_to {
+            form::append_pair(&mut f, "returnTo", r);
         }
+        for (k, v) in &extra {
+            form::append_pair(&mut f, "extraParams", k);
+            form::append_pair(&mut f, "extraParams", v);
+        }
+        let (o, _) = AuthorizationUrlOptions::from_form(&Form::parse(&f), popup).unwrap();
+        prop_assert_eq!(o.return_to, return_to);
+        prop_assert_eq!(o.extra_params, Some(extra));
     }
 }
 
@@ -2288,7 +1920,7 @@ proptest! {
         let mut o = o;
         let base = o.redirect_uri.split('?').next().unwrap().to_owned();
         o.redirect_uri = format!("{base}?{}", segments.join("&"));
-        let e = Config::from_input(&o.to_input()).unwrap_err();
+        let e = Config::from_form(&Form::parse(&o.to_form())).unwrap_err();
         prop_assert_eq!(e.code(), ErrorCode::InvalidConfig);
         let quoted = format!("\"{name}\"");
         prop_assert!(e.message().contains(&quoted), "{}: {}", o.redirect_uri, e.message());

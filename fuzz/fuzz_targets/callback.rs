@@ -12,7 +12,7 @@
 use libfuzzer_sys::fuzz_target;
 use pleo_oauth::callback::{self, CallbackParameters};
 use pleo_oauth::config::Config;
-use pleo_oauth::input::Input;
+use pleo_oauth::options::Form;
 use pleo_oauth::state::State;
 use pleo_oauth::transaction::{self, Transaction};
 use pleo_oauth::uri;
@@ -33,8 +33,8 @@ fuzz_target!(|data: &[u8]| {
             assert!(!state.is_empty());
             assert_eq!(key, transaction::storage_key(&state));
             let stored = record.unwrap_or(text);
-            let config = Config::from_input(&Input::from_json(
-                r#"{"clientId":"c","redirectUri":"https://app.example.com/cb","scopes":["users:read"]}"#,
+            let config = Config::from_form(&Form::parse(
+                "clientId=c&redirectUri=https%3A%2F%2Fapp.example.com%2Fcb&scopes=users%3Aread",
             ))
             .expect("the fixed configuration is valid");
             let h = callback::handle(&config, url, url, &[(key, stored.to_owned())], 0);

@@ -1,12 +1,12 @@
-//! The wrapper's JSON snapshots and what reads them: `Input::from_json` (bounded depth, never a
-//! panic), `Config::from_input` and `AuthorizationUrlOptions::from_input` (refusals only with
-//! their own codes), and, for a configuration that passes, `request::build`, whose URL must be
-//! one `WebUrl`/`uri` read back. Also the URL and form parsers on the same text.
+//! The wrapper's option forms and what reads them: `options::Form` (never a panic),
+//! `Config::from_form` and `AuthorizationUrlOptions::from_form` (refusals only with their own
+//! codes), and, for a configuration that passes, `request::build`, whose URL must be one
+//! `WebUrl`/`uri` read back. Also the URL and form parsers on the same text.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use pleo_oauth::config::Config;
-use pleo_oauth::input::Input;
+use pleo_oauth::options::Form;
 use pleo_oauth::pkce::PkceCodeVerifier;
 use pleo_oauth::request::{self, AuthorizationUrlOptions, ENTROPY_BYTES};
 use pleo_oauth::uri::{self, WebUrl};
@@ -16,12 +16,13 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let input = Input::from_json(text);
-    let options = AuthorizationUrlOptions::from_input(&input);
-    if let Err(e) = &options {
-        assert_eq!(e.code(), ErrorCode::InvalidParameter);
+    let input = Form::parse(text);
+    for popup in [false, true] {
+        if let Err(e) = AuthorizationUrlOptions::from_form(&input, popup) {
+            assert_eq!(e.code(), ErrorCode::InvalidParameter);
+        }
     }
-    match Config::from_input(&input) {
+    match Config::from_form(&input) {
         Ok(config) => {
             let entropy = [7u8; ENTROPY_BYTES];
             let r = request::build(&config, AuthorizationUrlOptions::default(), &entropy, 0)

@@ -14,7 +14,7 @@
  * @packageDocumentation
  */
 
-import { Msg, Op } from "./ops.js";
+import { CREATE, ENVIRONMENT, HANDOFF, Msg, Op, POPUP, START } from "./ops.js";
 
 // ------------------------------------------------------------------------------------ errors
 
@@ -286,46 +286,107 @@ function bare<T>(o: T): T {
   return o && typeof o == "object" ? Object.setPrototypeOf(o, null) : o;
 }
 
+/** A string as the core reads it: percent-encoded (lone surrogates as U+FFFD, as TextEncoder does). */
+function enc(s: string): string {
+  return encodeURIComponent(s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd"));
+}
+
+/** Stands for a property whose getter or `Proxy` trap threw. */
+const UNREAD = Symbol();
+
+/** Whether `v` is a plain object (its own properties are all it holds). */
+function plain(v: unknown): v is Record<string, unknown> {
+  if (typeof v != "object" || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto == Object.prototype || proto == null;
+}
+
+/** What a value is, for a message: its type, "array", or what JSON could not hold. */
+function kind(v: unknown): string {
+  try {
+    if (v === UNREAD) throw 0;
+    return v == null ? "undefined" : Array.isArray(v) ? "array" : typeof v != "object" || plain(v) ? typeof v : "an instance of a class (a Map, Headers, URLSearchParams…); give a plain object";
+  } catch {
+    return "a value that could not be read (a getter or Proxy trap threw)";
+  }
+}
+
+/** `v[k]` if it is an own property, read inside `try`. */
+function own(v: object, k: string | number): unknown {
+  try {
+    return Object.hasOwn(v, k) ? (v as Record<string, unknown>)[k] : undefined;
+  } catch {
+    return UNREAD;
+  }
+}
+
 /**
- * A caller's value as the JSON the core reads, taken inside `try`: what JSON cannot hold is
- * tagged `{"\0": kind}` for the core to name in its message; a getter or `Proxy` trap that
- * throws becomes the tag "unreadable". `undefined` is `null`.
+ * A caller's options object as the core reads it (src/options.rs): checked against its table
+ * of src/boundary.rs (ops.ts) — own properties only, unknown names and wrong types refused here
+ * with the core's messages — and written as form-encoded `name=value` pairs, in the table's
+ * order. `undefined` and `null` are absent. The values are the core's to judge.
  */
-function snap(value: unknown): string {
-  const copy = (v: unknown, depth: number): unknown => {
+function form(value: unknown, table: string, what: string, code: PleoOAuthErrorCode, prefix = "", out: string[] = []): string {
+  const wrong = (name: string, expected: string, v: unknown) => failure(code, Msg.WrongType, [name, expected, kind(v)]);
+  if (value != null) {
+    let names: string[];
     try {
-      if (v == null) return null;
-      const type = typeof v;
-      if (type == "string" || type == "boolean") return v;
-      if (type == "number") return isFinite(v as number) ? v : { "\0": "number" };
-      if (type != "object") return { "\0": type };
-      if (depth > 4) return { "\0": "deep" };
-      // Without a prototype, a polluted Array.prototype.toJSON cannot rewrite the snapshot.
-      // A hole stays a hole (a polluted Object.prototype[0] must not fill it).
-      if (Array.isArray(v)) return Object.setPrototypeOf(Array.from(v, (x, i) => copy(Object.hasOwn(v, i) ? x : undefined, depth + 1)), null);
-      // A Map, Headers, URLSearchParams or other class instance: its entries are not own
-      // properties, so copying it would silently drop them.
-      const proto = Object.getPrototypeOf(v);
-      if (proto != Object.prototype && proto != null) return { "\0": "instance" };
-      // No prototype, so an own "__proto__" key stays a key (and is refused as unknown).
-      const out: Record<string, unknown> = Object.create(null);
-      for (const k of Object.keys(v as object)) {
-        // A getter that throws spoils only its own property, which the core then names.
-        let x: unknown;
-        try {
-          x = (v as Record<string, unknown>)[k];
-        } catch {
-          out[k] = { "\0": "unreadable" };
-          continue;
-        }
-        out[k] = copy(x, depth + 1);
-      }
-      return out;
+      if (!plain(value)) throw 0;
+      names = Object.keys(value);
     } catch {
-      return { "\0": "unreadable" };
+      throw wrong(what, "an object", value);
     }
-  };
-  return JSON.stringify(copy(value, 0));
+    const spec = table.split(" ");
+    const known = spec.filter((_, i) => !(i % 2));
+    for (const n of names) {
+      if (known.includes(n)) continue;
+      // A different case (redirectURI) or a missing or extra letter at the end (scope).
+      const hint = known.find((a) => a.toLowerCase() == n.toLowerCase() || (n.length > 3 && (a.startsWith(n) || n.startsWith(a))));
+      throw hint ? failure(code, Msg.UnknownOptionHint, [what, n, hint, known.join(", ")]) : failure(code, Msg.UnknownOption, [what, n, known.join(", ")]);
+    }
+    for (let i = 0; i < spec.length; i += 2) {
+      const name = spec[i]!;
+      const type = spec[i + 1];
+      const full = prefix + name;
+      const v = own(value, name);
+      const put = (x: string) => out.push(enc(full) + "=" + enc(x));
+      if (v == null || type == "j") continue; // appState is handed over apart
+      const expected = type == "s" ? "a string" : type == "n" ? "a number" : type == "l" ? "an array of strings" : type == "m" ? "an object of strings" : "an object";
+      try {
+        if (type == "s" || (type == "e" && typeof v == "string")) {
+          if (typeof v != "string") throw wrong(full, expected, v);
+          put(v);
+        } else if (type == "n") {
+          if (typeof v != "number") throw wrong(full, expected, v);
+          put(String(v));
+        } else if (type == "l") {
+          if (!Array.isArray(v)) throw wrong(full, expected, v);
+          for (let j = 0; j < v.length; j++) {
+            const x = own(v, j); // a hole stays a hole (a polluted Object.prototype[0] must not fill it)
+            if (typeof x != "string") throw wrong(`${full}[${j}]`, "a string", x);
+            put(x);
+          }
+        } else if (type == "m") {
+          if (!plain(v)) throw wrong(full, expected, v);
+          for (const k of Object.keys(v)) {
+            const x = own(v, k);
+            if (typeof x != "string") throw wrong(`${full}["${k}"]`, "a string", x);
+            put(k);
+            put(x);
+          }
+        } else {
+          if (type == "e" && !plain(v)) throw failure(code, Msg.EnvironmentType, []);
+          out.push(enc(full + ".") + "=");
+          form(v, type == "e" ? ENVIRONMENT : HANDOFF, full, code, full + ".", out);
+        }
+      } catch (e) {
+        // A Proxy or getter that threw on the way spoils only this option, which is named.
+        if (e instanceof PleoOAuthError) throw e;
+        throw type == "e" ? failure(code, Msg.EnvironmentType, []) : wrong(full, expected, UNREAD);
+      }
+    }
+  }
+  return out.join("&");
 }
 
 /**
@@ -376,7 +437,7 @@ function popupCode(): Promise<typeof import("./popup.js")> {
  */
 function popupNonce(here: string): string | null {
   try {
-    const { state } = core<CallbackParameters>(Op.Parse, [snap(here)]);
+    const { state } = core<CallbackParameters>(Op.Parse, [enc(here)]);
     const nonce = state ? sessionStorage.getItem(POPUP_PREFIX + state) : null;
     if (nonce) sessionStorage.removeItem(POPUP_PREFIX + state);
     return nonce;
@@ -631,7 +692,8 @@ export class PleoOAuth {
       );
     }
     return run(() => {
-      const snapshot = snap(options);
+      if (options == null) throw failure("invalid_config", Msg.OptionsMissing, []);
+      const snapshot = form(options, CREATE, "PleoOAuth.create", "invalid_config");
       // The redirect URI must be on this page's origin (the transaction is stored per origin).
       const io = core<Io>(Op.Configure, [snapshot, location.origin]);
       bare(io.handoff);
@@ -669,18 +731,18 @@ export class PleoOAuth {
    * prototypes, a polluted Array.prototype.toJSON cannot rewrite the list.
    */
   #records(s: Storage): string {
-    const found: [string, string | null][] = [];
+    const found: string[] = [];
     for (let i = 0; i < s.length; i++) {
       const key = s.key(i);
-      if (key?.startsWith(this.#io.prefix)) found.push(Object.setPrototypeOf([key, s.getItem(key)], null));
+      if (key?.startsWith(this.#io.prefix)) found.push(enc(key) + "=" + enc(s.getItem(key) ?? ""));
     }
-    return JSON.stringify(Object.setPrototypeOf(found, null));
+    return found.join("&");
   }
 
   async #start(options: unknown, popup?: boolean): Promise<Started> {
     const { handoff } = this.#io;
     const records = this.#withStorage((s) => this.#records(s));
-    const r = core<Started>(popup ? Op.Popup : Op.Start, [this.#io.client, snap(options), records, appStateJson(options)], entropy());
+    const r = core<Started>(popup ? Op.Popup : Op.Start, [this.#io.client, form(options, popup ? POPUP : START, popup ? "popup" : "authorizationUrl", "invalid_parameter"), records, appStateJson(options)], entropy());
     // Bound handoff: the backend learns this state and challenge before anything is stored;
     // a refusal leaves nothing behind.
     if (r.bind && handoff?.startUrl) await this.#post(handoff, handoff.startUrl, r.bind, "start");
@@ -776,7 +838,7 @@ export class PleoOAuth {
         fail: async (kind) => core<never>(Op.PopupFailed, [String(kind), String(timeoutMs)]),
         ours: (url) => {
           try {
-            return core<CallbackParameters>(Op.Parse, [snap(url)]).state === state;
+            return core<CallbackParameters>(Op.Parse, [enc(url)]).state === state;
           } catch {
             return false; // not a callback URL
           }
@@ -805,10 +867,11 @@ export class PleoOAuth {
       } catch {
         href = Symbol();
       }
-      const url_ = snap(href);
+      if (typeof href != "string") throw failure("invalid_parameter", Msg.CallbackUrlType, []);
+      const url_ = href;
       const here = location.href;
       // In a popup that popup() opened: pass the callback to the window that started it.
-      const nonce = url_ == snap(here) && popupNonce(here);
+      const nonce = url_ == here && popupNonce(here);
       if (nonce) {
         return popupCode().then((code) => {
           code.relay(nonce, here);
@@ -823,7 +886,7 @@ export class PleoOAuth {
         remember(key, outcome);
         // After the clean-up the address bar shows another URL; a second call that reads it
         // (React StrictMode's second effect) must still get this outcome.
-        if (location.href != here) remember(this.#options + snap(location.href), outcome);
+        if (location.href != here) remember(this.#options + location.href, outcome);
       }
       return outcome as Promise<CallbackResult<Backend, AppState>>;
     });
@@ -834,7 +897,7 @@ export class PleoOAuth {
     try {
       // One synchronous read–decide–write: another tab cannot take the same transaction between.
       const r = this.#withStorage((s) =>
-        core<Finished>(Op.Finish, [this.#io.client, url, this.#records(s), here], NONE, (store) => {
+        core<Finished>(Op.Finish, [this.#io.client, enc(url), this.#records(s), here], NONE, (store) => {
           for (const [key, value] of store) if (value == null) s.removeItem(key);
           for (const [key, value] of store) {
             try {
@@ -930,7 +993,10 @@ export function createPkce(): Promise<Pkce> {
  * the verifier is 43–128 characters of `[A-Za-z0-9-._~]`.
  */
 export function codeChallenge(verifier: string): Promise<string> {
-  return run(() => core<string>(Op.Challenge, [snap(verifier)]));
+  return run(() => {
+    if (typeof verifier != "string") throw failure("invalid_parameter", Msg.ChallengeArgument, []);
+    return core<string>(Op.Challenge, [enc(verifier)]);
+  });
 }
 
 /** A fresh `state`: 256 random bits, base64url. */
@@ -944,5 +1010,8 @@ export function generateState(): Promise<string> {
  * count as absent (RFC 6749 §3.1).
  */
 export function parseCallback(url: string): Promise<CallbackParameters> {
-  return run(() => ({ ...core<CallbackParameters>(Op.Parse, [snap(url)]) }));
+  return run(() => {
+    if (typeof url != "string") throw failure("invalid_parameter", Msg.ParseArgument, []);
+    return { ...core<CallbackParameters>(Op.Parse, [enc(url)]) };
+  });
 }

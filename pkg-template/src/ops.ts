@@ -22,6 +22,16 @@ export const enum Op {
   /** (url) */
   Parse = 9,
 }
+/**
+ * The options tables (src/boundary.rs): a name, then its kind — s a string, l an array of
+ * strings, m an object of strings, n a number, o an object (the table of its name), e a preset
+ * name or an object (the ENVIRONMENT table), j any JSON value (handed over apart).
+ */
+export const CREATE = "clientId s redirectUri s scopes l environment e handoff o storage s transactionTtlSeconds n";
+export const ENVIRONMENT = "authorizationEndpoint s issuer s";
+export const HANDOFF = "url s startUrl s credentials s headers m timeoutMs n";
+export const START = "returnTo s extraParams m appState j";
+export const POPUP = "returnTo s extraParams m appState j timeoutMs n";
 /** The core's messages (src/messages.rs `Msg`): their templates are in messages.ts. */
 export const enum Msg {
   OptionsMissing = 0,

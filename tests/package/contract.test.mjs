@@ -8,8 +8,8 @@
 //   pkg-template/src/index.ts, and the strings of `ErrorCode::as_str` in src/error.rs;
 // - the option names of PleoOAuthOptions, HandoffOptions, CustomEnvironment,
 //   AuthorizationUrlOptions and PopupOptions in index.ts (`extends` resolved), their tables in
-//   docs/API.md, and the Rust name lists (src/config.rs OPTION_NAMES, HANDOFF_NAMES,
-//   ENVIRONMENT_NAMES; src/request.rs URL_OPTION_NAMES, POPUP_OPTION_NAMES);
+//   docs/API.md, and the options tables of the boundary (src/boundary.rs CREATE, HANDOFF,
+//   ENVIRONMENT, START, POPUP);
 // - the fields of every other exported interface of index.ts and react.ts and their tables;
 //   the properties of the PleoOAuthError class and its table;
 // - the exports of index.ts and react.ts (name, kind, entry point) and docs/API.md's "Exports"
@@ -42,6 +42,7 @@ const ERROR_RS = "src/error.rs";
 const CONFIG_RS = "src/config.rs";
 const REQUEST_RS = "src/request.rs";
 const PROTOCOL_RS = "src/protocol.rs";
+const BOUNDARY_RS = "src/boundary.rs";
 
 const IDENT = /^[A-Za-z_$][\w$]*$/;
 
@@ -333,8 +334,9 @@ function rustCode(src) {
 /** `pub const NAME: [&str; N] = ["a", …];` — its strings, checked against N. */
 function rustNames(rel, name) {
   const code = rustCode(read(rel));
-  const m = new RegExp(`\\bconst\\s+${name}\\s*:\\s*\\[\\s*&(?:'static\\s+)?str\\s*;\\s*(\\d+)\\s*\\]\\s*=\\s*\\[([^\\]]*)\\]`).exec(code);
-  assert.ok(m, `${rel}: const ${name}: [&str; N] not found`);
+  // `[&str; N]`, or a table `[(&str, Kind); N]` whose names are its strings.
+  const m = new RegExp(`\\bconst\\s+${name}\\s*:\\s*\\[\\s*(?:\\(\\s*)?&(?:'static\\s+)?str(?:\\s*,\\s*\\w+\\s*\\))?\\s*;\\s*(\\d+)\\s*\\]\\s*=\\s*\\[([^\\]]*)\\]`).exec(code);
+  assert.ok(m, `${rel}: const ${name}: [&str; N] or [(&str, Kind); N] not found`);
   const names = [...m[2].matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => x[1]);
   assert.equal(names.length, Number(m[1]), `${rel}: ${name} has ${names.length} strings but is declared [&str; ${m[1]}]`);
   return names;
@@ -391,12 +393,14 @@ test("error codes: docs/API.md's Error codes table == PleoOAuthErrorCode (index.
   ]);
 });
 
+// The options tables of the boundary (src/boundary.rs: name and kind, which the wrapper checks
+// callers' objects against).
 const RUST_OPTION_LISTS = [
-  ["PleoOAuthOptions", CONFIG_RS, "OPTION_NAMES"],
-  ["HandoffOptions", CONFIG_RS, "HANDOFF_NAMES"],
-  ["CustomEnvironment", CONFIG_RS, "ENVIRONMENT_NAMES"],
-  ["AuthorizationUrlOptions", REQUEST_RS, "URL_OPTION_NAMES"],
-  ["PopupOptions", REQUEST_RS, "POPUP_OPTION_NAMES"],
+  ["PleoOAuthOptions", BOUNDARY_RS, "CREATE"],
+  ["HandoffOptions", BOUNDARY_RS, "HANDOFF"],
+  ["CustomEnvironment", BOUNDARY_RS, "ENVIRONMENT"],
+  ["AuthorizationUrlOptions", BOUNDARY_RS, "START"],
+  ["PopupOptions", BOUNDARY_RS, "POPUP"],
 ];
 
 for (const [name, rel, constant] of RUST_OPTION_LISTS) {

@@ -1,0 +1,115 @@
+//! Option objects and arguments as the wrapper hands them over.
+//!
+//! Invariant: the wasm never touches a caller's JS value. The wrapper reads options (own
+//! properties only, inside `try`) and checks their names and types against the tables of
+//! [`crate::boundary`] — unknown names, wrong types and values JSON cannot hold are refused
+//! there, with the messages of [`crate::messages`] — and hands the core what is left as one
+//! `application/x-www-form-urlencoded` text, the codec the callback's query needs anyway: each
+//! option `name=value` in the table's order, a list as its name repeated, a map as its name
+//! repeated with a key and a value in turn, a number as its decimal text, an object's presence
+//! as `name.=` and its options as `name.option=value`. The core reads it here and judges the
+//! values (URLs, scopes, ranges): every rule lives in the core.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::error::{Error, Result};
+use crate::form;
+use crate::text::parse_decimal;
+
+/// The options the wrapper wrote, in order.
+#[derive(Debug, Default)]
+pub struct Form(Vec<(String, String)>);
+
+impl Form {
+    /// Reads the wrapper's form text (anything else reads as options that break a rule).
+    pub fn parse(text: &str) -> Form {
+        Form(form::pairs(text))
+    }
+
+    /// The value of `name`, if given.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the object `name` was given (`name.=`).
+    pub fn has_object(&self, name: &str) -> bool {
+        self.0
+            .iter()
+            .any(|(n, _)| n.len() == name.len() + 1 && n.starts_with(name) && n.ends_with('.'))
+    }
+
+    /// Every value of `name`, in order (a list).
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// The key and value pairs of the map `name`, in order.
+    pub fn map(&self, name: &str) -> Vec<(&str, &str)> {
+        let all = self.all(name);
+        all.chunks(2)
+            .map(|kv| {
+                (
+                    kv.first().copied().unwrap_or(""),
+                    kv.get(1).copied().unwrap_or(""),
+                )
+            })
+            .collect()
+    }
+
+    /// The whole number `name` from `min` to `max`, `default` when absent: the one reader of
+    /// every numeric option (anything but a whole number in range is `out_of_range`).
+    pub fn whole(
+        &self,
+        name: &str,
+        (min, max, default): (u32, u32, u32),
+        out_of_range: impl FnOnce() -> Error,
+    ) -> Result<u32> {
+        let Some(text) = self.get(name) else {
+            return Ok(default);
+        };
+        match parse_decimal(text).and_then(|n| u32::try_from(n).ok()) {
+            Some(n) if n >= min && n <= max => Ok(n),
+            _ => Err(out_of_range()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[allow(unused_imports)]
+    use crate::test_prelude::*;
+
+    #[test]
+    fn the_wrappers_form_reads_back() {
+        let f = Form::parse(
+            "clientId=c%26%3D&scopes=a%3Ab&scopes=c%3Ad&handoff.=&handoff.headers=X-A&handoff.headers=1%202&handoff.headers=X-B&handoff.headers=&n=600",
+        );
+        assert_eq!(f.get("clientId"), Some("c&="));
+        assert_eq!(f.all("scopes"), ["a:b", "c:d"]);
+        assert!(f.has_object("handoff") && !f.has_object("environment"));
+        assert_eq!(f.map("handoff.headers"), [("X-A", "1 2"), ("X-B", "")]);
+        let err = || {
+            Error::new(
+                crate::ErrorCode::InvalidConfig,
+                crate::messages::Msg::ScopesEmpty,
+            )
+        };
+        assert_eq!(f.whole("n", (1, 1000, 5), err), Ok(600));
+        assert_eq!(f.whole("absent", (1, 1000, 5), err), Ok(5));
+        for bad in [
+            "0", "1001", "-1", "1.5", "NaN", "Infinity", "1e+21", "", " 1",
+        ] {
+            let f = Form::parse(&format!("n={}", bad.replace('+', "%2B")));
+            assert!(f.whole("n", (1, 1000, 5), err).is_err(), "{bad}");
+        }
+    }
+}
