@@ -66,6 +66,8 @@ messages! {
     UnknownOption = "{}: unknown option \"{}\". The options are {}.",
     UnknownOptionHint = "{}: unknown option \"{}\". Did you mean \"{}\"? The options are {}.",
     WrongType = "{} must be {}, not {}.",
+    WrongTypeInstance = "{} must be {}, not an instance of a class (a Map, Headers, URLSearchParams…); give a plain object.",
+    WrongTypeUnreadable = "{} must be {}, not a value that could not be read (a getter or Proxy trap threw).",
 
     // URLs (src/uri.rs): the first argument names the option.
     UrlEmpty = "{} is empty; give an absolute URL such as https://app.example.com/pleo/callback.",
@@ -134,6 +136,7 @@ messages! {
     LoadDownload = "pleo-oauth could not load its WebAssembly module: could not download {} ({}): the network is down, or a proxy or an extension blocked it.",
     LoadStatus = "pleo-oauth could not load its WebAssembly module: HTTP {} for {}: serve pleo_oauth_bg.wasm next to index.js (bundlers do this when they see new URL(…, import.meta.url)).",
     LoadNotWasm = "pleo-oauth could not load its WebAssembly module: {} answered {}, which is not WebAssembly: serve the file itself (a fallback page answered instead?).",
+    LoadPopup = "pleo-oauth could not load popup.js, its popup code (serve it next to index.js): {}.",
     LoadCompile = "pleo-oauth could not load its WebAssembly module: {}.",
     LoadCspConnect = "pleo-oauth could not load its WebAssembly module: the page's Content-Security-Policy blocked it ({}): allow {} in connect-src.",
     LoadCspScript = "pleo-oauth could not load its WebAssembly module: the page's Content-Security-Policy blocked it ({}): allow 'wasm-unsafe-eval' in script-src.",

@@ -14,7 +14,7 @@
  * @packageDocumentation
  */
 
-import { CREATE, ENVIRONMENT, HANDOFF, Msg, Op, POPUP, START } from "./ops.js";
+import { CREATE, ENVIRONMENT, HANDOFF, MESSAGE_COUNT, Msg, Op, POPUP, START } from "./ops.js";
 
 // ------------------------------------------------------------------------------------ errors
 
@@ -210,26 +210,48 @@ async function run<T>(f: () => T | Promise<T>): Promise<T> {
     await load();
     return await f();
   } catch (e) {
-    const m = unwritten.get(e as PleoOAuthError);
-    if (m) {
-      unwritten.delete(e as PleoOAuthError);
-      try {
-        const template = (await (texts ??= import("./messages.js").then((t) => t.default)))[m[0]]!;
-        let i = 0;
-        (e as PleoOAuthError).message = template.replace(/\{\}/g, () => m[1][i++]!);
-      } catch {
-        // The texts could not be loaded: the error keeps its code and the message's facts.
-        texts = undefined;
-      }
-    }
+    await written(e);
     throw e;
   }
 }
 
+/**
+ * Writes out the message of an error once, however many calls report it (React StrictMode's
+ * second call shares the first one's outcome): every caller waits for the same writing.
+ */
+function written(e: unknown): Promise<void> | undefined {
+  const m = unwritten.get(e as PleoOAuthError);
+  if (!Array.isArray(m)) return m;
+  const writing = (async () => {
+    try {
+      const list = await (texts ??= import("./messages.js").then((t) => t.default));
+      // A messages.js of another build (a tab left open across a deploy) has other templates:
+      // it is used only when it has as many as this build (so every Msg is one of its own
+      // indices) and this one fits the arguments.
+      const template = list.length == MESSAGE_COUNT ? list[m[0]] : undefined;
+      if (template?.split("{}").length == m[1].length + 1) {
+        let i = 0;
+        (e as PleoOAuthError).message = template.replace(/\{\}/g, () => m[1][i++]!);
+      }
+    } catch {
+      // The texts could not be loaded: the error keeps its code and the message's facts.
+      warned ||= (console.warn("pleo-oauth: serve messages.js next to index.js."), true);
+      texts = undefined;
+    }
+  })();
+  unwritten.set(e as PleoOAuthError, writing);
+  return writing;
+}
+
+/** Whether a failed load of messages.js was reported in the console (once). */
+let warned = false;
+/** What only create() hands the constructor. */
+const CREATED = Symbol();
+
 /** The message texts, once loaded. */
 let texts: Promise<readonly string[]> | undefined;
-/** Errors whose message is still the core's number and arguments. */
-const unwritten = new WeakMap<PleoOAuthError, [Msg, string[]]>();
+/** Errors whose message is still the core's number and arguments, or being written out. */
+const unwritten = new WeakMap<PleoOAuthError, [Msg, string[]] | Promise<void>>();
 
 /** A failure with the core's message `msg` (written out by {@link run}). */
 function failure(code: PleoOAuthErrorCode, msg: Msg, args: string[], details?: PleoOAuthErrorDetails): PleoOAuthError {
@@ -263,7 +285,7 @@ function core<T>(op: Op, args: string[] = [], random = NONE, edit?: (store: [str
   } catch {
     // Only an input larger than the module's memory can get here (the core does not panic):
     // the call trapped, and the next call starts with an empty arena.
-    reply = `{"err":{"code":"${op ? "invalid_parameter" : "invalid_config"}","msg":${Msg.TooLarge},"args":[]}}`;
+    throw failure(op ? "invalid_parameter" : "invalid_config", Msg.TooLarge, []);
   }
   const r = bare(JSON.parse(reply)) as {
     ok: T;
@@ -301,14 +323,23 @@ function plain(v: unknown): v is Record<string, unknown> {
   return proto == Object.prototype || proto == null;
 }
 
-/** What a value is, for a message: its type, "array", or what JSON could not hold. */
-function kind(v: unknown): string {
+/**
+ * `what` must be `expected` but is `v`: the message names its type, "array", a class instance
+ * (whose entries are not own properties) or a value that could not be read.
+ */
+function wrongType(code: PleoOAuthErrorCode, what: string, expected: string, v: unknown): PleoOAuthError {
+  let msg = Msg.WrongTypeUnreadable;
+  let type = "";
   try {
-    if (v === UNREAD) throw 0;
-    return v == null ? "undefined" : Array.isArray(v) ? "array" : typeof v != "object" || plain(v) ? typeof v : "an instance of a class (a Map, Headers, URLSearchParams…); give a plain object";
+    if (v !== UNREAD) {
+      msg = Msg.WrongType;
+      type = v == null ? "undefined" : Array.isArray(v) ? "array" : typeof v;
+      if (type == "object" && !plain(v)) msg = Msg.WrongTypeInstance;
+    }
   } catch {
-    return "a value that could not be read (a getter or Proxy trap threw)";
+    msg = Msg.WrongTypeUnreadable;
   }
+  return failure(code, msg, msg == Msg.WrongType ? [what, expected, type] : [what, expected]);
 }
 
 /** `v[k]` if it is an own property, read inside `try`. */
@@ -327,7 +358,7 @@ function own(v: object, k: string | number): unknown {
  * order. `undefined` and `null` are absent. The values are the core's to judge.
  */
 function form(value: unknown, table: string, what: string, code: PleoOAuthErrorCode, prefix = "", out: string[] = []): string {
-  const wrong = (name: string, expected: string, v: unknown) => failure(code, Msg.WrongType, [name, expected, kind(v)]);
+  const wrong = (name: string, expected: string, v: unknown) => wrongType(code, name, expected, v);
   if (value != null) {
     let names: string[];
     try {
@@ -426,7 +457,7 @@ let superseded: AbortController | undefined;
  */
 function popupCode(): Promise<typeof import("./popup.js")> {
   return import("./popup.js").catch((cause: unknown) => {
-    throw new PleoOAuthError("invalid_config", `pleo-oauth could not load popup.js, its popup code (serve it next to index.js): ${String(cause)}.`);
+    throw failure("invalid_config", Msg.LoadPopup, [String(cause)]);
   });
 }
 
@@ -666,7 +697,9 @@ export class PleoOAuth {
   readonly #options: string;
   readonly #io: Io;
 
-  private constructor(options: string, io: Io) {
+  private constructor(token: typeof CREATED, options: string, io: Io) {
+    // Only create() makes clients: a client the core did not configure is none.
+    if (token !== CREATED) throw new PleoOAuthError("invalid_config", "Use PleoOAuth.create().");
     this.#options = options;
     this.#io = io;
   }
@@ -697,7 +730,7 @@ export class PleoOAuth {
       // The redirect URI must be on this page's origin (the transaction is stored per origin).
       const io = core<Io>(Op.Configure, [snapshot, location.origin]);
       bare(io.handoff);
-      const pleo = new PleoOAuth(snapshot, io);
+      const pleo = new PleoOAuth(CREATED, snapshot, io);
       pleo.#storage();
       return pleo;
     });

@@ -21,6 +21,17 @@ useHarness({
       else servePkgFile(res, url.pathname);
       return true;
     }
+    if (url.pathname === "/oldmessages/start") {
+      appPage(res, { pkg: "/pkgoldmessages/", title: "a messages.js of another build" });
+      return true;
+    }
+    if (url.pathname.startsWith("/pkgoldmessages/")) {
+      if (!url.pathname.endsWith("/messages.js")) return servePkgFile(res, url.pathname), true;
+      // Another build's texts: one template fewer, so every number points at the wrong one.
+      const text = fs.readFileSync(path.join(pkgDir, "messages.js"), "utf8").replace(/\["[^"]*",/, "[");
+      res.writeHead(200, { "content-type": "text/javascript" }).end(text);
+      return true;
+    }
     return false;
   },
 });
@@ -98,9 +109,11 @@ test("errors of every layer carry their written-out message: a callback check, a
   assert.equal(refused.message, "sessionStorage refused the operation (full, or blocked). Free some space or allow site storage, then try again.");
 });
 
-test("a deployment that does not serve messages.js: errors keep their code, fields and the message's facts, and the library keeps working", async (t) => {
+test("a deployment that does not serve messages.js: errors keep their code, fields and the message's facts, the console says what to serve (once), and the library keeps working", async (t) => {
   const { page, run, pageErrors } = await open(t, "/nomessages/start");
   const requests = messageRequests(page);
+  const warnings = [];
+  page.on("console", (m) => m.type() == "warning" && m.text().includes("messages.js") && warnings.push(m.text()));
   const e = err(await run((m, { cfg }) => m.PleoOAuth.create({ ...cfg, scopes: ["users:read", "users:read"] })), "invalid_config");
   assert.equal(e.message, "pleo-oauth: invalid_config (users:read)");
   assert.equal(e.isPleo, true);
@@ -113,4 +126,48 @@ test("a deployment that does not serve messages.js: errors keep their code, fiel
   const url = ok(await run(async (m, { cfg }) => (await m.PleoOAuth.create(cfg)).authorizationUrl()));
   assert.match(url, /code_challenge_method=S256/);
   assert.deepEqual(pageErrors, []);
+  assert.equal(warnings.length, 1, "warned once");
+  assert.match(warnings[0], /serve messages\.js next to index\.js/);
+});
+
+test("one error reported by two calls at once (React StrictMode) is written out for both, before either sees it", async (t) => {
+  const { run } = await open(t);
+  const both = ok(
+    await run(async (m, { cfg }) => {
+      const pleo = await m.PleoOAuth.create(cfg);
+      const url = `${cfg.redirectUri}?code=c&state=forged`;
+      const settled = await Promise.allSettled([pleo.handleCallback(url), pleo.handleCallback(url)]);
+      return settled.map((s) => [s.reason.code, s.reason.message]);
+    }),
+  );
+  for (const [code, message] of both) {
+    assert.equal(code, "unknown_state");
+    assert.match(message, /^No connection started in this browser matches this callback's state\./);
+  }
+});
+
+test("a messages.js of another build is not used: the error keeps its code and facts instead of a wrong text", async (t) => {
+  const { run } = await open(t, "/oldmessages/start");
+  const e = err(await run((m, { cfg }) => m.PleoOAuth.create({ ...cfg, scopes: ["users:read", "users:read"] })), "invalid_config");
+  assert.equal(e.message, "pleo-oauth: invalid_config (users:read)");
+  const forged = err(
+    await run(async (m, { cfg }) => (await m.PleoOAuth.create(cfg)).handleCallback(`${cfg.redirectUri}?code=c&state=forged`)),
+    "unknown_state",
+  );
+  assert.equal(forged.message, "pleo-oauth: unknown_state");
+});
+
+test("the constructor is create()'s alone: new PleoOAuth() is an invalid_config, never a client the core did not configure", async (t) => {
+  const { run } = await open(t);
+  const r = ok(
+    await run(async (m) => {
+      try {
+        new m.PleoOAuth("{}", { client: "x", storage: "sessionStorage", prefix: "pleo-oauth:tx:" });
+        return "made";
+      } catch (e) {
+        return [e instanceof m.PleoOAuthError, e.code];
+      }
+    }),
+  );
+  assert.deepEqual(r, [true, "invalid_config"]);
 });
