@@ -201,6 +201,10 @@ mod tests {
             "/** How many messages there are: a messages.js of another build has another count. */\nexport const MESSAGE_COUNT = {};\n",
             TEMPLATES.len()
         ));
+        s.push_str(&format!(
+            "/** The prefix of every storage key this library writes (src/transaction.rs). */\nexport const KEY_PREFIX = \"{}\";\n",
+            crate::transaction::KEY_PREFIX
+        ));
         s.push_str("/** The core's messages (src/messages.rs `Msg`): their templates are in messages.ts. */\nexport const enum Msg {\n");
         for (i, name) in msg_names().iter().enumerate() {
             s.push_str(&format!("  {name} = {i},\n"));

@@ -311,9 +311,11 @@ impl Json {
 
     /// Opens the text with `open`, or puts `,` after a previous member or element.
     fn separate(&mut self, open: char) {
-        match self.0.chars().last() {
+        // The last byte, not the last character: the text ends in ASCII whenever it matters
+        // (`{`, `[`), and no character decoding is linked for it.
+        match self.0.as_bytes().last() {
             None => self.0.push(open),
-            Some('{' | '[') => {}
+            Some(b'{' | b'[') => {}
             Some(_) => self.0.push(','),
         }
     }

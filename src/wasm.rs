@@ -26,7 +26,7 @@ use crate::pkce::{PkceCodeVerifier, S256};
 use crate::request::{self, split_entropy, AuthorizationUrlOptions};
 use crate::state::State;
 use crate::text::{decimal, parse_decimal, Json};
-use crate::transaction::{self, KEY_PREFIX};
+use crate::transaction;
 
 /// `{"ok":<json>}` or `{"err":{…}}`.
 fn reply(result: Result<String>) -> String {
@@ -72,9 +72,19 @@ fn context_fields(j: &mut Json, c: &Context) {
     }
 }
 
-/// The wrapper's list of this library's storage records: `key=value` pairs, form-encoded.
+/// The wrapper's list of this library's storage records: keys and values in turn, separated by
+/// U+0001 (the wrapper hands over no key or value holding one, or a NUL: those it reads as an
+/// empty, unreadable record). Nothing is decoded: the records are the core's own text.
 fn entries(stored: &str) -> Vec<(String, String)> {
-    form::pairs(stored)
+    let mut key = None;
+    let mut out = Vec::new();
+    for piece in crate::text::pieces(stored, 1) {
+        match key.take() {
+            None => key = Some(piece),
+            Some(k) => out.push((String::from(k), String::from(piece))),
+        }
+    }
+    out
 }
 
 /// The client record [`configure`] issued (configure once: later operations never read the
@@ -91,7 +101,7 @@ fn argument(encoded: &str) -> String {
 
 /// `PleoOAuth.create` on the page at `origin` (`location.origin`): checks the options, once;
 /// answers the client record later operations take instead of the options, and what the
-/// wrapper needs for its I/O: `{ client, storage, prefix, handoff?: { url, startUrl?,
+/// wrapper needs for its I/O: `{ client, storage, handoff?: { url, startUrl?,
 /// credentials, headers: [[name, value]], timeoutMs } }` — `headers` includes the two the
 /// library sets itself.
 pub fn configure(options: &str, origin: &str) -> String {
@@ -99,8 +109,7 @@ pub fn configure(options: &str, origin: &str) -> String {
         c.check_page_origin(origin)?;
         let mut j = Json::default();
         j.field("client", &c.encode())
-            .field("storage", c.storage.name())
-            .field("prefix", KEY_PREFIX);
+            .field("storage", c.storage.name());
         if let Some(h) = &c.handoff {
             let mut hj = Json::default();
             hj.field("url", &h.url)

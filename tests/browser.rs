@@ -122,7 +122,6 @@ fn configure_answers_what_the_wrapper_needs_for_its_io() {
         ORIGIN,
     ));
     assert_eq!(s(&io, "storage"), "localStorage");
-    assert_eq!(s(&io, "prefix"), "pleo-oauth:tx:");
     assert_eq!(s(&io, "handoff.url"), "/api/x");
     assert_eq!(s(&io, "handoff.credentials"), "same-origin");
     assert_eq!(get(&io, "handoff.timeoutMs").as_f64(), Some(15000.0));
@@ -159,7 +158,7 @@ fn configure_refuses_broken_options_with_invalid_config() {
 
 /// The records list the wrapper sends, with the one `start` stored.
 fn records(key: &str, record: &str) -> String {
-    format!("{}={}", enc(key), enc(record))
+    format!("{key}\u{1}{record}")
 }
 
 #[wasm_bindgen_test]
@@ -287,7 +286,7 @@ fn start_names_expired_and_unreadable_records_for_removal_and_no_other() {
         ),
         records("pleo-oauth:tx:junk", "garbage"),
     ]
-    .join("&");
+    .join("\u{1}");
     let r = ok(&start(
         &client(&opts),
         "",

@@ -14,7 +14,7 @@
  * @packageDocumentation
  */
 
-import { CREATE, ENVIRONMENT, HANDOFF, MESSAGE_COUNT, Msg, Op, POPUP, START } from "./ops.js";
+import { CREATE, ENVIRONMENT, HANDOFF, KEY_PREFIX, MESSAGE_COUNT, Msg, Op, POPUP, START } from "./ops.js";
 
 // ------------------------------------------------------------------------------------ errors
 
@@ -310,7 +310,7 @@ function bare<T>(o: T): T {
 
 /** A string as the core reads it: percent-encoded (lone surrogates as U+FFFD, as TextEncoder does). */
 function enc(s: string): string {
-  return encodeURIComponent(s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd"));
+  return encodeURIComponent(s.replace(/[\ud800-\udbff][\udc00-\udfff]|[\ud800-\udfff]/g, (c) => (c[1] ? c : "\ufffd")));
 }
 
 /** Stands for a property whose getter or `Proxy` trap threw. */
@@ -494,7 +494,6 @@ interface Io {
   /** The client record: the checked configuration, passed back instead of the options. */
   client: string;
   storage: "sessionStorage" | "localStorage";
-  prefix: string;
   handoff?: { url: string; startUrl?: string; credentials: RequestCredentials; headers: [string, string][]; timeoutMs: number };
 }
 
@@ -765,11 +764,14 @@ export class PleoOAuth {
    */
   #records(s: Storage): string {
     const found: string[] = [];
+    // Keys and values in turn, separated by U+0001 (src/wasm.rs `entries`): a key or value
+    // holding one, or a NUL, is no record this library wrote, and is handed over empty.
+    const clean = (v: string | null) => (v == null || /[\0\x01]/.test(v) ? "" : v);
     for (let i = 0; i < s.length; i++) {
       const key = s.key(i);
-      if (key?.startsWith(this.#io.prefix)) found.push(enc(key) + "=" + enc(s.getItem(key) ?? ""));
+      if (key?.startsWith(KEY_PREFIX) && clean(key)) found.push(key, clean(s.getItem(key)));
     }
-    return found.join("&");
+    return found.join("\x01");
   }
 
   async #start(options: unknown, popup?: boolean): Promise<Started> {

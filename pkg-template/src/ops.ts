@@ -34,6 +34,8 @@ export const START = "returnTo s extraParams m appState j";
 export const POPUP = "returnTo s extraParams m appState j timeoutMs n";
 /** How many messages there are: a messages.js of another build has another count. */
 export const MESSAGE_COUNT = 95;
+/** The prefix of every storage key this library writes (src/transaction.rs). */
+export const KEY_PREFIX = "pleo-oauth:tx:";
 /** The core's messages (src/messages.rs `Msg`): their templates are in messages.ts. */
 export const enum Msg {
   OptionsMissing = 0,
