@@ -13,7 +13,7 @@ use crate::messages::Msg;
 use crate::pkce::PkceCodeVerifier;
 use crate::state::State;
 use crate::transaction::{storage_key, Completed, Record, Transaction, KEY_PREFIX};
-use crate::uri::{self, WebUrl};
+use crate::uri;
 
 pub use crate::protocol::CALLBACK_PARAMETERS;
 
@@ -85,13 +85,27 @@ pub struct VerifiedCallback {
     pub app_state: Option<String>,
 }
 
-/// Steps 1–2: the callback's parameters and the storage key of the transaction to consume.
-pub fn locate(url: &str) -> Result<(CallbackParameters, String)> {
+/// A callback URL read once (steps 1–2): what every later step needs of it.
+#[derive(Debug)]
+pub struct Located<'a> {
+    /// Its callback parameters.
+    pub params: CallbackParameters,
+    /// The storage key of the transaction to consume.
+    pub key: String,
+    /// Its origin, as a browser serialises it.
+    pub origin: String,
+    /// Its path (`/` for an empty one).
+    pub path: &'a str,
+}
+
+/// Steps 1–2: the callback's parameters and the storage key of the transaction to consume,
+/// with the URL's origin and path for step 6.
+pub fn locate(url: &str) -> Result<Located<'_>> {
     // The callback is read from the address as the browser has it: an absolute http(s) URL.
     // Anything else is refused before step 3 would consume the transaction.
-    if uri::origin_and_path(url).is_none() {
+    let Some((origin, path)) = uri::origin_and_path(url) else {
         return Err(crate::error::invalid_parameter(Msg::CallbackUrl));
-    }
+    };
     // 1. Strict parse.
     let p = parse(url)?;
     // 2. Is this a callback at all?
@@ -103,7 +117,12 @@ pub fn locate(url: &str) -> Result<(CallbackParameters, String)> {
         return Err(Error::new(ErrorCode::MissingState, Msg::MissingState));
     };
     let key = storage_key(state);
-    Ok((p, key))
+    Ok(Located {
+        params: p,
+        key,
+        origin,
+        path,
+    })
 }
 
 /// Whether a stored transaction is one this client could have written: the redirect URI it
@@ -123,7 +142,7 @@ fn agrees(config: &Config, t: &Transaction, now_ms: u64) -> bool {
 /// inlined there it cost 228 B more of gzipped wasm, measured.
 #[inline(never)]
 fn checks(
-    url: &str,
+    (origin, path): (&str, &str),
     p: CallbackParameters,
     transaction: Option<Transaction>,
     now_ms: u64,
@@ -135,12 +154,13 @@ fn checks(
     };
     // Every error from here on carries the connection's returnTo and appState (docs/API.md 0.2).
     let context = transaction.context();
-    checks_found(url, p, transaction, now_ms, config).map_err(|e| e.with_context(context))
+    checks_found((origin, path), p, transaction, now_ms, config)
+        .map_err(|e| e.with_context(context))
 }
 
 /// Steps 4–8, once the transaction was found.
 fn checks_found(
-    url: &str,
+    (origin, path): (&str, &str),
     p: CallbackParameters,
     transaction: Transaction,
     now_ms: u64,
@@ -176,8 +196,9 @@ fn checks_found(
             ));
         }
     }
-    // 6. The callback must arrive where the request said it would (docs/API.md step 6).
-    if !same_origin_and_path(url, &transaction.redirect_uri) {
+    // 6. The callback must arrive where the request said it would (docs/API.md step 6): the
+    // redirect URI the transaction holds is this client's ([`agrees`]), already parsed.
+    if origin != config.redirect_uri.origin() || path != config.redirect_uri.path() {
         return Err(Error::new(
             ErrorCode::RedirectUriMismatch,
             msg!(Msg::RedirectUriMismatch, transaction.redirect_uri.as_str()),
@@ -240,7 +261,7 @@ pub fn handle(
     now_ms: u64,
 ) -> Handled {
     let located = locate(url);
-    let key = located.as_ref().map_or("", |(_, key)| key.as_str());
+    let key = located.as_ref().map_or("", |l| l.key.as_str());
     let mut store: Vec<(String, Option<String>)> = Vec::new();
     // Every record decoded once: the completed connections still remembered, by key (expired
     // ones are dropped), and the callback's own pending transaction, if any. (Other expired
@@ -268,7 +289,12 @@ pub fn handle(
             .max_by_key(|c| c.expires_at_ms)
             .map_or(e, |c| already_handled(c.context))),
         Err(e) => Err(e),
-        Ok((p, key)) => match completed.iter().find(|(k, _)| *k == key) {
+        Ok(Located {
+            params: p,
+            key,
+            origin,
+            path,
+        }) => match completed.iter().find(|(k, _)| *k == key) {
             // 2. A callback whose state this browser already completed (Back, Approve again).
             Some((_, c)) => Err(already_handled(c.context.clone())),
             None => {
@@ -277,7 +303,7 @@ pub fn handle(
                 store.push((key.clone(), None));
                 let found = pending.filter(|t| agrees(config, t, now_ms));
                 let context = found.as_ref().map(Transaction::context);
-                let outcome = checks(url, p, found, now_ms, config);
+                let outcome = checks((&origin, path), p, found, now_ms, config);
                 let clean = (url == here).then(|| strip_callback_parameters(here));
                 // Found (steps 4–8 ran): remembered without any secret for the time to live.
                 if let Some(context) = context {
@@ -315,17 +341,6 @@ pub fn handle(
 
 fn already_handled(context: Context) -> Error {
     Error::new(ErrorCode::AlreadyHandled, Msg::AlreadyHandled).with_context(context)
-}
-
-fn same_origin_and_path(url: &str, redirect_uri: &str) -> bool {
-    let Ok(expected) = WebUrl::parse(
-        redirect_uri,
-        "stored redirect URI",
-        ErrorCode::RedirectUriMismatch,
-    ) else {
-        return false;
-    };
-    matches!(uri::origin_and_path(url), Some((origin, path)) if origin == expected.origin() && path == expected.path())
 }
 
 /// Step 9: the URL to put in the address bar, as path + query + fragment, with the callback

@@ -1437,7 +1437,8 @@ proptest! {
             Ok(_) => {}
             Err(e) => prop_assert_eq!(e.code(), ErrorCode::DuplicateParameter),
         }
-        if let Ok((p, key)) = callback::locate(&url) {
+        if let Ok(callback::Located { params: p, key, origin, path }) = callback::locate(&url) {
+            prop_assert_eq!(uri::origin_and_path(&url), Some((origin, path)));
             // Only an absolute http(s) URL with a valid host is read as a callback.
             prop_assert!(uri::origin_and_path(&url).is_some(), "{:?} located", url);
             let state = p.state.clone().unwrap();

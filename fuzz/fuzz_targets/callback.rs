@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
 
     // Steps 1–2, then 3–8 on the stored record (the whole text when there is none).
     match callback::locate(url) {
-        Ok((p, key)) => {
+        Ok(callback::Located { params: p, key, .. }) => {
             let state = p.state.clone().unwrap_or_default();
             assert!(!state.is_empty());
             assert_eq!(key, transaction::storage_key(&state));
