@@ -232,23 +232,12 @@ mod tests {
              export default [\n",
         );
         for t in TEMPLATES {
-            s.push_str(&format!("  {},\n", json_string(t)));
+            let mut j = crate::text::Json::default();
+            j.string(t);
+            s.push_str(&format!("  {},\n", j.0));
         }
         s.push_str("];\n");
         s
-    }
-
-    fn json_string(t: &str) -> String {
-        let mut out = String::from("\"");
-        for c in t.chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                c => out.push(c),
-            }
-        }
-        out.push('"');
-        out
     }
 
     #[test]

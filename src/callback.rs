@@ -307,8 +307,10 @@ pub fn handle(
                 let clean = (url == here).then(|| strip_callback_parameters(here));
                 // Found (steps 4–8 ran): remembered without any secret for the time to live.
                 if let Some(context) = context {
-                    let address = match (&outcome, &clean, uri::origin_and_path(here)) {
-                        (Ok(_), Some(clean), Some((origin, _))) => Some(cat!(&origin, clean)),
+                    // `clean` is given only when the callback is the page's own address, whose
+                    // origin `locate` read already.
+                    let address = match (&outcome, &clean) {
+                        (Ok(_), Some(clean)) => Some(cat!(&origin, clean)),
                         _ => None,
                     };
                     // The oldest beyond the bound make room for this one (a loop, not a

@@ -169,6 +169,8 @@ impl Config {
 /// Separates the fields of an encoded [`Config`]: no checked value can hold it (client IDs are
 /// `%x20-7E`, URLs and issuers have no control characters, scopes none either).
 const SEPARATOR: u8 = b'\n';
+/// An absent field of an encoded [`Config`] (U+007F: a control character no checked value holds).
+const ABSENT: &str = "\u{7f}";
 
 impl Config {
     /// The compact record `create()` keeps and every later operation passes back instead of
@@ -184,7 +186,7 @@ impl Config {
             &self.scope,
             self.authorization_endpoint.as_str(),
             self.authorization_endpoint.origin(),
-            self.issuer.as_deref().unwrap_or("\u{7f}"),
+            self.issuer.as_deref().unwrap_or(ABSENT),
             &ttl,
             self.storage.name(),
             if self.bound { "bound" } else { "" },
@@ -220,7 +222,7 @@ impl Config {
             redirect_uri: WebUrl::checked(redirect, redirect_origin),
             scope: scope.into(),
             authorization_endpoint: WebUrl::checked(endpoint, endpoint_origin),
-            issuer: (issuer != "\u{7f}").then(|| issuer.into()),
+            issuer: (issuer != ABSENT).then(|| issuer.into()),
             handoff: None,
             bound,
             storage,

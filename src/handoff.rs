@@ -40,38 +40,30 @@ pub fn outcome(request: Request, response: Response, url: &str, timeout_ms: u32)
         Response::Status(status) => status,
         _ => 0,
     };
-    let exchange = request == Request::Exchange;
-    Err(Error::handoff(
-        status,
-        match response {
-            Response::TimedOut => msg!(
-                if exchange {
-                    Msg::ExchangeTimedOut
-                } else {
-                    Msg::StartTimedOut
-                },
-                url,
-                decimal(timeout_ms.into())
-            ),
-            Response::Status(_) => msg!(
-                if exchange {
-                    Msg::ExchangeStatus
-                } else {
-                    Msg::StartStatus
-                },
-                url,
-                decimal(status.into())
-            ),
-            Response::None => msg!(
-                if exchange {
-                    Msg::ExchangeUnreachable
-                } else {
-                    Msg::StartUnreachable
-                },
-                url
-            ),
-        },
-    ))
+    // The message for what came back, for the exchange or the start, and what it names.
+    let (exchange, start, detail) = match response {
+        Response::TimedOut => (
+            Msg::ExchangeTimedOut,
+            Msg::StartTimedOut,
+            Some(decimal(timeout_ms.into())),
+        ),
+        Response::Status(_) => (
+            Msg::ExchangeStatus,
+            Msg::StartStatus,
+            Some(decimal(status.into())),
+        ),
+        Response::None => (Msg::ExchangeUnreachable, Msg::StartUnreachable, None),
+    };
+    let msg = if request == Request::Exchange {
+        exchange
+    } else {
+        start
+    };
+    let message = match detail {
+        Some(detail) => msg!(msg, url, detail),
+        None => msg!(msg, url),
+    };
+    Err(Error::handoff(status, message))
 }
 
 #[cfg(test)]

@@ -177,8 +177,13 @@ pub fn render(message: &Message) -> String {
         .get(message.msg as usize)
         .copied()
         .unwrap_or_default();
+    fill(template, &message.args)
+}
+
+/// `template` with each `{}` replaced by the next of `args`.
+pub fn fill(template: &str, args: &[String]) -> String {
     let mut out = String::new();
-    let mut args = message.args.iter();
+    let mut args = args.iter();
     for (i, piece) in template.split("{}").enumerate() {
         if i > 0 {
             out.push_str(args.next().map_or("", String::as_str));

@@ -3,7 +3,8 @@
 //!
 //! Invariant: no protocol rule lives here, and no JS value crosses. Every operation takes
 //! strings (the options the wrapper checked and wrote as forms, percent-encoded arguments,
-//! storage records as a form, `location.href`, the client record [`configure`] issued), CSPRNG
+//! storage records as keys and values in turn, `location.href`, the client record
+//! [`configure`] issued), CSPRNG
 //! bytes and the clock, runs the pure core, and returns one JSON text: `{"ok": …}` or
 //! `{"err": {"code", "msg", "args", …}}`.
 //! The wrapper does all I/O (storage, history, fetch) with what these return. Nothing is kept
@@ -146,7 +147,7 @@ pub fn configure(options: &str, origin: &str) -> String {
 }
 
 /// `authorizationUrl()`: a fresh request from 64 CSPRNG bytes, and what to do in storage:
-/// `{ url, key, record, remove: [stale keys] }`. `stored` is the JSON `[[key, value], …]` of
+/// `{ url, key, record, remove: [stale keys] }`. `stored` is the list ([`entries`]) of
 /// the records under the prefix now (expired or unreadable ones are to be removed);
 /// `app_state` is `JSON.stringify(appState)` (see [`AuthorizationUrlOptions::app_state`]),
 /// empty for none. For `popup()` (`popup` true) the options may hold `timeoutMs`, and the

@@ -68,18 +68,11 @@ fn err_code(text: &str) -> String {
 /// table messages.ts is generated from) with `err.args` in its `{}`s.
 fn message(v: &JsValue) -> String {
     let number = get(v, "err.msg").as_f64().expect("err.msg") as usize;
-    let args = js_sys::Array::from(&get(v, "err.args"));
-    let mut out = String::new();
-    for (i, piece) in pleo_oauth::messages::TEMPLATES[number]
-        .split("{}")
-        .enumerate()
-    {
-        if i > 0 {
-            out.push_str(&args.get(i as u32 - 1).as_string().unwrap());
-        }
-        out.push_str(piece);
-    }
-    out
+    let args: Vec<String> = js_sys::Array::from(&get(v, "err.args"))
+        .iter()
+        .map(|a| a.as_string().unwrap())
+        .collect();
+    pleo_oauth::messages::fill(pleo_oauth::messages::TEMPLATES[number], &args)
 }
 
 fn s(v: &JsValue, path: &str) -> String {

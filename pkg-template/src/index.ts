@@ -265,21 +265,22 @@ function failure(code: PleoOAuthErrorCode, msg: Msg, args: string[], details?: P
 /**
  * Runs one operation of the core (src/boundary.rs `OPS`: its string arguments in order, the
  * CSPRNG bytes when it takes them, and the clock). Every operation answers `{ ok }` or `{ err:
- * { code, message, … } }`, copied out of the module's memory; the core keeps nothing between
+ * { code, msg, args, … } }`, copied out of the module's memory; the core keeps nothing between
  * calls and empties its arena when the next one starts.
  */
 function core<T>(op: Op, args: string[] = [], random = NONE, edit?: (store: [string, string | null][]) => void): T {
   let reply: string;
   try {
     // The string arguments travel as one, NUL-separated: none of them can hold a raw NUL (they
-    // are JSON.stringify's output, location.href, or records the core wrote).
+    // are percent-encoded forms and strings, JSON.stringify's output, location.href, the
+    // client record, or storage records handed over only without one).
     const text = args.join("\0");
     const room = random.length + text.length * 3;
     const ptr = wasm.input(room);
     const memory = new Uint8Array(wasm.memory.buffer);
     memory.set(random, ptr);
-    const { written } = new TextEncoder().encodeInto(text, memory.subarray(ptr + random.length, ptr + room));
-    const at = wasm.call(op, ptr, random.length, written, Date.now());
+    const { written: length } = new TextEncoder().encodeInto(text, memory.subarray(ptr + random.length, ptr + room));
+    const at = wasm.call(op, ptr, random.length, length, Date.now());
     const out = new Uint8Array(wasm.memory.buffer);
     reply = new TextDecoder().decode(out.subarray(at + 4, at + 4 + new DataView(out.buffer).getUint32(at, true)));
   } catch {
@@ -433,8 +434,7 @@ function appStateJson(options: unknown): string {
     if (value === undefined) return "";
     return JSON.stringify(value, (_, v: unknown) => {
       const type = typeof v;
-      const plain = type == "object" && (v === null || Array.isArray(v) || [Object.prototype, null].includes(Object.getPrototypeOf(v)));
-      if (type == "string" || type == "boolean" || plain || (type == "number" && isFinite(v as number))) return v;
+      if (type == "string" || type == "boolean" || v === null || Array.isArray(v) || plain(v) || (type == "number" && isFinite(v as number))) return v;
       kind = type == "number" ? "NaN or Infinity" : type == "object" ? "a class instance (a Map, a Set…)" : `a ${type}`;
       throw 0;
     });
