@@ -35,24 +35,32 @@ pub enum Op {
     State = 8,
     /// `parseCallback(url)`.
     Parse = 9,
+    /// `handleCallback()`, first: the key of the one record [`Op::Finish`] needs.
+    Locate = 10,
+    /// `authorizationUrl()`, when [`Op::Start`] says the sweep is due: the records to drop.
+    Sweep = 11,
 }
 
 /// Every operation: its number, its name, and its string arguments in order. Entropy is
 /// given to [`Op::Start`], [`Op::Popup`], [`Op::Pkce`] and [`Op::State`]; the clock to
-/// [`Op::Start`], [`Op::Popup`] and [`Op::Finish`].
-pub const OPS: [(Op, &str, &[&str]); 10] = [
+/// [`Op::Start`], [`Op::Popup`], [`Op::Finish`] and [`Op::Sweep`].
+pub const OPS: [(Op, &str, &[&str]); 12] = [
     (Op::Configure, "Configure", &["options", "origin"]),
     (
         Op::Start,
         "Start",
-        &["client", "options", "records", "appState"],
+        &["client", "options", "schedule", "appState"],
     ),
     (
         Op::Popup,
         "Popup",
-        &["client", "options", "records", "appState"],
+        &["client", "options", "schedule", "appState"],
     ),
-    (Op::Finish, "Finish", &["client", "url", "records", "here"]),
+    (
+        Op::Finish,
+        "Finish",
+        &["client", "url", "record", "here", "via"],
+    ),
     (
         Op::HandedOff,
         "HandedOff",
@@ -63,6 +71,8 @@ pub const OPS: [(Op, &str, &[&str]); 10] = [
     (Op::Challenge, "Challenge", &["verifier"]),
     (Op::State, "State", &[]),
     (Op::Parse, "Parse", &["url"]),
+    (Op::Locate, "Locate", &["url"]),
+    (Op::Sweep, "Sweep", &["records"]),
 ];
 
 /// How the wrapper reads an option of a caller's object, and so how it hands it to the core
@@ -123,7 +133,7 @@ pub const POPUP: [(&str, Kind); 4] = [
 
 /// The operations in the order of their numbers (a separate list, so that the names in
 /// [`OPS`] are not shipped: only the tests and the generated TypeScript read them).
-const BY_NUMBER: [Op; 10] = [
+const BY_NUMBER: [Op; 12] = [
     Op::Configure,
     Op::Start,
     Op::Popup,
@@ -134,6 +144,8 @@ const BY_NUMBER: [Op; 10] = [
     Op::Challenge,
     Op::State,
     Op::Parse,
+    Op::Locate,
+    Op::Sweep,
 ];
 
 impl Op {
@@ -205,6 +217,7 @@ mod tests {
             "/** The prefix of every storage key this library writes (src/transaction.rs). */\nexport const KEY_PREFIX = \"{}\";\n",
             crate::transaction::KEY_PREFIX
         ));
+
         s.push_str("/** The core's messages (src/messages.rs `Msg`): their templates are in messages.ts. */\nexport const enum Msg {\n");
         for (i, name) in msg_names().iter().enumerate() {
             s.push_str(&format!("  {name} = {i},\n"));

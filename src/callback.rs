@@ -12,7 +12,7 @@ use crate::form;
 use crate::messages::Msg;
 use crate::pkce::PkceCodeVerifier;
 use crate::state::State;
-use crate::transaction::{storage_key, Completed, Record, Transaction, KEY_PREFIX};
+use crate::transaction::{address_key, storage_key, Completed, Record, Transaction};
 use crate::uri;
 
 pub use crate::protocol::CALLBACK_PARAMETERS;
@@ -90,8 +90,9 @@ pub struct VerifiedCallback {
 pub struct Located<'a> {
     /// Its callback parameters.
     pub params: CallbackParameters,
-    /// The storage key of the transaction to consume.
-    pub key: String,
+    /// The storage key of the transaction to consume; `None` for a state this library cannot
+    /// have issued (not base64url), which no record can be under.
+    pub key: Option<String>,
     /// Its origin, as a browser serialises it.
     pub origin: String,
     /// Its path (`/` for an empty one).
@@ -116,7 +117,10 @@ pub fn locate(url: &str) -> Result<Located<'_>> {
     let Some(state) = &p.state else {
         return Err(Error::new(ErrorCode::MissingState, Msg::MissingState));
     };
-    let key = storage_key(state);
+    let key = state
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        .then(|| storage_key(state));
     Ok(Located {
         params: p,
         key,
@@ -125,10 +129,21 @@ pub fn locate(url: &str) -> Result<Located<'_>> {
     })
 }
 
-/// Whether a stored transaction is one this client could have written: the redirect URI it
-/// was started with, and an expiry within the longest time to live. Storage is writable by any
-/// script of the origin; a record that does not agree was not written by this client (RFC 9700
-/// §4.7, §4.11), so it is `unknown_state` like a missing one. One started with another issuer
+/// The one record handling the callback `url` reads ([`handle`]): the transaction of its
+/// state, or, for an address that is no callback, the record a completed callback left there
+/// (a reload); `None` when there is none to read.
+pub fn record_key(url: &str) -> Option<String> {
+    match locate(url) {
+        Ok(l) => l.key,
+        Err(e) if e.code() == ErrorCode::NotACallback => Some(address_key(url)),
+        Err(_) => None,
+    }
+}
+
+/// Whether a stored transaction of this client ([`Config::binding`]) is one it could have
+/// written: the redirect URI it was started with, and an expiry within the longest time to
+/// live. Storage is writable by any script of the origin; a record that does not agree was not
+/// written by this client (RFC 9700 §4.7, §4.11), so it is `unknown_state` like a missing one. One started with another issuer
 /// configuration is found, and fails step 5 (`issuer_mismatch`). (A swapped verifier cannot be
 /// told from a real one: the record carries no MAC; the bound handoff catches that at the
 /// backend.)
@@ -226,13 +241,17 @@ fn checks_found(
     })
 }
 
-/// How many completed connections are remembered at most (the newest): enough for every tab
-/// and retry a person makes within a time to live, and a bound on what each callback reads
-/// and decodes from storage.
-pub const MAX_COMPLETED: usize = 16;
+/// Who hands [`handle`] the callback.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    /// The page it arrived at (or the caller of `handleCallback(url)`).
+    Page,
+    /// The window waiting for a `popup()`, with the callback its popup relayed.
+    Popup,
+}
 
-/// What handling a callback against the stored records does: the storage edits to make (in
-/// order; `None` removes the key), whatever the outcome, and the outcome.
+/// What handling a callback does: the storage edits to make (in order; `None` removes the
+/// key), whatever the outcome, and the outcome.
 #[derive(Debug)]
 pub struct Handled {
     pub store: Vec<(String, Option<String>)>,
@@ -247,96 +266,79 @@ pub struct Success {
     pub clean: Option<String>,
 }
 
-/// Steps 1–9 against every record of this library in storage (`entries`, key and value), for
-/// the page at `here` (`location.href`): the outcome, and what to write so that the
-/// transaction is consumed (replaced by a [`Completed`] record, RFC 6749 §10.5) and expired
-/// or unreadable records are dropped. A callback whose state was completed, or a reload of the
-/// address a completed callback left, is `already_handled` with that connection's `returnTo`
-/// and `appState`; nothing is consumed or handed off again.
+/// Steps 1–9 for the page at `here` (`location.href`), given the one record the callback is
+/// about: `stored`, the value under [`record_key`]`(url)` (empty when there is none). Answers
+/// the outcome, and what to write so that the transaction is consumed (replaced by a
+/// [`Completed`] record, RFC 6749 §10.5, also under the address step 9 leaves, for a reload).
+/// A callback whose state was completed, or a reload of the address a completed callback
+/// left, is `already_handled` with that connection's `returnTo` and `appState`; nothing is
+/// consumed or handed off again (whichever client asks: the state was used). A transaction of
+/// another client ([`Config::binding`]), or of a `popup()` when this is not the window
+/// waiting for it ([`Via::Popup`]), is none and is left as it is: it is not this call's to
+/// consume.
 pub fn handle(
     config: &Config,
     url: &str,
     here: &str,
-    entries: &[(String, String)],
+    stored: &str,
+    via: Via,
     now_ms: u64,
 ) -> Handled {
-    let located = locate(url);
-    let key = located.as_ref().map_or("", |l| l.key.as_str());
     let mut store: Vec<(String, Option<String>)> = Vec::new();
-    // Every record decoded once: the completed connections still remembered, by key (expired
-    // ones are dropped), and the callback's own pending transaction, if any. (Other expired
-    // pending ones are kept: each is still `expired` at its own callback, docs/API.md step 4, until
-    // the next `authorizationUrl` sweeps it.)
-    let mut completed: Vec<(&str, Completed)> = Vec::new();
-    let mut pending = None;
-    for (k, v) in entries {
-        let Some(state) = k.strip_prefix(KEY_PREFIX) else {
-            continue;
-        };
-        match Record::decode(State::from_callback(state.into()), v) {
-            Some(Record::Completed(c)) if now_ms < c.expires_at_ms => completed.push((k, c)),
-            Some(Record::Completed(_)) => store.push((k.clone(), None)),
-            Some(Record::Pending(t)) if k == key => pending = Some(t),
-            _ => {}
+    let located = locate(url);
+    let state = located.as_ref().ok().and_then(|l| l.params.state.clone());
+    let record = Record::decode(State::from_callback(state.unwrap_or_default()), stored);
+    // Another client's transaction, or a popup's this window does not wait for.
+    let foreign = matches!(&record, Some(Record::Pending(t)) if t.client != config.binding || (t.popup && via != Via::Popup));
+    let completed = match &record {
+        Some(Record::Completed(c)) if now_ms < c.expires_at_ms => Some(c.context.clone()),
+        _ => None,
+    };
+    let outcome = match (located, completed) {
+        // 2. A reload of the address a completed callback left, or a callback whose state this
+        // browser already completed (Back, Approve again).
+        (Err(e), Some(context)) if e.code() == ErrorCode::NotACallback => {
+            Err(already_handled(context))
         }
-    }
-    let outcome = match located {
-        // 2. A reload of the address a completed callback left: the latest such connection.
-        Err(e) if e.code() == ErrorCode::NotACallback => Err(core::mem::take(&mut completed)
-            .into_iter()
-            .map(|(_, c)| c)
-            .filter(|c| c.address.as_deref() == Some(url))
-            .max_by_key(|c| c.expires_at_ms)
-            .map_or(e, |c| already_handled(c.context))),
-        Err(e) => Err(e),
-        Ok(Located {
-            params: p,
-            key,
-            origin,
-            path,
-        }) => match completed.iter().find(|(k, _)| *k == key) {
-            // 2. A callback whose state this browser already completed (Back, Approve again).
-            Some((_, c)) => Err(already_handled(c.context.clone())),
-            None => {
-                // 3. Consumed now, whatever happens next; a record this client could not have
-                // written counts as none ([`agrees`]).
-                store.push((key.clone(), None));
-                let found = pending.filter(|t| agrees(config, t, now_ms));
-                let context = found.as_ref().map(Transaction::context);
-                let outcome = checks((&origin, path), p, found, now_ms, config);
-                let clean = (url == here).then(|| strip_callback_parameters(here));
-                // Found (steps 4–8 ran): remembered without any secret for the time to live.
-                if let Some(context) = context {
-                    // `clean` is given only when the callback is the page's own address, whose
-                    // origin `locate` read already.
-                    let address = match (&outcome, &clean) {
-                        (Ok(_), Some(clean)) => Some(cat!(&origin, clean)),
-                        _ => None,
-                    };
-                    // The oldest beyond the bound make room for this one (a loop, not a
-                    // sort: the standard sort costs kilobytes of wasm).
-                    while completed.len() >= MAX_COMPLETED {
-                        let Some(oldest) = completed
-                            .iter()
-                            .min_by_key(|(_, c)| c.expires_at_ms)
-                            .map(|(k, _)| *k)
-                        else {
-                            break;
-                        };
-                        store.push((oldest.into(), None));
-                        completed.retain(|(k, _)| *k != oldest);
-                    }
-                    let record = Completed {
+        (Ok(_), Some(context)) => Err(already_handled(context)),
+        (Err(e), _) => Err(e),
+        (
+            Ok(Located {
+                params: p,
+                key,
+                origin,
+                path,
+            }),
+            None,
+        ) => {
+            // 3. Consumed now, whatever happens next; a record this client could not have
+            // written counts as none ([`agrees`]).
+            let found = match record {
+                Some(Record::Pending(t)) if !foreign && agrees(config, &t, now_ms) => Some(t),
+                _ => None,
+            };
+            let context = found.as_ref().map(Transaction::context);
+            let outcome = checks((&origin, path), p, found, now_ms, config);
+            let clean = (url == here).then(|| strip_callback_parameters(here));
+            if let Some(key) = key.filter(|_| !foreign) {
+                // Found (steps 4–8 ran): remembered without any secret for the time to live,
+                // also under the address step 9 leaves (`clean` is given only when the
+                // callback is the page's own address, whose origin `locate` read).
+                let done = context.map(|context| {
+                    Completed {
                         context,
-                        address,
                         expires_at_ms: now_ms
                             .saturating_add(u64::from(config.transaction_ttl_seconds) * 1000),
-                    };
-                    store.push((key, Some(record.encode())));
+                    }
+                    .encode()
+                });
+                if let (Ok(_), Some(clean), Some(done)) = (&outcome, &clean, &done) {
+                    store.push((address_key(&cat!(&origin, clean)), Some(done.clone())));
                 }
-                outcome.map(|verified| Success { verified, clean })
+                store.push((key, done));
             }
-        },
+            outcome.map(|verified| Success { verified, clean })
+        }
     };
     Handled { store, outcome }
 }
@@ -414,7 +416,7 @@ mod tests {
         }
         /// `handleCallback(url)` on the page at `url`: its storage edits made, its outcome.
         fn verify(&mut self, url: &str, now: u64) -> Result<VerifiedCallback> {
-            let h = handle(&self.1, url, url, &listed(&self.0), now);
+            let h = run(&self.1, &self.0, url, url, now);
             apply(&mut self.0, &h);
             h.outcome.map(|s| s.verified)
         }
@@ -438,10 +440,7 @@ mod tests {
         let config = Config::from_options(with_issuer()).unwrap();
         let good = Store::new(with_issuer()).0.into_values().next().unwrap();
         let url = format!("{CB}?code=c&state=good&iss=https://auth.example.com");
-        let run = |record: &str| {
-            let stored = [("pleo-oauth:tx:good".to_string(), record.to_string())];
-            handle(&config, &url, &url, &stored, NOW).outcome
-        };
+        let run = |record: &str| handle(&config, &url, &url, record, Via::Page, NOW).outcome;
         assert!(run(&good).is_ok());
         let day = 86_400_000u64;
         for tampered in [
@@ -769,8 +768,24 @@ mod tests {
     }
 
     /// The records of a `Store`, as the wrapper lists them.
-    fn listed(store: &HashMap<String, String>) -> Vec<(String, String)> {
-        store.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    /// What the wrapper does: reads the one record [`record_key`] names, then [`handle`]s
+    /// the callback (not from a popup).
+    fn run(
+        config: &Config,
+        store: &HashMap<String, String>,
+        url: &str,
+        here: &str,
+        now: u64,
+    ) -> Handled {
+        let stored = record_key(url).and_then(|k| store.get(&k).cloned());
+        handle(
+            config,
+            url,
+            here,
+            &stored.unwrap_or_default(),
+            Via::Page,
+            now,
+        )
     }
 
     /// Applies `handle`'s edits, as the wrapper does.
@@ -790,7 +805,7 @@ mod tests {
         now: u64,
     ) -> Result<Success> {
         let config = Config::from_options(options()).unwrap();
-        let h = handle(&config, url, here, &listed(store), now);
+        let h = run(&config, store, url, here, now);
         apply(store, &h);
         h.outcome
     }
@@ -848,7 +863,20 @@ mod tests {
                 .code(),
             ErrorCode::NotACallback
         );
-        assert!(store.is_empty(), "the expired completed record was swept");
+        // Both completed records (under the state and under the address) are dropped by the
+        // next sweep once expired, and not before.
+        let listed: Vec<(String, String)> = store.clone().into_iter().collect();
+        assert_eq!(listed.len(), 2, "{listed:?}");
+        assert!(crate::transaction::stale_keys(&listed, NOW + 599_999).is_empty());
+        let mut stale = crate::transaction::stale_keys(&listed, NOW + 600_000);
+        stale.sort();
+        assert_eq!(
+            stale,
+            [
+                format!("pleo-oauth:tx:@{CB}?tab=x"),
+                "pleo-oauth:tx:good".to_string()
+            ]
+        );
     }
 
     #[test]
@@ -957,7 +985,7 @@ mod tests {
                     "{CB}?code=c0de&state=good{}",
                     iss.map_or(String::new(), |i| format!("&iss={i}"))
                 );
-                let h = handle(&config, &url, &url, &listed(&store), NOW);
+                let h = run(&config, &store, &url, &url, NOW);
                 apply(&mut store, &h);
                 let e = h.outcome.unwrap_err();
                 assert_eq!(e.code(), ErrorCode::IssuerMismatch, "{what}");
@@ -971,7 +999,7 @@ mod tests {
                 assert_eq!(c.app_state.as_deref(), Some("{\"tab\":\"pleo\"}"), "{what}");
                 // Consumed (no verifier left), and completed: a second try is already_handled.
                 assert!(!store.values().any(|v| v.contains("verifier")), "{what}");
-                let again = handle(&config, &url, &url, &listed(&store), NOW + 1);
+                let again = run(&config, &store, &url, &url, NOW + 1);
                 let e = again.outcome.unwrap_err();
                 assert_eq!(e.code(), ErrorCode::AlreadyHandled, "{what}");
                 assert_eq!(e.context().unwrap().return_to.as_deref(), Some("/settings"));
@@ -980,7 +1008,7 @@ mod tests {
             // unknown_state.
             let url = format!("{CB}?code=c&state=good");
             let store = store_started_with(with_issuer_of(started));
-            let h = handle(&config, &url, &url, &listed(&store), NOW + 600_000);
+            let h = run(&config, &store, &url, &url, NOW + 600_000);
             assert_eq!(h.outcome.unwrap_err().code(), ErrorCode::Expired);
             let moved: HashMap<String, String> = store
                 .iter()
@@ -992,7 +1020,7 @@ mod tests {
                 })
                 .collect();
             assert_ne!(moved, store, "the replacement applied");
-            let h = handle(&config, &url, &url, &listed(&moved), NOW);
+            let h = run(&config, &moved, &url, &url, NOW);
             assert_eq!(h.outcome.unwrap_err().code(), ErrorCode::UnknownState);
         }
     }
@@ -1025,12 +1053,209 @@ mod tests {
         assert_eq!(e.context().unwrap().return_to.as_deref(), Some("/back"));
     }
 
+    /// Issue 16.1: a transaction started by one client, handled by another: `unknown_state`,
+    /// nothing handed over, and the record left for the client that wrote it.
+    fn handled_by_another(started: Options, handling: Options, what: &str) {
+        let mut store = store_started_with(started);
+        let before = store.clone();
+        let other = Config::from_options(handling).unwrap();
+        let url = format!("{CB}?code=c0de&state=good");
+        let h = run(&other, &store, &url, &url, NOW);
+        apply(&mut store, &h);
+        let e = h.outcome.unwrap_err();
+        assert_eq!(e.code(), ErrorCode::UnknownState, "{what}");
+        assert!(e.context().is_none(), "{what}: nothing of the connection");
+        assert_eq!(
+            store, before,
+            "{what}: the record is not the other client's to consume"
+        );
+    }
+
     #[test]
-    fn at_most_max_completed_connections_are_remembered_the_newest() {
+    fn rfc9700_s4_4_a_transaction_is_handled_only_by_the_client_that_started_it() {
+        use crate::config::test_options::HandoffOptions;
+        let handoff = |url: &str| {
+            Some(HandoffOptions {
+                url: url.into(),
+                start_url: None,
+                credentials: None,
+                headers: None,
+                timeout_ms: None,
+            })
+        };
+        let env = |name: &str| Some(EnvironmentOption::Preset(name.into()));
+        handled_by_another(
+            options(),
+            Options {
+                client_id: Some("another-client".into()),
+                ..options()
+            },
+            "another client ID, the same redirect URI",
+        );
+        handled_by_another(
+            Options {
+                environment: env("staging"),
+                handoff: handoff("/api/s"),
+                ..options()
+            },
+            Options {
+                environment: env("production"),
+                handoff: handoff("/api/p"),
+                ..options()
+            },
+            "staging started, production handles (mix-up)",
+        );
+        handled_by_another(
+            Options {
+                environment: env("staging"),
+                ..options()
+            },
+            options(),
+            "staging started, production handles, no handoff",
+        );
+        let custom = |endpoint: &str| {
+            Some(EnvironmentOption::Custom(CustomEnvironment {
+                authorization_endpoint: endpoint.into(),
+                issuer: None,
+            }))
+        };
+        handled_by_another(
+            Options {
+                environment: custom("https://a.example/authorize"),
+                ..options()
+            },
+            Options {
+                environment: custom("https://b.example/authorize"),
+                ..options()
+            },
+            "two custom endpoints",
+        );
+        handled_by_another(
+            Options {
+                handoff: handoff("/api/a"),
+                ..options()
+            },
+            Options {
+                handoff: handoff("https://b.example/api"),
+                ..options()
+            },
+            "the same server, another backend",
+        );
+        handled_by_another(
+            Options {
+                handoff: handoff("/api/a"),
+                ..options()
+            },
+            options(),
+            "a client without a handoff would give the verifier to page script",
+        );
+        // The client that started it still can.
+        let mut store = store_started_with(Options {
+            handoff: handoff("/api/a"),
+            ..options()
+        });
+        let url = format!("{CB}?code=c0de&state=good");
+        let again = Options {
+            handoff: handoff("/api/a"),
+            ..options()
+        };
+        assert!(run(
+            &Config::from_options(again).unwrap(),
+            &store,
+            &url,
+            &url,
+            NOW
+        )
+        .outcome
+        .is_ok());
+        // And a completed connection of another client is no already_handled here.
+        let h = run(
+            &Config::from_options(options()).unwrap(),
+            &store,
+            &url,
+            &url,
+            NOW,
+        );
+        apply(&mut store, &h);
+        let other = Config::from_options(Options {
+            client_id: Some("another-client".into()),
+            ..options()
+        })
+        .unwrap();
+        let e = run(&other, &store, &url, &url, NOW).outcome.unwrap_err();
+        assert_eq!(e.code(), ErrorCode::UnknownState);
+    }
+
+    #[test]
+    fn a_popups_transaction_is_handled_only_by_the_window_waiting_for_it() {
+        let config = Config::from_options(options()).unwrap();
+        let mut store = HashMap::new();
+        let mut r = build_with(
+            &config,
+            AuthorizationUrlOptions::default(),
+            State::from_callback("good".into()),
+            PkceCodeVerifier::new("v".repeat(43)).unwrap(),
+            NOW,
+        )
+        .unwrap();
+        r.transaction.popup = true;
+        store.insert(r.transaction.storage_key(), r.transaction.encode());
+        let before = store.clone();
+        // Another tab opened on the callback (storage: "local" is shared): not its to take.
+        let url = format!("{CB}?code=ATTACKER&state=good");
+        let h = run(&config, &store, &url, &url, NOW);
+        apply(&mut store, &h);
+        assert_eq!(h.outcome.unwrap_err().code(), ErrorCode::UnknownState);
+        assert_eq!(store, before, "left for the popup");
+        // The window waiting for the popup takes it.
+        let url = format!("{CB}?code=c0de&state=good");
+        let stored = store["pleo-oauth:tx:good"].clone();
+        let h = handle(
+            &config,
+            &url,
+            "https://app.example.com/settings",
+            &stored,
+            Via::Popup,
+            NOW,
+        );
+        apply(&mut store, &h);
+        let ok = h.outcome.unwrap();
+        assert_eq!(ok.verified.code.secret(), "c0de");
+        assert!(!store["pleo-oauth:tx:good"].contains("verifier"));
+    }
+
+    #[test]
+    fn step7_the_message_quotes_a_bounded_part_of_what_the_server_said() {
+        let mut store = store_with_app_state();
+        let long = "é".repeat(10_000);
+        let url = format!(
+            "{CB}?error={}&error_description={long}&state=good",
+            "E".repeat(5_000)
+        );
+        let e = handle_in(&mut store, &url, &url, NOW).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::AuthorizationError);
+        let m = e.message();
+        assert!(m.len() < 600, "{} bytes", m.len());
+        assert!(
+            m.contains(&"E".repeat(64)) && !m.contains(&"E".repeat(65)),
+            "{m}"
+        );
+        assert!(m.contains(&format!("{}…", "é".repeat(128))), "{m}");
+        // The fields keep what was said, whole.
+        let d = e.authorization_details().unwrap();
+        assert_eq!(d.error.len(), 5_000);
+        assert_eq!(d.error_description.as_deref(), Some(long.as_str()));
+    }
+
+    #[test]
+    fn completed_connections_are_each_remembered_until_they_expire_however_many() {
+        // A callback reads its own record only: no bound on how many are remembered, none
+        // evicted by the others; each is already_handled until its time to live is over.
         let mut store = HashMap::new();
         let config = Config::from_options(options()).unwrap();
-        for n in 0..MAX_COMPLETED + 3 {
-            let state = format!("s{n}");
+        let n = 40u64;
+        for i in 0..n {
+            let state = format!("s{i}");
             let r = build_with(
                 &config,
                 AuthorizationUrlOptions::default(),
@@ -1041,23 +1266,19 @@ mod tests {
             .unwrap();
             store.insert(r.transaction.storage_key(), r.transaction.encode());
             let url = format!("{CB}?code=c&state={state}");
-            handle_in(&mut store, &url, &url, NOW + n as u64).unwrap();
-            assert!(store.len() <= MAX_COMPLETED, "{}", store.len());
+            handle_in(&mut store, &url, &url, NOW + i).unwrap();
         }
-        let newest = format!("{CB}?code=c&state=s{}", MAX_COMPLETED + 2);
-        assert_eq!(
-            handle_in(&mut store, &newest, &newest, NOW + 100)
-                .unwrap_err()
-                .code(),
-            ErrorCode::AlreadyHandled
-        );
-        let oldest = format!("{CB}?code=c&state=s0");
-        assert_eq!(
-            handle_in(&mut store, &oldest, &oldest, NOW + 100)
-                .unwrap_err()
-                .code(),
-            ErrorCode::UnknownState
-        );
+        for i in [0, n / 2, n - 1] {
+            let url = format!("{CB}?code=c&state=s{i}");
+            let e = handle_in(&mut store, &url, &url, NOW + n).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::AlreadyHandled, "s{i}");
+        }
+        // Past the time to live: unknown_state, and the record is removed.
+        let ttl = u64::from(config.transaction_ttl_seconds) * 1000;
+        let url = format!("{CB}?code=c&state=s0");
+        let e = handle_in(&mut store, &url, &url, NOW + ttl).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::UnknownState);
+        assert!(!store.contains_key("pleo-oauth:tx:s0"));
     }
 
     #[test]

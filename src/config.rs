@@ -96,6 +96,8 @@ pub struct Config {
     pub storage: StorageKind,
     /// Transaction time to live.
     pub transaction_ttl_seconds: u32,
+    /// Who this client is to its records ([`Config::binding`]).
+    pub binding: String,
 }
 
 impl Config {
@@ -153,6 +155,11 @@ impl Config {
             },
         )?;
         Ok(Config {
+            binding: binding(
+                client_id,
+                authorization_endpoint.as_str(),
+                handoff.as_ref().map(|h| h.url.as_str()),
+            ),
             client_id: client_id.to_owned(),
             redirect_uri,
             scope: scopes,
@@ -164,6 +171,26 @@ impl Config {
             transaction_ttl_seconds,
         })
     }
+}
+
+/// Who a client is to the records it writes: 128 bits of SHA-256 over its client ID, its
+/// authorisation endpoint and its handoff URL (or none), base64url. A callback is processed only
+/// by the client that started it, so only with the server its request went to and only for the
+/// backend it named (RFC 9700 §4.4, mix-up); a record with another binding counts as none.
+/// (The issuer is not in it: a client whose issuer configuration changed finds its record and
+/// fails step 5, `issuer_mismatch`.)
+fn binding(client_id: &str, endpoint: &str, handoff_url: Option<&str>) -> String {
+    let digest = crate::sha256::sha256(
+        cat!(
+            client_id,
+            "\n",
+            endpoint,
+            "\n",
+            handoff_url.unwrap_or(ABSENT)
+        )
+        .as_bytes(),
+    );
+    crate::text::base64url(digest.get(..16).unwrap_or_default())
 }
 
 /// Separates the fields of an encoded [`Config`]: no checked value can hold it (client IDs are
@@ -190,6 +217,7 @@ impl Config {
             &ttl,
             self.storage.name(),
             if self.bound { "bound" } else { "" },
+            &self.binding,
         ];
         crate::text::join(&fields, "\n")
     }
@@ -214,6 +242,7 @@ impl Config {
             _ => StorageKind::Session,
         };
         let bound = next()? == "bound";
+        let binding = next()?;
         if next().is_some() {
             return None;
         }
@@ -227,6 +256,7 @@ impl Config {
             bound,
             storage,
             transaction_ttl_seconds: ttl,
+            binding: binding.into(),
         })
     }
 

@@ -140,6 +140,11 @@ pub struct Context {
     pub app_state: Option<String>,
 }
 
+/// The most of the server's `error` a message quotes, in bytes (codes are short ASCII words).
+pub const MAX_QUOTED_ERROR: usize = 64;
+/// The most of the server's `error_description` a message quotes, in bytes.
+pub const MAX_QUOTED_DESCRIPTION: usize = 256;
+
 impl Error {
     /// An error with a code and a message ([`crate::messages`]; no argument is a secret).
     pub fn new(code: ErrorCode, message: impl Into<Message>) -> Self {
@@ -154,8 +159,11 @@ impl Error {
 
     /// `authorization_error`, carrying what the server said.
     pub fn authorization(details: AuthorizationErrorDetails) -> Self {
+        // The message quotes what the server (or whoever made the callback URL) said, bounded:
+        // a page that shows it must not show pages of someone else's text. The fields keep it
+        // whole.
         let description = match &details.error_description {
-            Some(d) => crate::cat!(": ", d),
+            Some(d) => crate::cat!(": ", &crate::text::bounded(d, MAX_QUOTED_DESCRIPTION)),
             None => String::new(),
         };
         let message = msg!(
@@ -164,7 +172,7 @@ impl Error {
             } else {
                 Msg::AuthorizationError
             },
-            details.error.as_str(),
+            crate::text::bounded(&details.error, MAX_QUOTED_ERROR),
             description
         );
         Error(Box::new(Details {

@@ -172,12 +172,14 @@ pub fn build_with(
     let expires_at_ms = now_ms.saturating_add(u64::from(config.transaction_ttl_seconds) * 1000);
     let transaction = Transaction {
         state,
+        client: config.binding.clone(),
         verifier,
         redirect_uri: config.redirect_uri.as_str().to_owned(),
         issuer: config.issuer.clone(),
         return_to,
         app_state,
         expires_at_ms,
+        popup: false,
     };
     Ok(AuthorizationRequest {
         url,

@@ -15,6 +15,18 @@ macro_rules! cat {
     };
 }
 
+/// At most `max` bytes of `s`, cut at a character boundary and then marked with `…`.
+pub fn bounded(s: &str, max: usize) -> String {
+    let mut end = max.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    match s.get(..end) {
+        Some(head) if end < s.len() => cat!(head, "…"),
+        _ => s.into(),
+    }
+}
+
 /// The pieces, one after the other.
 #[inline(never)]
 pub fn concat(pieces: &[&str]) -> String {

@@ -1,11 +1,14 @@
 //! The transaction: what the browser remembers between the redirect and the callback.
 //!
-//! Invariant: a stored record is found only by its exact `state` (the storage key is
-//! [`KEY_PREFIX`] + state), is replaced when it is looked up (one use only, RFC 6749 §10.5) by
-//! a [`Completed`] record that holds no secret, and either is dropped once past its expiry. A
-//! record is serialised as a short form-urlencoded string, so no JSON library ships; a record
-//! that does not decode strictly (unknown or repeated field, other version) is treated as
-//! absent.
+//! Invariant: a stored record is found only by its exact key — [`KEY_PREFIX`] + the state
+//! (base64url, [`storage_key`]), or [`KEY_PREFIX`] + `@` + the address a completed callback
+//! left ([`address_key`]) — so an operation reads the one record it is about, never a list of
+//! them. A pending record names the client that wrote it
+//! ([`crate::config::Config::binding`]) and is replaced when its callback is handled (one use
+//! only, RFC 6749 §10.5) by a [`Completed`] record that holds no secret; either is dropped once
+//! past its expiry by the occasional sweep ([`sweep_due`], [`stale_keys`]). A record is serialised as a short
+//! form-urlencoded string, so no JSON library ships; a record that does not decode strictly
+//! (unknown or repeated field, other version) is treated as absent.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -19,19 +22,22 @@ use crate::uri;
 
 /// Prefix of every storage key this library writes.
 pub const KEY_PREFIX: &str = "pleo-oauth:tx:";
-const FORMAT_VERSION: &str = "1";
+/// The records of 0.3 (0.2 wrote `1`): a pending one names its client (`c`), and a popup's
+/// transaction is marked (`p`).
+const FORMAT_VERSION: &str = "3";
 /// The `v` of a [`Completed`] record.
 const COMPLETED: &str = "done";
 /// The records' fields; any other name, or a repeated one, voids the record.
-const FIELDS: [&str; 8] = [
+const FIELDS: [&str; 9] = [
     "v",
+    "c",
     "verifier",
     "redirect_uri",
     "exp",
     "iss",
     "return_to",
     "app_state",
-    "at",
+    "p",
 ];
 
 /// A pending authorisation.
@@ -39,6 +45,8 @@ const FIELDS: [&str; 8] = [
 pub struct Transaction {
     /// The state it is stored under.
     pub state: State,
+    /// The client that started it ([`crate::config::Config::binding`]).
+    pub client: String,
     /// The PKCE verifier (secret).
     pub verifier: PkceCodeVerifier,
     /// The redirect URI sent in the request, verbatim.
@@ -51,17 +59,18 @@ pub struct Transaction {
     pub app_state: Option<String>,
     /// Milliseconds since the Unix epoch after which the callback is refused.
     pub expires_at_ms: u64,
+    /// Started by `popup()`: only the window waiting for it may take its callback.
+    pub popup: bool,
 }
 
 /// A connection this browser completed (its callback was checked, whatever the outcome):
-/// what `already_handled` answers with, and nothing secret. Stored under the same key as the
-/// transaction it replaces, so the state cannot be used again while it lasts.
+/// what `already_handled` answers with, and nothing secret. Stored under the key of the
+/// transaction it replaces, so the state cannot be used again while it lasts (by any client:
+/// the state was used), and under the address the callback left, so that a reload finds it.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Completed {
     /// The connection's `returnTo` and `appState`.
     pub context: Context,
-    /// The absolute address step 9 left in the address bar, when the callback was the page's.
-    pub address: Option<String>,
     /// Milliseconds since the Unix epoch after which the record is dropped.
     pub expires_at_ms: u64,
 }
@@ -81,7 +90,7 @@ impl Record {
     /// on the way in: a `returnTo` by the same-origin path rule (RFC 9700 §4.11, open
     /// redirection), an `appState` by the JSON grammar (the wrapper embeds it as it is).
     pub fn decode(state: State, stored: &str) -> Option<Record> {
-        let [v, verifier, redirect_uri, exp, iss, return_to, app_state, at] =
+        let [v, client, verifier, redirect_uri, exp, iss, return_to, app_state, popup] =
             form::fields(stored, &FIELDS, false).ok()?;
         if return_to
             .as_deref()
@@ -96,19 +105,30 @@ impl Record {
             app_state,
         };
         match v.as_deref()? {
-            FORMAT_VERSION if at.is_none() => Some(Record::Pending(Transaction {
+            FORMAT_VERSION => Some(Record::Pending(Transaction {
                 state,
+                client: client?,
                 verifier: PkceCodeVerifier::from_stored(verifier?)?,
                 redirect_uri: redirect_uri?,
                 issuer: iss,
                 return_to: context.return_to,
                 app_state: context.app_state,
                 expires_at_ms,
+                popup: match popup.as_deref() {
+                    None => false,
+                    Some("1") => true,
+                    Some(_) => return None,
+                },
             })),
-            COMPLETED if verifier.is_none() && redirect_uri.is_none() && iss.is_none() => {
+            COMPLETED
+                if client.is_none()
+                    && verifier.is_none()
+                    && redirect_uri.is_none()
+                    && iss.is_none()
+                    && popup.is_none() =>
+            {
                 Some(Record::Completed(Completed {
                     context,
-                    address: at,
                     expires_at_ms,
                 }))
             }
@@ -132,9 +152,6 @@ impl Completed {
         form::append_pair(&mut s, "v", COMPLETED);
         form::append_pair(&mut s, "exp", &decimal(self.expires_at_ms));
         append_context(&mut s, &self.context);
-        if let Some(at) = &self.address {
-            form::append_pair(&mut s, "at", at);
-        }
         s
     }
 }
@@ -153,6 +170,12 @@ pub fn storage_key(state: &str) -> String {
     cat!(KEY_PREFIX, state)
 }
 
+/// The storage key of the record a completed callback leaves for the address it left in the
+/// address bar (step 9), which a reload of that address reads.
+pub fn address_key(address: &str) -> String {
+    cat!(KEY_PREFIX, "@", address)
+}
+
 impl Transaction {
     /// The storage key of this transaction.
     pub fn storage_key(&self) -> String {
@@ -163,19 +186,17 @@ impl Transaction {
     pub fn encode(&self) -> String {
         let mut s = String::new();
         form::append_pair(&mut s, "v", FORMAT_VERSION);
+        form::append_pair(&mut s, "c", &self.client);
         form::append_pair(&mut s, "verifier", self.verifier.secret());
         form::append_pair(&mut s, "redirect_uri", &self.redirect_uri);
         form::append_pair(&mut s, "exp", &decimal(self.expires_at_ms));
         if let Some(iss) = &self.issuer {
             form::append_pair(&mut s, "iss", iss);
         }
-        append_context(
-            &mut s,
-            &Context {
-                return_to: self.return_to.clone(),
-                app_state: self.app_state.clone(),
-            },
-        );
+        append_context(&mut s, &self.context());
+        if self.popup {
+            form::append_pair(&mut s, "p", "1");
+        }
         s
     }
 
@@ -201,8 +222,16 @@ impl Transaction {
     }
 }
 
+/// Whether the sweep is due, by its schedule (what the last sweep answered, which the wrapper
+/// keeps per client in memory; empty before the first): at the time it names, and whenever it
+/// names none. Sweeping on a schedule, not on every start, keeps a start's storage work from
+/// growing with what other flows left behind.
+pub fn sweep_due(schedule: &str, now_ms: u64) -> bool {
+    parse_decimal(schedule).is_none_or(|at| now_ms >= at)
+}
+
 /// Among storage entries, the keys of this library's records that are expired or unreadable:
-/// the ones to remove whenever the wrapper has read them all.
+/// the ones the sweep removes.
 pub fn stale_keys(entries: &[(String, String)], now_ms: u64) -> Vec<String> {
     let mut stale = Vec::new();
     for (key, value) in entries {
@@ -226,6 +255,8 @@ mod tests {
     fn transaction(return_to: Option<&str>, issuer: Option<&str>) -> Transaction {
         Transaction {
             state: State::from_callback("abc".into()),
+            client: "client-A".into(),
+            popup: false,
             verifier: PkceCodeVerifier::new("v".repeat(43)).unwrap(),
             redirect_uri: "https://app.example.com/cb?x=1&y=2".into(),
             issuer: issuer.map(String::from),
@@ -248,7 +279,13 @@ mod tests {
             assert_eq!(back.issuer, t.issuer);
             assert_eq!(back.return_to, t.return_to);
             assert_eq!(back.expires_at_ms, t.expires_at_ms);
+            assert_eq!(back.client, "client-A");
+            assert!(!back.popup);
         }
+        let mut p = transaction(None, None);
+        p.popup = true;
+        let back = Transaction::decode(State::from_callback("abc".into()), &p.encode()).unwrap();
+        assert!(back.popup, "a popup's transaction stays one");
         assert_eq!(transaction(None, None).storage_key(), "pleo-oauth:tx:abc");
     }
 
@@ -266,8 +303,16 @@ mod tests {
             "unknown field"
         );
         assert!(
-            Transaction::decode(st(), &good.replace("v=1", "v=2")).is_none(),
-            "other version"
+            Transaction::decode(st(), &good.replace("v=3", "v=1")).is_none(),
+            "other version (0.2's records named no client)"
+        );
+        assert!(
+            Transaction::decode(st(), &good.replace("c=client-A&", "")).is_none(),
+            "no client"
+        );
+        assert!(
+            Transaction::decode(st(), &format!("{good}&p=0")).is_none(),
+            "a popup mark other than 1"
         );
         assert!(
             Transaction::decode(st(), &good.replace("exp=", "exp=x")).is_none(),
@@ -320,7 +365,6 @@ mod tests {
                 return_to: Some("/settings".into()),
                 app_state: Some("{\"a\":[1,null]}".into()),
             },
-            address: Some("https://app.example.com/cb?x=1".into()),
             expires_at_ms: 5,
         };
         let stored = c.encode();
@@ -337,6 +381,8 @@ mod tests {
         for tampered in [
             format!("{stored}&verifier={}", "v".repeat(43)),
             format!("{stored}&redirect_uri=x"),
+            format!("{stored}&p=1"),
+            format!("{stored}&c=client-A"),
             format!("{pending}&at=x"),
             stored.replace("%5B1%2Cnull%5D", "%5B1%2C%5D"),
             stored.replace("v=done", "v=gone"),
@@ -352,5 +398,14 @@ mod tests {
         let entries = vec![("pleo-oauth:tx:done".to_string(), stored)];
         assert!(stale_keys(&entries, 4).is_empty());
         assert_eq!(stale_keys(&entries, 5), ["pleo-oauth:tx:done"]);
+    }
+
+    #[test]
+    fn the_sweep_is_due_on_its_schedule() {
+        assert!(sweep_due("", 1_000), "none yet");
+        assert!(!sweep_due("2000", 1_000), "not yet");
+        assert!(sweep_due("2000", 2_000), "at the time it names");
+        assert!(sweep_due("x", 1_000), "unreadable");
+        assert!(address_key("https://a.example/x").starts_with(KEY_PREFIX));
     }
 }

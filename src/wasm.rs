@@ -73,7 +73,7 @@ fn context_fields(j: &mut Json, c: &Context) {
     }
 }
 
-/// The wrapper's list of this library's storage records: keys and values in turn, separated by
+/// The wrapper's list of this library's storage records (for [`sweep`]): keys and values in turn, separated by
 /// U+0001 (the wrapper hands over no key or value holding one, or a NUL: those it reads as an
 /// empty, unreadable record). Nothing is decoded: the records are the core's own text.
 fn entries(stored: &str) -> Vec<(String, String)> {
@@ -147,17 +147,18 @@ pub fn configure(options: &str, origin: &str) -> String {
 }
 
 /// `authorizationUrl()`: a fresh request from 64 CSPRNG bytes, and what to do in storage:
-/// `{ url, key, record, remove: [stale keys] }`. `stored` is the list ([`entries`]) of
-/// the records under the prefix now (expired or unreadable ones are to be removed);
-/// `app_state` is `JSON.stringify(appState)` (see [`AuthorizationUrlOptions::app_state`]),
-/// empty for none. For `popup()` (`popup` true) the options may hold `timeoutMs`, and the
-/// answer adds `popup: { state, timeoutMs }`.
+/// `{ url, key, record, sweep? }` — `sweep`, when the sweep is due by its `schedule` (the value
+/// under [`transaction::SWEEP_KEY`], empty for none), is the schedule to store once the
+/// records [`sweep`] names are removed. `app_state` is `JSON.stringify(appState)` (see
+/// [`AuthorizationUrlOptions::app_state`]), empty for none. For `popup()` (`popup` true) the
+/// options may hold `timeoutMs`, the transaction is the popup's, and the answer adds
+/// `popup: { state, timeoutMs }`.
 pub fn start(
     record: &str,
     call: &str,
     entropy: &[u8],
     now_ms: f64,
-    stored: &str,
+    schedule: &str,
     app_state: &str,
     popup: bool,
 ) -> String {
@@ -166,7 +167,9 @@ pub fn start(
         let (mut options, timeout_ms) =
             AuthorizationUrlOptions::from_form(&Form::parse(call), popup)?;
         options.app_state = (!app_state.is_empty()).then(|| app_state.into());
-        let r = request::build(&c, options, entropy, now_ms as u64)?;
+        let now_ms = now_ms as u64;
+        let mut r = request::build(&c, options, entropy, now_ms)?;
+        r.transaction.popup = popup;
         let mut j = Json::default();
         j.field("url", &r.url)
             .field("key", &r.transaction.storage_key())
@@ -185,23 +188,44 @@ pub fn start(
                 .raw(&decimal(timeout_ms.into()));
             j.key("popup").raw(&p.close());
         }
-        j.key("remove").raw("[");
-        for key in transaction::stale_keys(&entries(stored), now_ms as u64) {
-            j.item(&key);
+        // Once per time to live at most: no record outlives two of them unswept.
+        let interval = u64::from(c.transaction_ttl_seconds) * 1000;
+        if transaction::sweep_due(schedule, now_ms) {
+            j.field("sweep", &decimal(now_ms + interval));
         }
-        j.raw("]");
         Ok(j.close())
     })())
 }
 
-/// `handleCallback()`, steps 1–9 for the client configured with `options`, against this
-/// library's records in storage (`stored`, as for [`start`]), on the page at `here`
-/// (`location.href`). Answers `{ store: [[key, value or null], …], ok | err }`: the storage
+/// The sweep: of this library's records in storage (`stored`, keys and values in turn,
+/// [`entries`]), the keys of those expired or unreadable, as a JSON list.
+pub fn sweep(stored: &str, now_ms: f64) -> String {
+    let mut j = Json::default();
+    j.raw("[");
+    for key in transaction::stale_keys(&entries(stored), now_ms as u64) {
+        j.item(&key);
+    }
+    j.raw("]");
+    reply(Ok(j.0))
+}
+
+/// `handleCallback()`, first: the key of the one record [`finish`] reads (a JSON string; empty
+/// when there is none to read).
+pub fn locate(url: &str) -> String {
+    let mut j = Json::default();
+    j.string(&callback::record_key(&argument(url)).unwrap_or_default());
+    reply(Ok(j.0))
+}
+
+/// `handleCallback()`, steps 1–9 for the client `record`, given the value in storage under
+/// the key [`locate`] named (`stored`, empty for none), on the page at `here`
+/// (`location.href`); `via` `"popup"` when the window waiting for a `popup()` hands the
+/// callback its popup relayed ([`callback::Via`]), else empty. Answers `{ store: [[key, value or null], …], ok | err }`: the storage
 /// edits to make first, whatever the outcome (`null` removes), then `ok` = `{ clean?,
 /// returnTo?, appState?, handoff: { code, codeVerifier, redirectUri, state }, body }` —
 /// `clean` is the address step 9 leaves (path, query, fragment) when `url` is `here`, `body`
 /// the JSON text to POST to `handoff.url` (step 10).
-pub fn finish(record: &str, url: &str, stored: &str, now_ms: f64, here: &str) -> String {
+pub fn finish(record: &str, url: &str, stored: &str, now_ms: f64, here: &str, via: &str) -> String {
     let handled = (|| {
         let c = client(record)?;
         let url = argument(url);
@@ -209,7 +233,11 @@ pub fn finish(record: &str, url: &str, stored: &str, now_ms: f64, here: &str) ->
             &c,
             &url,
             here,
-            &entries(stored),
+            stored,
+            match via {
+                "popup" => callback::Via::Popup,
+                _ => callback::Via::Page,
+            },
             now_ms as u64,
         ))
     })();
@@ -360,7 +388,9 @@ pub fn dispatch(op: u32, args: &str, entropy: &[u8], now_ms: f64) -> String {
         Some(Op::Configure) => configure(a, b),
         Some(Op::Start) => start(a, b, entropy, now_ms, c, d, false),
         Some(Op::Popup) => start(a, b, entropy, now_ms, c, d, true),
-        Some(Op::Finish) => finish(a, b, c, now_ms, d),
+        Some(Op::Finish) => finish(a, b, c, now_ms, d, e),
+        Some(Op::Locate) => locate(a),
+        Some(Op::Sweep) => sweep(a, now_ms),
         Some(Op::HandedOff) => handed_off(a, b, c, d, e),
         Some(Op::PopupFailed) => popup_failed(a, b),
         Some(Op::Pkce) => pkce(entropy),

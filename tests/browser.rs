@@ -12,7 +12,8 @@
 
 use js_sys::{Reflect, JSON};
 use pleo_oauth::wasm::{
-    challenge, configure, dispatch, finish, handed_off, parse, pkce, popup_failed, start, state,
+    challenge, configure, dispatch, finish, handed_off, locate, parse, pkce, popup_failed, start,
+    state, sweep,
 };
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
@@ -149,7 +150,7 @@ fn configure_refuses_broken_options_with_invalid_config() {
     assert!(message(&other).contains("http://localhost:5173"));
 }
 
-/// The records list the wrapper sends, with the one `start` stored.
+/// The records list the wrapper sends to the sweep.
 fn records(key: &str, record: &str) -> String {
     format!("{key}\u{1}{record}")
 }
@@ -165,12 +166,15 @@ fn a_started_flow_completes_once_with_what_the_exchange_needs() {
     assert_eq!(key, format!("pleo-oauth:tx:{st}"));
 
     let callback = format!("{CB}?code=c0de&state={st}&tab=2#h");
+    // The wrapper reads the one record `locate` names.
+    assert_eq!(ok(&locate(&enc(&callback))).as_string().unwrap(), key);
     let answer = reply(&finish(
         &client(&opts),
         &enc(&callback),
-        &records(&key, &record),
+        &record,
         NOW + 1.0,
         &callback,
+        "",
     ));
     let done = get(&answer, "ok");
     // The transaction is consumed: its key now holds the completed record, without secrets.
@@ -178,9 +182,18 @@ fn a_started_flow_completes_once_with_what_the_exchange_needs() {
         .unwrap()
         .as_string()
         .unwrap();
+    // ... and so does the key of the address step 9 leaves, which a reload reads.
+    let left = format!("pleo-oauth:tx:@{CB}?tab=2#h");
     assert!(
-        store.starts_with(&format!(r#"[["{key}",null],["{key}","v=done&"#)),
+        store.starts_with(&format!(r#"[["{left}","v=done&"#))
+            && store.contains(&format!(r#"["{key}","v=done&"#)),
         "{store}"
+    );
+    assert_eq!(
+        ok(&locate(&enc(&format!("{CB}?tab=2#h"))))
+            .as_string()
+            .unwrap(),
+        left
     );
     assert!(!store.contains("c0de"));
     assert_eq!(s(&done, "clean"), "/pleo/callback?tab=2#h");
@@ -213,26 +226,34 @@ fn a_started_flow_completes_once_with_what_the_exchange_needs() {
     let replay = reply(&finish(
         &client(&opts),
         &enc(&callback),
-        &records(&key, completed),
+        completed,
         NOW + 2.0,
         &callback,
+        "",
     ));
     assert_eq!(s(&replay, "err.code"), "already_handled");
     assert_eq!(s(&replay, "err.returnTo"), "/back");
     assert_eq!(get(&replay, "err.appState.tab").as_f64(), Some(1.0));
     // With nothing stored: unknown_state.
-    let none = finish(&client(&opts), &enc(&callback), "", NOW + 2.0, &callback);
+    let none = finish(
+        &client(&opts),
+        &enc(&callback),
+        "",
+        NOW + 2.0,
+        &callback,
+        "",
+    );
     assert_eq!(err_code(&none), "unknown_state");
 }
 
 #[wasm_bindgen_test]
 fn callback_checks_fail_in_the_contract_order() {
     let opts = options("");
-    let (url, key, record) = begin(&opts, 2);
+    let (url, _, record) = begin(&opts, 2);
     let st = state_of(&url);
     let q = |query: &str| enc(&format!("{CB}?{query}"));
-    let stored = records(&key, &record);
-    let fin = |query: &str, now: f64| finish(&client(&opts), &q(query), &stored, now, CB);
+    let stored = record;
+    let fin = |query: &str, now: f64| finish(&client(&opts), &q(query), &stored, now, CB, "");
     assert_eq!(
         err_code(&fin("state=a&state=b&code=c", NOW)),
         "duplicate_parameter"
@@ -240,7 +261,7 @@ fn callback_checks_fail_in_the_contract_order() {
     assert_eq!(err_code(&fin("tab=1", NOW)), "not_a_callback");
     assert_eq!(err_code(&fin("code=c", NOW)), "missing_state");
     assert_eq!(
-        err_code(&finish(&client(&opts), "%7B%7D", &stored, NOW, CB)),
+        err_code(&finish(&client(&opts), "%7B%7D", &stored, NOW, CB, "")),
         "invalid_parameter"
     );
     assert_eq!(
@@ -253,7 +274,8 @@ fn callback_checks_fail_in_the_contract_order() {
             &enc(&format!("https://app.example.com/other?code=c&state={st}")),
             &stored,
             NOW,
-            CB
+            CB,
+            ""
         )),
         "redirect_uri_mismatch"
     );
@@ -268,28 +290,33 @@ fn callback_checks_fail_in_the_contract_order() {
 }
 
 #[wasm_bindgen_test]
-fn start_names_expired_and_unreadable_records_for_removal_and_no_other() {
+fn the_sweep_is_scheduled_and_names_expired_and_unreadable_records_and_no_other() {
     let opts = options("");
     let (_, live_key, live) = begin(&opts, 3);
-    let stored = [
-        records(&live_key, &live),
-        records(
-            "pleo-oauth:tx:old",
-            &format!("v=1&verifier={}&redirect_uri=x&exp=5", "v".repeat(43)),
-        ),
-        records("pleo-oauth:tx:junk", "garbage"),
-    ]
-    .join("\u{1}");
+    // A start with no schedule stored says the sweep is due, and the next schedule.
+    let r = ok(&start(&client(&opts), "", &entropy(4), NOW, "", "", false));
+    let next = s(&r, "sweep");
+    assert_eq!(next, format!("{}", NOW as u64 + 600_000));
     let r = ok(&start(
         &client(&opts),
         "",
         &entropy(4),
-        NOW,
-        &stored,
+        NOW + 1.0,
+        &next,
         "",
         false,
     ));
-    let remove = JSON::stringify(&get(&r, "remove"))
+    assert!(get(&r, "sweep").is_undefined(), "not due again before then");
+    let stored = [
+        records(&live_key, &live),
+        records(
+            "pleo-oauth:tx:old",
+            &format!("v=3&c=x&verifier={}&redirect_uri=x&exp=5", "v".repeat(43)),
+        ),
+        records("pleo-oauth:tx:junk", "garbage"),
+    ]
+    .join("\u{1}");
+    let remove = JSON::stringify(&ok(&sweep(&stored, NOW)))
         .unwrap()
         .as_string()
         .unwrap();
@@ -391,7 +418,9 @@ fn hostile_strings_never_trap() {
             input,
             true,
         ));
-        let _ = reply(&finish(input, input, input, NOW, input));
+        let _ = reply(&finish(input, input, input, NOW, input, input));
+        let _ = reply(&locate(input));
+        let _ = reply(&sweep(input, NOW));
         let _ = reply(&dispatch(9, input, &[], NOW));
     }
     // Still working afterwards.

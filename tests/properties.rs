@@ -655,12 +655,16 @@ struct Store {
 impl Store {
     /// `handleCallback(url)` on the page at `url`: the storage edits made, the outcome.
     fn verify(&mut self, url: &str, now_ms: u64) -> Result<VerifiedCallback> {
-        let listed: Vec<(String, String)> = self
-            .records
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let h = callback::handle(&self.config, url, url, &listed, now_ms);
+        // As the wrapper does: the one record `record_key` names, then `handle`.
+        let stored = callback::record_key(url).and_then(|k| self.records.get(&k).cloned());
+        let h = callback::handle(
+            &self.config,
+            url,
+            url,
+            &stored.unwrap_or_default(),
+            callback::Via::Page,
+            now_ms,
+        );
         apply(&mut self.records, &h.store);
         self.edits.set(self.edits.get() + h.store.len());
         self.edited.extend(h.store.iter().map(|(k, _)| k.clone()));
@@ -1444,12 +1448,15 @@ proptest! {
             let state = p.state.clone().unwrap();
             prop_assert!(!state.is_empty());
             prop_assert!(p.code.is_some() || p.error.is_some());
-            prop_assert_eq!(key, transaction::storage_key(&state));
+            // Only a state this library could have issued (base64url) names a record.
+            let issuable = state.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            prop_assert_eq!(key, issuable.then(|| transaction::storage_key(&state)));
         }
         let _ = callback::strip_callback_parameters(&url);
-        // Any text as the stored record of any key, handled by the shipped path.
-        let key = transaction::storage_key(&url);
-        let _ = callback::handle(&some_config(), &url, &url, &[(key, url.clone())], 0);
+        // Any text as the stored record, handled by the shipped path.
+        for via in [callback::Via::Page, callback::Via::Popup] {
+            let _ = callback::handle(&some_config(), &url, &url, &url, via, 0);
+        }
     }
 
     /// RFC 6749 §3.1: a callback URL that repeats one of its parameters (empty values and
@@ -1484,7 +1491,7 @@ proptest! {
         prop_assert_eq!(e.code(), ErrorCode::DuplicateParameter);
         let quoted = format!("\"{name}\"");
         prop_assert!(e.message().contains(&quoted), "{}", e.message());
-        let h = callback::handle(&some_config(), &url, &url, &[], 0);
+        let h = callback::handle(&some_config(), &url, &url, "", callback::Via::Page, 0);
         let e = h.outcome.unwrap_err();
         let absolute = base != "/cb";
         prop_assert_eq!(
@@ -1610,7 +1617,7 @@ proptest! {
     /// RFC 6749 §10.5, RFC 9700 §4.7: a verified callback consumes its transaction (no record
     /// holds its verifier afterwards); the same callback again is never a second success —
     /// `already_handled` while the completed record lasts, `unknown_state` once it expired;
-    /// storage is edited only under the state's key.
+    /// storage is edited only under the state's key and the key of the address step 9 left.
     #[test]
     fn rfc6749_s10_5_verify_consumes_the_transaction_exactly_once(
         o in valid_options(),
@@ -1630,7 +1637,10 @@ proptest! {
         prop_assert_eq!(&v.redirect_uri, &flow.redirect_uri);
         prop_assert_eq!(&v.return_to, &flow.return_to);
         let key = transaction::storage_key(&flow.state);
-        prop_assert!(flow.store.edited.iter().all(|k| *k == key), "{:?}", flow.store.edited);
+        // ... and under the address step 9 left (the page's own), for a reload.
+        let (origin, _) = uri::origin_and_path(&url).unwrap();
+        let left = transaction::address_key(&format!("{origin}{}", callback::strip_callback_parameters(&url)));
+        prop_assert!(flow.store.edited.iter().all(|k| *k == key || *k == left), "{:?}", flow.store.edited);
         prop_assert!(!flow.store.holds(&flow.verifier), "the transaction was consumed");
         let e = flow.store.verify(&url, now).unwrap_err();
         prop_assert_eq!(e.code(), ErrorCode::AlreadyHandled);
@@ -1638,7 +1648,7 @@ proptest! {
         let later = now.saturating_add(u64::from(flow.store.config.transaction_ttl_seconds) * 1000);
         let e = flow.store.verify(&url, later).unwrap_err();
         prop_assert_eq!(e.code(), ErrorCode::UnknownState);
-        prop_assert!(flow.store.edited.iter().all(|k| *k == key), "{:?}", flow.store.edited);
+        prop_assert!(flow.store.edited.iter().all(|k| *k == key || *k == left), "{:?}", flow.store.edited);
     }
 
     /// RFC 9700 §4.7, §4.11: storage is writable by any script of the origin, so a record
@@ -1657,14 +1667,16 @@ proptest! {
         let flow = start_flow(&o, &entropy, now_ms, None);
         let url = flow.good_callback(&code);
         let record = flow.store.records.values().next().unwrap().clone();
-        let key = transaction::storage_key(&flow.state);
         let run = |config: &Config, record: &str| {
-            callback::handle(config, &url, &url, &[(key.clone(), record.to_owned())], now_ms).outcome
+            callback::handle(config, &url, &url, record, callback::Via::Page, now_ms).outcome
         };
         let config = o.config();
         prop_assert!(run(&config, &record).is_ok());
         let other = other.config();
-        let same_redirect = other.redirect_uri.as_str() == config.redirect_uri.as_str();
+        // Found only by the client that wrote it (client ID, endpoint, handoff URL) with the
+        // same redirect URI; then step 5 compares the issuers.
+        let same_redirect = other.redirect_uri.as_str() == config.redirect_uri.as_str()
+            && other.binding == config.binding;
         let agrees = same_redirect && other.issuer == config.issuer;
         match run(&other, &record) {
             Ok(_) => prop_assert!(agrees),
@@ -1768,9 +1780,13 @@ proptest! {
         issuer in prop::option::of(text()),
         return_to in prop::option::of(same_origin_path()),
         expires_at_ms in any::<u64>(),
+        client in text(),
+        popup in any::<bool>(),
     ) {
         let t = Transaction {
             state: State::from_callback(state.clone()),
+            client: client.clone(),
+            popup,
             verifier: PkceCodeVerifier::new(verifier.clone()).unwrap(),
             redirect_uri: redirect_uri.clone(),
             issuer: issuer.clone(),
@@ -1785,6 +1801,8 @@ proptest! {
         prop_assert_eq!(back.issuer, issuer);
         prop_assert_eq!(back.return_to, return_to);
         prop_assert_eq!(back.expires_at_ms, expires_at_ms);
+        prop_assert_eq!(back.client, client);
+        prop_assert_eq!(back.popup, popup);
     }
 
     /// Storage is writable by any script of the origin: a record with an unknown or repeated
@@ -1797,8 +1815,8 @@ proptest! {
         unknown in prop_oneof![
             "[a-z_]{0,12}",
             text(),
-        ].prop_filter("a field", |n| !["v", "verifier", "redirect_uri", "exp", "iss", "return_to"].contains(&n.as_str())),
-        repeated in select(vec!["v", "verifier", "redirect_uri", "exp", "iss", "return_to", "%76", "ex%70"]),
+        ].prop_filter("a field", |n| !["v", "c", "verifier", "redirect_uri", "exp", "iss", "return_to", "p"].contains(&n.as_str())),
+        repeated in select(vec!["v", "c", "verifier", "redirect_uri", "exp", "iss", "return_to", "%76", "ex%70", "%63"]),
         value in text(),
         at in any::<prop::sample::Index>(),
         return_to in text(),
@@ -1807,6 +1825,8 @@ proptest! {
     ) {
         let t = Transaction {
             state: State::from_callback("s".into()),
+            client: "client".into(),
+            popup: false,
             verifier: PkceCodeVerifier::new(verifier).unwrap(),
             redirect_uri: "https://app.example.com/cb".into(),
             issuer: Some("https://auth.example.com".into()),
@@ -1841,7 +1861,7 @@ proptest! {
         let decoded = Transaction::decode(st(), &replace("return_to", &return_to));
         prop_assert_eq!(decoded.is_some(), uri::is_same_origin_path(&return_to), "{:?}", return_to);
         let decoded = Transaction::decode(st(), &replace("v", &version));
-        prop_assert_eq!(decoded.is_some(), version == "1");
+        prop_assert_eq!(decoded.is_some(), version == "3");
         // The expiry as `decimal` writes it: 1 to 20 ASCII digits (no sign), within u64.
         let decoded = Transaction::decode(st(), &replace("exp", &exp));
         let digits = exp.len() <= 20 && exp.bytes().all(|b| b.is_ascii_digit());
@@ -1867,6 +1887,8 @@ proptest! {
                     text(),
                     (0u64..2_000).prop_map(|exp| Transaction {
                         state: State::from_callback("s".into()),
+                        client: "client".into(),
+                        popup: exp % 2 == 0,
                         verifier: PkceCodeVerifier::new("v".repeat(43)).unwrap(),
                         redirect_uri: "https://app.example.com/cb".into(),
                         issuer: None,

@@ -31,13 +31,13 @@ fuzz_target!(|data: &[u8]| {
         Ok(callback::Located { params: p, key, .. }) => {
             let state = p.state.clone().unwrap_or_default();
             assert!(!state.is_empty());
-            assert_eq!(key, transaction::storage_key(&state));
+            assert!(key.is_none_or(|k| k == transaction::storage_key(&state)));
             let stored = record.unwrap_or(text);
             let config = Config::from_form(&Form::parse(
                 "clientId=c&redirectUri=https%3A%2F%2Fapp.example.com%2Fcb&scopes=users%3Aread",
             ))
             .expect("the fixed configuration is valid");
-            let h = callback::handle(&config, url, url, &[(key, stored.to_owned())], 0);
+            let h = callback::handle(&config, url, url, stored, callback::Via::Page, 0);
             // Whatever the outcome, no storage edit writes a secret: a record written is a
             // completed one (`v=done`).
             for (_, v) in &h.store {

@@ -445,6 +445,14 @@ function appStateJson(options: unknown): string {
 
 const NONE: Uint8Array<ArrayBuffer> = new Uint8Array(0);
 
+/**
+ * A stored value as the core reads it: `""` for none, and for one holding U+0001 or a NUL
+ * (the separators of its arguments), which is no record this library wrote.
+ */
+function clean(v: string | null): string {
+  return v == null || /[\0\x01]/.test(v) ? "" : v;
+}
+
 /** Session-storage key prefix (in the popup) of the nonce its redirect-URI page relays with. */
 const POPUP_PREFIX = "pleo-oauth:popup:";
 /** Aborted when a newer popup() opens its window: the pending popup's wait ends. */
@@ -502,7 +510,8 @@ interface Started {
   url: string;
   key: string;
   record: string;
-  remove: string[];
+  /** When the sweep is due: the schedule to store once it is done. */
+  sweep?: string;
   /** For `popup()`: the state to wait for and how long. */
   popup?: { state: string; timeoutMs: number };
   /** With `handoff.startUrl`: the `{ state, code_challenge }` JSON to register first. */
@@ -695,6 +704,11 @@ export interface CallbackParameters {
 export class PleoOAuth {
   readonly #options: string;
   readonly #io: Io;
+  /**
+   * When this client sweeps expired records next (what the last sweep answered; none yet: its
+   * first start sweeps). Kept here, not in storage: a start reads no record.
+   */
+  #sweep = "";
 
   private constructor(token: typeof CREATED, options: string, io: Io) {
     // Only create() makes clients: a client the core did not configure is none.
@@ -759,14 +773,11 @@ export class PleoOAuth {
   }
 
   /**
-   * This library's records in storage, as the JSON `[[key, value], …]` the core reads. Without
-   * prototypes, a polluted Array.prototype.toJSON cannot rewrite the list.
+   * This library's records in storage, for the sweep: keys and values in turn, separated by
+   * U+0001 (src/wasm.rs `entries`).
    */
   #records(s: Storage): string {
     const found: string[] = [];
-    // Keys and values in turn, separated by U+0001 (src/wasm.rs `entries`): a key or value
-    // holding one, or a NUL, is no record this library wrote, and is handed over empty.
-    const clean = (v: string | null) => (v == null || /[\0\x01]/.test(v) ? "" : v);
     for (let i = 0; i < s.length; i++) {
       const key = s.key(i);
       if (key?.startsWith(KEY_PREFIX) && clean(key)) found.push(key, clean(s.getItem(key)));
@@ -776,13 +787,18 @@ export class PleoOAuth {
 
   async #start(options: unknown, popup?: boolean): Promise<Started> {
     const { handoff } = this.#io;
-    const records = this.#withStorage((s) => this.#records(s));
-    const r = core<Started>(popup ? Op.Popup : Op.Start, [this.#io.client, form(options, popup ? POPUP : START, popup ? "popup" : "authorizationUrl", "invalid_parameter"), records, appStateJson(options)], entropy());
+    const r = core<Started>(popup ? Op.Popup : Op.Start, [this.#io.client, form(options, popup ? POPUP : START, popup ? "popup" : "authorizationUrl", "invalid_parameter"), this.#sweep, appStateJson(options)], entropy());
     // Bound handoff: the backend learns this state and challenge before anything is stored;
     // a refusal leaves nothing behind.
     if (r.bind && handoff?.startUrl) await this.#post(handoff, handoff.startUrl, r.bind, "start");
     this.#withStorage((s) => {
-      for (const key of r.remove) s.removeItem(key);
+      // When due, expired and unreadable records are dropped, and only then is the next sweep
+      // scheduled (a sweep that failed is tried again at the next start).
+      if (r.sweep) {
+        const stale = core<string[]>(Op.Sweep, [this.#records(s)]);
+        for (let i = 0; i < stale.length; i++) s.removeItem(stale[i]!);
+        this.#sweep = r.sweep;
+      }
       s.setItem(r.key, r.record);
     });
     return r;
@@ -878,7 +894,8 @@ export class PleoOAuth {
             return false; // not a callback URL
           }
         },
-        handle: (url) => this.handleCallback(url),
+        // The callback its popup relayed: only this window may take a popup's transaction.
+        handle: (url) => this.#callback(url, "popup") as Promise<CallbackResult<Backend, AppState>>,
       });
     });
   }
@@ -903,38 +920,50 @@ export class PleoOAuth {
         href = Symbol();
       }
       if (typeof href != "string") throw failure("invalid_parameter", Msg.CallbackUrlType, []);
-      const url_ = href;
       const here = location.href;
       // In a popup that popup() opened: pass the callback to the window that started it.
-      const nonce = url_ == here && popupNonce(here);
+      const nonce = href == here && popupNonce(here);
       if (nonce) {
         return popupCode().then((code) => {
           code.relay(nonce, here);
           return new Promise<never>(() => {}); // the popup closes
         });
       }
-      // Outcomes are per client (options) and URL: another client on the page gets its own.
-      const key = this.#options + url_;
-      let outcome = outcomes.get(key);
-      if (!outcome) {
-        outcome = this.#complete(url_, here);
-        remember(key, outcome);
-        // After the clean-up the address bar shows another URL; a second call that reads it
-        // (React StrictMode's second effect) must still get this outcome.
-        if (location.href != here) remember(this.#options + location.href, outcome);
-      }
-      return outcome as Promise<CallbackResult<Backend, AppState>>;
-    });
+      return this.#callback(href, "");
+    }) as Promise<CallbackResult<Backend, AppState>>;
+  }
+
+  /**
+   * The callback at `url`, handled once per client (options) and URL: another client on the
+   * page gets its own outcome; `via` is `"popup"` for the one a popup relayed to this window.
+   */
+  #callback(url: string, via: string): Promise<CallbackResult<unknown>> {
+    const key = via + this.#options + url;
+    let outcome = outcomes.get(key);
+    if (!outcome) {
+      const here = location.href;
+      // After the clean-up the address bar shows another URL; a second call that reads it
+      // (React StrictMode's second effect) must still get this outcome.
+      const cleaned = () => location.href != here && remember(via + this.#options + location.href, outcome!);
+      outcome = this.#complete(url, here, via, cleaned);
+      remember(key, outcome);
+      cleaned();
+    }
+    return outcome;
   }
 
   /** Steps 1–9 now (so that a second call finds the outcome), step 10 when it answers. */
-  #complete(url: string, here: string): Promise<CallbackResult<unknown>> {
-    try {
-      // One synchronous read–decide–write: another tab cannot take the same transaction between.
-      const r = this.#withStorage((s) =>
-        core<Finished>(Op.Finish, [this.#io.client, enc(url), this.#records(s), here], NONE, (store) => {
-          for (const [key, value] of store) if (value == null) s.removeItem(key);
+  async #complete(url: string, here: string, via: string, cleaned: () => void): Promise<CallbackResult<unknown>> {
+    // One read–decide–write of the one record the callback is about.
+    const key = core<string>(Op.Locate, [enc(url)]);
+    let edited = false;
+    const step = () =>
+      this.#withStorage((s) =>
+        core<Finished>(Op.Finish, [this.#io.client, enc(url), key && clean(s.getItem(key)), here, via], NONE, (store) => {
           for (const [key, value] of store) {
+            edited = true;
+            // Removed first, whatever: a consumed transaction must not outlive a full storage.
+            s.removeItem(key);
             try {
               if (value != null) s.setItem(key, value);
             } catch {
@@ -944,31 +973,46 @@ export class PleoOAuth {
           }
         }),
       );
-      // `clean` is given only when the callback handled is this page's address.
-      if (r.clean != null) {
-        try {
-          // Keep the router's history state; only the URL changes. Absolute, so that an
-          // injected <base> cannot make replaceState refuse the URL and leave the code visible.
-          history.replaceState(history.state, "", location.origin + r.clean);
-        } catch {
-          // a sandboxed document: the address bar keeps the parameters, nothing else changes
-        }
+    // localStorage is shared by the tabs, but each reads its own copy, brought up to date only
+    // after a moment: under a Web Lock on the record's key, kept 2 s longer by a tab that
+    // consumed it, another tab handling the same callback at this moment waits, then finds it
+    // completed (already_handled).
+    const locks = this.#io.storage == "localStorage" && key ? navigator.locks : undefined;
+    const r = locks
+      ? await new Promise<Finished>((resolve, reject) =>
+          locks.request(key, () => {
+            try {
+              resolve(step());
+            } catch (e) {
+              reject(e);
+            }
+            return edited && new Promise((done) => setTimeout(done, 2000));
+          }),
+        )
+      : step();
+    // `clean` is given only when the callback handled is this page's address.
+    if (r.clean != null) {
+      try {
+        // Keep the router's history state; only the URL changes. Absolute, so that an
+        // injected <base> cannot make replaceState refuse the URL and leave the code visible.
+        history.replaceState(history.state, "", location.origin + r.clean);
+        cleaned();
+      } catch {
+        // a sandboxed document: the address bar keeps the parameters, nothing else changes
       }
-      const result: CallbackResult<unknown> = {};
-      if (r.returnTo !== undefined) result.returnTo = r.returnTo;
-      if ("appState" in r) result.appState = r.appState;
-      if (!this.#io.handoff) return Promise.resolve({ ...result, handoff: r.handoff });
-      const h = this.#io.handoff;
-      return this.#post(h, h.url, r.body, "").then(
-        (backend) => ({ ...result, backend }),
-        (e: PleoOAuthError) => {
-          // Step 10's failure carries the connection's returnTo and appState, as steps 4–9's do.
-          throw Object.assign(e, result);
-        },
-      );
-    } catch (e) {
-      return Promise.reject(e);
     }
+    const result: CallbackResult<unknown> = {};
+    if (r.returnTo !== undefined) result.returnTo = r.returnTo;
+    if ("appState" in r) result.appState = r.appState;
+    if (!this.#io.handoff) return { ...result, handoff: r.handoff };
+    const h = this.#io.handoff;
+    return this.#post(h, h.url, r.body, "").then(
+      (backend) => ({ ...result, backend }),
+      (e: PleoOAuthError) => {
+        // Step 10's failure carries the connection's returnTo and appState, as steps 4–9's do.
+        throw Object.assign(e, result);
+      },
+    );
   }
 
   /**

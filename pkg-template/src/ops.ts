@@ -3,11 +3,11 @@
 export const enum Op {
   /** (options, origin) */
   Configure = 0,
-  /** (client, options, records, appState) */
+  /** (client, options, schedule, appState) */
   Start = 1,
-  /** (client, options, records, appState) */
+  /** (client, options, schedule, appState) */
   Popup = 2,
-  /** (client, url, records, here) */
+  /** (client, url, record, here, via) */
   Finish = 3,
   /** (request, url, timeoutMs, response, status) */
   HandedOff = 4,
@@ -21,6 +21,10 @@ export const enum Op {
   State = 8,
   /** (url) */
   Parse = 9,
+  /** (url) */
+  Locate = 10,
+  /** (records) */
+  Sweep = 11,
 }
 /**
  * The options tables (src/boundary.rs): a name, then its kind — s a string, l an array of
