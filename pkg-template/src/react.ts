@@ -114,7 +114,7 @@ export function usePleoConnect<Backend = unknown, AppState = unknown>(options: P
   const attempt = useRef(0);
   useEffect(() => {
     let live = true;
-    client(latest.current).catch((e: unknown) => live && setError(asError(e)));
+    client(options).catch((e: unknown) => live && setError(asError(e)));
     return () => {
       live = false;
     };
@@ -178,19 +178,25 @@ export function usePleoCallback<Backend = unknown, AppState = unknown>(
 ): PleoCallbackState<Backend, AppState> {
   const [state, setState] = useState<PleoCallbackState<Backend, AppState>>({ status: "pending" });
   const key = keyOf(options);
-  const latest = useRef(options);
-  latest.current = options;
+  /**
+   * The callback's handling, once under way: options that change after it started (a header
+   * that arrives later) neither start it again nor report the first one's outcome as another.
+   */
+  const handling = useRef<Promise<CallbackResult<Backend, AppState>> | null>(null);
   useEffect(() => {
-    let live = true;
-    client(latest.current)
-      .then((pleo) => pleo.handleCallback<Backend, AppState>())
-      .then(
-        (result) => live && setState({ status: "success", result }),
-        (e: unknown) => live && setState({ status: "error", error: asError(e) }),
-      );
-    return () => {
-      live = false;
-    };
+    // The options of this render (the effect runs again only when they changed, by `key`).
+    // Every run reports the one outcome (a report after unmount does nothing).
+    (handling.current ??= client(options).then(
+      (pleo) => pleo.handleCallback<Backend, AppState>(),
+      // Options a client could not be created from: the next options try again.
+      (e: unknown) => {
+        handling.current = null;
+        throw e;
+      },
+    )).then(
+      (result) => setState({ status: "success", result }),
+      (e: unknown) => setState({ status: "error", error: asError(e) }),
+    );
   }, [key]);
   return state;
 }
