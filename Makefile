@@ -22,12 +22,13 @@ fmt-check:
 
 clippy:
 	cargo clippy --all-targets -- -D warnings
+	cargo clippy --all-targets --features server -- -D warnings
 	cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown --features wasm-runtime -- -D warnings
 
-# Native unit tests of the pure core.
+# Native unit tests of the pure core, with the backend half (--features server).
 unit:
-	cargo test
+	cargo test --features server
 
 # wasm_bindgen_test tests in headless Chromium (flags in webdriver.json).
 browser:

@@ -23,6 +23,12 @@ pub use crate::protocol::CALLBACK_PARAMETERS;
 pub struct AuthorizationCode(String);
 
 impl AuthorizationCode {
+    /// A code the browser handed off (the backend half reads it from the handoff body).
+    #[cfg(feature = "server")]
+    pub(crate) fn from_handoff(code: String) -> Self {
+        AuthorizationCode(code)
+    }
+
     /// The code. **Security:** send it only to your own backend; never log it.
     pub fn secret(&self) -> &str {
         &self.0

@@ -19,7 +19,8 @@ pub fn append_pair(out: &mut String, name: &str, value: &str) {
     encode(out, value);
 }
 
-fn encode(out: &mut String, s: &str) {
+/// Appends `s` form-encoded (as [`append_pair`] writes names and values).
+pub fn encode(out: &mut String, s: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &b in s.as_bytes() {
         match b {

@@ -5,7 +5,9 @@
 //! partner's backend, which exchanges it for tokens.
 //!
 //! The modules read top-down as the flow:
-//! [`config`] → [`request`] ([`pkce`], [`state`]) → [`transaction`] → [`callback`] → [`handoff`].
+//! [`config`] → [`request`] ([`pkce`], [`state`]) → [`transaction`] → [`callback`] → [`handoff`],
+//! then, on the partner's backend, `server` (`--features server`: the handoff body, the bound
+//! check, the token endpoint and refresh rotation; never in the browser module).
 //! All of them are pure Rust over strings and bytes (sans-IO), tested natively: randomness,
 //! the clock, storage, the address bar and `fetch` are the caller's. The browser edge (`wasm`)
 //! runs the operations declared in [`boundary`] for the TypeScript wrapper, which does
@@ -36,6 +38,9 @@ pub mod options;
 pub mod pkce;
 pub mod protocol;
 pub mod request;
+/// The backend half: not in the browser module (`--features server`).
+#[cfg(feature = "server")]
+pub mod server;
 pub mod sha256;
 pub mod state;
 pub mod transaction;
