@@ -7,9 +7,9 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: test tools lint fmt-check clippy unit browser pkg package-test consumers e2e size demo clean bench fuzz
+.PHONY: test tools lint fmt-check clippy unit browser pkg package-test server-test consumers e2e size demo clean bench fuzz
 
-test: tools lint unit browser pkg package-test consumers e2e size
+test: tools lint unit browser pkg package-test server-test consumers e2e size
 	@echo "make test: all checks passed"
 
 tools:
@@ -40,6 +40,12 @@ pkg:
 # The assembled package in Chromium (wrapper, lazy init, CSP, full redirect round trip) and in Node.
 package-test: pkg
 	node --test tests/package/
+
+# pleo-oauth/server (pkg/server.js + its server wasm) against the strict oidc-provider stand-in,
+# with SQLite stores (better-sqlite3): exchange, bound check, refresh single flight in one and
+# in two processes, sealed tokens.
+server-test: pkg
+	node --test tests/server/
 
 # The packed tarball in a Vite app, a plain ESM page, a Node (SSR) import and a strict TS consumer.
 consumers: pkg

@@ -26,10 +26,21 @@ wasm-opt target/wasm32-unknown-unknown/release/pleo_oauth.wasm -o pkg/pleo_oauth
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
   --enable-reference-types --enable-multivalue
 
+# pleo-oauth/server (Node): the same core with the backend half (--features server), built
+# apart (its own target directory) and optimised for speed, not bytes: it never reaches a
+# browser. server.js reads it from disk.
+RUSTFLAGS="${flags[*]}" cargo build --quiet --release --lib --target wasm32-unknown-unknown --features wasm-runtime,server --target-dir target/server
+wasm-opt target/server/wasm32-unknown-unknown/release/pleo_oauth.wasm -o pkg/pleo_oauth_server.wasm \
+  -O2 --strip-debug --strip-producers \
+  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+  --enable-reference-types --enable-multivalue
+
 # index.d.ts keeps the JSDoc that editors show; the JavaScript ships minified (every byte goes
 # to every user's first page load), as ES2022 modules that bundlers and browsers take as is.
 tsc -p pkg-template/tsconfig.json --outDir pkg --emitDeclarationOnly
 tsc -p pkg-template/tsconfig.json --outDir target/wrapper --declaration false
+tsc -p pkg-template/tsconfig.server.json --outDir pkg --emitDeclarationOnly
+tsc -p pkg-template/tsconfig.server.json --outDir target/wrapper-server --declaration false
 rm -f pkg/ops.d.ts pkg/messages.d.ts pkg/popup.d.ts
 # The message texts (generated from src/messages.rs) and the popup code are modules of their own
 # (popup.js is no public entry: it ships without types): index.js imports them only when it
@@ -46,6 +57,10 @@ esbuild target/wrapper/react.js --bundle --minify --format=esm --target=es2022 -
 # what it needs from index.js as arguments; an import of it would stay external (one instance).
 esbuild target/wrapper/popup.js --bundle --minify --format=esm --target=es2022 --log-level=warning \
   --external:./index.js --outfile=pkg/popup.js
+
+# pleo-oauth/server: one ES module for Node (not minified: it runs on the partner's server).
+esbuild target/wrapper-server/server.js --bundle --format=esm --platform=node --target=node20 --log-level=warning \
+  --outfile=pkg/server.js
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 node -e '

@@ -41,6 +41,15 @@ if [ "$with_browser" = 1 ] && { ! command -v chromium >/dev/null 2>&1 || ! comma
   apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
+# 3b. PostgreSQL (Debian's), for pleo-oauth/server's Postgres store: tests/server start a
+#     throwaway cluster of their own (tests/support/postgres.mjs); nothing runs as a service.
+if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+  log "installing postgresql from Debian"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq postgresql >/dev/null
+fi
+
 # 4. wasm-bindgen CLI at exactly the pinned version (wasm-pack would otherwise try to download one).
 #    No --locked: the registry lacks one pinned transitive version (see shared/TOOLCHAIN.md).
 if ! command -v wasm-bindgen >/dev/null 2>&1 || [ "$(wasm-bindgen --version | awk '{print $2}')" != "$WB_VERSION" ]; then
@@ -56,9 +65,16 @@ fi
 
 # 6. npm dev tools (binaryen's wasm-opt, typescript, esbuild, playwright-core) and the demo's
 #    dependencies (oidc-provider), each from its committed lock file
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/tsc ] || [ ! -x node_modules/.bin/esbuild ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+#    better-sqlite3 (pleo-oauth/server's SQLite store in tests/server) is compiled from source
+#    by its install script (allowed in package.json "allowScripts"; its prebuilt binaries are
+#    downloads, which this machine cannot make).
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/tsc ] || [ ! -x node_modules/.bin/esbuild ] || [ ! -f node_modules/better-sqlite3/build/Release/better_sqlite3.node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm dev tools"
   npm ci --no-audit --no-fund
+fi
+if [ ! -f node_modules/better-sqlite3/build/Release/better_sqlite3.node ]; then
+  log "building better-sqlite3"
+  npm rebuild better-sqlite3 --no-audit --no-fund
 fi
 if [ ! -d www/node_modules/oidc-provider ] || [ www/package-lock.json -nt www/node_modules/.package-lock.json ]; then
   log "installing the demo's npm dependencies"

@@ -155,6 +155,68 @@ impl Op {
     }
 }
 
+/// An operation of the server build (`--features server`, src/server/ops.rs), for
+/// `pleo-oauth/server`; numbered from 100, apart from the browser's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum ServerOp {
+    /// The bound handoff's registration body, read strictly.
+    Registration = 100,
+    /// The handoff body, read strictly: its state, to find the registration.
+    Handoff = 101,
+    /// The handoff body read again, the bound check, and the token request for its code.
+    Exchange = 102,
+    /// The token request for a refresh token.
+    Refresh = 103,
+    /// The token endpoint's answer, read strictly, with the refresh token to keep.
+    Tokens = 104,
+    /// Whether an access token is due for a refresh.
+    Due = 105,
+}
+
+/// Every server operation: its number, its name, and its string arguments in order (the clock
+/// is given to all).
+pub const SERVER_OPS: [(ServerOp, &str, &[&str]); 6] = [
+    (ServerOp::Registration, "Registration", &["body"]),
+    (ServerOp::Handoff, "Handoff", &["body", "redirectUri"]),
+    (
+        ServerOp::Exchange,
+        "Exchange",
+        &[
+            "body",
+            "redirectUri",
+            "clientId",
+            "clientSecret",
+            "tokenEndpoint",
+            "bound",
+            "registeredState",
+            "registeredChallenge",
+            "registrationExpiresAt",
+        ],
+    ),
+    (
+        ServerOp::Refresh,
+        "Refresh",
+        &["clientId", "clientSecret", "tokenEndpoint", "refreshToken"],
+    ),
+    (
+        ServerOp::Tokens,
+        "Tokens",
+        &["status", "body", "usedRefreshToken"],
+    ),
+    (ServerOp::Due, "Due", &["expiresAt", "skewMs"]),
+];
+
+impl ServerOp {
+    /// The server operation numbered `n`, if any.
+    pub fn from_number(n: u32) -> Option<ServerOp> {
+        SERVER_OPS
+            .iter()
+            .map(|(op, _, _)| *op)
+            .find(|op| *op as u32 == n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +233,16 @@ mod tests {
              export const enum Op {\n",
         );
         for (op, name, args) in OPS {
+            s.push_str(&format!(
+                "  /** ({}) */\n  {} = {},\n",
+                args.join(", "),
+                name,
+                op as u32
+            ));
+        }
+        s.push_str("}\n");
+        s.push_str("/** The server build's operations (pleo-oauth/server); the string arguments of each, in order. */\nexport const enum ServerOp {\n");
+        for (op, name, args) in SERVER_OPS {
             s.push_str(&format!(
                 "  /** ({}) */\n  {} = {},\n",
                 args.join(", "),

@@ -38,7 +38,7 @@ pub mod options;
 pub mod pkce;
 pub mod protocol;
 pub mod request;
-/// The backend half: not in the browser module (`--features server`).
+// The backend half: not in the browser module (`--features server`).
 #[cfg(feature = "server")]
 pub mod server;
 pub mod sha256;

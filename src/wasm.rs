@@ -381,6 +381,11 @@ pub fn parse(url: &str) -> String {
 /// Runs operation `op` ([`crate::boundary::OPS`]) on its string arguments (`args`, separated
 /// by NUL), `entropy` and the clock `now_ms`.
 pub fn dispatch(op: u32, args: &str, entropy: &[u8], now_ms: f64) -> String {
+    // The server build (`--features server`) answers its own operations too.
+    #[cfg(feature = "server")]
+    if let Some(reply) = crate::server::ops::dispatch(op, args, now_ms) {
+        return reply;
+    }
     let mut args = crate::text::pieces(args, 0);
     let mut next = || args.next().unwrap_or_default();
     let (a, b, c, d, e) = (next(), next(), next(), next(), next());

@@ -45,7 +45,7 @@ export async function startAuthServer({ host = "127.0.0.1", port = 0, client, ac
   const server = http.createServer((req, res) => handler(req, res));
   await new Promise((resolve, reject) => server.once("error", reject).listen(port, host, resolve));
   const issuer = `http://${host}:${server.address().port}`;
-  const stats = { tokenRequests: 0, authorizationRequests: 0 };
+  const stats = { tokenRequests: 0, refreshRequests: 0, authorizationRequests: 0 };
 
   const provider = new Provider(issuer, {
     clients: [{
@@ -104,6 +104,10 @@ export async function startAuthServer({ host = "127.0.0.1", port = 0, client, ac
     },
   });
   provider.on("server_error", (_ctx, err) => log(`auth server error: ${err.message}`));
+  // Every refresh request the token endpoint handled, granted or refused.
+  const refreshes = (ctx) => ctx.oidc?.params?.grant_type === "refresh_token" && (stats.refreshRequests += 1);
+  provider.on("grant.success", refreshes);
+  provider.on("grant.error", refreshes);
 
   const app = provider.callback();
 
@@ -146,9 +150,31 @@ export async function startAuthServer({ host = "127.0.0.1", port = 0, client, ac
 </div></main></body></html>`);
   }
 
+  // Token requests are served one at a time, so that a refresh token's "already used" check and
+  // its consumption are one atomic step: oidc-provider reads a token, awaits, then marks it
+  // consumed, so requests arriving together all passed. Now a second use of a refresh token —
+  // also at the same instant — is refused (invalid_grant) and revokes the whole grant, the new
+  // refresh token included: what Pleo documents for a rotated-away refresh token.
+  let tokenQueue = Promise.resolve();
+  const serialized = (req, res) => {
+    const turn = tokenQueue.then(
+      () =>
+        new Promise((done) => {
+          res.once("finish", done);
+          res.once("close", done);
+          app(req, res);
+        }),
+    );
+    tokenQueue = turn;
+    return turn;
+  };
+
   handler = async (req, res) => {
     const url = new URL(req.url, issuer);
-    if (url.pathname === "/oauth/token" && req.method === "POST") stats.tokenRequests += 1;
+    if (url.pathname === "/oauth/token" && req.method === "POST") {
+      stats.tokenRequests += 1;
+      return serialized(req, res);
+    }
     if (url.pathname === "/oauth/authorize") stats.authorizationRequests += 1;
     const m = url.pathname.match(/^\/interaction\/([\w-]+)(?:\/(approve|deny))?$/);
     if (m) {
@@ -164,8 +190,39 @@ export async function startAuthServer({ host = "127.0.0.1", port = 0, client, ac
     return app(req, res);
   };
 
+  /**
+   * For tests of the stand-in itself: a refresh token for the demo's customer, as if they had
+   * just approved `scope` (no browser needed).
+   */
+  async function mintRefreshToken(scope = "users:read") {
+    const grant = new provider.Grant({ accountId: ACCOUNT.id, clientId: client.clientId });
+    grant.addResourceScope(RESOURCE, scope);
+    const grantId = await grant.save();
+    const c = await provider.Client.find(client.clientId);
+    const token = new provider.RefreshToken({ accountId: ACCOUNT.id, client: c, grantId, gty: "authorization_code", scope, resource: RESOURCE });
+    return token.save();
+  }
+
+  /**
+   * For tests of a backend: an authorization code for the demo's customer, as if they had just
+   * approved `scope` in a flow started with `codeChallenge` (S256) and `redirectUri`.
+   */
+  async function mintAuthorizationCode({ codeChallenge, redirectUri, scope = "users:read" }) {
+    const grant = new provider.Grant({ accountId: ACCOUNT.id, clientId: client.clientId });
+    grant.addResourceScope(RESOURCE, scope);
+    const grantId = await grant.save();
+    const c = await provider.Client.find(client.clientId);
+    const code = new provider.AuthorizationCode({
+      accountId: ACCOUNT.id, client: c, grantId, redirectUri, scope, resource: RESOURCE,
+      codeChallenge, codeChallengeMethod: "S256", authTime: Math.floor(Date.now() / 1000),
+    });
+    return code.save();
+  }
+
   return {
     issuer,
+    mintRefreshToken,
+    mintAuthorizationCode,
     authorizationEndpoint: `${issuer}/oauth/authorize`,
     tokenEndpoint: `${issuer}/oauth/token`,
     introspectionEndpoint: `${issuer}/oauth/token/introspect`,

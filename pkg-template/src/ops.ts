@@ -26,6 +26,21 @@ export const enum Op {
   /** (records) */
   Sweep = 11,
 }
+/** The server build's operations (pleo-oauth/server); the string arguments of each, in order. */
+export const enum ServerOp {
+  /** (body) */
+  Registration = 100,
+  /** (body, redirectUri) */
+  Handoff = 101,
+  /** (body, redirectUri, clientId, clientSecret, tokenEndpoint, bound, registeredState, registeredChallenge, registrationExpiresAt) */
+  Exchange = 102,
+  /** (clientId, clientSecret, tokenEndpoint, refreshToken) */
+  Refresh = 103,
+  /** (status, body, usedRefreshToken) */
+  Tokens = 104,
+  /** (expiresAt, skewMs) */
+  Due = 105,
+}
 /**
  * The options tables (src/boundary.rs): a name, then its kind — s a string, l an array of
  * strings, m an object of strings, n a number, o an object (the table of its name), e a preset

@@ -17,6 +17,7 @@ use core::fmt;
 
 pub mod handoff;
 pub mod json;
+pub mod ops;
 pub mod refresh;
 pub mod token;
 

@@ -20,7 +20,7 @@ const bin = (name) => path.join(root, "node_modules", ".bin", name);
 const run = (cmd, args, cwd = here) => execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
 /** What the tarball must hold, and nothing else. */
-const EXPECTED_FILES = ["CHANGELOG.md", "LICENSE", "README.md", "index.d.ts", "index.js", "messages.js", "package.json", "pleo_oauth_bg.wasm", "popup.js", "react.d.ts", "react.js"];
+const EXPECTED_FILES = ["CHANGELOG.md", "LICENSE", "README.md", "index.d.ts", "index.js", "messages.js", "package.json", "pleo_oauth_bg.wasm", "pleo_oauth_server.wasm", "popup.js", "react.d.ts", "react.js", "server.d.ts", "server.js"];
 
 let packed, browser;
 const servers = [];
@@ -95,9 +95,12 @@ test("npm pack holds only what a consumer needs", () => {
   assert.equal(manifest.sideEffects, false);
   assert.equal(manifest.exports["."].types, "./index.d.ts");
   assert.deepEqual(manifest.exports["./react"], { types: "./react.d.ts", default: "./react.js" });
+  // pleo-oauth/server is Node's only: no default condition a browser bundle could pick up.
+  assert.deepEqual(manifest.exports["./server"], { types: "./server.d.ts", node: "./server.js" });
   assert.ok(!Object.keys(manifest.exports).some((k) => k.includes("popup")), "popup.js is loaded by index.js, no public entry");
   assert.ok(!Object.keys(manifest.exports).some((k) => k.includes("messages")), "messages.js is loaded by index.js, no public entry");
-  assert.deepEqual(manifest.peerDependenciesMeta, { react: { optional: true } });
+  // React for pleo-oauth/react, the databases for pleo-oauth/server's stores: all optional.
+  assert.deepEqual(manifest.peerDependenciesMeta, { react: { optional: true }, "better-sqlite3": { optional: true }, pg: { optional: true } });
   assert.doesNotMatch(fs.readFileSync(path.join(here, "node_modules", "pleo-oauth", "index.js"), "utf8"), /from\s*"react"/, "nothing React-specific in the main entry");
   assert.equal(manifest.license, "MIT");
   for (const f of packed.files) console.log(`  ${String(f.size).padStart(7)}  ${f.path}`);
