@@ -7,9 +7,9 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: test tools lint fmt-check clippy unit browser pkg package-test server-test consumers e2e size demo clean bench fuzz
+.PHONY: test tools lint fmt-check clippy unit browser pkg package-test server-test examples consumers e2e size demo clean bench fuzz
 
-test: tools lint unit browser pkg package-test server-test consumers e2e size
+test: tools lint unit browser pkg package-test server-test examples consumers e2e size
 	@echo "make test: all checks passed"
 
 tools:
@@ -46,6 +46,13 @@ package-test: pkg
 # in two processes, sealed tokens.
 server-test: pkg
 	node --test tests/server/
+
+# The Rust partner backend (examples/axum-backend, on pleo_oauth::server) linted, built and driven
+# against the stand-in: bound handoff, exchange, hostile bodies, refresh single flight.
+examples:
+	cargo clippy --quiet --manifest-path examples/axum-backend/Cargo.toml -- -D warnings
+	cargo build --quiet --manifest-path examples/axum-backend/Cargo.toml
+	node --test tests/examples/
 
 # The packed tarball in a Vite app, a plain ESM page, a Node (SSR) import and a strict TS consumer.
 consumers: pkg

@@ -204,7 +204,7 @@ pub const SERVER_OPS: [(ServerOp, &str, &[&str]); 6] = [
         "Tokens",
         &["status", "body", "usedRefreshToken"],
     ),
-    (ServerOp::Due, "Due", &["expiresAt", "skewMs"]),
+    (ServerOp::Due, "Due", &["expiresAt", "issuedAt", "skewMs"]),
 ];
 
 impl ServerOp {

@@ -40,7 +40,7 @@ const escapeHtml = (s) =>
  * @param {{ host?: string, port?: number, client: { clientId: string, clientSecret: string, redirectUris: string[] },
  *           accessTokenTtl?: number, log?: (line: string) => void }} options
  */
-export async function startAuthServer({ host = "127.0.0.1", port = 0, client, accessTokenTtl = 900, log = () => {} }) {
+export async function startAuthServer({ host = "127.0.0.1", port = 0, client, accessTokenTtl = 900, log = () => {}, share = false }) {
   let handler = (_req, res) => res.writeHead(503).end();
   const server = http.createServer((req, res) => handler(req, res));
   await new Promise((resolve, reject) => server.once("error", reject).listen(port, host, resolve));
@@ -171,6 +171,14 @@ export async function startAuthServer({ host = "127.0.0.1", port = 0, client, ac
 
   handler = async (req, res) => {
     const url = new URL(req.url, issuer);
+    // `share` (make demo): a second demo instance started with AUTH_SERVER=<this issuer> reads
+    // the client it must use here. A local stand-in's made-up secret, on loopback only.
+    if (share && url.pathname === "/demo/client" && req.method === "GET") {
+      return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({
+        clientId: client.clientId, clientSecret: client.clientSecret, issuer,
+        authorizationEndpoint: `${issuer}/oauth/authorize`, tokenEndpoint: `${issuer}/oauth/token`, introspectionEndpoint: `${issuer}/oauth/token/introspect`,
+      }));
+    }
     if (url.pathname === "/oauth/token" && req.method === "POST") {
       stats.tokenRequests += 1;
       return serialized(req, res);

@@ -5,11 +5,21 @@
 //   node www/server.mjs            # stand-in mode: everything local
 //   PLEO_CLIENT_ID=… PLEO_CLIENT_SECRET=… PLEO_ENV=staging node www/server.mjs   # real Pleo
 //
-// The backend keeps tokens server-side, in memory, keyed by an HttpOnly session cookie; the
-// page only ever sees what /api/pleo/* chooses to tell it (never a token).
+// The backend is pleo-oauth/server (pkg/server.js): the bound handoff, the code exchange and
+// refresh single flight, with the tokens sealed (AES-256-GCM) in SQLite — a fresh file per run
+// — or, with DATABASE_URL=postgres://…, in PostgreSQL, where several instances of this backend
+// share the sessions and connections. The browser holds only HttpOnly cookies; the page only
+// ever sees what /api/pleo/* chooses to tell it (never a token).
+//
+//   PLEO_ACCESS_TOKEN_TTL=5      the stand-in's access-token lifetime in seconds (default 900)
+//   AUTH_SERVER=http://127.0.0.1:3001   join a stand-in already running (another demo's)
+//   DATABASE_URL=postgres://…    PostgreSQL instead of a fresh SQLite file
+//   PLEO_TOKEN_KEYS=k1:<base64>  the key that seals the tokens (instances sharing a database
+//                                must share it; default: a new random key per run)
 import http from "node:http";
 import crypto from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -47,7 +57,7 @@ const PKG_FILES = { "index.js": "text/javascript", "popup.js": "text/javascript"
  * @param {{ host?: string, port?: number, authPort?: number, env?: NodeJS.ProcessEnv, log?: (s: string) => void,
  *           accessTokenTtl?: number }} [options]
  */
-export async function startDemo({ host = "localhost", port = 3000, authPort = 3001, env = process.env, log = console.log, accessTokenTtl = 900, bindHandoff = true, callbackCoop = false } = {}) {
+export async function startDemo({ host = "localhost", port = 3000, authPort = 3001, env = process.env, log = console.log, accessTokenTtl = Number(env.PLEO_ACCESS_TOKEN_TTL ?? 900), bindHandoff = true, callbackCoop = false, recordTokens = false } = {}) {
   const realPleo = Boolean(env.PLEO_CLIENT_ID && env.PLEO_CLIENT_SECRET);
   const pleoEnv = env.PLEO_ENV ?? "staging";
   if (realPleo && !PLEO[pleoEnv]) throw new Error(`PLEO_ENV must be "staging" or "production", not "${pleoEnv}"`);
@@ -71,11 +81,21 @@ export async function startDemo({ host = "localhost", port = 3000, authPort = 30
       mode: `Pleo ${name}`, clientId: env.PLEO_CLIENT_ID, clientSecret: env.PLEO_CLIENT_SECRET,
       environment: name, tokenEndpoint: `${urls.auth}/oauth/token`, introspectionEndpoint: `${urls.auth}/oauth/token/introspect`,
     };
+  } else if (env.AUTH_SERVER) {
+    // Another demo's stand-in (a second instance of this backend): its client, read from it.
+    const joined = await (await fetch(new URL("/demo/client", env.AUTH_SERVER))).json();
+    pleo = {
+      mode: "local stand-in (joined)", clientId: joined.clientId, clientSecret: joined.clientSecret,
+      environment: { authorizationEndpoint: joined.authorizationEndpoint, issuer: joined.issuer },
+      tokenEndpoint: joined.tokenEndpoint, introspectionEndpoint: joined.introspectionEndpoint,
+    };
   } else {
     const { startAuthServer } = await import("./authserver.mjs");
     const clientId = "3f6c2a1e-9d4b-4c7e-8a55-0d1e2f3a4b5c";
     const clientSecret = crypto.randomBytes(32).toString("base64url");
-    auth = await startAuthServer({ port: authPort, client: { clientId, clientSecret, redirectUris: [redirectUri] }, accessTokenTtl, log });
+    // The stand-in knows the redirect URIs of a second instance too (PORT=3002 with AUTH_SERVER).
+    const redirectUris = [redirectUri, ...[3000, 3002, 3003].map((p) => `http://localhost:${p}/pleo/callback`)].filter((u, i, all) => all.indexOf(u) === i);
+    auth = await startAuthServer({ port: authPort, client: { clientId, clientSecret, redirectUris }, accessTokenTtl, log, share: true });
     pleo = {
       mode: "local stand-in", clientId, clientSecret,
       environment: { authorizationEndpoint: auth.authorizationEndpoint, issuer: auth.issuer },
@@ -84,62 +104,61 @@ export async function startDemo({ host = "localhost", port = 3000, authPort = 30
   }
   const authOrigin = typeof pleo.environment === "string" ? PLEO[pleo.environment].auth : new URL(pleo.environment.authorizationEndpoint).origin;
 
-  /** sid → { tokens: { accessToken, refreshToken, expiresAt, scope }, connectedAt } */
-  const sessions = new Map();
-  /** pending sid → Map(state → { challenge, expires }) */
-  const pending = new Map();
+  // ------------------------------------------------------------------ pleo-oauth/server
+  const { createPleoServer, sqliteStore, postgresStore, keysFromEnv } = await import(path.join(PKG, "server.js"));
+  const dbFile = env.DATABASE_URL ? null : path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ledgerly-")), "ledgerly.db");
+  const store = env.DATABASE_URL ? await postgresStore(env.DATABASE_URL) : await sqliteStore(dbFile);
   const stats = { exchanges: 0, refreshes: 0 };
+  /** For the tests only (`recordTokens`): every token response the backend received. */
+  const issued = [];
+  const server_ = createPleoServer({
+    clientId: pleo.clientId,
+    clientSecret: pleo.clientSecret,
+    redirectUri,
+    environment: typeof pleo.environment === "string" ? pleo.environment : { tokenEndpoint: pleo.tokenEndpoint },
+    store,
+    encryption: keysFromEnv(env.PLEO_TOKEN_KEYS ?? `demo:${crypto.randomBytes(32).toString("base64")}`),
+    bound: bindHandoff,
+    registrationTtlSeconds: PENDING_TTL_MS / 1000,
+    // Counts what reaches the token endpoint (the tests compare it with the stand-in's count).
+    fetch: async (url, init) => {
+      if (String(init.body).startsWith("grant_type=authorization_code")) stats.exchanges += 1;
+      else stats.refreshes += 1;
+      const response = await fetch(url, init);
+      if (recordTokens && response.ok) issued.push(await response.clone().json().catch(() => null));
+      return response;
+    },
+  });
+  /** Display only, per process: when a connection was made here, and the access token last shown. */
+  const shown = new Map();
 
-  // ------------------------------------------------------------------ the token endpoint, server-side
   const basic = "Basic " + Buffer.from(`${encodeURIComponent(pleo.clientId)}:${encodeURIComponent(pleo.clientSecret)}`).toString("base64");
 
-  async function formPost(url, form) {
-    const r = await fetch(url, {
+  /** Uses the access token on a protected endpoint (introspection): proves it works. */
+  async function describe(connectionId) {
+    const accessToken = await server_.getAccessToken(connectionId);
+    const seen = shown.get(connectionId) ?? { connectedAt: null, token: accessToken };
+    const refreshedAt = seen.token !== accessToken ? new Date().toISOString() : seen.refreshedAt ?? null;
+    shown.set(connectionId, { ...seen, token: accessToken, refreshedAt });
+    const r = await fetch(pleo.introspectionEndpoint, {
       method: "POST",
       headers: { authorization: basic, "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-      body: new URLSearchParams(form),
+      body: new URLSearchParams({ token: accessToken }),
       signal: AbortSignal.timeout(10_000),
     });
-    let body = {};
-    try { body = await r.json(); } catch { /* not JSON */ }
-    return { ok: r.ok, status: r.status, body };
-  }
-
-  function keep(tokens) {
-    return {
-      accessToken: tokens.access_token,
-      refreshToken: tokens.refresh_token,
-      expiresAt: Date.now() + Number(tokens.expires_in ?? 900) * 1000,
-      scope: tokens.scope ?? "",
-    };
-  }
-
-  /** Uses the access token on a protected endpoint (introspection): proves it works. */
-  async function describe(session) {
-    const r = await formPost(pleo.introspectionEndpoint, { token: session.tokens.accessToken });
-    const info = r.body;
+    const info = await r.json().catch(() => ({}));
     return {
       connected: true,
       active: info.active === true,
       company: info.company_name ?? info.company_id ?? null,
       companyId: info.company_id ?? null,
       subject: info.sub ?? null,
-      scopes: String(info.scope ?? session.tokens.scope).split(" ").filter(Boolean),
-      accessTokenExpiresAt: new Date(session.tokens.expiresAt).toISOString(),
-      connectedAt: session.connectedAt,
-      refreshedAt: session.refreshedAt ?? null,
+      scopes: String(info.scope ?? "").split(" ").filter(Boolean),
+      accessTokenExpiresAt: info.exp ? new Date(info.exp * 1000).toISOString() : null,
+      connectedAt: seen.connectedAt,
+      refreshedAt,
       mode: pleo.mode,
     };
-  }
-
-  /** Refresh with rotation: the new refresh token replaces the old one, which is discarded. */
-  async function refresh(session) {
-    stats.refreshes += 1;
-    const r = await formPost(pleo.tokenEndpoint, { grant_type: "refresh_token", refresh_token: session.tokens.refreshToken });
-    if (!r.ok || !r.body.access_token) return false;
-    session.tokens = keep({ ...r.body, refresh_token: r.body.refresh_token ?? session.tokens.refreshToken });
-    session.refreshedAt = new Date().toISOString();
-    return true;
   }
 
   // ------------------------------------------------------------------ HTTP
@@ -174,7 +193,7 @@ export async function startDemo({ host = "localhost", port = 3000, authPort = 30
     return req.headers["x-requested-with"] === "pleo-oauth" && /^application\/json\b/.test(req.headers["content-type"] ?? "");
   }
 
-  async function readJson(req) {
+  async function readBody(req) {
     let size = 0;
     const chunks = [];
     for await (const c of req) {
@@ -182,85 +201,75 @@ export async function startDemo({ host = "localhost", port = 3000, authPort = 30
       if (size > MAX_BODY) throw Object.assign(new Error("body too large"), { status: 413 });
       chunks.push(c);
     }
-    return JSON.parse(Buffer.concat(chunks).toString("utf8") || "null");
+    return Buffer.concat(chunks).toString("utf8");
   }
 
-  /**
-   * POST /api/pleo/start (handoff.startUrl): remember { state, code_challenge } in this
-   * visitor's pending session, so that the exchange accepts only a verifier this browser started.
-   */
-  async function start(req, res) {
-    if (!fromOurScript(req)) return json(res, 403, { error: "forbidden", message: "Send JSON with X-Requested-With: pleo-oauth." });
-    let body;
-    try { body = await readJson(req); } catch (e) { return json(res, e.status ?? 400, { error: "bad_request" }); }
-    const { state, code_challenge: challenge } = body ?? {};
-    if (typeof state !== "string" || !/^[\w-]{43}$/.test(challenge ?? "")) return json(res, 400, { error: "bad_request" });
+  /** The visitor's pre-connection session (the bound handoff's registrations are kept under it). */
+  function pendingSession(req, headers) {
     let sid = cookie(req, PENDING_COOKIE);
-    const headers = {};
-    if (!sid || !pending.has(sid)) {
+    if (!sid || !/^[\w-]{43}$/.test(sid)) {
       sid = crypto.randomBytes(32).toString("base64url");
-      pending.set(sid, new Map());
       headers["set-cookie"] = `${PENDING_COOKIE}=${sid}; Path=/api/pleo; HttpOnly; SameSite=Lax; Max-Age=${PENDING_TTL_MS / 1000}${secure ? "; Secure" : ""}`;
     }
-    const started = pending.get(sid);
-    for (const [s, v] of started) if (v.expires < Date.now()) started.delete(s);
-    // Bounded, evicting the oldest: refusing new ones instead would let any site that loads the
-    // Initiation URI 20 times in a victim's browser block the victim's real connection.
-    while (started.size >= 20) started.delete(started.keys().next().value);
-    started.set(state, { challenge, expires: Date.now() + PENDING_TTL_MS });
+    return sid;
+  }
+
+  /** A PleoServerError as the answer the page gets (no token or secret is in any message). */
+  function refused(res, e) {
+    const forbidden = ["unknown_state", "expired", "challenge_mismatch"];
+    if (e?.name !== "PleoServerError") throw e;
+    log(`demo: ${e.code}: ${e.message}`);
+    if (e.code === "invalid_handoff") return json(res, 400, { error: "bad_request", message: e.message });
+    if (forbidden.includes(e.code)) return json(res, 403, { error: "not_started_here", message: "This connection was not started in this browser session." });
+    return json(res, 502, { error: "token_exchange_failed", message: `Pleo refused the code (${e.oauth?.error ?? e.code}).` });
+  }
+
+  /** POST /api/pleo/start (handoff.startUrl): pleo-oauth/server keeps { state, code_challenge } for this session. */
+  async function start(req, res) {
+    if (!fromOurScript(req)) return json(res, 403, { error: "forbidden", message: "Send JSON with X-Requested-With: pleo-oauth." });
+    const headers = {};
+    const sid = pendingSession(req, headers);
+    try {
+      await server_.register(sid, await readBody(req));
+    } catch (e) {
+      if (e.status) return json(res, e.status, { error: "bad_request" });
+      return e?.name === "PleoServerError" ? json(res, 400, { error: "bad_request" }) : Promise.reject(e);
+    }
     return json(res, 200, { registered: true }, headers);
   }
 
-  /** The bound handoff's check: this browser registered this state and S256(verifier); forget it. */
-  function startedHere(req, state, verifier) {
-    const started = pending.get(cookie(req, PENDING_COOKIE) ?? "");
-    const entry = typeof state === "string" && started?.get(state);
-    if (!entry) return false;
-    started.delete(state);
-    const challenge = crypto.createHash("sha256").update(verifier).digest("base64url");
-    return entry.expires >= Date.now() && crypto.timingSafeEqual(Buffer.from(challenge), Buffer.from(entry.challenge));
-  }
-
+  /** POST /api/pleo/exchange (handoff.url): the bound check and the code exchange, by pleo-oauth/server. */
   async function exchange(req, res) {
     if (!fromOurScript(req)) return json(res, 403, { error: "forbidden", message: "Send JSON with X-Requested-With: pleo-oauth." });
-    let body;
-    try { body = await readJson(req); } catch (e) { return json(res, e.status ?? 400, { error: "bad_request" }); }
-    const { code, code_verifier: verifier, redirect_uri: redirect, state } = body ?? {};
-    if (typeof code !== "string" || typeof verifier !== "string" || redirect !== redirectUri) {
-      return json(res, 400, { error: "bad_request", message: "code, code_verifier and the registered redirect_uri are required." });
-    }
-    if (bindHandoff && !startedHere(req, state, verifier)) {
-      return json(res, 403, { error: "not_started_here", message: "This connection was not started in this browser session." });
-    }
-    stats.exchanges += 1;
-    const r = await formPost(pleo.tokenEndpoint, { grant_type: "authorization_code", code, redirect_uri: redirectUri, code_verifier: verifier });
-    if (!r.ok || !r.body.access_token) {
-      log(`demo: token request refused: HTTP ${r.status} ${r.body.error ?? ""}`);
-      return json(res, 502, { error: "token_exchange_failed", message: `Pleo refused the code (${r.body.error ?? `HTTP ${r.status}`}).` });
+    let connectionId;
+    try {
+      ({ connectionId } = await server_.exchange(pendingSession(req, {}), await readBody(req)));
+    } catch (e) {
+      if (e.status && !e.code) return json(res, e.status, { error: "bad_request" });
+      return refused(res, e);
     }
     const old = cookie(req, SESSION_COOKIE);
-    if (old) sessions.delete(old);
-    const sid = crypto.randomBytes(32).toString("base64url");
-    const session = { tokens: keep(r.body), connectedAt: new Date().toISOString() };
-    sessions.set(sid, session);
-    return json(res, 200, await describe(session), { "set-cookie": sessionCookie(sid, 60 * 60 * 24 * 30) });
+    if (old) await server_.disconnect(old);
+    shown.set(connectionId, { connectedAt: new Date().toISOString(), token: null, refreshedAt: null });
+    return json(res, 200, await describe(connectionId), { "set-cookie": sessionCookie(connectionId, 60 * 60 * 24 * 30) });
   }
 
   async function status(req, res) {
-    const sid = cookie(req, SESSION_COOKIE);
-    const session = sid && sessions.get(sid);
-    if (!session) return json(res, 200, { connected: false, mode: pleo.mode });
-    if (session.tokens.expiresAt <= Date.now() + 5_000 && !(await refresh(session))) {
-      sessions.delete(sid);
-      return json(res, 200, { connected: false, mode: pleo.mode, reason: "The Pleo authorisation ended (refresh refused). Connect again." }, { "set-cookie": sessionCookie("", 0) });
+    const connectionId = cookie(req, SESSION_COOKIE);
+    if (!connectionId) return json(res, 200, { connected: false, mode: pleo.mode });
+    try {
+      return json(res, 200, await describe(connectionId));
+    } catch (e) {
+      if (e?.name !== "PleoServerError") throw e;
+      const reason = e.code === "not_connected" ? undefined : "The Pleo authorisation ended (refresh refused). Connect again.";
+      return json(res, 200, { connected: false, mode: pleo.mode, ...(reason ? { reason } : {}) }, { "set-cookie": sessionCookie("", 0) });
     }
-    return json(res, 200, await describe(session));
   }
 
   async function disconnect(req, res) {
     if (!fromOurScript(req)) return json(res, 403, { error: "forbidden" });
-    const sid = cookie(req, SESSION_COOKIE);
-    if (sid) sessions.delete(sid);
+    const connectionId = cookie(req, SESSION_COOKIE);
+    if (connectionId) await server_.disconnect(connectionId);
     return json(res, 200, { connected: false, mode: pleo.mode }, { "set-cookie": sessionCookie("", 0) });
   }
 
@@ -298,11 +307,15 @@ export async function startDemo({ host = "localhost", port = 3000, authPort = 30
     pleo: { mode: pleo.mode, tokenEndpoint: pleo.tokenEndpoint, introspectionEndpoint: pleo.introspectionEndpoint },
     /** The HTTP Basic client authentication header (for tests that talk to the token endpoint). */
     clientAuthorization: basic,
-    sessions,
+    /** With `recordTokens` (tests only): the token responses the backend received, in order. */
+    issued,
     stats,
+    /** The SQLite file (none with DATABASE_URL): what tests search for plaintext. */
+    dbFile,
     close: async () => {
       server.closeAllConnections?.();
       await new Promise((r) => server.close(r));
+      await store.close();
       await auth?.close();
     },
   };

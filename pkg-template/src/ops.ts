@@ -38,7 +38,7 @@ export const enum ServerOp {
   Refresh = 103,
   /** (status, body, usedRefreshToken) */
   Tokens = 104,
-  /** (expiresAt, skewMs) */
+  /** (expiresAt, issuedAt, skewMs) */
   Due = 105,
 }
 /**

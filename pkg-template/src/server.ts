@@ -334,7 +334,10 @@ export async function postgresStore(connectionString: string): Promise<PleoStore
 interface Plain {
   a: string;
   r?: string;
+  /** Expires at (ms since the epoch), when Pleo said. */
   e: number | null;
+  /** Issued at (ms since the epoch): when the token response arrived. */
+  i: number;
   s?: string;
 }
 
@@ -475,7 +478,7 @@ export function createPleoServer(options: PleoServerOptions): PleoServer {
   }
 
   const plain = (t: CoreTokens): Plain => {
-    const p: Plain = { a: t.accessToken, e: t.expiresAt };
+    const p: Plain = { a: t.accessToken, e: t.expiresAt, i: Date.now() };
     if (t.refreshToken !== undefined) p.r = t.refreshToken;
     if (t.scope !== undefined) p.s = t.scope;
     return p;
@@ -487,7 +490,7 @@ export function createPleoServer(options: PleoServerOptions): PleoServer {
       const row = await store.getConnection(id);
       if (!row) throw new PleoServerError("not_connected", "No Pleo connection under this id: it was never made, or it was disconnected.");
       const tokens = open(encryption, row);
-      if (!core<boolean>(ServerOp.Due, [tokens.e == null ? "" : String(tokens.e), skew])) return tokens.a;
+      if (!core<boolean>(ServerOp.Due, [tokens.e == null ? "" : String(tokens.e), String(tokens.i ?? 0), skew])) return tokens.a;
       const now = Date.now();
       if (row.leaseUntil > now) {
         // Another process is refreshing: wait for its tokens instead of using the same refresh token.

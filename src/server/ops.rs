@@ -132,9 +132,10 @@ pub fn dispatch(op: u32, args: &str, now_ms: f64) -> Option<String> {
             })
         }
         ServerOp::Due => {
-            let (expires, skew) = (next(), next());
+            let (expires, issued, skew) = (next(), next(), next());
             let due = refresh::due(
                 parse_decimal(expires),
+                parse_decimal(issued).unwrap_or(0),
                 now_ms,
                 parse_decimal(skew).unwrap_or(refresh::DEFAULT_SKEW_MS),
             );
@@ -251,8 +252,18 @@ mod tests {
             "{refused}"
         );
         assert!(!refused.contains("RT1"));
-        assert_eq!(call(ServerOp::Due, &["100", "0"], 100.0), r#"{"ok":true}"#);
-        assert_eq!(call(ServerOp::Due, &["", "0"], 100.0), r#"{"ok":false}"#);
+        assert_eq!(
+            call(ServerOp::Due, &["100", "0", "0"], 100.0),
+            r#"{"ok":true}"#
+        );
+        assert_eq!(
+            call(ServerOp::Due, &["", "0", "0"], 100.0),
+            r#"{"ok":false}"#
+        );
+        assert_eq!(
+            call(ServerOp::Due, &["2100", "100", "60000"], 100.0),
+            r#"{"ok":false}"#
+        );
         assert!(call(ServerOp::Refresh, &["id", "sec", "u", "RT1"], 0.0)
             .contains(r#""body":"grant_type=refresh_token&refresh_token=RT1""#));
         assert!(

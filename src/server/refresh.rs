@@ -13,11 +13,16 @@ use super::RefreshToken;
 /// token handed to a request does not expire on its way.
 pub const DEFAULT_SKEW_MS: u64 = 60_000;
 
-/// Whether the access token expiring at `expires_at_ms` must be refreshed before use at
-/// `now_ms`: within `skew_ms` of its expiry, or past it. A token whose expiry is unknown is
-/// used until the API refuses it (then call this with `Some(0)`).
-pub fn due(expires_at_ms: Option<u64>, now_ms: u64, skew_ms: u64) -> bool {
-    expires_at_ms.is_some_and(|at| now_ms.saturating_add(skew_ms) >= at)
+/// Whether the access token issued at `issued_at_ms` and expiring at `expires_at_ms` must be
+/// refreshed before use at `now_ms`: within `skew_ms` of its expiry — at most half its
+/// lifetime, so that a token shorter-lived than the skew is not due the moment it arrives (every
+/// call would refresh) — or past it. A token whose expiry is unknown is used until the API
+/// refuses it (then call this with `Some(0)`).
+pub fn due(expires_at_ms: Option<u64>, issued_at_ms: u64, now_ms: u64, skew_ms: u64) -> bool {
+    expires_at_ms.is_some_and(|at| {
+        let skew = skew_ms.min(at.saturating_sub(issued_at_ms) / 2);
+        now_ms.saturating_add(skew) >= at
+    })
 }
 
 /// The refresh token to persist after a refresh answered `tokens`: the new one (RFC 6749 §6:
@@ -36,12 +41,17 @@ mod tests {
 
     #[test]
     fn due_within_the_skew_or_past_the_expiry_never_for_an_unknown_one() {
-        assert!(!due(Some(100_000), 39_999, DEFAULT_SKEW_MS));
-        assert!(due(Some(100_000), 40_000, DEFAULT_SKEW_MS));
-        assert!(due(Some(100_000), 200_000, DEFAULT_SKEW_MS));
-        assert!(!due(None, u64::MAX, DEFAULT_SKEW_MS));
-        assert!(due(Some(0), 0, 0));
-        assert!(due(Some(5), u64::MAX, u64::MAX), "no overflow");
+        // A 15-minute token issued at 0: due from one minute before its expiry.
+        let at = 900_000;
+        assert!(!due(Some(at), 0, at - DEFAULT_SKEW_MS - 1, DEFAULT_SKEW_MS));
+        assert!(due(Some(at), 0, at - DEFAULT_SKEW_MS, DEFAULT_SKEW_MS));
+        assert!(due(Some(at), 0, at + 1, DEFAULT_SKEW_MS));
+        assert!(!due(None, 0, u64::MAX, DEFAULT_SKEW_MS));
+        assert!(due(Some(0), 0, 0, 0));
+        assert!(due(Some(5), 0, u64::MAX, u64::MAX), "no overflow");
+        // A 2-second token is not due when it arrives (the skew is at most half its life).
+        assert!(!due(Some(12_000), 10_000, 10_000, DEFAULT_SKEW_MS));
+        assert!(due(Some(12_000), 10_000, 11_000, DEFAULT_SKEW_MS));
     }
 
     #[test]

@@ -20,7 +20,7 @@ let demo, browser;
 before(async () => {
   fs.mkdirSync(shots, { recursive: true });
   // Port 0: any free ports, so the suite never collides with a running `make demo`.
-  demo = await startDemo({ host: "localhost", port: 0, authPort: 0, env: {}, log: () => {} });
+  demo = await startDemo({ host: "localhost", port: 0, authPort: 0, env: {}, log: () => {}, recordTokens: true });
   browser = await launchChromium();
 });
 
@@ -37,15 +37,15 @@ async function visitor() {
   return { context, page, errors };
 }
 
-async function openApp(page) {
-  await page.goto(`${demo.url}/`);
+async function openApp(page, d = demo) {
+  await page.goto(`${d.url}/`);
   await page.waitForSelector("body[data-ready]");
 }
 
 /** Clicks Connect and lands on the stand-in's consent screen. */
-async function toConsent(page) {
-  await openApp(page);
-  await Promise.all([page.waitForURL(`${demo.auth.issuer}/interaction/**`), page.click("#connect")]);
+async function toConsent(page, d = demo) {
+  await openApp(page, d);
+  await Promise.all([page.waitForURL(`${d.auth.issuer}/interaction/**`), page.click("#connect")]);
   await page.waitForSelector("#approve");
 }
 
@@ -78,10 +78,12 @@ test("connect → approve → connected; the protected call works; no code in th
   assert.ok(!page.url().includes("code="), `address bar: ${page.url()}`);
   assert.equal(demo.auth.stats.tokenRequests, tokensBefore + 1);
 
-  // The tokens exist — on the server only.
-  const sessions = [...demo.sessions.values()];
-  const mine = sessions.at(-1).tokens;
+  // The tokens exist — on the server only, and sealed there (not in the database file in plaintext).
+  const issued = demo.issued.at(-1);
+  const mine = { accessToken: issued.access_token, refreshToken: issued.refresh_token };
   assert.ok(mine.accessToken && mine.refreshToken);
+  const db = Buffer.concat([demo.dbFile, demo.dbFile + "-wal"].filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f)));
+  for (const secret of [mine.accessToken, mine.refreshToken]) assert.ok(!db.includes(secret), "a token in the database file");
   const visible = await page.evaluate(() => ({
     storage: JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }),
     records: Object.entries(sessionStorage),
@@ -181,37 +183,44 @@ test("the backend down → handoff_failed shown", async () => {
 });
 
 test("an expired access token is refreshed with rotation; disconnect forgets the tokens", async () => {
+  // A demo whose stand-in issues 2-second access tokens.
+  const short = await startDemo({ host: "localhost", port: 0, authPort: 0, env: {}, log: () => {}, accessTokenTtl: 2, recordTokens: true });
   const { context, page } = await visitor();
-  await toConsent(page);
-  await approve(page);
-  const [sid, session] = [...demo.sessions.entries()].at(-1);
-  const oldRefresh = session.tokens.refreshToken;
-  const oldAccess = session.tokens.accessToken;
-  session.tokens.expiresAt = 0; // as if 15 minutes had passed
+  try {
+    await toConsent(page, short);
+    await approve(page);
+    const first = short.issued.at(-1);
+    const oldRefresh = first.refresh_token;
+    const oldAccess = first.access_token;
+    await new Promise((r) => setTimeout(r, 2200)); // the access token has expired
 
-  await page.click("#check");
-  await page.waitForFunction(() => document.querySelector("#steps").textContent.includes("refreshed"));
-  assert.equal(await page.getAttribute("#checked", "data-active"), "true");
-  const now = demo.sessions.get(sid).tokens;
-  assert.notEqual(now.refreshToken, oldRefresh, "a new refresh token");
-  assert.notEqual(now.accessToken, oldAccess, "a new access token");
-  // The old refresh token is dead at the authorization server.
-  const reuse = await fetch(demo.pleo.tokenEndpoint, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", authorization: demo.clientAuthorization },
-    body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: oldRefresh }),
-  });
-  assert.equal(reuse.status, 400);
-  assert.equal((await reuse.json()).error, "invalid_grant");
+    const refreshes = short.stats.refreshes;
+    await page.click("#check");
+    await page.waitForFunction(() => document.querySelector("#steps").textContent.includes("refreshed"));
+    assert.equal(await page.getAttribute("#checked", "data-active"), "true");
+    assert.equal(short.stats.refreshes, refreshes + 1, "one refresh");
+    const now = short.issued.at(-1);
+    assert.notEqual(now.refresh_token, oldRefresh, "a new refresh token");
+    assert.notEqual(now.access_token, oldAccess, "a new access token");
+    // The old refresh token is dead at the authorization server.
+    const reuse = await fetch(short.pleo.tokenEndpoint, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", authorization: short.clientAuthorization },
+      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: oldRefresh }),
+    });
+    assert.equal(reuse.status, 400);
+    assert.equal((await reuse.json()).error, "invalid_grant");
 
-  await page.click("#disconnect");
-  await page.waitForSelector("#badge[data-state=idle]");
-  assert.ok(await page.isVisible("#connect"));
-  assert.equal(demo.sessions.has(sid), false);
-  await page.reload();
-  await page.waitForSelector("body[data-ready]");
-  assert.equal(await page.textContent("#badge"), "Not connected");
-  await context.close();
+    await page.click("#disconnect");
+    await page.waitForSelector("#badge[data-state=idle]");
+    assert.ok(await page.isVisible("#connect"));
+    await page.reload();
+    await page.waitForSelector("body[data-ready]");
+    assert.equal(await page.textContent("#badge"), "Not connected");
+  } finally {
+    await context.close();
+    await short.close();
+  }
 });
 
 test("the exchange endpoint refuses requests without the pleo-oauth header or JSON", async () => {
@@ -374,4 +383,32 @@ test("with PLEO_CLIENT_ID/SECRET/ENV the same demo points at Pleo's real endpoin
     }
   }
   await assert.rejects(startDemo({ port: 0, env: { PLEO_CLIENT_ID: "c", PLEO_CLIENT_SECRET: "s", PLEO_ENV: "prod" }, log: () => {} }), /PLEO_ENV/);
+});
+
+test("refresh single flight in the demo backend: ten concurrent status calls after the access token expired → one refresh request; two instances sharing PostgreSQL (AUTH_SERVER, DATABASE_URL) → 2 × 50 concurrent calls, still one refresh, and the connection survives", async () => {
+  const { startPostgres } = await import("../support/postgres.mjs");
+  const pg = await startPostgres();
+  const a = await startDemo({ host: "localhost", port: 0, authPort: 0, env: { DATABASE_URL: pg.url, PLEO_TOKEN_KEYS: "k1:" + Buffer.alloc(32, 7).toString("base64") }, log: () => {}, accessTokenTtl: 2 });
+  const b = await startDemo({ host: "localhost", port: 0, env: { DATABASE_URL: pg.url, PLEO_TOKEN_KEYS: "k1:" + Buffer.alloc(32, 7).toString("base64"), AUTH_SERVER: a.auth.issuer }, log: () => {} });
+  const { context, page } = await visitor();
+  try {
+    await toConsent(page, a);
+    await approve(page);
+    const cookie = (await context.cookies(a.url)).filter((c) => c.name === "ledgerly_session").map((c) => `${c.name}=${c.value}`).join("; ");
+    assert.ok(cookie, "a session cookie");
+    const status = (d) => fetch(`${d.url}/api/pleo/status`, { headers: { cookie } }).then((r) => r.json());
+    for (const round of ["one instance", "two instances"]) {
+      await new Promise((r) => setTimeout(r, 2200)); // expired
+      const before = a.auth.stats.refreshRequests;
+      const calls = round === "one instance" ? Array.from({ length: 10 }, () => status(a)) : [...Array.from({ length: 50 }, () => status(a)), ...Array.from({ length: 50 }, () => status(b))];
+      const answers = await Promise.all(calls);
+      assert.equal(a.auth.stats.refreshRequests - before, 1, `${round}: one refresh request`);
+      assert.ok(answers.every((x) => x.connected && x.active), `${round}: every call connected with a working token`);
+    }
+  } finally {
+    await context.close();
+    await b.close();
+    await a.close();
+    await pg.stop();
+  }
 });
