@@ -388,8 +388,10 @@ test("with PLEO_CLIENT_ID/SECRET/ENV the same demo points at Pleo's real endpoin
 test("refresh single flight in the demo backend: ten concurrent status calls after the access token expired → one refresh request; two instances sharing PostgreSQL (AUTH_SERVER, DATABASE_URL) → 2 × 50 concurrent calls, still one refresh, and the connection survives", async () => {
   const { startPostgres } = await import("../support/postgres.mjs");
   const pg = await startPostgres();
-  const a = await startDemo({ host: "localhost", port: 0, authPort: 0, env: { DATABASE_URL: pg.url, PLEO_TOKEN_KEYS: "k1:" + Buffer.alloc(32, 7).toString("base64") }, log: () => {}, accessTokenTtl: 2 });
-  const b = await startDemo({ host: "localhost", port: 0, env: { DATABASE_URL: pg.url, PLEO_TOKEN_KEYS: "k1:" + Buffer.alloc(32, 7).toString("base64"), AUTH_SERVER: a.auth.issuer }, log: () => {} });
+  const logs = [];
+  const log = (line) => logs.push(line);
+  const a = await startDemo({ host: "localhost", port: 0, authPort: 0, env: { DATABASE_URL: pg.url, PLEO_TOKEN_KEYS: "k1:" + Buffer.alloc(32, 7).toString("base64") }, log, accessTokenTtl: 2, recordTokens: true });
+  const b = await startDemo({ host: "localhost", port: 0, env: { DATABASE_URL: pg.url, PLEO_TOKEN_KEYS: "k1:" + Buffer.alloc(32, 7).toString("base64"), AUTH_SERVER: a.auth.issuer }, log });
   const { context, page } = await visitor();
   try {
     await toConsent(page, a);
@@ -405,6 +407,10 @@ test("refresh single flight in the demo backend: ten concurrent status calls aft
       assert.equal(a.auth.stats.refreshRequests - before, 1, `${round}: one refresh request`);
       assert.ok(answers.every((x) => x.connected && x.active), `${round}: every call connected with a working token`);
     }
+    // No token in any log line of either instance (or of the stand-in, which logs through `log`).
+    const secrets = a.issued.flatMap((t) => [t.access_token, t.refresh_token]).filter(Boolean);
+    assert.ok(secrets.length >= 3);
+    for (const line of logs) for (const secret of secrets) assert.ok(!String(line).includes(secret), `a token in the log: ${line.slice(0, 40)}…`);
   } finally {
     await context.close();
     await b.close();
