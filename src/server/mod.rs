@@ -6,7 +6,8 @@
 //! [`handoff`] (the bound handoff's registration, the handoff body read strictly, the bound
 //! check) → [`token`] (the token request for a code or a refresh token, the token response read
 //! strictly into redacted tokens with an absolute expiry, or the server's OAuth error) →
-//! [`refresh`] (when to refresh, and which refresh token survives a rotation).
+//! [`refresh`] (when to refresh, and which refresh token survives a rotation) → [`seal`]
+//! (AES-256-GCM for the tokens at rest, in `pleo-oauth/server`'s format).
 //!
 //! Invariant: no secret (code, verifier, client secret, access or refresh token) appears in a
 //! `Debug` output, an error message or a [`ServerError`] field; the newtypes here print
@@ -19,6 +20,7 @@ pub mod handoff;
 pub mod json;
 pub mod ops;
 pub mod refresh;
+pub mod seal;
 pub mod token;
 
 /// A secret the backend holds: `Debug` prints `[redacted]`, and only [`Secret::secret`] reads it.
@@ -86,6 +88,8 @@ pub enum ServerErrorCode {
     /// The token endpoint answered with an HTTP status that is neither a success nor an OAuth
     /// error (a 5xx, a redirect, a proxy's page).
     TokenEndpointFailed,
+    /// Sealed tokens that do not open ([`seal::open`]): a wrong key, or a changed row.
+    TokensUnreadable,
 }
 
 impl ServerErrorCode {
@@ -99,6 +103,7 @@ impl ServerErrorCode {
             ServerErrorCode::TokenError => "token_error",
             ServerErrorCode::TokenResponseInvalid => "token_response_invalid",
             ServerErrorCode::TokenEndpointFailed => "token_endpoint_failed",
+            ServerErrorCode::TokensUnreadable => "tokens_unreadable",
         }
     }
 }
