@@ -38,6 +38,7 @@ const read = (rel) => fs.readFileSync(path.join(root, rel), "utf8");
 const DOCS = "docs/API.md";
 const INDEX = "pkg-template/src/index.ts";
 const REACT = "pkg-template/src/react.ts";
+const SERVER = "pkg-template/src/server.ts";
 const ERROR_RS = "src/error.rs";
 const CONFIG_RS = "src/config.rs";
 const REQUEST_RS = "src/request.rs";
@@ -376,7 +377,8 @@ function rustErrorCodes() {
 const md = parseMarkdown(read(DOCS));
 const index = parseTs(INDEX);
 const react = parseTs(REACT);
-const files = [index, react];
+const server = parseTs(SERVER);
+const files = [index, react, server];
 
 test("error codes: docs/API.md's Error codes table == PleoOAuthErrorCode (index.ts) == ErrorCode::as_str (src/error.rs)", () => {
   const tables = md.tables.filter((t) => t.header[0] === "code" && t.heading.path.some((p) => /\berrors?\b/i.test(plain(p))));
@@ -413,10 +415,10 @@ for (const [name, rel, constant] of RUST_OPTION_LISTS) {
   });
 }
 
-test("every other exported interface of index.ts and react.ts has a table in docs/API.md with exactly its members", () => {
+test("every other exported interface of index.ts, react.ts and server.ts has a table in docs/API.md with exactly its members", () => {
   const checked = new Set(RUST_OPTION_LISTS.map(([name]) => name));
   let count = 0;
-  for (const [file, rel] of [[index, INDEX], [react, REACT]]) {
+  for (const [file, rel] of [[index, INDEX], [react, REACT], [server, SERVER]]) {
     for (const [name, kind] of file.exports) {
       if (kind !== "interface" || checked.has(name)) continue;
       assertSameSet(`Members of ${name}`, [
@@ -438,24 +440,24 @@ test("PleoOAuthError: its public properties (and message) == its table in docs/A
   ]);
 });
 
-test("exports: index.ts and react.ts == docs/API.md's Exports table (name, kind, entry point)", () => {
+test("exports: index.ts, react.ts and server.ts == docs/API.md's Exports table (name, kind, entry point)", () => {
   const tables = md.tables.filter((t) => t.header.some((h) => /^(export|name)s?$/.test(h)) && t.header.some((h) => /entry ?point/.test(h)));
   assert.equal(tables.length, 1, `${DOCS}: expected one table with an "export" and an "entry point" column, found ${tables.length}`);
   const [table] = tables;
   const nameCol = table.header.findIndex((h) => /^(export|name)s?$/.test(h));
   const entryCol = table.header.findIndex((h) => /entry ?point/.test(h));
   const kindCol = table.header.findIndex((h) => h === "kind");
-  const documented = { "pleo-oauth": [], "pleo-oauth/react": [] };
+  const documented = { "pleo-oauth": [], "pleo-oauth/react": [], "pleo-oauth/server": [] };
   const kinds = new Map();
   for (const row of table.rows) {
     const name = memberName(row[nameCol]);
     assert.match(name, IDENT, `${DOCS} line ~${table.line}: "${row[nameCol]}" is not an export name`);
     const entry = plain(row[entryCol]);
-    assert.ok(entry in documented, `${DOCS}: ${name}'s entry point "${entry}" is neither pleo-oauth nor pleo-oauth/react`);
+    assert.ok(entry in documented, `${DOCS}: ${name}'s entry point "${entry}" is not pleo-oauth, pleo-oauth/react or pleo-oauth/server`);
     documented[entry].push(name);
     if (kindCol >= 0) kinds.set(`${entry} ${name}`, plain(row[kindCol]).toLowerCase());
   }
-  for (const [entry, file, rel] of [["pleo-oauth", index, INDEX], ["pleo-oauth/react", react, REACT]]) {
+  for (const [entry, file, rel] of [["pleo-oauth", index, INDEX], ["pleo-oauth/react", react, REACT], ["pleo-oauth/server", server, SERVER]]) {
     assertSameSet(`Exports of ${entry}`, [
       [rel, [...file.exports.keys()]],
       [`${DOCS} Exports table (${entry})`, documented[entry]],
@@ -530,4 +532,20 @@ test("extraParams: the reserved names in docs/API.md == src/protocol.rs RESERVED
       [`${PROTOCOL_RS} RESERVED_PARAMETERS`, reserved],
     ]);
   }
+});
+
+test("server error codes: docs/API.md's PleoServerError table == PleoServerErrorCode (server.ts) ⊇ ServerErrorCode::as_str (src/server/mod.rs)", () => {
+  const union = server.code.match(/export type PleoServerErrorCode =([\s\S]*?);/);
+  assert.ok(union, `${SERVER}: type PleoServerErrorCode not found`);
+  const ts = [...union[1].matchAll(/"([a-z_]+)"/g)].map((m) => m[1]);
+  const table = md.tables.find((t) => t.header[0] === "value" && mentions(t.heading.title, "PleoServerError"));
+  assert.ok(table, `${DOCS}: no table of values under the PleoServerError heading`);
+  const documented = table.rows.map((r) => plain(r[0]));
+  assertSameSet("PleoServerErrorCode", [
+    [`${SERVER} PleoServerErrorCode`, ts],
+    [`${DOCS} PleoServerError table`, documented],
+  ]);
+  const rust = read("src/server/mod.rs");
+  const asStr = rust.slice(rust.indexOf("fn as_str"), rust.indexOf("fn as_str") + 2000);
+  for (const m of asStr.matchAll(/=> "([a-z_]+)"/g)) assert.ok(ts.includes(m[1]), `src/server/mod.rs: ${m[1]} is not in PleoServerErrorCode`);
 });
