@@ -34,11 +34,8 @@ const PLEO = {
 };
 const SCOPES = ["users:read", "export-jobs:read", "companies:read"];
 const SESSION_COOKIE = "ledgerly_session";
-// The visitor's pre-connection session: which { state, code_challenge } this browser started
-// (bound handoff, RFC 9700 §4.5). Separate from the connected session, short-lived.
-const PENDING_COOKIE = "ledgerly_pending";
+// How long the bound handoff's registration (RFC 9700 §4.5) lasts.
 const PENDING_TTL_MS = 10 * 60 * 1000;
-const MAX_BODY = 16 * 1024;
 
 const STATIC = {
   "/": ["index.html", "text/html; charset=utf-8"],
@@ -105,7 +102,7 @@ export async function startDemo({ host = "localhost", port = 3000, authPort = 30
   const authOrigin = typeof pleo.environment === "string" ? PLEO[pleo.environment].auth : new URL(pleo.environment.authorizationEndpoint).origin;
 
   // ------------------------------------------------------------------ pleo-oauth/server
-  const { createPleoServer, sqliteStore, postgresStore, keysFromEnv } = await import(path.join(PKG, "server.js"));
+  const { createPleoServer, sqliteStore, postgresStore, keysFromEnv, toNodeHandler } = await import(path.join(PKG, "server.js"));
   const dbFile = env.DATABASE_URL ? null : path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ledgerly-")), "ledgerly.db");
   const store = env.DATABASE_URL ? await postgresStore(env.DATABASE_URL) : await sqliteStore(dbFile);
   const stats = { exchanges: 0, refreshes: 0 };
@@ -193,66 +190,22 @@ export async function startDemo({ host = "localhost", port = 3000, authPort = 30
     return req.headers["x-requested-with"] === "pleo-oauth" && /^application\/json\b/.test(req.headers["content-type"] ?? "");
   }
 
-  async function readBody(req) {
-    let size = 0;
-    const chunks = [];
-    for await (const c of req) {
-      size += c.length;
-      if (size > MAX_BODY) throw Object.assign(new Error("body too large"), { status: 413 });
-      chunks.push(c);
-    }
-    return Buffer.concat(chunks).toString("utf8");
-  }
-
-  /** The visitor's pre-connection session (the bound handoff's registrations are kept under it). */
-  function pendingSession(req, headers) {
-    let sid = cookie(req, PENDING_COOKIE);
-    if (!sid || !/^[\w-]{43}$/.test(sid)) {
-      sid = crypto.randomBytes(32).toString("base64url");
-      headers["set-cookie"] = `${PENDING_COOKIE}=${sid}; Path=/api/pleo; HttpOnly; SameSite=Lax; Max-Age=${PENDING_TTL_MS / 1000}${secure ? "; Secure" : ""}`;
-    }
-    return sid;
-  }
-
-  /** A PleoServerError as the answer the page gets (no token or secret is in any message). */
-  function refused(res, e) {
-    const forbidden = ["unknown_state", "expired", "challenge_mismatch"];
-    if (e?.name !== "PleoServerError") throw e;
-    log(`demo: ${e.code}: ${e.message}`);
-    if (e.code === "invalid_handoff") return json(res, 400, { error: "bad_request", message: e.message });
-    if (forbidden.includes(e.code)) return json(res, 403, { error: "not_started_here", message: "This connection was not started in this browser session." });
-    return json(res, 502, { error: "token_exchange_failed", message: `Pleo refused the code (${e.oauth?.error ?? e.code}).` });
-  }
-
-  /** POST /api/pleo/start (handoff.startUrl): pleo-oauth/server keeps { state, code_challenge } for this session. */
-  async function start(req, res) {
-    if (!fromOurScript(req)) return json(res, 403, { error: "forbidden", message: "Send JSON with X-Requested-With: pleo-oauth." });
-    const headers = {};
-    const sid = pendingSession(req, headers);
-    try {
-      await server_.register(sid, await readBody(req));
-    } catch (e) {
-      if (e.status) return json(res, e.status, { error: "bad_request" });
-      return e?.name === "PleoServerError" ? json(res, 400, { error: "bad_request" }) : Promise.reject(e);
-    }
-    return json(res, 200, { registered: true }, headers);
-  }
-
-  /** POST /api/pleo/exchange (handoff.url): the bound check and the code exchange, by pleo-oauth/server. */
-  async function exchange(req, res) {
-    if (!fromOurScript(req)) return json(res, 403, { error: "forbidden", message: "Send JSON with X-Requested-With: pleo-oauth." });
-    let connectionId;
-    try {
-      ({ connectionId } = await server_.exchange(pendingSession(req, {}), await readBody(req)));
-    } catch (e) {
-      if (e.status && !e.code) return json(res, e.status, { error: "bad_request" });
-      return refused(res, e);
-    }
-    const old = cookie(req, SESSION_COOKIE);
-    if (old) await server_.disconnect(old);
-    shown.set(connectionId, { connectedAt: new Date().toISOString(), token: null, refreshedAt: null });
-    return json(res, 200, await describe(connectionId), { "set-cookie": sessionCookie(connectionId, 60 * 60 * 24 * 30) });
-  }
+  // POST /api/pleo/start (handoff.startUrl) and POST /api/pleo/exchange (handoff.url): the
+  // library's routes — the pleo-oauth header and JSON checks, the 16 KiB limit, the visitor's
+  // pre-connection session cookie, the bound check and the exchange. The demo only says what to
+  // do once connected: keep the connection id in the session cookie, show what the page may see.
+  const routes = server_.routes({
+    secure,
+    async onConnected(connectionId, request) {
+      const old = (request.headers.get("cookie") ?? "").split(";").map((c) => c.trim().split("=")).find(([k]) => k === SESSION_COOKIE)?.[1];
+      if (old) await server_.disconnect(old);
+      shown.set(connectionId, { connectedAt: new Date().toISOString(), token: null, refreshedAt: null });
+      const body = JSON.stringify(await describe(connectionId));
+      return new Response(body, { headers: { "content-type": "application/json", "cache-control": "no-store", "set-cookie": sessionCookie(connectionId, 60 * 60 * 24 * 30) } });
+    },
+  });
+  const start = toNodeHandler(routes.start);
+  const exchange = toNodeHandler(routes.exchange);
 
   async function status(req, res) {
     const connectionId = cookie(req, SESSION_COOKIE);

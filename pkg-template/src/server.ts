@@ -18,6 +18,8 @@
 
 import crypto from "node:crypto";
 import fs from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
 import { ServerOp } from "./ops.js";
 
 // ------------------------------------------------------------------------------------ errors
@@ -424,8 +426,38 @@ export interface PleoServerOptions {
   fetch?: typeof fetch;
 }
 
+/** Options of {@link PleoServer.routes}. */
+export interface PleoRoutesOptions {
+  /**
+   * Called once a connection is made, with its id: keep it with your user. Answer the
+   * response the browser's `handleCallback()` gets as `backend` (default `{ "connected": true }`).
+   */
+  onConnected(connectionId: string, request: Request, scope?: string): Promise<Response | undefined> | Response | undefined;
+  /** The visitor's pre-connection session cookie (default `pleo_oauth_session`). */
+  cookieName?: string;
+  /** Mark the cookie `Secure` (default: when the request's URL is https). */
+  secure?: boolean;
+}
+
+/** Fetch API handlers for the two routes the browser's `handoff` option names. */
+export interface PleoRoutes {
+  /** `POST handoff.startUrl`: the bound handoff's registration, under a session cookie it sets. */
+  start(request: Request): Promise<Response>;
+  /** `POST handoff.url`: the exchange; then `onConnected`. */
+  exchange(request: Request): Promise<Response>;
+}
+
 /** What {@link createPleoServer} returns. */
 export interface PleoServer {
+  /**
+   * The two routes as Fetch API handlers (Next.js route handlers, Hono, Deno-style servers; for
+   * node:http and Express, wrap them with {@link toNodeHandler}). Each refuses a request without
+   * `X-Requested-With: pleo-oauth` and a JSON content type (403: a cross-site form can set
+   * neither) or with a body over 16 KiB (413), and answers a refusal as `{ "error": code }`:
+   * 400 `invalid_handoff`; 403 `unknown_state`, `expired`, `challenge_mismatch`; 502 for the
+   * token endpoint's failures.
+   */
+  routes(options: PleoRoutesOptions): PleoRoutes;
   /** The bound handoff's start (`handoff.startUrl`): keeps `{ state, code_challenge }` for this session. */
   register(sessionId: string, body: string): Promise<void>;
   /** The handoff (`handoff.url`): checks it, exchanges the code, stores the tokens sealed. */
@@ -530,7 +562,7 @@ export function createPleoServer(options: PleoServerOptions): PleoServer {
   /** One refresh per connection at a time in this process: callers share the same promise. */
   const inflight = new Map<string, Promise<string>>();
 
-  return {
+  const api: PleoServer = {
     async register(sessionId, body) {
       const r = core<{ state: string; code_challenge: string }>(ServerOp.Registration, [body]);
       await store.putRegistration(sessionId, r.state, r.code_challenge, Date.now() + ttlMs);
@@ -565,5 +597,111 @@ export function createPleoServer(options: PleoServerOptions): PleoServer {
     async disconnect(connectionId) {
       await store.deleteConnection(connectionId);
     },
+    routes(routeOptions) {
+      const name = routeOptions.cookieName ?? "pleo_oauth_session";
+      const answer = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+        new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", "cache-control": "no-store", ...headers } });
+      /** The checks both routes make, the body, and the session (a new one when the cookie is missing). */
+      const read = async (request: Request): Promise<Response | { body: string; session: string; setCookie?: string }> => {
+        const type = request.headers.get("content-type") ?? "";
+        if (request.method !== "POST" || request.headers.get("x-requested-with") !== "pleo-oauth" || !type.startsWith("application/json")) {
+          return answer(403, { error: "forbidden" });
+        }
+        const body = await readLimited(request, MAX_BODY_BYTES);
+        if (body == null) return answer(413, { error: "too_large" });
+        const found = cookieValue(request.headers.get("cookie"), name);
+        if (found) return { body, session: found };
+        const session = crypto.randomBytes(32).toString("base64url");
+        const secure = routeOptions.secure ?? new URL(request.url).protocol === "https:";
+        return { body, session, setCookie: `${name}=${session}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${ttlMs / 1000}${secure ? "; Secure" : ""}` };
+      };
+      const refused = (e: unknown): Response => {
+        if (!(e instanceof PleoServerError)) throw e;
+        const status = e.code === "invalid_handoff" ? 400 : ["unknown_state", "expired", "challenge_mismatch"].includes(e.code) ? 403 : 502;
+        return answer(status, { error: e.code });
+      };
+      return {
+        start: async (request) => {
+          const r = await read(request);
+          if (r instanceof Response) return r;
+          try {
+            await api.register(r.session, r.body);
+          } catch (e) {
+            return refused(e);
+          }
+          return answer(200, { registered: true }, r.setCookie ? { "set-cookie": r.setCookie } : {});
+        },
+        exchange: async (request) => {
+          const r = await read(request);
+          if (r instanceof Response) return r;
+          let made: { connectionId: string; scope?: string };
+          try {
+            made = await api.exchange(r.session, r.body);
+          } catch (e) {
+            return refused(e);
+          }
+          return (await routeOptions.onConnected(made.connectionId, request, made.scope)) ?? answer(200, { connected: true });
+        },
+      };
+    },
+  };
+  return api;
+}
+
+/** The largest handoff body read (the core's limit, src/server/handoff.rs). */
+const MAX_BODY_BYTES = 16 * 1024;
+
+/** The request's body as text, or `null` past `max` bytes (the rest is not read). */
+async function readLimited(request: Request, max: number): Promise<string | null> {
+  if (!request.body) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** A cookie's value from a Cookie header. */
+function cookieValue(header: string | null, name: string): string | undefined {
+  for (const part of (header ?? "").split(";")) {
+    const i = part.indexOf("=");
+    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
+  }
+  return undefined;
+}
+
+/**
+ * A Fetch API handler as a node:http / Express handler (`app.post("/api/pleo/exchange",
+ * toNodeHandler(routes.exchange))`). Mount it before any body parser: it reads the body itself.
+ */
+export function toNodeHandler(handler: (request: Request) => Promise<Response>): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+    const url = new URL(req.url ?? "/", `${encrypted ? "https" : "http"}://${req.headers.host ?? "localhost"}`);
+    const headers = new Headers();
+    for (const [key, value] of Object.entries(req.headers)) {
+      for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(key, one);
+    }
+    const method = req.method ?? "GET";
+    const init: RequestInit & { duplex?: "half" } = { method, headers };
+    if (method !== "GET" && method !== "HEAD") {
+      init.body = Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>;
+      init.duplex = "half";
+    }
+    const response = await handler(new Request(url, init));
+    const out: [string, string][] = [];
+    response.headers.forEach((value, key) => key !== "set-cookie" && out.push([key, value]));
+    for (const cookie of response.headers.getSetCookie()) out.push(["set-cookie", cookie]);
+    res.writeHead(response.status, out.flat());
+    res.end(Buffer.from(await response.arrayBuffer()));
   };
 }

@@ -13,12 +13,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { spawn } from "node:child_process";
+import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { startAuthServer } from "../../www/authserver.mjs";
 import { startPostgres } from "../support/postgres.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const { createPleoServer, sqliteStore, postgresStore, keysFromEnv, PleoServerError } = await import(path.join(root, "pkg", "server.js"));
+const { createPleoServer, sqliteStore, postgresStore, keysFromEnv, PleoServerError, toNodeHandler } = await import(path.join(root, "pkg", "server.js"));
 
 const CB = "http://localhost:5173/pleo/callback";
 const client = { clientId: "3f6c2a1e-test", clientSecret: crypto.randomBytes(32).toString("base64url"), redirectUris: [CB] };
@@ -323,3 +324,71 @@ for (const [name, store] of Object.entries(STORES)) {
     });
   });
 }
+
+describe("routes (Fetch API handlers, and node:http through toNodeHandler)", () => {
+  before(() => {
+    kind = STORES.sqlite;
+  });
+
+  test("start sets the session cookie and registers; exchange in the same session connects and calls onConnected; a request without the pleo-oauth header, with a text body, over 16 KiB, or from another session is refused", async () => {
+    const { srv } = await server();
+    const connected = [];
+    const routes = srv.routes({ onConnected: (id, request, scope) => void connected.push({ id, scope, path: new URL(request.url).pathname }) });
+    const app = http.createServer((req, res) => (req.url === "/api/pleo/start" ? toNodeHandler(routes.start) : toNodeHandler(routes.exchange))(req, res));
+    await new Promise((r) => app.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${app.address().port}`;
+    try {
+      const ours = { "content-type": "application/json", "x-requested-with": "pleo-oauth" };
+      const verifier = crypto.randomBytes(32).toString("base64url");
+      const challenge = crypto.createHash("sha256").update(verifier).digest("base64url");
+      const state = crypto.randomBytes(32).toString("base64url");
+      const start = await fetch(`${base}/api/pleo/start`, { method: "POST", headers: ours, body: JSON.stringify({ state, code_challenge: challenge }) });
+      assert.equal(start.status, 200);
+      const [setCookie] = start.headers.getSetCookie();
+      assert.match(setCookie, /^pleo_oauth_session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=600$/);
+      const cookie = setCookie.split(";")[0];
+      const code = await auth.mintAuthorizationCode({ codeChallenge: challenge, redirectUri: CB });
+      const body = JSON.stringify({ code, code_verifier: verifier, redirect_uri: CB, state });
+      const post = (headers, b = body) => fetch(`${base}/api/pleo/exchange`, { method: "POST", headers, body: b });
+      assert.equal((await post({ "content-type": "application/json", cookie })).status, 403, "no pleo-oauth header");
+      assert.equal((await post({ "content-type": "text/plain", "x-requested-with": "pleo-oauth", cookie })).status, 403, "not JSON");
+      assert.equal((await post({ ...ours, cookie }, "x".repeat(20_000))).status, 413);
+      const other = await post(ours); // another browser: no session cookie
+      assert.equal(other.status, 403);
+      assert.deepEqual(await other.json(), { error: "unknown_state" });
+      const ok = await post({ ...ours, cookie });
+      assert.equal(ok.status, 200);
+      assert.deepEqual(await ok.json(), { connected: true });
+      assert.equal(connected.length, 1);
+      assert.equal(connected[0].path, "/api/pleo/exchange");
+      assert.equal((await introspect(await srv.getAccessToken(connected[0].id))).active, true);
+      // The same handoff again: the registration was used.
+      const again = await post({ ...ours, cookie });
+      assert.deepEqual([again.status, await again.json()], [403, { error: "unknown_state" }]);
+    } finally {
+      app.close();
+    }
+  });
+
+  test("Fetch API directly (a Next.js route handler): onConnected's Response is the answer; the cookie is Secure on https", async () => {
+    const { srv } = await server();
+    const routes = srv.routes({ onConnected: (id) => new Response(JSON.stringify({ mine: true }), { headers: { "set-cookie": `app_session=${id}; HttpOnly` } }) });
+    const ours = { "content-type": "application/json", "x-requested-with": "pleo-oauth" };
+    const verifier = crypto.randomBytes(32).toString("base64url");
+    const challenge = crypto.createHash("sha256").update(verifier).digest("base64url");
+    const state = crypto.randomBytes(32).toString("base64url");
+    const start = await routes.start(new Request("https://app.example.com/api/pleo/start", { method: "POST", headers: ours, body: JSON.stringify({ state, code_challenge: challenge }) }));
+    const [setCookie] = start.headers.getSetCookie();
+    assert.match(setCookie, /; Secure$/);
+    const code = await auth.mintAuthorizationCode({ codeChallenge: challenge, redirectUri: CB });
+    const res = await routes.exchange(new Request("https://app.example.com/api/pleo/exchange", {
+      method: "POST",
+      headers: { ...ours, cookie: setCookie.split(";")[0] },
+      body: JSON.stringify({ code, code_verifier: verifier, redirect_uri: CB, state }),
+    }));
+    assert.deepEqual(await res.json(), { mine: true });
+    assert.match(res.headers.get("set-cookie"), /^app_session=[0-9a-f-]{36}; HttpOnly$/);
+    const bad = await routes.exchange(new Request("https://app.example.com/x", { method: "POST", headers: ours, body: "{}" }));
+    assert.deepEqual([bad.status, await bad.json()], [400, { error: "invalid_handoff" }]);
+  });
+});
