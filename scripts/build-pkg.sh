@@ -69,6 +69,9 @@ node -e '
   p.version = process.argv[1];
   fs.writeFileSync("pkg/package.json", JSON.stringify(p, null, 2) + "\n");
 ' "$version"
+# pleo-oauth/react for React Server Components (the "react-server" condition): an error that
+# names the fix ('use client'), as it is.
+cp pkg-template/src/react.server.js pkg/react.server.js
 cp pkg-template/README.md pkg-template/CHANGELOG.md pkg/
 cp LICENSE pkg/LICENSE
 

@@ -6,7 +6,7 @@
 // Run: node --test tests/consumers/   (after `make pkg`)
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { spawnSync, execFileSync } from "node:child_process";
 import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
@@ -20,7 +20,7 @@ const bin = (name) => path.join(root, "node_modules", ".bin", name);
 const run = (cmd, args, cwd = here) => execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
 /** What the tarball must hold, and nothing else. */
-const EXPECTED_FILES = ["CHANGELOG.md", "LICENSE", "README.md", "index.d.ts", "index.js", "messages.js", "package.json", "pleo_oauth_bg.wasm", "pleo_oauth_server.wasm", "popup.js", "react.d.ts", "react.js", "server.d.ts", "server.js"];
+const EXPECTED_FILES = ["CHANGELOG.md", "LICENSE", "README.md", "index.d.ts", "index.js", "messages.js", "package.json", "pleo_oauth_bg.wasm", "pleo_oauth_server.wasm", "popup.js", "react.d.ts", "react.js", "react.server.js", "server.d.ts", "server.js"];
 
 let packed, browser;
 const servers = [];
@@ -94,7 +94,7 @@ test("npm pack holds only what a consumer needs", () => {
   assert.equal(manifest.type, "module");
   assert.equal(manifest.sideEffects, false);
   assert.equal(manifest.exports["."].types, "./index.d.ts");
-  assert.deepEqual(manifest.exports["./react"], { types: "./react.d.ts", default: "./react.js" });
+  assert.deepEqual(manifest.exports["./react"], { types: "./react.d.ts", "react-server": "./react.server.js", default: "./react.js" });
   // pleo-oauth/server is Node's only: no default condition a browser bundle could pick up.
   assert.deepEqual(manifest.exports["./server"], { types: "./server.d.ts", node: "./server.js" });
   assert.ok(!Object.keys(manifest.exports).some((k) => k.includes("popup")), "popup.js is loaded by index.js, no public entry");
@@ -132,6 +132,11 @@ test("plain <script type=module> with an import map, no bundler", async () => {
 test("Node (SSR) import touches no browser global; create() rejects with a PleoOAuthError", () => {
   const out = run(process.execPath, [path.join(here, "node-ssr", "check.mjs")]);
   assert.match(out, /node-ssr: ok/);
+  // A React Server Component that imports the hooks (the "react-server" condition, as Next.js
+  // resolves it) fails at once, naming the fix.
+  const rsc = spawnSync(process.execPath, ["--conditions=react-server", "--input-type=module", "-e", 'import "pleo-oauth/react";'], { cwd: here, encoding: "utf8" });
+  assert.notEqual(rsc.status, 0);
+  assert.match(rsc.stderr, /Add 'use client' at the top of the file that uses them/);
 });
 
 test("TypeScript: every public name and option type-checks under --strict; wrong names and codes do not", () => {
