@@ -261,15 +261,17 @@ pub enum Via {
 #[derive(Debug)]
 pub struct Handled {
     pub store: Vec<(String, Option<String>)>,
+    /// The address step 9 leaves (path, query, fragment) after any completed callback — its
+    /// transaction found and consumed, whatever steps 4–8 decided (a Deny too) — when the
+    /// callback is the page's own address.
+    pub clean: Option<String>,
     pub outcome: Result<Success>,
 }
 
-/// A callback that passed steps 1–8, and the address step 9 leaves.
+/// A callback that passed steps 1–8 (the address step 9 leaves is [`Handled::clean`]).
 #[derive(Debug)]
 pub struct Success {
     pub verified: VerifiedCallback,
-    /// Path, query and fragment for the address bar (step 9), when `url` is the page's address.
-    pub clean: Option<String>,
 }
 
 /// Steps 1–9 for the page at `here` (`location.href`), given the one record the callback is
@@ -291,6 +293,7 @@ pub fn handle(
     now_ms: u64,
 ) -> Handled {
     let mut store: Vec<(String, Option<String>)> = Vec::new();
+    let mut left = None;
     let located = locate(url);
     let state = located.as_ref().ok().and_then(|l| l.params.state.clone());
     let record = Record::decode(State::from_callback(state.unwrap_or_default()), stored);
@@ -325,7 +328,8 @@ pub fn handle(
             };
             let context = found.as_ref().map(Transaction::context);
             let outcome = checks((&origin, path), p, found, now_ms, config);
-            let clean = (url == here).then(|| strip_callback_parameters(here));
+            // Step 9 for every completed callback (found: steps 4–8 ran).
+            let clean = (url == here && context.is_some()).then(|| strip_callback_parameters(here));
             if let Some(key) = key.filter(|_| !foreign) {
                 // Found (steps 4–8 ran): remembered without any secret for the time to live,
                 // also under the address step 9 leaves (`clean` is given only when the
@@ -338,15 +342,20 @@ pub fn handle(
                     }
                     .encode()
                 });
-                if let (Ok(_), Some(clean), Some(done)) = (&outcome, &clean, &done) {
+                if let (Some(clean), Some(done)) = (&clean, &done) {
                     store.push((address_key(&cat!(&origin, clean)), Some(done.clone())));
                 }
                 store.push((key, done));
             }
-            outcome.map(|verified| Success { verified, clean })
+            left = clean;
+            outcome.map(|verified| Success { verified })
         }
     };
-    Handled { store, outcome }
+    Handled {
+        store,
+        clean: left,
+        outcome,
+    }
 }
 
 fn already_handled(context: Context) -> Error {
@@ -810,10 +819,15 @@ mod tests {
         here: &str,
         now: u64,
     ) -> Result<Success> {
+        handled_in(store, url, here, now).outcome
+    }
+
+    /// [`handle_in`], with the address step 9 leaves.
+    fn handled_in(store: &mut HashMap<String, String>, url: &str, here: &str, now: u64) -> Handled {
         let config = Config::from_options(options()).unwrap();
         let h = run(&config, store, url, here, now);
         apply(store, &h);
-        h.outcome
+        h
     }
 
     fn store_with_app_state() -> HashMap<String, String> {
@@ -842,8 +856,9 @@ mod tests {
     fn reload_of_the_cleaned_address_is_already_handled_with_return_to_and_app_state() {
         let mut store = store_with_app_state();
         let url = format!("{CB}?tab=x&code=c0de&state=good");
-        let ok = handle_in(&mut store, &url, &url, NOW).unwrap();
-        assert_eq!(ok.clean.as_deref(), Some("/pleo/callback?tab=x"));
+        let h = handled_in(&mut store, &url, &url, NOW);
+        assert_eq!(h.clean.as_deref(), Some("/pleo/callback?tab=x"));
+        let ok = h.outcome.unwrap();
         assert_eq!(ok.verified.app_state.as_deref(), Some("{\"tab\":\"pleo\"}"));
         // The completed record holds no secret: neither the code nor the verifier.
         let record = &store["pleo-oauth:tx:good"];
@@ -1035,8 +1050,9 @@ mod tests {
     fn an_explicit_url_that_is_not_the_page_is_handled_but_its_address_not_remembered() {
         let mut store = store_with_app_state();
         let url = format!("{CB}?code=c&state=good");
-        let ok = handle_in(&mut store, &url, "https://app.example.com/elsewhere", NOW).unwrap();
-        assert_eq!(ok.clean, None);
+        let h = handled_in(&mut store, &url, "https://app.example.com/elsewhere", NOW);
+        assert!(h.outcome.is_ok());
+        assert_eq!(h.clean, None);
         assert_eq!(
             handle_in(&mut store, CB, CB, NOW).unwrap_err().code(),
             ErrorCode::NotACallback
@@ -1228,6 +1244,42 @@ mod tests {
         let ok = h.outcome.unwrap();
         assert_eq!(ok.verified.code.secret(), "c0de");
         assert!(!store["pleo-oauth:tx:good"].contains("verifier"));
+    }
+
+    #[test]
+    fn step9_every_completed_callback_leaves_a_clean_address_a_deny_too_a_forged_one_none() {
+        let config = Config::from_options(options()).unwrap();
+        // Deny in the page's address bar: the OAuth parameters go, the rest stays.
+        let store = store_with_app_state();
+        let deny = format!("{CB}?tab=x&error=access_denied&state=good&iss=i#h");
+        let mut after = store.clone();
+        let h = run(&config, &after, &deny, &deny, NOW);
+        apply(&mut after, &h);
+        assert_eq!(h.outcome.unwrap_err().code(), ErrorCode::AuthorizationError);
+        assert_eq!(h.clean.as_deref(), Some("/pleo/callback?tab=x#h"));
+        // A reload of the address it left: already_handled with the connection's returnTo.
+        let reload = format!("{CB}?tab=x#h");
+        let e = run(&config, &after, &reload, &reload, NOW + 1)
+            .outcome
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::AlreadyHandled);
+        assert_eq!(e.context().unwrap().return_to.as_deref(), Some("/settings"));
+        // Expired: completed too.
+        let late = format!("{CB}?code=c&state=good");
+        let h = run(&config, &store, &late, &late, NOW + 600_000);
+        assert_eq!(h.outcome.unwrap_err().code(), ErrorCode::Expired);
+        assert_eq!(h.clean.as_deref(), Some("/pleo/callback"));
+        // A success, as before.
+        let ok = format!("{CB}?code=c&state=good");
+        assert_eq!(
+            run(&config, &store, &ok, &ok, NOW).clean.as_deref(),
+            Some("/pleo/callback")
+        );
+        // Nothing found (forged): the address is left as it is; an explicit URL that is not the
+        // page's leaves the page's address alone.
+        let forged = format!("{CB}?error=access_denied&state=forged");
+        assert_eq!(run(&config, &store, &forged, &forged, NOW).clean, None);
+        assert_eq!(run(&config, &store, &deny, CB, NOW).clean, None);
     }
 
     #[test]

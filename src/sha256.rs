@@ -1,7 +1,7 @@
 //! SHA-256 (FIPS 180-4 §6.2), the one hash PKCE's S256 method needs (RFC 7636 §4.2).
 //!
-//! Invariant: no panic path and no heap: a message is hashed in 64-byte blocks read from the
-//! input, and the padded tail (RFC 6234 §4.1) is built in a 128-byte buffer. Written here
+//! Invariant: no panic path and no heap: the message and its padding (RFC 6234 §4.1) are
+//! streamed byte by byte through one 64-byte block. Written here
 //! instead of taking the `sha2` crate: its block buffer, generic digest plumbing and their
 //! slice-length panics (which link `core::fmt`) cost about 2 KB of wasm for hashing one
 //! 43-byte verifier per connection. Checked against the `sha2` crate and the FIPS 180-2
@@ -25,32 +25,28 @@ const H0: [u32; 8] = [
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ];
 
-/// The SHA-256 digest of `message`.
+/// The SHA-256 digest of `message`: its bytes, then (§5.1.1) a 1 bit, zeros, and the message
+/// length in bits as 64 bits, to a whole number of 64-byte blocks, streamed through one block.
+#[allow(clippy::indexing_slicing)] // `i & 63` into 64 bytes, `i < len` into the message: no bounds check, no panic path
 pub fn sha256(message: &[u8]) -> [u8; 32] {
     let mut h = H0;
-    let whole = message.len() / 64 * 64;
-    let mut at = 0;
-    while at < whole {
-        compress(&mut h, message.get(at..at + 64).unwrap_or_default());
-        at += 64;
-    }
-    let rest = message.get(whole..).unwrap_or_default();
-    // §5.1.1: a 1 bit, zeros, and the message length in bits as 64 bits, to a whole block.
-    let mut tail = [0u8; 128];
-    for (t, b) in tail.iter_mut().zip(rest) {
-        *t = *b;
-    }
-    if let Some(t) = tail.get_mut(rest.len()) {
-        *t = 0x80;
-    }
-    let end = if rest.len() < 56 { 64 } else { 128 };
-    let bits = (message.len() as u64).wrapping_mul(8).to_be_bytes();
-    for (t, b) in tail.iter_mut().skip(end - 8).zip(bits) {
-        *t = b;
-    }
-    compress(&mut h, &tail);
-    if end == 128 {
-        compress(&mut h, tail.get(64..).unwrap_or_default());
+    let mut block = [0u8; 64];
+    let len = message.len();
+    let bits = (len as u64).wrapping_mul(8);
+    let total = (len + 8) / 64 * 64 + 64;
+    for i in 0..total {
+        block[i & 63] = if i < len {
+            message[i]
+        } else if i == len {
+            0x80
+        } else if i + 8 >= total {
+            (bits >> ((total - 1 - i) * 8)) as u8
+        } else {
+            0
+        };
+        if i & 63 == 63 {
+            compress(&mut h, &block);
+        }
     }
     let mut digest = [0u8; 32];
     for (d, b) in digest

@@ -220,11 +220,12 @@ pub fn locate(url: &str) -> String {
 /// `handleCallback()`, steps 1–9 for the client `record`, given the value in storage under
 /// the key [`locate`] named (`stored`, empty for none), on the page at `here`
 /// (`location.href`); `via` `"popup"` when the window waiting for a `popup()` hands the
-/// callback its popup relayed ([`callback::Via`]), else empty. Answers `{ store: [[key, value or null], …], ok | err }`: the storage
-/// edits to make first, whatever the outcome (`null` removes), then `ok` = `{ clean?,
-/// returnTo?, appState?, handoff: { code, codeVerifier, redirectUri, state }, body }` —
-/// `clean` is the address step 9 leaves (path, query, fragment) when `url` is `here`, `body`
-/// the JSON text to POST to `handoff.url` (step 10).
+/// callback its popup relayed ([`callback::Via`]), else empty. Answers `{ store: [[key, value
+/// or null], …], clean?, ok | err }`: the storage edits to make first, whatever the outcome
+/// (`null` removes); `clean`, the address step 9 leaves (path, query, fragment) after a
+/// completed callback — success or error — when `url` is `here`; then `ok` = `{ returnTo?,
+/// appState?, handoff: { code, codeVerifier, redirectUri, state }, body }`, `body` the JSON
+/// text to POST to `handoff.url` (step 10).
 pub fn finish(record: &str, url: &str, stored: &str, now_ms: f64, here: &str, via: &str) -> String {
     let handled = (|| {
         let c = client(record)?;
@@ -241,9 +242,9 @@ pub fn finish(record: &str, url: &str, stored: &str, now_ms: f64, here: &str, vi
             now_ms as u64,
         ))
     })();
-    let (store, outcome) = match handled {
-        Ok(h) => (h.store, h.outcome),
-        Err(e) => (Vec::new(), Err(e)),
+    let (store, clean, outcome) = match handled {
+        Ok(h) => (h.store, h.clean, h.outcome),
+        Err(e) => (Vec::new(), None, Err(e)),
     };
     let outcome = outcome.map(|s| {
         let v = s.verified;
@@ -259,7 +260,6 @@ pub fn finish(record: &str, url: &str, stored: &str, now_ms: f64, here: &str, vi
             .field("redirect_uri", &v.redirect_uri)
             .field("state", v.state.as_str());
         let mut j = Json::default();
-        j.field_opt("clean", s.clean.as_deref());
         context_fields(
             &mut j,
             &Context {
@@ -282,7 +282,7 @@ pub fn finish(record: &str, url: &str, stored: &str, now_ms: f64, here: &str, vi
         };
         j.raw("]");
     }
-    j.raw("]");
+    j.raw("]").field_opt("clean", clean.as_deref());
     match outcome {
         Ok(ok) => j.key("ok").raw(&ok),
         Err(e) => j.key("err").raw(&error_json(&e)),

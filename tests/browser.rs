@@ -196,7 +196,7 @@ fn a_started_flow_completes_once_with_what_the_exchange_needs() {
         left
     );
     assert!(!store.contains("c0de"));
-    assert_eq!(s(&done, "clean"), "/pleo/callback?tab=2#h");
+    assert_eq!(s(&answer, "clean"), "/pleo/callback?tab=2#h");
     assert_eq!(s(&done, "returnTo"), "/back");
     assert_eq!(get(&done, "appState.tab").as_f64(), Some(1.0));
     assert_eq!(s(&done, "handoff.code"), "c0de");

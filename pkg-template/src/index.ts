@@ -268,7 +268,7 @@ function failure(code: PleoOAuthErrorCode, msg: Msg, args: string[], details?: P
  * { code, msg, args, … } }`, copied out of the module's memory; the core keeps nothing between
  * calls and empties its arena when the next one starts.
  */
-function core<T>(op: Op, args: string[] = [], random = NONE, edit?: (store: [string, string | null][]) => void): T {
+function core<T>(op: Op, args: string[] = [], random = NONE, edit?: (store: [string, string | null][], clean?: string) => void): T {
   let reply: string;
   try {
     // The string arguments travel as one, NUL-separated: none of them can hold a raw NUL (they
@@ -292,9 +292,10 @@ function core<T>(op: Op, args: string[] = [], random = NONE, edit?: (store: [str
     ok: T;
     err?: PleoOAuthErrorDetails & { code: PleoOAuthErrorCode; msg: Msg; args: string[] };
     store?: [string, string | null][];
+    clean?: string;
   };
-  // `finish`'s storage edits are made whatever the outcome.
-  if (edit && r.store) edit(r.store);
+  // `finish`'s storage edits (and the address a completed callback leaves) whatever the outcome.
+  if (edit && r.store) edit(r.store, r.clean);
   if (r.err) throw failure(r.err.code, r.err.msg, r.err.args, r.err);
   return bare(r.ok);
 }
@@ -518,9 +519,8 @@ interface Started {
   bind?: string;
 }
 
-/** What `finish` answers (after its storage edits, `store`, were made). */
+/** What `finish` answers (after its storage edits, `store`, and step 9's `clean` were made). */
 interface Finished {
-  clean?: string;
   returnTo?: string;
   appState?: unknown;
   handoff: HandoffPayload;
@@ -959,7 +959,7 @@ export class PleoOAuth {
     let edited = false;
     const step = () =>
       this.#withStorage((s) =>
-        core<Finished>(Op.Finish, [this.#io.client, enc(url), key && clean(s.getItem(key)), here, via], NONE, (store) => {
+        core<Finished>(Op.Finish, [this.#io.client, enc(url), key && clean(s.getItem(key)), here, via], NONE, (store, address) => {
           for (const [key, value] of store) {
             edited = true;
             // Removed first, whatever: a consumed transaction must not outlive a full storage.
@@ -969,6 +969,18 @@ export class PleoOAuth {
             } catch {
               // A full storage costs only a later reload its already_handled: the connection
               // itself succeeded, so it is not failed for it.
+            }
+          }
+          // Step 9 after every completed callback (a Deny too), given only when the callback
+          // handled is this page's address.
+          if (address != null) {
+            try {
+              // Keep the router's history state; only the URL changes. Absolute, so that an
+              // injected <base> cannot make replaceState refuse the URL and leave the code visible.
+              history.replaceState(history.state, "", location.origin + address);
+              cleaned();
+            } catch {
+              // a sandboxed document: the address bar keeps the parameters, nothing else changes
             }
           }
         }),
@@ -990,17 +1002,6 @@ export class PleoOAuth {
           }),
         )
       : step();
-    // `clean` is given only when the callback handled is this page's address.
-    if (r.clean != null) {
-      try {
-        // Keep the router's history state; only the URL changes. Absolute, so that an
-        // injected <base> cannot make replaceState refuse the URL and leave the code visible.
-        history.replaceState(history.state, "", location.origin + r.clean);
-        cleaned();
-      } catch {
-        // a sandboxed document: the address bar keeps the parameters, nothing else changes
-      }
-    }
     const result: CallbackResult<unknown> = {};
     if (r.returnTo !== undefined) result.returnTo = r.returnTo;
     if ("appState" in r) result.appState = r.appState;
