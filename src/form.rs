@@ -123,26 +123,12 @@ pub fn decode(s: &str) -> String {
     lossy(&out)
 }
 
-/// The bytes as UTF-8, each maximal invalid sequence replaced by U+FFFD (as
-/// `String::from_utf8_lossy` does, in a loop that reuses `from_utf8` instead of linking its
-/// chunk iterator).
-fn lossy(mut bytes: &[u8]) -> String {
+/// The bytes as UTF-8, each maximal invalid subpart replaced by U+FFFD (as
+/// `String::from_utf8_lossy` does).
+fn lossy(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
-    loop {
-        match core::str::from_utf8(bytes) {
-            Ok(valid) => {
-                out.push_str(valid);
-                return out;
-            }
-            Err(e) => {
-                let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
-                out.push_str(core::str::from_utf8(valid).unwrap_or_default());
-                out.push('\u{FFFD}');
-                let skip = e.valid_up_to() + e.error_len().unwrap_or(bytes.len());
-                bytes = bytes.get(skip..).unwrap_or_default();
-            }
-        }
-    }
+    crate::text::utf8(bytes, Some(&mut out));
+    out
 }
 
 #[cfg(test)]

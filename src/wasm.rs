@@ -439,9 +439,17 @@ mod exports {
         // bytes, which the wrapper wrote; nothing else uses it during this call.
         let bytes = unsafe { core::slice::from_raw_parts(ptr, entropy_len + args_len) };
         let (entropy, args) = bytes.split_at(entropy_len.min(bytes.len()));
-        let reply = match core::str::from_utf8(args) {
-            Ok(args) => super::dispatch(op, args, entropy, now_ms),
-            Err(_) => super::reply(Err(super::invalid_parameter(super::Msg::NotText))),
+        let reply = if crate::text::utf8(args, None) {
+            // SAFETY: `text::utf8` found the bytes to be UTF-8 (RFC 3629; the tests hold it to
+            // `core::str::from_utf8` on every input they generate).
+            super::dispatch(
+                op,
+                unsafe { core::str::from_utf8_unchecked(args) },
+                entropy,
+                now_ms,
+            )
+        } else {
+            super::reply(Err(super::invalid_parameter(super::Msg::NotText)))
         };
         let mut out = Vec::with_capacity(4 + reply.len());
         out.extend_from_slice(&(reply.len() as u32).to_le_bytes());

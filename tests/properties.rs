@@ -1870,6 +1870,20 @@ proptest! {
         prop_assert!(Transaction::decode(st(), &replace("verifier", &value)).is_some() == PkceCodeVerifier::new(value.clone()).is_ok());
     }
 
+    /// RFC 3629: the core's UTF-8 scanner (which the module's export trusts before it reads its
+    /// arguments as text) agrees with `core::str::from_utf8` and `String::from_utf8_lossy` on
+    /// any bytes, biased to the bytes where UTF-8 is subtle.
+    #[test]
+    fn utf8_scanner_agrees_with_std(bytes in prop::collection::vec(prop_oneof![
+        any::<u8>(),
+        select(vec![0x00u8, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF]),
+    ], 0..24)) {
+        let mut out = String::new();
+        let valid = pleo_oauth::text::utf8(&bytes, Some(&mut out));
+        prop_assert_eq!(valid, std::str::from_utf8(&bytes).is_ok());
+        prop_assert_eq!(out, String::from_utf8_lossy(&bytes).into_owned());
+    }
+
     #[test]
     fn transaction_decode_never_panics_on_any_text(state in text(), stored in prop_oneof![text(), soup(URL_PIECES, 40)]) {
         if let Some(t) = Transaction::decode(State::from_callback(state), &stored) {
