@@ -307,8 +307,9 @@ fn json_string(b: &[u8], i: &mut usize) -> bool {
     }
 }
 
-/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
-fn json_number(b: &[u8], i: &mut usize) -> bool {
+/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?` (RFC 8259 §6; the server's JSON reader uses
+/// it too).
+pub(crate) fn json_number(b: &[u8], i: &mut usize) -> bool {
     let digits = |i: &mut usize| {
         let start = *i;
         while b.get(*i).is_some_and(u8::is_ascii_digit) {

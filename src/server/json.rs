@@ -100,35 +100,9 @@ fn literal(b: &[u8], i: &mut usize, word: &str) -> Option<()> {
     (b.get(*i..end)? == word.as_bytes()).then(|| *i = end)
 }
 
-/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
+/// RFC 8259 §6: the browser core's number grammar (`text::json_number`).
 fn number(b: &[u8], i: &mut usize) -> Option<()> {
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while b.get(*i).is_some_and(u8::is_ascii_digit) {
-            *i += 1;
-        }
-        *i - start
-    };
-    if b.get(*i) == Some(&b'-') {
-        *i += 1;
-    }
-    let start = *i;
-    let n = digits(i);
-    if n == 0 || (n > 1 && b.get(start) == Some(&b'0')) {
-        return None;
-    }
-    if b.get(*i) == Some(&b'.') {
-        *i += 1;
-        (digits(i) > 0).then_some(())?;
-    }
-    if matches!(b.get(*i), Some(b'e' | b'E')) {
-        *i += 1;
-        if matches!(b.get(*i), Some(b'+' | b'-')) {
-            *i += 1;
-        }
-        (digits(i) > 0).then_some(())?;
-    }
-    Some(())
+    crate::text::json_number(b, i).then_some(())
 }
 
 /// A string at `b[*i]` (the opening quote), unescaped.
