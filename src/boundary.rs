@@ -290,6 +290,11 @@ mod tests {
             crate::transaction::KEY_PREFIX
         ));
 
+        s.push_str(&format!(
+            "/** Pleo's token endpoints, for pleo-oauth/server (src/protocol.rs). */\nexport const TOKEN_ENDPOINTS = {{ production: \"{}\", staging: \"{}\" }};\n",
+            crate::protocol::PRODUCTION_TOKEN_ENDPOINT,
+            crate::protocol::STAGING_TOKEN_ENDPOINT
+        ));
         s.push_str("/** The core's messages (src/messages.rs `Msg`): their templates are in messages.ts. */\nexport const enum Msg {\n");
         for (i, name) in msg_names().iter().enumerate() {
             s.push_str(&format!("  {name} = {i},\n"));

@@ -26,3 +26,9 @@ pub const RESERVED_PARAMETERS: [&str; 8] = [
     "code_challenge_method",
     "response_mode",
 ];
+
+/// Pleo's token endpoints (the backend half's, `crate::server::token`; `pleo-oauth/server` gets
+/// them from the generated ops.ts). Not in the browser module: nothing there reads them.
+pub const PRODUCTION_TOKEN_ENDPOINT: &str = "https://auth.pleo.io/oauth/token";
+/// Pleo's staging token endpoint.
+pub const STAGING_TOKEN_ENDPOINT: &str = "https://auth.staging.pleo.io/oauth/token";

@@ -55,6 +55,8 @@ export const POPUP = "returnTo s extraParams m appState j timeoutMs n";
 export const MESSAGE_COUNT = 95;
 /** The prefix of every storage key this library writes (src/transaction.rs). */
 export const KEY_PREFIX = "pleo-oauth:tx:";
+/** Pleo's token endpoints, for pleo-oauth/server (src/protocol.rs). */
+export const TOKEN_ENDPOINTS = { production: "https://auth.pleo.io/oauth/token", staging: "https://auth.staging.pleo.io/oauth/token" };
 /** The core's messages (src/messages.rs `Msg`): their templates are in messages.ts. */
 export const enum Msg {
   OptionsMissing = 0,

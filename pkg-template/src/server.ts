@@ -20,7 +20,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
-import { ServerOp } from "./ops.js";
+import { ServerOp, TOKEN_ENDPOINTS } from "./ops.js";
 
 // ------------------------------------------------------------------------------------ errors
 
@@ -467,11 +467,6 @@ export interface PleoServer {
   /** Forgets the connection's tokens. */
   disconnect(connectionId: string): Promise<void>;
 }
-
-const TOKEN_ENDPOINTS = {
-  production: "https://auth.pleo.io/oauth/token",
-  staging: "https://auth.staging.pleo.io/oauth/token",
-};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

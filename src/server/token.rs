@@ -19,10 +19,7 @@ use super::{
 /// The largest token response read.
 pub const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 
-/// Pleo's token endpoints.
-pub const PRODUCTION_TOKEN_ENDPOINT: &str = "https://auth.pleo.io/oauth/token";
-/// Pleo's staging token endpoint.
-pub const STAGING_TOKEN_ENDPOINT: &str = "https://auth.staging.pleo.io/oauth/token";
+pub use crate::protocol::{PRODUCTION_TOKEN_ENDPOINT, STAGING_TOKEN_ENDPOINT};
 
 /// A confidential client at the token endpoint.
 #[derive(Clone, Debug)]
