@@ -11,7 +11,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { useHarness, origin, open, runner, ok, err, backendHits, pkgDir, servePkgFile, appPage, CSP } from "../support/harness.mjs";
+import { useHarness, origin, open, runner, ok, err, backendHits, pkgDir, servePkgFile, appPage, consentPage, callbackPage } from "../support/harness.mjs";
 
 const callbackUri = () => `${origin}/popup/callback`;
 /** The client of these tests: the fake authorization server, the page's redirect URI, a handoff. */
@@ -27,26 +27,16 @@ useHarness({
   routes(req, res, url) {
     if (url.pathname === "/authorize") {
       // Consent screen: Approve sends the browser back with a code for this state.
-      const back = new URL(url.searchParams.get("redirect_uri"));
-      back.searchParams.set("code", "code-" + url.searchParams.get("state").slice(0, 8));
-      back.searchParams.set("state", url.searchParams.get("state"));
-      res.writeHead(200, { "content-type": "text/html" }).end(`<!doctype html><title>Consent</title><a id=approve href="${back.href.replace(/&/g, "&amp;")}">Approve</a>`);
+      consentPage(res, url, "code-" + url.searchParams.get("state").slice(0, 8));
       return true;
     }
     if (url.pathname === "/popup/callback") {
-      res.writeHead(200, { "content-type": "text/html", "content-security-policy": CSP, "referrer-policy": "no-referrer" });
-      res.end(`<!doctype html><meta charset=utf-8><title>callback</title><body><script type=module src="/popup/callback.js"></script>`);
+      callbackPage.page(res, "/popup/callback.js");
       return true;
     }
     if (url.pathname === "/popup/callback.js") {
       // The partner's redirect-URI page: create the client, handle the callback.
-      res.writeHead(200, { "content-type": "text/javascript" }).end(`
-        import { PleoOAuth } from "/pkg/index.js";
-        const pleo = await PleoOAuth.create(${JSON.stringify(popupConfig())});
-        pleo.handleCallback().then(
-          (r) => (document.body.dataset.result = JSON.stringify(r)),
-          (e) => (document.body.dataset.error = e.code),
-        );`);
+      callbackPage.script(res, popupConfig());
       return true;
     }
     if (url.pathname === "/nopopup/start") {

@@ -16,7 +16,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
-import { useHarness, hits, origin, config, open, ok, err, backendHits, browser, runner, CSP } from "../support/harness.mjs";
+import { useHarness, hits, origin, config, open, ok, err, backendHits, browser, runner, CSP, consentPage, callbackPage } from "../support/harness.mjs";
 
 // A React stand-in for one component: hooks kept by call order across renders, effects run when
 // their dependencies change (the previous cleanup first), as React does.
@@ -43,27 +43,16 @@ const IMPORT_MAP_HASH = `'sha256-${crypto.createHash("sha256").update(IMPORT_MAP
 useHarness({
   routes(req, res, url) {
     if (url.pathname === "/authorize") {
-      // Consent screen: Approve sends the browser back with a code for this state.
-      const back = new URL(url.searchParams.get("redirect_uri"));
-      back.searchParams.set("code", "real-code");
-      back.searchParams.set("state", url.searchParams.get("state"));
-      res.writeHead(200, { "content-type": "text/html" }).end(`<!doctype html><title>Consent</title><a id=approve href="${back.href.replace(/&/g, "&amp;")}">Approve</a>`);
+      consentPage(res, url, "real-code");
       return true;
     }
     if (url.pathname === "/r3/callback") {
-      res.writeHead(200, { "content-type": "text/html", "content-security-policy": CSP, "referrer-policy": "no-referrer" });
-      res.end(`<!doctype html><meta charset=utf-8><title>callback</title><body><script type=module src="/r3/callback.js"></script>`);
+      callbackPage.page(res, "/r3/callback.js");
       return true;
     }
     if (url.pathname === "/r3/callback.js") {
       // The partner's redirect-URI page: create the client, handle the callback.
-      res.writeHead(200, { "content-type": "text/javascript" }).end(`
-        import { PleoOAuth } from "/pkg/index.js";
-        const pleo = await PleoOAuth.create(${JSON.stringify(popupConfig())});
-        pleo.handleCallback().then(
-          (r) => (document.body.dataset.result = JSON.stringify(r)),
-          (e) => (document.body.dataset.error = e.code),
-        );`);
+      callbackPage.script(res, popupConfig());
       return true;
     }
     if (url.pathname === "/api/slow") {

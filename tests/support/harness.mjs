@@ -149,6 +149,38 @@ async function listen(handler) {
   return s;
 }
 
+/**
+ * A fake authorization server's consent screen (`/authorize`): an Approve link back to the
+ * request's redirect URI with `code` for its state.
+ */
+export function consentPage(res, url, code) {
+  const back = new URL(url.searchParams.get("redirect_uri"));
+  back.searchParams.set("code", code);
+  back.searchParams.set("state", url.searchParams.get("state"));
+  res.writeHead(200, { "content-type": "text/html" }).end(`<!doctype html><title>Consent</title><a id=approve href="${back.href.replace(/&/g, "&amp;")}">Approve</a>`);
+}
+
+/**
+ * A partner's redirect-URI page that creates a client with `config` and handles the callback
+ * on load: `page` serves the HTML (under the harness's CSP), `script` its module. The outcome
+ * lands in `document.body.dataset.result` or `.error` (the code).
+ */
+export const callbackPage = {
+  page(res, scriptPath) {
+    res.writeHead(200, { "content-type": "text/html", "content-security-policy": CSP, "referrer-policy": "no-referrer" });
+    res.end(`<!doctype html><meta charset=utf-8><title>callback</title><body><script type=module src="${scriptPath}"></script>`);
+  },
+  script(res, config) {
+    res.writeHead(200, { "content-type": "text/javascript" }).end(`
+        import { PleoOAuth } from "/pkg/index.js";
+        const pleo = await PleoOAuth.create(${JSON.stringify(config)});
+        pleo.handleCallback().then(
+          (r) => (document.body.dataset.result = JSON.stringify(r)),
+          (e) => (document.body.dataset.error = e.code),
+        );`);
+  },
+};
+
 /** Registers the servers and the browser as before/after hooks of the calling test file. */
 export function useHarness({ routes } = {}) {
   before(async () => {
