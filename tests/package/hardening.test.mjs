@@ -460,7 +460,9 @@ for (const [member, call] of [
   ["key", "authorizationUrl"],
   ["length", "authorizationUrl"],
   ["getItem", "handleCallback"],
-  ["removeItem", "handleCallback"],
+  // The consume writes the completed record over the transaction and removes it only when that
+  // write fails: it is impossible only when both refuse (removeItem alone: see the next test).
+  ["setItem+removeItem", "handleCallback"],
 ]) {
   test(`4. API.md Errors (storage_unavailable, never a TypeError): Storage.prototype.${member}${member === "length" ? " getter" : "()"} throwing during ${call} → storage_unavailable naming sessionStorage and what to do; works again afterwards`, async (t) => {
     const { run, problems: escaped } = await open(t);
@@ -482,7 +484,8 @@ for (const [member, call] of [
           const pending = new URL(await pleo.authorizationUrl({ returnTo: "/pending" })).searchParams.get("state");
           // A client's first start sweeps (later ones only when the sweep is due again).
           const fresh = await m.PleoOAuth.create(a.cfg);
-          const undo = breakMember(a.member, new DOMException("blocked", "SecurityError"));
+          const undos = a.member.split("+").map((member) => breakMember(member, new DOMException("blocked", "SecurityError")));
+          const undo = () => undos.forEach((u) => u());
           let outcome;
           try {
             outcome =
@@ -512,6 +515,36 @@ for (const [member, call] of [
     assert.ok(problems.length === 0, problems.join("\n"));
   });
 }
+
+test("4. API.md step 4 (a transaction is consumed once): Storage.prototype.removeItem() throwing during handleCallback does not keep the transaction — the completed record replaces it (one write): success, and the same callback again is already_handled", async (t) => {
+  const { run, problems: escaped } = await open(t);
+  const out = ok(
+    await run(async (m, a) => {
+      const settle = (p) => p.then((v) => ({ ok: v }), (e) => ({ err: window.errData(e) }));
+      const pleo = await m.PleoOAuth.create(a.cfg);
+      const state = new URL(await pleo.authorizationUrl({ returnTo: "/pending" })).searchParams.get("state");
+      const proto = Storage.prototype;
+      const d = Object.getOwnPropertyDescriptor(proto, "removeItem");
+      let removes = 0;
+      Object.defineProperty(proto, "removeItem", { ...d, value: () => { removes++; throw new DOMException("blocked", "SecurityError"); } });
+      let first;
+      try {
+        first = await settle(pleo.handleCallback(`${a.redirectUri}?code=c&state=${state}`));
+      } finally {
+        Object.defineProperty(proto, "removeItem", d);
+      }
+      const replay = await settle((await m.PleoOAuth.create(a.cfg)).handleCallback(`${a.redirectUri}?code=c&state=${state}&again=1`));
+      const pending = Object.keys(sessionStorage).filter((k) => (sessionStorage.getItem(k) ?? "").includes("verifier"));
+      return { first, replay, removes, pending };
+    }),
+  );
+  assert.ok("ok" in out.first, `first: ${show(out.first)}`);
+  assert.equal(out.first.ok.handoff.code, "c");
+  assert.equal(out.removes, 0, "removeItem is not needed when the write succeeds");
+  assert.ok("err" in out.replay && out.replay.err.code === "already_handled", `replay: ${show(out.replay)}`);
+  assert.deepEqual(out.pending, [], "no pending transaction (with its verifier) is left");
+  assert.deepEqual(await escaped(), []);
+});
 
 test("4. API.md Errors (never a TypeError): Storage.prototype.key() / the length getter throwing during handleCallback (which does not need them) → success or storage_unavailable, never anything else", async (t) => {
   const { run, problems: escaped } = await open(t);
