@@ -111,7 +111,7 @@ export class PleoOAuthError extends Error {
     this.code = code;
     for (const key of ["error", "errorDescription", "errorUri", "status", "returnTo", "appState"] as const) {
       // Own fields only: a polluted Object.prototype.returnTo must not become this error's.
-      if (Object.hasOwn(details, key) && details[key] !== undefined) Object.assign(this, { [key]: details[key] });
+      if (Object.hasOwn(details, key) && details[key] !== undefined) (this as Record<string, unknown>)[key] = details[key];
     }
   }
 }
