@@ -148,11 +148,17 @@ pub const MAX_QUOTED_DESCRIPTION: usize = 256;
 impl Error {
     /// An error with a code and a message ([`crate::messages`]; no argument is a secret).
     pub fn new(code: ErrorCode, message: impl Into<Message>) -> Self {
+        Error::boxed(code, message.into(), None)
+    }
+
+    /// One out-of-line constructor for every error (each site only passes its parts).
+    #[inline(never)]
+    fn boxed(code: ErrorCode, message: Message, status: Option<u16>) -> Self {
         Error(Box::new(Details {
             code,
-            message: message.into(),
+            message,
             authorization: None,
-            status: None,
+            status,
             context: None,
         }))
     }
@@ -186,13 +192,7 @@ impl Error {
 
     /// `handoff_failed` with the HTTP status (0 when no response arrived).
     pub fn handoff(status: u16, message: impl Into<Message>) -> Self {
-        Error(Box::new(Details {
-            code: ErrorCode::HandoffFailed,
-            message: message.into(),
-            authorization: None,
-            status: Some(status),
-            context: None,
-        }))
+        Error::boxed(ErrorCode::HandoffFailed, message.into(), Some(status))
     }
 
     /// The stable code.

@@ -162,14 +162,23 @@ impl From<Msg> for Message {
     }
 }
 
+impl Message {
+    /// A message and copies of its arguments, built out of line: every `msg!` site passes only
+    /// a list of string slices (building the `Vec` at each of the ~35 sites cost the module 1,000 B raw, 104 gzip, measured).
+    #[inline(never)]
+    pub fn with(msg: Msg, args: &[&str]) -> Message {
+        Message {
+            msg,
+            args: args.iter().map(|a| String::from(*a)).collect(),
+        }
+    }
+}
+
 /// A [`Message`] with arguments: `msg!(Msg::ScopeTwice, scope)`.
 #[macro_export]
 macro_rules! msg {
     ($msg:expr $(, $arg:expr)* $(,)?) => {
-        $crate::messages::Message {
-            msg: $msg,
-            args: alloc::vec![$(alloc::string::String::from($arg)),*],
-        }
+        $crate::messages::Message::with($msg, &[$(::core::convert::AsRef::<str>::as_ref(&$arg)),*])
     };
 }
 
