@@ -85,6 +85,16 @@ pub fn fields<'n, const N: usize>(
     unknown_ok: bool,
 ) -> Result<[Option<String>; N], FieldsError<'n>> {
     let mut values = [const { None }; N];
+    fill_fields(query, names, &mut values, unknown_ok).map(|()| values)
+}
+
+/// [`fields`] for any number of names: one copy in the module, not one per `N`.
+fn fill_fields<'n>(
+    query: &str,
+    names: &[&'n str],
+    values: &mut [Option<String>],
+    unknown_ok: bool,
+) -> Result<(), FieldsError<'n>> {
     for (name, value) in pairs(query) {
         match names.iter().position(|n| *n == name) {
             Some(i) => {
@@ -98,7 +108,7 @@ pub fn fields<'n, const N: usize>(
             None => return Err(FieldsError::Unknown),
         }
     }
-    Ok(values)
+    Ok(())
 }
 
 pub fn decode(s: &str) -> String {
