@@ -608,7 +608,13 @@ export interface PleoOAuthOptions {
    * on localhost / 127.0.0.1 / [::1]; no fragment.
    */
   redirectUri: string;
-  /** At least one `resource:permission` scope; sent space-separated. */
+  /**
+   * At least one `resource:permission` scope; sent space-separated. The type catches a scope
+   * without its colon. An options object declared apart from the call infers `scopes` as
+   * `string[]`, which is not assignable here ("Type 'string[]' is not assignable to type
+   * 'readonly `${string}:${string}`[]'"): declare it `satisfies PleoOAuthOptions` (or annotate it
+   * `: PleoOAuthOptions`), or write the list `as const`.
+   */
   scopes: readonly Scope[];
   /** `"production"` (default), `"staging"`, or a {@link CustomEnvironment}. */
   environment?: PleoEnvironmentName | CustomEnvironment;
