@@ -13,6 +13,11 @@ mkdir -p pkg target/wrapper
 # locations become crate-relative (and shorter).
 flags=("--remap-path-prefix=$PWD/=")
 for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do flags+=("--remap-path-prefix=$dir="); done
+# With rustup's rust-src component installed, rustc names the standard library's sources by
+# their local path (…/lib/rustlib/src/rust/library/…) instead of /rustc/<commit>/library/…, in
+# the panic locations of std code inlined here: the same source then built 92 bytes larger. Map
+# it back, so the module does not depend on whether rust-src is installed.
+flags+=("--remap-path-prefix=$(rustc --print sysroot)/lib/rustlib/src/rust=/rustc/$(rustc -vV | sed -n 's/^commit-hash: //p')")
 # A plain cargo build: the module exports `memory`, `input` and `call` itself (src/wasm.rs
 # `exports`) and imports nothing, so no wasm-bindgen glue is generated or shipped.
 RUSTFLAGS="${flags[*]}" cargo build --quiet --release --lib --target wasm32-unknown-unknown --features wasm-runtime
