@@ -7,9 +7,9 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: test tools lint fmt-check clippy unit browser pkg package-test server-test examples consumers e2e size demo clean bench fuzz
+.PHONY: test tools lint fmt-check clippy unit browser pkg package-test server-test examples consumers snippets e2e size demo clean bench fuzz
 
-test: tools lint unit browser pkg package-test server-test examples consumers e2e size
+test: tools lint unit browser pkg package-test server-test examples consumers snippets e2e size
 	@echo "make test: all checks passed"
 
 tools:
@@ -57,6 +57,12 @@ examples:
 # The packed tarball in a Vite app, a plain ESM page, a Node (SSR) import and a strict TS consumer.
 consumers: pkg
 	node --test --test-concurrency=1 tests/consumers/
+
+# Every ts/tsx snippet of pkg-template/README.md and README.md, against the packed tarball, as
+# partners' linters check it: tsc --strict, and ESLint with typescript-eslint and
+# eslint-plugin-react-hooks (exhaustive-deps an error). Versions pinned in tests/snippets/.
+snippets: pkg
+	node --test tests/snippets/
 
 # The demo in Chromium against the oidc-provider stand-in (screenshots in test-output/e2e/).
 e2e: pkg

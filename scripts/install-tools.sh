@@ -84,5 +84,9 @@ if [ "$with_browser" = 1 ] && { [ ! -x tests/consumers/node_modules/.bin/vite ] 
   log "installing the consumer fixtures' npm dependencies (vite)"
   npm ci --prefix tests/consumers --no-audit --no-fund
 fi
+if [ ! -x tests/snippets/node_modules/.bin/eslint ] || [ tests/snippets/package-lock.json -nt tests/snippets/node_modules/.package-lock.json ]; then
+  log "installing the README snippet check's npm dependencies (typescript, eslint)"
+  npm ci --prefix tests/snippets --no-audit --no-fund
+fi
 
 log "tools ready"

@@ -221,7 +221,7 @@ impl ServerOp {
 mod tests {
     use super::*;
     use crate::error::ErrorCode;
-    use crate::messages::{all_msgs, Msg, TEMPLATES};
+    use crate::messages::{all_msgs, Msg, TEMPLATES, USERS, USER_TEXTS};
     #[allow(unused_imports)]
     use crate::test_prelude::*;
 
@@ -321,12 +321,25 @@ mod tests {
              // The templates of the core's messages, by number (Msg); each {} takes the next argument.\n\
              export default [\n",
         );
-        for t in TEMPLATES {
+        let json = |t: &str| {
             let mut j = crate::text::Json::default();
             j.string(t);
-            s.push_str(&format!("  {},\n", j.0));
+            j.0
+        };
+        for t in TEMPLATES {
+            s.push_str(&format!("  {},\n", json(t)));
         }
         s.push_str("];\n");
+        s.push_str("// The end user's sentences (PleoOAuthError.userMessage), by number (User): none takes an argument.\nconst users = [\n");
+        for t in USER_TEXTS {
+            s.push_str(&format!("  {},\n", json(t)));
+        }
+        s.push_str("];\n");
+        let numbers: Vec<String> = USERS.iter().map(|u| (*u as usize).to_string()).collect();
+        s.push_str(&format!(
+            "// The end user's sentence of each message, by number (Msg).\nexport const user: string[] = [{}].map((i) => users[i]!);\n",
+            numbers.join(", ")
+        ));
         s
     }
 

@@ -225,25 +225,16 @@ impl Config {
     /// Reads what [`Config::encode`] wrote, without checking it again; `None` for anything
     /// else (the wrapper then reports a broken client).
     pub fn decode(record: &str) -> Option<Config> {
-        let mut f = crate::text::pieces(record, SEPARATOR);
-        let mut next = || f.next();
-        let (client_id, redirect, redirect_origin, scope, endpoint, endpoint_origin, issuer) = (
-            next()?,
-            next()?,
-            next()?,
-            next()?,
-            next()?,
-            next()?,
-            next()?,
-        );
-        let ttl = u32::try_from(crate::text::parse_decimal(next()?)?).ok()?;
-        let storage = match next()? {
-            "localStorage" => StorageKind::Local,
-            _ => StorageKind::Session,
-        };
-        let bound = next()? == "bound";
-        let binding = next()?;
-        if next().is_some() {
+        // The eleven fields in one pass (no more, no fewer).
+        let mut f: [&str; 11] = [""; 11];
+        let mut n = 0;
+        for piece in crate::text::pieces(record, SEPARATOR) {
+            *f.get_mut(n)? = piece;
+            n += 1;
+        }
+        let [client_id, redirect, redirect_origin, scope, endpoint, endpoint_origin, issuer, ttl, storage, bound, binding] =
+            f;
+        if n != 11 {
             return None;
         }
         Some(Config {
@@ -253,9 +244,13 @@ impl Config {
             authorization_endpoint: WebUrl::checked(endpoint, endpoint_origin),
             issuer: (issuer != ABSENT).then(|| issuer.into()),
             handoff: None,
-            bound,
-            storage,
-            transaction_ttl_seconds: ttl,
+            bound: bound == "bound",
+            storage: if storage == "localStorage" {
+                StorageKind::Local
+            } else {
+                StorageKind::Session
+            },
+            transaction_ttl_seconds: u32::try_from(crate::text::parse_decimal(ttl)?).ok()?,
             binding: binding.into(),
         })
     }

@@ -78,6 +78,8 @@ export interface PleoOAuthErrorDetails {
   returnTo?: string;
   /** The `appState` of the connection, on errors raised after it was found (`null` round-trips). */
   appState?: unknown;
+  /** The sentence for the end user (`PleoOAuthError.userMessage`); a general one when absent. */
+  userMessage?: string;
 }
 
 /**
@@ -99,6 +101,17 @@ export class PleoOAuthError extends Error {
   declare readonly returnTo?: string;
   /** The connection's `appState`, on errors raised after it was found (and `already_handled`). */
   declare readonly appState?: unknown;
+  /**
+   * One short sentence for the person using your app: what happened and what they can do, in
+   * their terms — e.g. `"You cancelled the connection to Pleo."` when they chose Deny at Pleo.
+   * Set on every error. Show this one in your UI and log `message`, which is written for you,
+   * the developer. It never quotes anything of the request or of the server's answer (no URL,
+   * no parameter, no `error_description`) and never a secret. The sentences are in English; to
+   * show your own, branch on `code` (and `error`). Where the texts (`messages.js`) cannot be
+   * loaded, and on an error made with this constructor without `details.userMessage`, it is a
+   * general sentence: "Connecting to Pleo did not work. Please try again."
+   */
+  readonly userMessage: string = "Connecting to Pleo did not work. Please try again.";
 
   /**
    * @param code The stable failure code.
@@ -109,7 +122,7 @@ export class PleoOAuthError extends Error {
     super(message);
     this.name = "PleoOAuthError";
     this.code = code;
-    for (const key of ["error", "errorDescription", "errorUri", "status", "returnTo", "appState"] as const) {
+    for (const key of ["error", "errorDescription", "errorUri", "status", "returnTo", "appState", "userMessage"] as const) {
       // Own fields only: a polluted Object.prototype.returnTo must not become this error's.
       if (Object.hasOwn(details, key) && details[key] !== undefined) (this as Record<string, unknown>)[key] = details[key];
     }
@@ -224,7 +237,7 @@ function written(e: unknown): Promise<void> | undefined {
   if (!Array.isArray(m)) return m;
   const writing = (async () => {
     try {
-      const list = await (texts ??= import("./messages.js").then((t) => t.default));
+      const { default: list, user } = await (texts ??= import("./messages.js"));
       // A messages.js of another build (a tab left open across a deploy) has other templates:
       // it is used only when it has as many as this build (so every Msg is one of its own
       // indices) and this one fits the arguments.
@@ -232,6 +245,9 @@ function written(e: unknown): Promise<void> | undefined {
       if (template?.split("{}").length == m[1].length + 1) {
         let i = 0;
         (e as PleoOAuthError).message = template.replace(/\{\}/g, () => m[1][i++]!);
+        // The end user's sentence of this message (it takes no argument); an older messages.js
+        // has none, and the error keeps the general one.
+        if (user) (e as { userMessage?: string | undefined }).userMessage = user[m[0]];
       }
     } catch {
       // The texts could not be loaded: the error keeps its code and the message's facts.
@@ -248,8 +264,8 @@ let warned = false;
 /** What only create() hands the constructor. */
 const CREATED = Symbol();
 
-/** The message texts, once loaded. */
-let texts: Promise<readonly string[]> | undefined;
+/** The message texts (and the end user's sentences), once loaded. */
+let texts: Promise<typeof import("./messages.js")> | undefined;
 /** Errors whose message is still the core's number and arguments, or being written out. */
 const unwritten = new WeakMap<PleoOAuthError, [Msg, string[]] | Promise<void>>();
 
@@ -597,7 +613,13 @@ export interface PleoOAuthOptions {
    * on localhost / 127.0.0.1 / [::1]; no fragment.
    */
   redirectUri: string;
-  /** At least one `resource:permission` scope; sent space-separated. */
+  /**
+   * At least one `resource:permission` scope; sent space-separated. The type catches a scope
+   * without its colon. An options object declared apart from the call infers `scopes` as
+   * `string[]`, which is not assignable here ("Type 'string[]' is not assignable to type
+   * 'readonly `${string}:${string}`[]'"): declare it `satisfies PleoOAuthOptions` (or annotate it
+   * `: PleoOAuthOptions`), or write the list `as const`.
+   */
   scopes: readonly Scope[];
   /** `"production"` (default), `"staging"`, or a {@link CustomEnvironment}. */
   environment?: PleoEnvironmentName | CustomEnvironment;
@@ -737,8 +759,8 @@ export class PleoOAuth {
    */
   static async create(options: PleoOAuthOptions): Promise<PleoOAuth> {
     if (typeof window === "undefined" || typeof document === "undefined") {
-      // Before the module loads: what a server-side render gets, whatever its bundler did.
-      const e = failure("invalid_config", Msg.NeedsBrowser, []);
+      // Before the module loads (there is no page to connect from); its message written out too.
+      const e = failure("invalid_config", Msg.NotInBrowser, []);
       await written(e);
       throw e;
     }

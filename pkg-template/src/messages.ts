@@ -98,3 +98,25 @@ export default [
   "pleo-oauth could not load its WebAssembly module: the page's Content-Security-Policy blocked it ({}): allow 'wasm-unsafe-eval' in script-src.",
   "PleoOAuth.create needs a browser: call it on the client (for example in an effect or an event handler), not during server-side rendering.",
 ];
+// The end user's sentences (PleoOAuthError.userMessage), by number (User): none takes an argument.
+const users = [
+  "Connecting to Pleo is not set up correctly on this site. Please contact the site's support.",
+  "Something went wrong on this site while connecting to Pleo. Please try again later, or contact the site's support.",
+  "This page could not load what it needs to connect to Pleo. Reload the page and try again.",
+  "Your browser could not create the secure values needed to connect to Pleo. Please try again in an up-to-date browser.",
+  "Your browser did not let this site store the data it needs to connect to Pleo. Allow site data for this site (or free some space) and try again.",
+  "This page is only for returning from Pleo. Please start connecting to Pleo again from the site.",
+  "The answer from Pleo did not pass a security check, so nothing was connected. Please start connecting again.",
+  "This return from Pleo does not match a connection started in this browser, so nothing was connected. Please start connecting again.",
+  "The connection to Pleo took too long and expired. Please start connecting again.",
+  "You cancelled the connection to Pleo.",
+  "Pleo could not approve the connection. Please try again later, or contact the site's support.",
+  "Pleo approved the connection, but this site could not complete it. Please try again in a moment.",
+  "This site could not start connecting to Pleo. Please try again in a moment.",
+  "This connection to Pleo is already complete.",
+  "Your browser blocked the Pleo window. Allow pop-ups for this site and try again.",
+  "The Pleo window was closed before connecting finished. Please try again.",
+  "The Pleo window was open too long without finishing, so it was closed. Please try again.",
+];
+// The end user's sentence of each message, by number (Msg).
+export const user: string[] = [0, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 6, 5, 6, 13, 7, 8, 6, 6, 6, 6, 9, 10, 6, 11, 11, 11, 12, 12, 12, 14, 15, 16, 1, 1, 2, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1].map((i) => users[i]!);

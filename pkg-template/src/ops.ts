@@ -154,5 +154,5 @@ export const enum Msg {
   LoadCompile = 92,
   LoadCspConnect = 93,
   LoadCspScript = 94,
-  NeedsBrowser = 95,
+  NotInBrowser = 95,
 }

@@ -97,7 +97,7 @@ export interface PleoConnect<Backend = unknown, AppState = unknown> {
  * return (
  *   <>
  *     <button disabled={pending} onClick={() => connect({ returnTo: "/settings/integrations" })}>Connect to Pleo</button>
- *     {error && <p role="alert">{error.message}</p>}
+ *     {error && <p role="alert">{error.userMessage}</p>}
  *   </>
  * );
  * ```
@@ -170,7 +170,7 @@ export type PleoCallbackState<Backend = unknown, AppState = unknown> =
  * if (state.status === "pending") return <p>Connecting…</p>;
  * if (state.status === "success") return <Navigate to={state.result.returnTo ?? "/"} replace />;
  * if (state.error.code === "already_handled") return <Navigate to={state.error.returnTo ?? "/"} replace />;
- * return <p role="alert">{state.error.message} <a href={state.error.returnTo ?? "/"}>Back</a></p>;
+ * return <p role="alert">{state.error.userMessage} <a href={state.error.returnTo ?? "/"}>Back</a></p>;
  * ```
  */
 export function usePleoCallback<Backend = unknown, AppState = unknown>(

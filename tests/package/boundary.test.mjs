@@ -122,6 +122,8 @@ test("a deployment that does not serve messages.js: errors keep their code, fiel
     "unknown_state",
   );
   assert.equal(forged.message, "pleo-oauth: unknown_state");
+  // The end user's sentence is the general one, the same for every error then.
+  for (const x of [e, forged]) assert.equal(x.userMessage, "Connecting to Pleo did not work. Please try again.");
   assert.ok(requests.length >= 1, "it was tried");
   const url = ok(await run(async (m, { cfg }) => (await m.PleoOAuth.create(cfg)).authorizationUrl()));
   assert.match(url, /code_challenge_method=S256/);
@@ -155,6 +157,7 @@ test("a messages.js of another build is not used: the error keeps its code and f
     "unknown_state",
   );
   assert.equal(forged.message, "pleo-oauth: unknown_state");
+  for (const x of [e, forged]) assert.equal(x.userMessage, "Connecting to Pleo did not work. Please try again.");
 });
 
 test("the constructor is create()'s alone: new PleoOAuth() is an invalid_config, never a client the core did not configure", async (t) => {

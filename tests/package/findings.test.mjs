@@ -157,7 +157,8 @@ test("finding 1: Object.prototype.returnTo / appState / clean → a connection s
   assert.equal(clean.addressKept, true);
   assert.equal(clean.unknown.code, "unknown_state");
   assert.ok(!clean.unknown.ownKeys.includes("returnTo") && !clean.unknown.ownKeys.includes("appState"), JSON.stringify(clean.unknown));
-  assert.deepEqual(clean.fresh, ["code", "name"]);
+  // Its own keys: the code, the name and the end user's sentence (the general one), no context.
+  assert.deepEqual(clean.fresh, ["code", "name", "userMessage"]);
   const dirty = ok(r.dirty);
   assert.ok(!dirty.stored.join("\n").includes("polluted-app-state"), `the polluted appState was stored: ${dirty.stored}`);
   assert.equal(dirty.ownReturnTo, false, "the polluted returnTo was handed back as the result's own returnTo");

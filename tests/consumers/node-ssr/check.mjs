@@ -32,6 +32,10 @@ try {
   if (!(e instanceof m.PleoOAuthError)) fail(`create threw ${e?.name}: ${e?.message}`);
   if (e.code !== "invalid_config") fail(`code ${e.code}, expected invalid_config`);
   if (!/client/.test(e.message)) fail(`message does not say to call it on the client: ${e.message}`);
+  // Its message is written out from messages.js (read from disk in Node), with a sentence for
+  // the end user that is not the developer's.
+  if (!/^PleoOAuth\.create needs a browser/.test(e.message)) fail(`message not written out: ${e.message}`);
+  if (typeof e.userMessage !== "string" || !e.userMessage || e.userMessage === e.message) fail(`userMessage: ${e.userMessage}`);
 }
 const err = new m.PleoOAuthError("unknown_state", "x");
 if (!(err instanceof Error) || err.name !== "PleoOAuthError") fail("PleoOAuthError is not a named Error subclass");

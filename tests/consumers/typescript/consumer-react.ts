@@ -27,6 +27,16 @@ export function ConnectButtonLogic(): string {
   return c.pending ? "…" : (c.error?.code ?? (c.result ? "connected" : "idle"));
 }
 
+// Issue 18 (7): options declared apart, `satisfies PleoOAuthOptions`, go to the hooks as they are.
+const apart = { clientId: "c", redirectUri: "https://app.example.com/pleo/callback", scopes: ["users:read"] } satisfies PleoOAuthOptions;
+
+export function ApartLogic(): string {
+  const c = usePleoConnect(apart);
+  const state = usePleoCallback(apart);
+  // What the user reads, whichever hook failed.
+  return c.error?.userMessage ?? (state.status === "error" ? state.error.userMessage : "");
+}
+
 export function CallbackLogic(): string {
   const state: PleoCallbackState<Backend, AppState> = usePleoCallback<Backend, AppState>(options);
   switch (state.status) {

@@ -71,6 +71,35 @@ export async function everything(): Promise<string> {
   return [company, payload?.codeVerifier, method, challenge, state, params.iss, result.returnTo].join();
 }
 
+// Issue 18 (7): the options in a module of their own, declared apart from the call, as partners
+// write them. With `satisfies PleoOAuthOptions`, or the list `as const`, scopes keep their type
+// (and a scope without its colon is still caught); without either they infer as string[].
+export const pleoConfig = {
+  clientId: "9b2c…",
+  redirectUri: "https://app.example.com/pleo/callback",
+  scopes: ["users:read", "export-jobs:read"],
+  handoff: { url: "/api/pleo/exchange" },
+} satisfies PleoOAuthOptions;
+export const pleoConfigAsConst = { clientId: "c", redirectUri: "https://a.example/cb", scopes: ["users:read"] as const };
+export const pleoConfigBare = { clientId: "c", redirectUri: "https://a.example/cb", scopes: ["users:read"] };
+export async function configsApart(): Promise<void> {
+  await PleoOAuth.create(pleoConfig);
+  await PleoOAuth.create(pleoConfigAsConst);
+  // @ts-expect-error — scopes declared apart infer as string[]: the README's fix is `satisfies PleoOAuthOptions`
+  await PleoOAuth.create(pleoConfigBare);
+  // @ts-expect-error — satisfies still catches a scope without its colon
+  void ({ clientId: "c", redirectUri: "https://a.example/cb", scopes: ["users"] } satisfies PleoOAuthOptions);
+}
+
+/** What an app shows its user, and what it logs: two texts on every error. */
+export function shown(e: PleoOAuthError): { user: string; log: string } {
+  const user: string = e.userMessage;
+  const made = new PleoOAuthError("expired", "developer text", { userMessage: "Try again." });
+  // @ts-expect-error — userMessage is read-only
+  e.userMessage = "x";
+  return { user: user || made.userMessage, log: e.message };
+}
+
 export function explain(e: unknown): string {
   if (!(e instanceof PleoOAuthError)) return "not ours";
   const code: PleoOAuthErrorCode = e.code;
