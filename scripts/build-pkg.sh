@@ -13,6 +13,10 @@ mkdir -p pkg target/wrapper
 # locations become crate-relative (and shorter).
 flags=("--remap-path-prefix=$PWD/=")
 for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do flags+=("--remap-path-prefix=$dir="); done
+# With the rust-src component installed, rustc names the standard library's sources by their
+# local path (the toolchain under $HOME) instead of /rustc/<commit>: mapped back, so the module
+# is the same bytes whether or not rust-src is there.
+flags+=("--remap-path-prefix=$(rustc --print sysroot)/lib/rustlib/src/rust=/rustc/$(rustc -vV | sed -n 's/^commit-hash: //p')")
 # A plain cargo build: the module exports `memory`, `input` and `call` itself (src/wasm.rs
 # `exports`) and imports nothing, so no wasm-bindgen glue is generated or shipped.
 RUSTFLAGS="${flags[*]}" cargo build --quiet --release --lib --target wasm32-unknown-unknown --features wasm-runtime
