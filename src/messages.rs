@@ -140,6 +140,8 @@ messages! {
     LoadCompile = "pleo-oauth could not load its WebAssembly module: {}.",
     LoadCspConnect = "pleo-oauth could not load its WebAssembly module: the page's Content-Security-Policy blocked it ({}): allow {} in connect-src.",
     LoadCspScript = "pleo-oauth could not load its WebAssembly module: the page's Content-Security-Policy blocked it ({}): allow 'wasm-unsafe-eval' in script-src.",
+    /// Only the wrapper gives it: PleoOAuth.create() outside a browser.
+    NeedsBrowser = "PleoOAuth.create needs a browser: call it on the client (for example in an effect or an event handler), not during server-side rendering.",
 }
 
 /// A message and its arguments.

@@ -96,4 +96,5 @@ export default [
   "pleo-oauth could not load its WebAssembly module: {}.",
   "pleo-oauth could not load its WebAssembly module: the page's Content-Security-Policy blocked it ({}): allow {} in connect-src.",
   "pleo-oauth could not load its WebAssembly module: the page's Content-Security-Policy blocked it ({}): allow 'wasm-unsafe-eval' in script-src.",
+  "PleoOAuth.create needs a browser: call it on the client (for example in an effect or an event handler), not during server-side rendering.",
 ];

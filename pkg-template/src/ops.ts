@@ -52,7 +52,7 @@ export const HANDOFF = "url s startUrl s credentials s headers m timeoutMs n";
 export const START = "returnTo s extraParams m appState j";
 export const POPUP = "returnTo s extraParams m appState j timeoutMs n";
 /** How many messages there are: a messages.js of another build has another count. */
-export const MESSAGE_COUNT = 95;
+export const MESSAGE_COUNT = 96;
 /** The prefix of every storage key this library writes (src/transaction.rs). */
 export const KEY_PREFIX = "pleo-oauth:tx:";
 /** Pleo's token endpoints, for pleo-oauth/server (src/protocol.rs). */
@@ -154,4 +154,5 @@ export const enum Msg {
   LoadCompile = 92,
   LoadCspConnect = 93,
   LoadCspScript = 94,
+  NeedsBrowser = 95,
 }
