@@ -5,10 +5,11 @@
 // serverExternalPackages) built with Turbopack (Next 16's default) and with `next build
 // --webpack`, each served by `next start` and driven in Chromium through the oidc-provider
 // stand-in of www/: connect → Approve → one handoff; a reload of the callback page; Deny. A route
-// handler also runs the main entry's low-level helpers on the server, and a page rendered on the
-// server imports a client component that calls PleoOAuth.preload() at module level: server
-// bundles once broke both (the module's address became /_next/static/media/…, which Node cannot
-// fetch), and the build's prerender logged the preload's unhandled rejection.
+// handler and a Server Component also run the main entry's low-level helpers on the server, and
+// a page rendered on the server imports a client component that calls PleoOAuth.preload() at
+// module level: server bundles once broke both (the module's address became
+// /_next/static/media/…, which Node cannot fetch), and the build's prerender logged the
+// preload's unhandled rejection.
 //
 // Run: node --test tests/consumers/next.test.mjs   (after `make pkg`; next and the rest of
 // tests/consumers/package.json installed in tests/consumers/node_modules)
@@ -109,7 +110,7 @@ async function start(port, env) {
 const failures = (output) => output.split("\n").filter((l) => /unhandled|pleo-oauth|PleoOAuthError|PleoServerError|⨯/i.test(l));
 
 for (const bundler of ["turbopack", "webpack"]) {
-  test(`Next.js 16 App Router (${bundler}): next build and next start; server helpers and a server render's preload() load the module; connect → Approve → one handoff through the route handler; reload is already_handled; Deny shows the error with the address bar cleaned`, { timeout: BUILD_TIMEOUT_MS + 120_000 }, async (t) => {
+  test(`Next.js 16 App Router (${bundler}): next build and next start; the helpers in a route handler and a Server Component and a server render's preload() load the module; connect → Approve → one handoff through the route handler; reload is already_handled; Deny shows the error with the address bar cleaned`, { timeout: BUILD_TIMEOUT_MS + 120_000 }, async (t) => {
     const { startAuthServer } = await import("../../www/authserver.mjs");
     const port = await freePort();
     const origin = `http://127.0.0.1:${port}`;
@@ -165,6 +166,10 @@ for (const bundler of ["turbopack", "webpack"]) {
     // /_next/static/media/… there): the module loads on the server too.
     const ssr = await (await fetch(`${origin}/ssr`)).text();
     assert.match(ssr, /<p id="preload">loaded<\/p>/, `the server render's preload: ${ssr.match(/<p id="preload">[^<]*/)?.[0]}`);
+
+    // A Server Component rendered at this request that calls createPkce().
+    const rsc = await (await fetch(`${origin}/rsc`)).text();
+    assert.match(rsc, /<p id="pkce">S256 43 43<\/p>/, `the Server Component's createPkce(): ${rsc.match(/<p id="pkce">[^<]*/)?.[0]}`);
 
     // Referrer-Policy on the redirect-URI page, from next.config's headers().
     const callbackPage = await fetch(`${origin}/pleo/callback`);
