@@ -156,7 +156,15 @@ function instantiate(module: WebAssembly.Module): void {
  */
 function load(): Promise<unknown> {
   return (loading ??= (async () => {
-    const url = new URL("pleo_oauth_bg.wasm", import.meta.url);
+    type Fs = { readFileSync(path: URL): Uint8Array<ArrayBuffer> };
+    const fs = (globalThis as { process?: { getBuiltinModule?(name: string): Fs } }).process?.getBuiltinModule?.("fs");
+    let url = new URL("pleo_oauth_bg.wasm", import.meta.url);
+    // Bundled for a server (webpack's route handlers, webpack's and Turbopack's server renders
+    // in Next.js), that is a URL without a scheme (/_next/static/media/…), which Node can neither
+    // fetch nor read. Under Node the package's own file is read instead, next to this module's
+    // file: URL: import.meta.url outside the `new URL(…, import.meta.url)` form, which bundlers
+    // leave alone (webpack writes the module's path in, Turbopack resolves it at run time).
+    if (fs && !url.protocol) url = new URL("pleo_oauth_bg.wasm", new URL(import.meta.url));
     // A blocked fetch or compile fires this event (asynchronously) naming the directive.
     let directive = "";
     const onViolation = (e: Event) => (directive ||= (e as SecurityPolicyViolationEvent).effectiveDirective);
@@ -170,8 +178,6 @@ function load(): Promise<unknown> {
     try {
       let bytes: ArrayBuffer | Uint8Array<ArrayBuffer>;
       if (url.protocol == "file:") {
-        type Fs = { readFileSync(path: URL): Uint8Array<ArrayBuffer> };
-        const fs = (globalThis as { process?: { getBuiltinModule?(name: string): Fs } }).process?.getBuiltinModule?.("fs");
         if (!fs) throw [Msg.LoadNoFiles, url.pathname];
         try {
           bytes = fs.readFileSync(url);
@@ -750,7 +756,12 @@ export class PleoOAuth {
    * first click costs nothing. Rejects with `invalid_config` when the module cannot load.
    */
   static preload(): Promise<void> {
-    return run(() => {});
+    const loaded = run(() => {});
+    // Called at module level and never awaited (a 'use client' file rendered on the server), a
+    // failure is no unhandled rejection: it rejects for whoever awaits it, and the next call
+    // (create(), a helper) tries the load again and reports it.
+    loaded.catch(() => {});
+    return loaded;
   }
 
   /**

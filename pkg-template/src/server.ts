@@ -91,7 +91,18 @@ let exports: Exports | undefined;
 /** The server build of the core, from `pleo_oauth_server.wasm` next to this file. */
 function wasm(): Exports {
   if (!exports) {
-    const bytes = fs.readFileSync(new URL("./pleo_oauth_server.wasm", import.meta.url));
+    // webpack's server bundles (a Next.js route handler) turn `new URL(…, import.meta.url)` into
+    // a URL without a scheme (/_next/static/media/…), which fs cannot read. import.meta.url
+    // outside that form is this module's file: URL (webpack writes it in, Turbopack resolves it
+    // at run time).
+    let file = new URL("./pleo_oauth_server.wasm", import.meta.url);
+    if (file.protocol !== "file:") file = new URL("./pleo_oauth_server.wasm", new URL(import.meta.url));
+    let bytes: Buffer;
+    try {
+      bytes = fs.readFileSync(file);
+    } catch (e) {
+      throw new PleoServerError("invalid_config", `pleo-oauth/server could not read its WebAssembly module ${file.protocol === "file:" ? file.pathname : String(file)} (${(e as { code?: string }).code ?? String(e)}); run the server where node_modules/pleo-oauth is installed.`);
+    }
     exports = new WA.Instance(new WA.Module(bytes), {}).exports as Exports;
   }
   return exports;
@@ -191,9 +202,10 @@ export async function sqliteStore(path: string): Promise<PleoStore> {
   let Database: new (file: string) => Sqlite;
   try {
     // A specifier in a variable: resolved at run time from the partner's node_modules (an
-    // optional peer dependency), never bundled.
+    // optional peer dependency), never bundled. The comments keep webpack and Turbopack (a
+    // Next.js route handler) from turning it into a bundle lookup that can only fail.
     const name = "better-sqlite3";
-    Database = ((await import(name)) as { default: new (file: string) => Sqlite }).default;
+    Database = ((await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ name)) as { default: new (file: string) => Sqlite }).default;
   } catch {
     throw new PleoServerError("invalid_config", "sqliteStore needs the npm package better-sqlite3: npm install better-sqlite3@12");
   }
@@ -270,7 +282,7 @@ export async function postgresStore(connectionString: string): Promise<PleoStore
   let Pool: new (options: { connectionString: string; max: number }) => PgPool;
   try {
     const name = "pg";
-    Pool = ((await import(name)) as { default: { Pool: typeof Pool } }).default.Pool;
+    Pool = ((await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ name)) as { default: { Pool: typeof Pool } }).default.Pool;
   } catch {
     throw new PleoServerError("invalid_config", "postgresStore needs the npm package pg: npm install pg");
   }

@@ -9,7 +9,10 @@
 //
 // The README's conventions this relies on:
 // - A fence whose lines start `// name.ts —` (or `.tsx`) is several files: each marker starts
-//   the file of that name, and they import each other as "./name".
+//   the file of that name, and they import each other as "./name". A marker with a path
+//   (`// app/settings/page.tsx`, the Next.js section), or `// next.config.ts`, puts its file in one app shared by every
+//   fence, where `@/…` imports resolve (Next's default alias) and "next" is installed.
+// - Modules a snippet says are the partner's own (`@/lib/connections`) are declared in AMBIENT.
 // - Names a snippet assumes from the text around it (`pleo`, `options`, `button`, `showMessage`,
 //   `showConnected`, `showError`, vitest's `test`/`expect`) are declared in PRELUDE below;
 //   a file with no import or export is taken as a module (as bundlers do).
@@ -46,6 +49,13 @@ declare global {
 export {};
 `;
 
+const AMBIENT = `// Modules the README's snippets say are the partner's own.
+declare module "@/lib/connections" {
+  /** Keeps the connection with the signed-in user of \`request\`. */
+  export function saveConnection(request: Request, connectionId: string): Promise<void>;
+}
+`;
+
 /** The ts/tsx fences of a Markdown file: { line, lang, code }, minus those marked skip. */
 export function fences(text) {
   const lines = text.split("\n");
@@ -68,7 +78,7 @@ export function fences(text) {
 
 /** A fence as files: split at `// name.ts —` markers, else one file. */
 export function files(fence, base) {
-  const marker = /^\/\/ ([\w-]+\.tsx?)\b/;
+  const marker = /^\/\/ ([\w./[\]-]+\.tsx?)(?![\w.])/;
   const lines = fence.code.split("\n");
   const parts = [];
   for (const line of lines) {
@@ -103,13 +113,17 @@ before(() => {
       const dir = path.join(work, "src", `${slug}-L${fence.line}`);
       fs.mkdirSync(dir, { recursive: true });
       const written = files(fence, "snippet").map(({ name, code }) => {
-        fs.writeFileSync(path.join(dir, name), code);
-        return path.join(dir, name);
+        const inApp = name.includes("/") || name.startsWith("next.config.");
+        const file = inApp ? path.join(work, "src", "app", name) : path.join(dir, name);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, code);
+        return file;
       });
       snippets.push({ where: `${readme}:${fence.line}`, dir, files: written });
     }
   }
   fs.writeFileSync(path.join(work, "src", "prelude.d.ts"), PRELUDE);
+  fs.writeFileSync(path.join(work, "src", "ambient.d.ts"), AMBIENT);
   // What partners run: --strict, JSX for React 17+, modules resolved as bundlers do. The
   // project's node_modules is this fixture's (pleo-oauth from the tarball, @types/react).
   fs.writeFileSync(
@@ -125,13 +139,23 @@ before(() => {
           strict: true,
           noEmit: true,
           skipLibCheck: false,
-          types: [],
+          // Node's types for the backend snippets (pleo-oauth/server); Next apps have them too.
+          types: ["node"],
+          paths: { "@/*": ["./src/app/*"] },
         },
         include: ["src"],
+        exclude: ["src/app"],
       },
       null,
       2,
     ),
+  );
+  // The Next.js section's app as create-next-app configures one: skipLibCheck, since Next's own
+  // declarations need newer DOM types than TypeScript 5.9 has (URLPattern). pleo-oauth's
+  // declarations are checked by the project above (and by tests/consumers' TypeScript consumer).
+  fs.writeFileSync(
+    path.join(work, "tsconfig.next.json"),
+    JSON.stringify({ extends: "./tsconfig.json", compilerOptions: { skipLibCheck: true }, include: ["src/app", "src/*.d.ts"], exclude: [] }, null, 2),
   );
   fs.writeFileSync(
     path.join(work, "eslint.config.mjs"),
@@ -162,6 +186,7 @@ test("the READMEs have TypeScript snippets to check, and the React ones are amon
 test("tsc --strict: every snippet type-checks against the published types", () => {
   try {
     run(bin("tsc"), ["-p", work, "--pretty", "false"]);
+    run(bin("tsc"), ["-p", path.join(work, "tsconfig.next.json"), "--pretty", "false"]);
   } catch (e) {
     assert.fail(`tsc --strict failed on README snippets (files under target/snippets/src, named by README line):\n${e.stdout}${e.stderr}`);
   }

@@ -1,7 +1,12 @@
-// Drops data the shipped module carries but no instruction can reach: the unreferenced head of a
-// data segment. Called by build-pkg.sh on wasm-dis's text of the optimised module.
+// What the linker and wasm-opt leave in the shipped module that nothing uses, taken out of
+// wasm-dis's text of the optimised module (build-pkg.sh optimises the result once more):
 //
-//   node scripts/dead-data.mjs in.wat out.wat
+//   node scripts/post-link.mjs in.wat out.wat
+//
+// 1. The linker's address globals, `__data_end` and `__heap_base`, are not exported: the
+//    wrapper reads only `memory`, `input` and `call` (the module's allocator finds its heap from
+//    the memory's size, src/wasm.rs).
+// 2. Data no instruction can reach: the unreferenced head of a data segment.
 //
 // Why: code that rustc links and wasm-opt later removes can leave its constant data behind
 // (wasm-opt keeps every data segment of an exported memory). The case that pays: core::fmt's
@@ -18,7 +23,7 @@
 import fs from "node:fs";
 
 const [input, output] = process.argv.slice(2);
-const wat = fs.readFileSync(input, "utf8");
+const wat = fs.readFileSync(input, "utf8").replace(/^ \(export "__(data_end|heap_base)" \(global \S+\)\)\n/gm, "");
 
 // Every constant that could be an address, outside the data segments themselves.
 const code = wat.replace(/^ \(data .*$/gm, "");
@@ -61,13 +66,13 @@ const result = wat.replace(/^ \(data (\$\S+) \(i32\.const (\d+)\) "((?:[^"\\]|\\
   const head = (first ?? end) - s;
   if (head < 16) return line;
   if (first === undefined) {
-    console.log(`dead-data: dropped segment ${name} (${bytes.length} B at ${s}), which nothing addresses`);
+    console.log(`post-link: dropped segment ${name} (${bytes.length} B at ${s}), which nothing addresses`);
     dropped += bytes.length;
     return "";
   }
-  console.log(`dead-data: dropped the first ${head} B of segment ${name} (at ${s}), which nothing addresses: ${JSON.stringify(bytes.subarray(0, Math.min(head, 24)).toString("latin1"))}…`);
+  console.log(`post-link: dropped the first ${head} B of segment ${name} (at ${s}), which nothing addresses: ${JSON.stringify(bytes.subarray(0, Math.min(head, 24)).toString("latin1"))}…`);
   dropped += head;
   return ` (data ${name} (i32.const ${first}) "${escape(bytes.subarray(head))}")`;
 });
 fs.writeFileSync(output, result);
-if (!dropped) console.log("dead-data: nothing to drop");
+if (!dropped) console.log("post-link: nothing to drop");

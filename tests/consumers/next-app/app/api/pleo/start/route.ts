@@ -1,0 +1,5 @@
+import { pleoRoutes } from "@/lib/pleo-server";
+
+export async function POST(request: Request): Promise<Response> {
+  return (await pleoRoutes()).start(request);
+}
