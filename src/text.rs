@@ -193,7 +193,12 @@ pub fn parse_decimal(s: &str) -> Option<u64> {
         if !b.is_ascii_digit() {
             return None;
         }
-        n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+        // No checked_mul: on wasm32 it is a 128-bit multiplication (__multi3) for one bound.
+        let digit = u64::from(b - b'0');
+        if n > (u64::MAX - digit) / 10 {
+            return None;
+        }
+        n = n * 10 + digit;
     }
     Some(n)
 }
@@ -548,7 +553,17 @@ mod tests {
         for n in [0, 7, 600_000, u64::MAX] {
             assert_eq!(parse_decimal(&decimal(n)), Some(n));
         }
-        for bad in ["", "-1", "+1", "1e3", " 1", "18446744073709551616", "１"] {
+        for bad in [
+            "",
+            "-1",
+            "+1",
+            "1e3",
+            " 1",
+            "18446744073709551616",
+            "18446744073709551619",
+            "99999999999999999999",
+            "１",
+        ] {
             assert_eq!(parse_decimal(bad), None, "{bad:?}");
         }
     }
