@@ -6,28 +6,33 @@
 // 1. The linker's address globals, `__data_end` and `__heap_base`, are not exported: the
 //    wrapper reads only `memory`, `input` and `call` (the module's allocator finds its heap from
 //    the memory's size, src/wasm.rs).
-// 2. Data no instruction can reach: the unreferenced head of a data segment.
+// 2. core::fmt's table of the decimal digit pairs "00".."99" (200 bytes), left behind by the
+//    integer formatting of messages (allocation failures, bounds panics) on paths that trap here
+//    without formatting anything: wasm-opt removes that code but keeps every data segment of an
+//    exported memory. Being digits, the table is nearly incompressible (about 250 B gzip).
 //
-// Why: code that rustc links and wasm-opt later removes can leave its constant data behind
-// (wasm-opt keeps every data segment of an exported memory). The case that pays: core::fmt's
-// 200-byte table of decimal digit pairs, referenced only by integer formatting for messages of
-// allocation failures and bounds panics — paths that trap here without formatting anything —
-// and, being digits, nearly incompressible (about 250 B gzip).
-//
-// The rule (conservative): static data is addressed by constants, `i32.const A` or a memory
-// access's `offset=A`, pointing at the start of an object or into it. The bytes of a segment
-// from its start up to the first such address inside it are dropped when no such address lies
-// in the 64 bytes below the segment either (an index folded into a constant points a little
-// before the object it reads). Dropped bytes read as zero (the memory starts zeroed); nothing
-// can read them. Prints what it dropped.
+// Fail-closed: only the head of a data segment that is exactly that table is dropped, and only
+// when no constant of the code (`i32.const A`, a memory access's `offset=A`) nor any aligned
+// word of the data addresses it or the 64 bytes below it. A general "nothing addresses it"
+// rule is not sound (data reached through pointers stored in other data, tables split by
+// wasm-opt at runs of zeros): a review showed one dropping core's whitespace table. Dropped bytes
+// read as zero (the memory starts zeroed). Prints what it did.
 import fs from "node:fs";
 
 const [input, output] = process.argv.slice(2);
 const wat = fs.readFileSync(input, "utf8").replace(/^ \(export "__(data_end|heap_base)" \(global \S+\)\)\n/gm, "");
 
-// Every constant that could be an address, outside the data segments themselves.
+// Every constant that could be an address: the code's, and every aligned word of the data.
 const code = wat.replace(/^ \(data .*$/gm, "");
-const addresses = [...code.matchAll(/i32\.const (\d+)|offset=(\d+)/g)].map((m) => Number(m[1] ?? m[2])).sort((a, b) => a - b);
+const addresses = [...code.matchAll(/i32\.const (\d+)|offset=(\d+)/g)].map((m) => Number(m[1] ?? m[2]));
+for (const [, start, text] of wat.matchAll(/^ \(data \$\S+ \(i32\.const (\d+)\) "((?:[^"\\]|\\.)*)"\)$/gm)) {
+  const bytes = unescape(text);
+  for (let i = (4 - (Number(start) % 4)) % 4; i + 4 <= bytes.length; i += 4) addresses.push(bytes.readUInt32LE(i));
+}
+addresses.sort((a, b) => a - b);
+
+/** core::fmt's DEC_DIGITS_LUT: "000102…9899". */
+const DIGIT_PAIRS = Buffer.from(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, "0")).join(""), "latin1");
 
 /** The bytes of a wat string literal. */
 function unescape(s) {
@@ -60,19 +65,15 @@ let dropped = 0;
 const result = wat.replace(/^ \(data (\$\S+) \(i32\.const (\d+)\) "((?:[^"\\]|\\.)*)"\)$/gm, (line, name, start, text) => {
   const s = Number(start);
   const bytes = unescape(text);
-  const end = s + bytes.length;
-  if (addresses.some((a) => a >= s - 64 && a < s)) return line;
-  const first = addresses.find((a) => a >= s && a < end);
-  const head = (first ?? end) - s;
-  if (head < 16) return line;
-  if (first === undefined) {
-    console.log(`post-link: dropped segment ${name} (${bytes.length} B at ${s}), which nothing addresses`);
-    dropped += bytes.length;
-    return "";
+  if (!bytes.subarray(0, DIGIT_PAIRS.length).equals(DIGIT_PAIRS)) return line;
+  const head = DIGIT_PAIRS.length;
+  if (addresses.some((a) => a >= s - 64 && a < s + head)) {
+    console.log(`post-link: core::fmt's digit table at ${s} is addressed: kept`);
+    return line;
   }
-  console.log(`post-link: dropped the first ${head} B of segment ${name} (at ${s}), which nothing addresses: ${JSON.stringify(bytes.subarray(0, Math.min(head, 24)).toString("latin1"))}…`);
+  console.log(`post-link: dropped core::fmt's digit table (${head} B at ${s} in ${name}), which nothing addresses`);
   dropped += head;
-  return ` (data ${name} (i32.const ${first}) "${escape(bytes.subarray(head))}")`;
+  return bytes.length > head ? ` (data ${name} (i32.const ${s + head}) "${escape(bytes.subarray(head))}")` : "";
 });
 fs.writeFileSync(output, result);
-if (!dropped) console.log("post-link: nothing to drop");
+if (!dropped) console.log("post-link: no data dropped");

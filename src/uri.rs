@@ -106,19 +106,21 @@ impl WebUrl {
         if has(authority, b'@') {
             return Err(fail(Msg::UrlUserInfo));
         }
-        let scheme = scheme.to_ascii_lowercase();
         let Some((host, port)) = host_and_port(authority) else {
             return Err(fail(Msg::UrlHost));
         };
         let host = host.to_ascii_lowercase();
-        match scheme.as_str() {
-            "https" => {}
+        let scheme = if scheme.eq_ignore_ascii_case("https") {
+            "https"
+        } else if !scheme.eq_ignore_ascii_case("http") {
+            return Err(fail(Msg::UrlScheme));
+        } else if LOOPBACK_HOSTS.contains(&host.as_str()) {
             // RFC 9700 §2.6 / Pleo: plain http only for loopback during development.
-            "http" if LOOPBACK_HOSTS.contains(&host.as_str()) => {}
-            "http" => return Err(fail(Msg::UrlPlainHttp)),
-            _ => return Err(fail(Msg::UrlScheme)),
-        }
-        let origin = origin(&scheme, &host, port);
+            "http"
+        } else {
+            return Err(fail(Msg::UrlPlainHttp));
+        };
+        let origin = origin(scheme, &host, port);
         Ok(WebUrl {
             raw: raw.to_owned(),
             origin,

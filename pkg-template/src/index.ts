@@ -213,8 +213,11 @@ function load(): Promise<unknown> {
     } finally {
       globalThis.removeEventListener?.("securitypolicyviolation", onViolation);
     }
-  })().catch(([msg, ...args]: [Msg, ...string[]]) => {
+  })().catch((e: unknown) => {
     loading = undefined;
+    // The loader throws a message and its arguments; anything else (a bundler's odd URL) is a
+    // failed load too, with its own text.
+    const [msg, ...args] = Array.isArray(e) ? (e as [Msg, ...string[]]) : [Msg.LoadCompile, String(e)];
     throw failure("invalid_config", msg, args);
   }));
 }
@@ -253,7 +256,8 @@ function written(e: unknown): Promise<void> | undefined {
         (e as PleoOAuthError).message = template.replace(/\{\}/g, () => m[1][i++]!);
         // The end user's sentence of this message (it takes no argument); an older messages.js
         // has none, and the error keeps the general one.
-        if (user) (e as { userMessage?: string | undefined }).userMessage = user[m[0]];
+        const sentence = user && Object.hasOwn(user, m[0]) && user[m[0]];
+        if (typeof sentence == "string") (e as { userMessage: string }).userMessage = sentence;
       }
     } catch {
       // The texts could not be loaded: the error keeps its code and the message's facts.
@@ -1001,14 +1005,16 @@ export class PleoOAuth {
           for (const [key, value] of store) {
             edited = true;
             try {
-              // The completed record replaces the consumed transaction under its key.
-              value == null ? s.removeItem(key) : s.setItem(key, value);
+              // The completed record replaces the consumed transaction under its key: done when
+              // it reads back (a storage shim or blocker may drop a write without throwing).
+              if (value != null && (s.setItem(key, value), s.getItem(key) === value)) continue;
             } catch {
-              // Not written (a full storage): removed, whatever, because a consumed transaction
-              // must not outlive a full storage. It costs only a later reload its
-              // already_handled: the connection itself succeeded, so it is not failed for it.
-              s.removeItem(key);
+              // not written (a full storage)
             }
+            // Removed, whatever: a consumed transaction (with its verifier) must not outlive
+            // the callback. A lost completed record costs only a later reload its
+            // already_handled: the connection itself succeeded, so it is not failed for it.
+            s.removeItem(key);
           }
           // Step 9 after every completed callback (a Deny too), given only when the callback
           // handled is this page's address.

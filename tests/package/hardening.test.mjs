@@ -546,6 +546,45 @@ test("4. API.md step 4 (a transaction is consumed once): Storage.prototype.remov
   assert.deepEqual(await escaped(), []);
 });
 
+for (const storage of ["session", "local"]) {
+  test(`4. API.md step 4 (a transaction is consumed once), storage: "${storage}": a Storage.prototype.setItem that drops the completed record's write without throwing (a storage shim, a consent blocker) does not keep the transaction — one handoff, and the same callback again hands nothing off (unknown_state)`, async (t) => {
+    const { page, run } = await open(t);
+    const cfg = config({ storage, handoff: { url: "/api/exchange" } });
+    const from = hits.length;
+    const first = ok(
+      await run(
+        async (m, a) => {
+          const pleo = await m.PleoOAuth.create(a.cfg);
+          const state = new URL(await pleo.authorizationUrl({ returnTo: "/from" })).searchParams.get("state");
+          const proto = Storage.prototype;
+          const d = Object.getOwnPropertyDescriptor(proto, "setItem");
+          // Every write after the start is dropped silently.
+          Object.defineProperty(proto, "setItem", { ...d, value: () => {} });
+          let outcome;
+          try {
+            outcome = await pleo.handleCallback(`${a.redirectUri}?code=c0de&state=${state}`).then(() => "ok", (e) => e.code);
+          } finally {
+            Object.defineProperty(proto, "setItem", d);
+          }
+          const store = a.cfg.storage == "local" ? localStorage : sessionStorage;
+          const left = Object.keys(store).filter((k) => (store.getItem(k) ?? "").includes("verifier"));
+          return { state, outcome, left };
+        },
+        { cfg },
+      ),
+    );
+    assert.equal(first.outcome, "ok");
+    assert.deepEqual(first.left, [], "a record with the verifier is left after the callback");
+    await page.reload();
+    const again = await run(
+      (m, a) => m.PleoOAuth.create(a.cfg).then((p) => p.handleCallback(`${a.redirectUri}?code=c0de&state=${a.state}`)).then(() => "ok", (e) => e.code),
+      { cfg, state: first.state },
+    );
+    assert.equal(ok(again), "unknown_state");
+    assert.equal(backendHits("/api/exchange", from).length, 1, "the code was handed off twice");
+  });
+}
+
 test("4. API.md Errors (never a TypeError): Storage.prototype.key() / the length getter throwing during handleCallback (which does not need them) → success or storage_unavailable, never anything else", async (t) => {
   const { run, problems: escaped } = await open(t);
   const out = ok(
