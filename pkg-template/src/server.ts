@@ -449,6 +449,15 @@ export interface PleoRoutesOptions {
   cookieName?: string;
   /** Mark the cookie `Secure` (default: when the request's URL is https). */
   secure?: boolean;
+  /**
+   * Called with every refusal the routes answer (400, 403, 502), before answering: the browser
+   * gets only the code, so this is where the cause is told — a wrong client secret
+   * (`token_error`, with `oauth.error` `invalid_client`), a `redirectUri` that is not the
+   * browser's (`invalid_handoff`), a replay (`unknown_state`). Default: one `console.error` line
+   * with the route, the status, the code, the message and the token endpoint's `error`. No
+   * secret is in any of them. Pass your logger, or `() => {}` for none.
+   */
+  onError?(error: PleoServerError, route: "start" | "exchange", status: number): void;
 }
 
 /** Fetch API handlers for the two routes the browser's `handoff` option names. */
@@ -622,9 +631,14 @@ export function createPleoServer(options: PleoServerOptions): PleoServer {
         const secure = routeOptions.secure ?? new URL(request.url).protocol === "https:";
         return { body, session, setCookie: `${name}=${session}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${ttlMs / 1000}${secure ? "; Secure" : ""}` };
       };
-      const refused = (e: unknown): Response => {
+      const report =
+        routeOptions.onError ??
+        ((e: PleoServerError, route: string, status: number) =>
+          console.error(`pleo-oauth/server: ${route} answered ${status} ${e.code}: ${e.message}${e.oauth ? ` (token endpoint: ${e.oauth.error}${e.status ? `, HTTP ${e.status}` : ""})` : ""}`));
+      const refused = (e: unknown, route: "start" | "exchange"): Response => {
         if (!(e instanceof PleoServerError)) throw e;
         const status = e.code === "invalid_handoff" ? 400 : ["unknown_state", "expired", "challenge_mismatch"].includes(e.code) ? 403 : 502;
+        report(e, route, status);
         return answer(status, { error: e.code });
       };
       return {
@@ -634,7 +648,7 @@ export function createPleoServer(options: PleoServerOptions): PleoServer {
           try {
             await api.register(r.session, r.body);
           } catch (e) {
-            return refused(e);
+            return refused(e, "start");
           }
           return answer(200, { registered: true }, r.setCookie ? { "set-cookie": r.setCookie } : {});
         },
@@ -645,7 +659,7 @@ export function createPleoServer(options: PleoServerOptions): PleoServer {
           try {
             made = await api.exchange(r.session, r.body);
           } catch (e) {
-            return refused(e);
+            return refused(e, "exchange");
           }
           return (await routeOptions.onConnected(made.connectionId, request, made.scope)) ?? answer(200, { connected: true });
         },

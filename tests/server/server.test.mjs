@@ -370,6 +370,42 @@ describe("routes (Fetch API handlers, and node:http through toNodeHandler)", () 
     }
   });
 
+  test("a refusal is told on the server, not only as the browser's bare code: a wrong client secret is 502 token_error, and onError gets the token endpoint's invalid_client; the default is one console.error line naming them, with no code, verifier or secret", async () => {
+    const secret = "wrong-secret-" + crypto.randomBytes(8).toString("hex");
+    const { srv } = await server({ clientSecret: secret });
+    const ours = { "content-type": "application/json", "x-requested-with": "pleo-oauth" };
+    const flow = async (routes) => {
+      const verifier = crypto.randomBytes(32).toString("base64url");
+      const challenge = crypto.createHash("sha256").update(verifier).digest("base64url");
+      const state = crypto.randomBytes(32).toString("base64url");
+      const start = await routes.start(new Request("https://app.example.com/api/pleo/start", { method: "POST", headers: ours, body: JSON.stringify({ state, code_challenge: challenge }) }));
+      const code = await auth.mintAuthorizationCode({ codeChallenge: challenge, redirectUri: CB });
+      const res = await routes.exchange(new Request("https://app.example.com/api/pleo/exchange", {
+        method: "POST",
+        headers: { ...ours, cookie: start.headers.getSetCookie()[0].split(";")[0] },
+        body: JSON.stringify({ code, code_verifier: verifier, redirect_uri: CB, state }),
+      }));
+      return { res, code, verifier };
+    };
+    const told = [];
+    const custom = await flow(srv.routes({ onConnected: () => undefined, onError: (e, route, status) => told.push({ code: e.code, oauth: e.oauth?.error, route, status }) }));
+    assert.deepEqual([custom.res.status, await custom.res.json()], [502, { error: "token_error" }]);
+    assert.deepEqual(told, [{ code: "token_error", oauth: "invalid_client", route: "exchange", status: 502 }]);
+    const lines = [];
+    const original = console.error;
+    console.error = (...args) => lines.push(args.join(" "));
+    let byDefault;
+    try {
+      byDefault = await flow(srv.routes({ onConnected: () => undefined }));
+    } finally {
+      console.error = original;
+    }
+    assert.equal(byDefault.res.status, 502);
+    assert.equal(lines.length, 1, lines.join("\n"));
+    assert.match(lines[0], /^pleo-oauth\/server: exchange answered 502 token_error: .*\(token endpoint: invalid_client, HTTP 401\)$/);
+    for (const secretValue of [secret, byDefault.code, byDefault.verifier]) assert.ok(!lines[0].includes(secretValue), "a secret in the log line");
+  });
+
   test("Fetch API directly (a Next.js route handler): onConnected's Response is the answer; the cookie is Secure on https", async () => {
     const { srv } = await server();
     const routes = srv.routes({ onConnected: (id) => new Response(JSON.stringify({ mine: true }), { headers: { "set-cookie": `app_session=${id}; HttpOnly` } }) });
