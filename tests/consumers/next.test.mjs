@@ -218,3 +218,18 @@ for (const bundler of ["turbopack", "webpack"]) {
     assert.deepEqual(failures(server.output()), [], `next start reported:\n${server.output()}`);
   });
 }
+
+for (const bundler of ["turbopack", "webpack"]) {
+  test(`Next.js 16 (${bundler}): a page that uses pleo-oauth/react without 'use client' fails next build with pleo-oauth's message naming the fix (the react-server export condition)`, { timeout: BUILD_TIMEOUT_MS + 30_000 }, async () => {
+    const rsc = path.join(here, "next-rsc");
+    const args = [next, "build", ...(bundler === "webpack" ? ["--webpack"] : [])];
+    const output = await new Promise((resolve) => {
+      execFile(process.execPath, args, { cwd: rsc, env: nextEnv({ NEXT_DIST_DIR: `.next-${bundler}` }), encoding: "utf8", timeout: BUILD_TIMEOUT_MS, maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
+        resolve({ failed: Boolean(error), text: `${stdout}${stderr}` }),
+      );
+    });
+    assert.ok(output.failed, `next build succeeded:\n${output.text}`);
+    assert.match(output.text, /pleo-oauth\/react: usePleoConnect and usePleoCallback are client hooks\. Add 'use client' at the top of the file that uses them/, output.text);
+    assert.doesNotMatch(output.text, /doesn't exist in target module|is not a function or its return value is not iterable/);
+  });
+}
