@@ -48,12 +48,10 @@ pub fn sha256(message: &[u8]) -> [u8; 32] {
             compress(&mut h, &block);
         }
     }
+    // The words big-endian, byte by byte (flat_map linked an iterator adapter of its own).
     let mut digest = [0u8; 32];
-    for (d, b) in digest
-        .iter_mut()
-        .zip(h.iter().flat_map(|w| w.to_be_bytes()))
-    {
-        *d = b;
+    for (i, d) in digest.iter_mut().enumerate() {
+        *d = (h.get(i / 4).copied().unwrap_or(0) >> (24 - 8 * (i % 4))) as u8;
     }
     digest
 }
