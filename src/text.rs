@@ -51,12 +51,11 @@ pub fn decimal(mut n: u64) -> String {
             break;
         }
     }
-    digits
-        .get(i..)
-        .unwrap_or_default()
-        .iter()
-        .map(|&d| d as char)
-        .collect()
+    let mut out = String::new();
+    for &d in digits.get(i..).unwrap_or_default() {
+        out.push(char::from(d));
+    }
+    out
 }
 
 /// Whether `bytes` are UTF-8 (RFC 3629); with `out`, they are decoded into it, each maximal

@@ -124,19 +124,16 @@ pub fn configure(options: &str, origin: &str) -> String {
                     },
                 );
             hj.key("headers").raw("[");
-            let own = [
-                ("Content-Type", "application/json"),
-                handoff::REQUESTED_WITH,
-            ];
-            for (name, value) in h
-                .headers
-                .iter()
-                .map(|(n, v)| (n.as_str(), v.as_str()))
-                .chain(own)
-            {
+            let mut header = |name: &str, value: &str| {
                 hj.separate_item();
                 hj.raw("[").item(name).item(value).raw("]");
+            };
+            for (name, value) in &h.headers {
+                header(name, value);
             }
+            // The two the library sets itself.
+            header("Content-Type", "application/json");
+            header(handoff::REQUESTED_WITH.0, handoff::REQUESTED_WITH.1);
             hj.raw("]")
                 .key("timeoutMs")
                 .raw(&decimal(h.timeout_ms.into()));
