@@ -257,7 +257,11 @@ impl Config {
 
     /// The scopes, in the given order.
     pub fn scopes(&self) -> Vec<&str> {
-        crate::text::pieces(&self.scope, b' ').collect()
+        let mut out = Vec::new();
+        for scope in crate::text::pieces(&self.scope, b' ') {
+            out.push(scope);
+        }
+        out
     }
 }
 

@@ -226,7 +226,13 @@ impl Message {
     pub fn with(msg: Msg, args: &[&str]) -> Message {
         Message {
             msg,
-            args: args.iter().map(|a| String::from(*a)).collect(),
+            args: {
+                let mut copies = Vec::with_capacity(args.len());
+                for a in args {
+                    copies.push(String::from(*a));
+                }
+                copies
+            },
         }
     }
 }

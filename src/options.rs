@@ -44,11 +44,13 @@ impl Form {
 
     /// Every value of `name`, in order (a list).
     pub fn all(&self, name: &str) -> Vec<&str> {
-        self.0
-            .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
+        let mut out = Vec::new();
+        for (n, v) in &self.0 {
+            if n == name {
+                out.push(v.as_str());
+            }
+        }
+        out
     }
 
     /// The key and value pairs of the map `name`, in order.

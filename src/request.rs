@@ -57,12 +57,13 @@ impl AuthorizationUrlOptions {
         };
         let options = AuthorizationUrlOptions {
             return_to: o.get("returnTo").map(String::from),
-            extra_params: Some(
-                o.map("extraParams")
-                    .into_iter()
-                    .map(|(n, v)| (n.into(), v.into()))
-                    .collect(),
-            ),
+            extra_params: Some({
+                let mut pairs = Vec::new();
+                for (n, v) in o.map("extraParams") {
+                    pairs.push((n.into(), v.into()));
+                }
+                pairs
+            }),
             app_state: None,
         };
         Ok((options, timeout_ms))
