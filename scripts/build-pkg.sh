@@ -46,9 +46,7 @@ wasm-opt target/pleo_oauth.lean.wat -o pkg/pleo_oauth_bg.wasm --flatten --rerelo
 # browser. server.js reads it from disk.
 RUSTFLAGS="${flags[*]}" cargo build --quiet --release --lib --target wasm32-unknown-unknown --features wasm-runtime,server --target-dir target/server
 wasm-opt target/server/wasm32-unknown-unknown/release/pleo_oauth.wasm -o pkg/pleo_oauth_server.wasm \
-  -O2 --strip-debug --strip-producers \
-  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-  --enable-reference-types --enable-multivalue
+  -O2 --strip-debug --strip-producers "${features[@]}"
 
 # index.d.ts keeps the JSDoc that editors show; the JavaScript ships minified (every byte goes
 # to every user's first page load), as ES2022 modules that bundlers and browsers take as is.

@@ -133,19 +133,21 @@ test("a deployment that does not serve messages.js: errors keep their code, fiel
   assert.match(warnings[0], /serve messages\.js next to index\.js/);
 });
 
-test("one error reported by two calls at once (React StrictMode) is written out for both, before either sees it", async (t) => {
+test("one error reported by two calls at once (React StrictMode) is written out for both, before either sees it: its message and its userMessage", async (t) => {
   const { run } = await open(t);
   const both = ok(
     await run(async (m, { cfg }) => {
       const pleo = await m.PleoOAuth.create(cfg);
       const url = `${cfg.redirectUri}?code=c&state=forged`;
       const settled = await Promise.allSettled([pleo.handleCallback(url), pleo.handleCallback(url)]);
-      return settled.map((s) => [s.reason.code, s.reason.message]);
+      return settled.map((s) => [s.reason.code, s.reason.message, s.reason.userMessage]);
     }),
   );
-  for (const [code, message] of both) {
+  assert.equal(both.length, 2);
+  for (const [code, message, userMessage] of both) {
     assert.equal(code, "unknown_state");
     assert.match(message, /^No connection started in this browser matches this callback's state\./);
+    assert.match(userMessage, /does not match a connection started in this browser/);
   }
 });
 

@@ -190,19 +190,3 @@ test("userMessage: an error made with the constructor has the general sentence, 
   assert.equal(r.polluted, GENERAL);
   assert.ok(r.keys.includes("userMessage"), `own keys: ${r.keys}`);
 });
-
-test("userMessage: a page whose errors are reported twice at once (React StrictMode) gets the sentence on both", async (t) => {
-  const { run } = await open(t);
-  const r = ok(
-    await run(async (m, { cfg }) => {
-      const pleo = await m.PleoOAuth.create(cfg);
-      const url = `${cfg.redirectUri}?code=c&state=nosuch`;
-      const both = await Promise.allSettled([pleo.handleCallback(url), pleo.handleCallback(url)]);
-      return both.map((s) => ({ code: s.reason?.code, userMessage: s.reason?.userMessage }));
-    }),
-  );
-  for (const e of r) {
-    assert.equal(e.code, "unknown_state");
-    assert.match(e.userMessage, /does not match a connection started in this browser/);
-  }
-});
