@@ -1963,3 +1963,296 @@ proptest! {
         prop_assert!(e.message().contains(&quoted), "{}: {}", o.redirect_uri, e.message());
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// uri: the byte-wise rules against their statement over `str`
+// ---------------------------------------------------------------------------------------------
+
+/// `src/uri.rs`'s rules as they were first written, over `str` and `char` (Appendix B by
+/// `split_once`, hosts and ports by `rsplit_once` and `parse`, whitespace by
+/// `char::is_whitespace`): the shipped code reads them in one pass over bytes, for size, and
+/// must agree with this statement on every input.
+mod stated {
+    use pleo_oauth::messages::Msg;
+
+    pub type Parts<'a> = (
+        Option<&'a str>,
+        Option<&'a str>,
+        &'a str,
+        Option<&'a str>,
+        Option<&'a str>,
+    );
+
+    /// RFC 3986 Appendix B: `^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\?([^#]*))?(#(.*))?`.
+    pub fn split(uri: &str) -> Parts<'_> {
+        let (rest, fragment) = match uri.split_once('#') {
+            Some((r, f)) => (r, Some(f)),
+            None => (uri, None),
+        };
+        let (rest, query) = match rest.split_once('?') {
+            Some((r, q)) => (r, Some(q)),
+            None => (rest, None),
+        };
+        let (scheme, rest) = match rest.find([':', '/']) {
+            Some(i) if i > 0 && rest[i..].starts_with(':') => (Some(&rest[..i]), &rest[i + 1..]),
+            _ => (None, rest),
+        };
+        let (authority, path) = match rest.strip_prefix("//") {
+            Some(after) => match after.find('/') {
+                Some(i) => (Some(&after[..i]), &after[i..]),
+                None => (Some(after), ""),
+            },
+            None => (None, rest),
+        };
+        (scheme, authority, path, query, fragment)
+    }
+
+    fn blank(s: &str) -> bool {
+        s.chars().any(|c| c.is_whitespace() || c.is_control())
+    }
+
+    pub fn is_same_origin_path(path: &str) -> bool {
+        path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && !blank(path)
+    }
+
+    /// The WHATWG IPv4 rule: a host whose last label (one empty last label dropped) is a
+    /// number must be a canonical dotted quad.
+    fn canonical_if_numeric(host: &str) -> bool {
+        let labels = host.strip_suffix('.').unwrap_or(host);
+        let last = labels.rsplit('.').next().unwrap_or_default();
+        let numeric = match last.strip_prefix("0x").or_else(|| last.strip_prefix("0X")) {
+            Some(hex) => hex.bytes().all(|b| b.is_ascii_hexdigit()),
+            None => !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()),
+        };
+        !numeric
+            || (host.split('.').count() == 4
+                && host.split('.').all(|p| {
+                    (1..=3).contains(&p.len())
+                        && p.bytes().all(|b| b.is_ascii_digit())
+                        && (p.len() == 1 || !p.starts_with('0'))
+                        && p.parse::<u32>().is_ok_and(|n| n <= 255)
+                }))
+    }
+
+    pub fn host_and_port(authority: &str) -> Option<(&str, Option<&str>)> {
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) if !p.contains(']') => (h, p),
+            _ => (authority, ""),
+        };
+        let valid_host = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+            Some(v6) => {
+                !v6.is_empty()
+                    && v6
+                        .bytes()
+                        .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+            }
+            None => {
+                !host.is_empty()
+                    && host.bytes().all(|b| {
+                        b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+                    })
+                    && canonical_if_numeric(host)
+            }
+        };
+        if !valid_host
+            || port.len() > 5
+            || !port.bytes().all(|b| b.is_ascii_digit())
+            || port.parse::<u32>().is_ok_and(|n| n > 65_535)
+        {
+            return None;
+        }
+        let trimmed = port.trim_start_matches('0');
+        let port = if trimmed.is_empty() && !port.is_empty() {
+            "0"
+        } else {
+            trimmed
+        };
+        Some((host, Some(port).filter(|p| !p.is_empty())))
+    }
+
+    fn origin(https: bool, host: &str, port: Option<&str>) -> String {
+        let scheme = if https { "https" } else { "http" };
+        let host = host.to_ascii_lowercase();
+        match port {
+            Some(p) if p != if https { "443" } else { "80" } => format!("{scheme}://{host}:{p}"),
+            _ => format!("{scheme}://{host}"),
+        }
+    }
+
+    /// `WebUrl::parse`: the origin, or the first rule broken.
+    pub fn parse(raw: &str) -> Result<String, Msg> {
+        if raw.is_empty() {
+            return Err(Msg::UrlEmpty);
+        }
+        if blank(raw) {
+            return Err(Msg::UrlWhitespace);
+        }
+        let (scheme, authority, _, _, fragment) = split(raw);
+        let scheme = scheme.ok_or(Msg::UrlNotAbsolute)?;
+        if fragment.is_some() {
+            return Err(Msg::UrlFragment);
+        }
+        let authority = authority.unwrap_or_default();
+        if authority.is_empty() {
+            return Err(Msg::UrlNoHost);
+        }
+        if authority.contains('@') {
+            return Err(Msg::UrlUserInfo);
+        }
+        let (host, port) = host_and_port(authority).ok_or(Msg::UrlHost)?;
+        let https = scheme.eq_ignore_ascii_case("https");
+        if !https && !scheme.eq_ignore_ascii_case("http") {
+            return Err(Msg::UrlScheme);
+        }
+        if !https
+            && !["localhost", "127.0.0.1", "[::1]"].contains(&host.to_ascii_lowercase().as_str())
+        {
+            return Err(Msg::UrlPlainHttp);
+        }
+        Ok(origin(https, host, port))
+    }
+
+    pub fn origin_and_path(url: &str) -> Option<(String, &str)> {
+        let (scheme, authority, path, _, _) = split(url);
+        let scheme = scheme?;
+        let https = scheme.eq_ignore_ascii_case("https");
+        if !https && !scheme.eq_ignore_ascii_case("http") {
+            return None;
+        }
+        let authority = authority.filter(|a| !a.is_empty() && !a.contains('@'))?;
+        let (host, port) = host_and_port(authority)?;
+        Some((
+            origin(https, host, port),
+            if path.is_empty() { "/" } else { path },
+        ))
+    }
+
+    pub fn rewritten_by_browsers(url: &str) -> Option<&str> {
+        let (_, _, path, query, _) = split(url);
+        for segment in path.split('/') {
+            let lower = segment.to_ascii_lowercase();
+            if [".", "..", "%2e", "%2e%2e", ".%2e", "%2e."].contains(&lower.as_str()) {
+                return Some(segment);
+            }
+        }
+        for (piece, also) in [(path, '\0'), (query.unwrap_or_default(), '\'')] {
+            if let Some((i, c)) = piece
+                .char_indices()
+                .find(|&(_, c)| !c.is_ascii() || "\"<>`{}\\".contains(c) || c == also)
+            {
+                return Some(&piece[i..i + c.len_utf8()]);
+            }
+        }
+        None
+    }
+}
+
+/// Text made of the pieces authorities, paths and queries are made of, where the rules split.
+fn url_like() -> BoxedStrategy<String> {
+    const PIECES: &[&str] = &[
+        "https",
+        "http",
+        "HTTP",
+        "hTtPs",
+        "ftp",
+        ":",
+        "://",
+        "//",
+        "/",
+        "?",
+        "#",
+        "@",
+        "[",
+        "]",
+        "[::1]",
+        "::",
+        ".",
+        "..",
+        "%2e",
+        "%2E",
+        "%",
+        "'",
+        "\"",
+        "<",
+        "{",
+        "`",
+        "\\",
+        "0",
+        "00",
+        "0x",
+        "0X",
+        "1",
+        "9",
+        "127",
+        "255",
+        "256",
+        "65535",
+        "65536",
+        "99999",
+        "080",
+        "443",
+        "80",
+        "a",
+        "Z",
+        "f",
+        "-",
+        "_",
+        "~",
+        "localhost",
+        "LocalHost",
+        "127.0.0.1",
+        " ",
+        "\t",
+        "\u{0}",
+        "\u{7f}",
+        "\u{85}",
+        "\u{a0}",
+        "\u{2028}",
+        "\u{3000}",
+        "é",
+        "😀",
+    ];
+    prop_oneof![
+        2 => soup(PIECES, 24),
+        1 => (
+            select(vec!["https://", "http://", "HTTP://", "Https://", "x:", "//", ""]),
+            soup(PIECES, 10),
+            select(vec!["", ":", ":0", ":00", ":443", ":80", ":080", ":65535", ":65536", ":000443", ":1a"]),
+            soup(PIECES, 10),
+        )
+            .prop_map(|(s, h, p, rest)| format!("{s}{h}{p}{rest}")),
+    ]
+    .boxed()
+}
+
+proptest! {
+    #![proptest_config(proptest_config())]
+
+    /// The URL rules of `src/uri.rs` agree on every input with their statement over `str`
+    /// (`stated`): the same pieces, the same origin, the same first broken rule.
+    #[test]
+    fn uri_rules_agree_with_their_statement_over_str(u in prop_oneof![text(), url_like(), redirect_uri_candidate()]) {
+        let p = uri::split(&u);
+        prop_assert_eq!((p.scheme, p.authority, p.path, p.query, p.fragment), stated::split(&u));
+        prop_assert_eq!(uri::origin_and_path(&u), stated::origin_and_path(&u), "{:?}", u);
+        prop_assert_eq!(uri::is_same_origin_path(&u), stated::is_same_origin_path(&u), "{:?}", u);
+        prop_assert_eq!(uri::rewritten_by_browsers(&u), stated::rewritten_by_browsers(&u), "{:?}", u);
+        let ours = WebUrl::parse(&u, "url", ErrorCode::InvalidConfig)
+            .map(|w| {
+                assert_eq!(w.as_str(), u);
+                w.origin().to_owned()
+            })
+            .map_err(|e| e.message_parts().msg);
+        prop_assert_eq!(ours, stated::parse(&u), "{:?}", u);
+        if let Some(authority) = p.authority {
+            let stated_host = stated::host_and_port(authority);
+            let stated_ok = stated_host.is_some() && !authority.contains('@');
+            let probe = format!("https://{authority}/");
+            prop_assert_eq!(
+                uri::origin_and_path(&probe).is_some(),
+                stated_ok,
+                "{:?}", probe
+            );
+        }
+    }
+}
