@@ -10,7 +10,7 @@ use alloc::string::String;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::messages::Msg;
-use crate::text::{cut, has, pieces};
+use crate::text::{decimal, has, parse_decimal, pieces};
 
 /// The five components of a URI reference, split as RFC 3986 Appendix B does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,35 +22,49 @@ pub struct Parts<'a> {
     pub fragment: Option<&'a str>,
 }
 
-/// RFC 3986 Appendix B: `^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\?([^#]*))?(#(.*))?`.
-pub fn split(uri: &str) -> Parts<'_> {
-    let (rest, fragment) = match cut(uri, b'#') {
-        Some((r, f)) => (r, Some(f)),
-        None => (uri, None),
-    };
-    let (rest, query) = match cut(rest, b'?') {
-        Some((r, q)) => (r, Some(q)),
-        None => (rest, None),
-    };
-    let (scheme, rest) = match rest.bytes().position(|b| b == b':' || b == b'/') {
-        Some(i) if i > 0 && rest.as_bytes().get(i) == Some(&b':') => {
-            (rest.get(..i), rest.get(i + 1..).unwrap_or(""))
+/// The component of `uri` that starts at byte `*i` with `delimiter` (`None` when it does not),
+/// up to the first delimiter of `level` or a later component (`:` 1, `/` 2, `?` 3, `#` 4) or
+/// the end; `*i` is moved past it.
+fn component<'a>(uri: &'a str, i: &mut usize, delimiter: &[u8], level: u8) -> Option<&'a str> {
+    let bytes = uri.as_bytes();
+    if !bytes.get(*i..)?.starts_with(delimiter) {
+        return None;
+    }
+    let start = *i + delimiter.len();
+    let mut end = start;
+    while let Some(&b) = bytes.get(end) {
+        let rank = match b {
+            b':' => 1,
+            b'/' => 2,
+            b'?' => 3,
+            b'#' => 4,
+            _ => 0,
+        };
+        if rank >= level {
+            break;
         }
-        _ => (None, rest),
-    };
-    let (authority, path) = match rest.strip_prefix("//") {
-        Some(after) => match after.bytes().position(|b| b == b'/') {
-            Some(i) => (after.get(..i), after.get(i..).unwrap_or("")),
-            None => (Some(after), ""),
-        },
-        None => (None, rest),
-    };
+        end += 1;
+    }
+    *i = end;
+    uri.get(start..end)
+}
+
+/// RFC 3986 Appendix B: `^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\?([^#]*))?(#(.*))?`, in one
+/// pass over the bytes.
+pub fn split(uri: &str) -> Parts<'_> {
+    let mut i = 0;
+    let mut scheme = component(uri, &mut i, b"", 1);
+    if i > 0 && uri.as_bytes().get(i).copied() == Some(b':') {
+        i += 1;
+    } else {
+        (scheme, i) = (None, 0);
+    }
     Parts {
         scheme,
-        authority,
-        path,
-        query,
-        fragment,
+        authority: component(uri, &mut i, b"//", 2),
+        path: component(uri, &mut i, b"", 3).unwrap_or_default(),
+        query: component(uri, &mut i, b"?", 4),
+        fragment: component(uri, &mut i, b"#", 5),
     }
 }
 
@@ -67,13 +81,45 @@ impl core::fmt::Debug for WebUrl {
     }
 }
 
+/// Whether `s` holds whitespace or a control character (`char::is_whitespace`,
+/// `char::is_control`), or the ASCII byte `also`: read from the UTF-8 bytes, without decoding
+/// (no `Chars`, no Unicode table).
+fn blank_or(s: &str, also: u8) -> bool {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let next = |k: usize| u32::from(bytes.get(i + k).copied().unwrap_or(0));
+        // The byte and the two after it (0 past the end), as one number.
+        let window = u32::from(b) << 16 | next(1) << 8 | next(2);
+        if b == also
+            || matches!(
+                window,
+                // U+0000–U+0020; U+007F; U+0080–U+00A0 (C1 controls, NEL, NBSP); U+1680;
+                // U+2000–U+200A, U+2028, U+2029, U+202F; U+205F; U+3000.
+                0..=0x20_FFFF
+                    | 0x7F_0000..=0x7F_FFFF
+                    | 0xC2_8000..=0xC2_A0FF
+                    | 0xE1_9A80
+                    | 0xE2_8080..=0xE2_808A
+                    | 0xE2_80A8
+                    | 0xE2_80A9
+                    | 0xE2_80AF
+                    | 0xE2_819F
+                    | 0xE3_8080
+            )
+        {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
 /// A path on the current origin: one leading `/`, never `//` or a backslash (browsers read
 /// `/\host` as `//host`), no whitespace or control characters.
 pub fn is_same_origin_path(path: &str) -> bool {
-    path.starts_with('/')
-        && !path.starts_with("//")
-        && !has(path, b'\\')
-        && !path.chars().any(|c| c.is_whitespace() || c.is_control())
+    matches!(path.as_bytes(), [b'/', rest @ ..] if rest.first().copied() != Some(b'/'))
+        && !blank_or(path, b'\\')
 }
 
 /// Hosts on which plain `http:` is accepted (RFC 8252 §7.3, and Pleo's "localhost during
@@ -84,47 +130,13 @@ impl WebUrl {
     /// Parses and checks `raw`; `what` names the option in error messages, `code` is the
     /// error code to use (configuration or call argument).
     pub fn parse(raw: &str, what: &str, code: ErrorCode) -> Result<WebUrl> {
-        let fail = |why: Msg| Error::new(code, msg!(why, what));
-        if raw.is_empty() {
-            return Err(fail(Msg::UrlEmpty));
+        match check(raw) {
+            Ok(origin) => Ok(WebUrl {
+                raw: raw.to_owned(),
+                origin,
+            }),
+            Err(why) => Err(Error::new(code, msg!(why, what))),
         }
-        if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(fail(Msg::UrlWhitespace));
-        }
-        let parts = split(raw);
-        let Some(scheme) = parts.scheme else {
-            return Err(fail(Msg::UrlNotAbsolute));
-        };
-        if parts.fragment.is_some() {
-            // RFC 6749 §3.1.1 / §3.1.2: endpoint and redirection URIs MUST NOT include a fragment.
-            return Err(fail(Msg::UrlFragment));
-        }
-        let authority = parts.authority.unwrap_or_default();
-        if authority.is_empty() {
-            return Err(fail(Msg::UrlNoHost));
-        }
-        if has(authority, b'@') {
-            return Err(fail(Msg::UrlUserInfo));
-        }
-        let Some((host, port)) = host_and_port(authority) else {
-            return Err(fail(Msg::UrlHost));
-        };
-        let host = host.to_ascii_lowercase();
-        let scheme = if scheme.eq_ignore_ascii_case("https") {
-            "https"
-        } else if !scheme.eq_ignore_ascii_case("http") {
-            return Err(fail(Msg::UrlScheme));
-        } else if LOOPBACK_HOSTS.contains(&host.as_str()) {
-            // RFC 9700 §2.6 / Pleo: plain http only for loopback during development.
-            "http"
-        } else {
-            return Err(fail(Msg::UrlPlainHttp));
-        };
-        let origin = origin(scheme, &host, port);
-        Ok(WebUrl {
-            raw: raw.to_owned(),
-            origin,
-        })
     }
 
     /// A URL this crate checked earlier and serialised with its origin ([`Config::encode`]):
@@ -160,6 +172,53 @@ impl WebUrl {
     }
 }
 
+/// [`WebUrl::parse`]'s rules in order: the origin of `raw`, or the first rule it breaks.
+fn check(raw: &str) -> core::result::Result<String, Msg> {
+    if raw.is_empty() {
+        return Err(Msg::UrlEmpty);
+    }
+    if blank_or(raw, 0) {
+        return Err(Msg::UrlWhitespace);
+    }
+    let parts = split(raw);
+    let Some(scheme) = parts.scheme else {
+        return Err(Msg::UrlNotAbsolute);
+    };
+    if parts.fragment.is_some() {
+        // RFC 6749 §3.1.1 / §3.1.2: endpoint and redirection URIs MUST NOT include a fragment.
+        return Err(Msg::UrlFragment);
+    }
+    let authority = parts.authority.unwrap_or_default();
+    // (An empty authority or one with user information never has a valid host: which rule
+    // it breaks is told only on failure.)
+    let Some((host, port)) = host_and_port(authority) else {
+        return Err(if authority.is_empty() {
+            Msg::UrlNoHost
+        } else if has(authority, b'@') {
+            Msg::UrlUserInfo
+        } else {
+            Msg::UrlHost
+        });
+    };
+    let Some(https) = web_scheme(scheme) else {
+        return Err(Msg::UrlScheme);
+    };
+    if !https && !LOOPBACK_HOSTS.iter().any(|h| h.eq_ignore_ascii_case(host)) {
+        // RFC 9700 §2.6 / Pleo: plain http only for loopback during development.
+        return Err(Msg::UrlPlainHttp);
+    }
+    Ok(origin(https, host, port))
+}
+
+/// `Some(true)` for `https`, `Some(false)` for `http` (in any case), `None` for any other scheme.
+fn web_scheme(scheme: &str) -> Option<bool> {
+    if scheme.eq_ignore_ascii_case("https") {
+        Some(true)
+    } else {
+        scheme.eq_ignore_ascii_case("http").then_some(false)
+    }
+}
+
 fn normalised_path(path: &str) -> &str {
     if path.is_empty() {
         "/"
@@ -168,50 +227,52 @@ fn normalised_path(path: &str) -> &str {
     }
 }
 
-/// The host and the port digits (leading zeros dropped, `None` when there is no port) of an
-/// authority without user information; `None` unless the host is a name of
-/// `[A-Za-z0-9._~-]` or an `[IPv6]` literal and the port is at most 65535.
-fn host_and_port(authority: &str) -> Option<(&str, Option<&str>)> {
+/// The host and the port number (`None` when there is no port or no digit) of an authority;
+/// `None` unless the host is a name of `[A-Za-z0-9._~-]` or an `[IPv6]` literal and the port
+/// is at most five digits and 65535 (so never for an empty authority or user information).
+fn host_and_port(authority: &str) -> Option<(&str, Option<u64>)> {
     let bytes = authority.as_bytes();
-    // The port follows the last ':' unless that ':' is inside an [IPv6] literal.
-    let colon = bytes.iter().rposition(|&b| b == b':');
-    let (host, port) = match colon {
-        // (`has`, not a slice's `contains`: that links core's memchr, about 170 B gzip.)
-        Some(i) if !has(authority.get(i..).unwrap_or_default(), b']') => {
-            (authority.get(..i)?, authority.get(i + 1..)?)
+    // The port follows the last ':' unless a ']' (the end of an [IPv6] literal) comes after it.
+    let mut colon = bytes.len();
+    let mut i = bytes.len();
+    while let Some(before) = i.checked_sub(1) {
+        i = before;
+        match bytes.get(i) {
+            Some(b':') => {
+                colon = i;
+                break;
+            }
+            Some(b']') => break,
+            _ => {}
         }
-        _ => (authority, ""),
+    }
+    let host = authority.get(..colon)?;
+    let port = authority.get(colon + 1..).unwrap_or_default();
+    let port = if port.is_empty() {
+        None
+    } else {
+        Some(parse_decimal(port).filter(|&n| port.len() <= 5 && n <= 65_535)?)
     };
-    let valid_host = match host.as_bytes() {
-        [b'[', v6 @ .., b']'] => {
-            !v6.is_empty()
-                && v6
-                    .iter()
-                    .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
-        }
-        name => {
-            !name.is_empty()
-                && name
-                    .iter()
-                    .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
-                && canonical_if_numeric(name)
-        }
+    let (v6, name) = match host.as_bytes() {
+        [b'[', v6 @ .., b']'] => (true, v6),
+        name => (false, name),
     };
-    if !valid_host || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()) {
+    if name.is_empty() {
         return None;
     }
-    let mut number = 0u32;
-    for b in port.bytes() {
-        number = number * 10 + u32::from(b - b'0');
+    for &b in name {
+        let valid = b.is_ascii_hexdigit()
+            || b == b'.'
+            || if v6 {
+                b == b':'
+            } else {
+                b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'~')
+            };
+        if !valid {
+            return None;
+        }
     }
-    if number > 65_535 {
-        return None;
-    }
-    let first_digit = port
-        .bytes()
-        .position(|b| b != b'0')
-        .unwrap_or(port.len().saturating_sub(1));
-    Some((host, port.get(first_digit..).filter(|p| !p.is_empty())))
+    (v6 || canonical_if_numeric(name)).then_some((host, port))
 }
 
 /// A host whose last label is a number is an IPv4 address to a browser (WHATWG URL §
@@ -257,14 +318,20 @@ fn canonical_if_numeric(host: &[u8]) -> bool {
     parts == 4 && digits > 0
 }
 
-/// `scheme://host[:port]` as browsers serialise an origin: the port only when it is not the
-/// scheme's default. Scheme and host must already be lower case.
-fn origin(scheme: &str, host: &str, port: Option<&str>) -> String {
-    let default = if scheme == "https" { "443" } else { "80" };
-    match port {
-        Some(p) if p != default => cat!(scheme, "://", host, ":", p),
-        _ => cat!(scheme, "://", host),
-    }
+/// `scheme://host[:port]` as browsers serialise an origin: lower case, the port only when it
+/// is not the scheme's default.
+fn origin(https: bool, host: &str, port: Option<u64>) -> String {
+    let (scheme, default) = if https {
+        ("https://", 443)
+    } else {
+        ("http://", 80)
+    };
+    let mut origin = match port {
+        Some(p) if p != default => cat!(scheme, host, ":", &decimal(p)),
+        _ => cat!(scheme, host),
+    };
+    origin.make_ascii_lowercase();
+    origin
 }
 
 /// Origin (as [`WebUrl::origin`]) and path of any absolute http(s) URL (such as
@@ -272,18 +339,34 @@ fn origin(scheme: &str, host: &str, port: Option<&str>) -> String {
 /// absolute http(s).
 pub fn origin_and_path(url: &str) -> Option<(String, &str)> {
     let parts = split(url);
-    let scheme = parts.scheme?;
-    if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
-        return None;
+    let https = web_scheme(parts.scheme?)?;
+    let (host, port) = host_and_port(parts.authority?)?;
+    Some((origin(https, host, port), normalised_path(parts.path)))
+}
+
+/// `.` or `%2e` (any case) at the start of `segment`: what follows it.
+fn dot(segment: &[u8]) -> Option<&[u8]> {
+    match segment {
+        [b'.', rest @ ..] | [b'%', b'2', b'e' | b'E', rest @ ..] => Some(rest),
+        _ => None,
     }
-    let authority = parts.authority.filter(|a| !a.is_empty() && !has(a, b'@'))?;
-    let (host, port) = host_and_port(authority)?;
-    let origin = origin(
-        &scheme.to_ascii_lowercase(),
-        &host.to_ascii_lowercase(),
-        port,
-    );
-    Some((origin, normalised_path(parts.path)))
+}
+
+/// The first character of `piece` that a browser percent-encodes (see below), or `also`.
+fn encoded_by_browsers(piece: &str, also: u8) -> Option<&str> {
+    let bytes = piece.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if !b.is_ascii()
+            || matches!(b, b'"' | b'<' | b'>' | b'`' | b'{' | b'}' | b'\\')
+            || b == also
+        {
+            // The whole character: its UTF-8 length is told by its first byte's leading ones.
+            return piece.get(i..i + (b.leading_ones() as usize).max(1));
+        }
+        i += 1;
+    }
+    None
 }
 
 /// The first piece of a URL's path or query that a browser rewrites when it navigates there
@@ -294,28 +377,15 @@ pub fn origin_and_path(url: &str) -> Option<(String, &str)> {
 pub fn rewritten_by_browsers(url: &str) -> Option<&str> {
     let parts = split(url);
     for segment in pieces(parts.path, b'/') {
-        let lower = segment.to_ascii_lowercase();
-        if [".", "..", "%2e", "%2e%2e", ".%2e", "%2e."].contains(&lower.as_str()) {
+        // `.`, `..`, and either spelt `%2e`.
+        if dot(segment.as_bytes())
+            .is_some_and(|rest| rest.is_empty() || dot(rest).is_some_and(<[u8]>::is_empty))
+        {
             return Some(segment);
         }
     }
-    let query = parts.query.unwrap_or_default();
-    for (piece, also) in [(parts.path, 0u8), (query, b'\'')] {
-        if let Some(i) = piece.bytes().position(|b| {
-            !b.is_ascii()
-                || matches!(b, b'"' | b'<' | b'>' | b'`' | b'{' | b'}' | b'\\')
-                || b == also
-        }) {
-            return piece
-                .get(i..)
-                .and_then(|rest| rest.chars().next())
-                .map(|c| {
-                    let end = i + c.len_utf8();
-                    piece.get(i..end).unwrap_or_default()
-                });
-        }
-    }
-    None
+    encoded_by_browsers(parts.path, 0)
+        .or_else(|| encoded_by_browsers(parts.query.unwrap_or_default(), b'\''))
 }
 
 #[cfg(test)]
@@ -329,6 +399,24 @@ mod tests {
     }
     fn err(raw: &str) -> Error {
         WebUrl::parse(raw, "url", ErrorCode::InvalidConfig).unwrap_err()
+    }
+
+    /// `blank_or` reads `char::is_whitespace` and `char::is_control` from the bytes: every
+    /// character alone, and between others.
+    #[test]
+    fn blank_is_whitespace_or_control_for_every_character() {
+        for c in (0..=0x10_FFFF).filter_map(char::from_u32) {
+            let blank = c.is_whitespace() || c.is_control();
+            let alone = c.to_string();
+            assert_eq!(blank_or(&alone, 0), blank, "{:?}", c);
+            assert_eq!(
+                blank_or(&format!("a{c}é"), b'\\'),
+                blank || c == '\\',
+                "{:?}",
+                c
+            );
+            assert!(blank_or(&format!("{c}\\"), b'\\'));
+        }
     }
 
     #[test]
