@@ -326,10 +326,11 @@ fn origin(https: bool, host: &str, port: Option<u64>) -> String {
     } else {
         ("http://", 80)
     };
-    let mut origin = match port {
-        Some(p) if p != default => cat!(scheme, host, ":", &decimal(p)),
-        _ => cat!(scheme, host),
+    let port = match port {
+        Some(p) if p != default => cat!(":", &decimal(p)),
+        _ => String::new(),
     };
+    let mut origin = cat!(scheme, host, &port);
     origin.make_ascii_lowercase();
     origin
 }
