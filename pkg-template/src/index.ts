@@ -1047,12 +1047,11 @@ export class PleoOAuth {
           }),
         )
       : step();
-    const result: CallbackResult<unknown> = {};
-    if (r.returnTo !== undefined) result.returnTo = r.returnTo;
-    if ("appState" in r) result.appState = r.appState;
-    if (!this.#io.handoff) return { ...result, handoff: r.handoff };
+    // What the connection carries (its returnTo and appState, when it has them).
+    const { handoff, body, ...result }: Finished = r;
+    if (!this.#io.handoff) return { ...result, handoff };
     const h = this.#io.handoff;
-    return this.#post(h, h.url, r.body, "").then(
+    return this.#post(h, h.url, body, "").then(
       (backend) => ({ ...result, backend }),
       (e: PleoOAuthError) => {
         // Step 10's failure carries the connection's returnTo and appState, as steps 4–9's do.
