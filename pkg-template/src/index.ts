@@ -921,15 +921,15 @@ export class PleoOAuth {
         throw e;
       }
       const { state, timeoutMs } = started.popup!;
-      return code.wait<CallbackResult<Backend, AppState>>({
+      return code.wait(
         win,
         signal,
-        url: started.url,
-        key: POPUP_PREFIX + state,
+        started.url,
+        POPUP_PREFIX + state,
         nonce,
         timeoutMs,
-        fail: async (kind) => core<never>(Op.PopupFailed, [String(kind), String(timeoutMs)]),
-        ours: (url) => {
+        async (kind) => core<never>(Op.PopupFailed, [String(kind), String(timeoutMs)]),
+        (url) => {
           try {
             return core<CallbackParameters>(Op.Parse, [enc(url)]).state === state;
           } catch {
@@ -937,8 +937,8 @@ export class PleoOAuth {
           }
         },
         // The callback its popup relayed: only this window may take a popup's transaction.
-        handle: (url) => this.#callback(url, "popup") as Promise<CallbackResult<Backend, AppState>>,
-      });
+        (url) => this.#callback(url, "popup") as Promise<CallbackResult<Backend, AppState>>,
+      );
     });
   }
 

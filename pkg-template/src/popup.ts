@@ -16,33 +16,33 @@ const SEVERED_WITHIN_MS = 2000;
 /** After the popup closes, a callback on its way is still accepted this long. */
 const CLOSED_GRACE_MS = 3000;
 
-/** What {@link wait} needs from `index.js`, where the core and the connection's storage are. */
-export interface Wait<R> {
-  /** The popup, still this origin's blank page. */
-  win: Window;
-  /** Aborted when a newer `popup()` opened its window: this wait ends as `popup_closed`. */
-  signal: AbortSignal;
-  /** Pleo's authorisation URL, for the popup. */
-  url: string;
-  /** The popup's session-storage key for the relay's nonce (it names the awaited state). */
-  key: string;
-  /** The relay's nonce, drawn (through the core, from the CSPRNG) before anything was stored. */
-  nonce: string;
-  /** Milliseconds until `popup_timeout`. */
-  timeoutMs: number;
-  /** Rejects with the core's `popup_closed` (1) or `popup_timeout` (2). */
-  fail(kind: 1 | 2): Promise<never>;
-  /** Whether a relayed URL is a callback whose own state is the awaited one. */
-  ours(url: string): boolean;
-  /** Checks the callback and hands it off here (`handleCallback`). */
-  handle(url: string): Promise<R>;
-}
-
 /**
  * Sends the popup to Pleo and waits for its callback (or its end, the timeout, or a newer
- * `popup()`), then handles it in this window.
+ * `popup()`), then handles it in this window. What it needs from `index.js`, where the core and
+ * the connection's storage are, comes as arguments (in order; positional, so that no property
+ * name ships):
+ *
+ * @param win The popup, still this origin's blank page.
+ * @param signal Aborted when a newer `popup()` opened its window: this wait ends as `popup_closed`.
+ * @param url Pleo's authorisation URL, for the popup.
+ * @param key The popup's session-storage key for the relay's nonce (it names the awaited state).
+ * @param nonce The relay's nonce, drawn (through the core, from the CSPRNG) before anything was stored.
+ * @param timeoutMs Milliseconds until `popup_timeout`.
+ * @param fail Rejects with the core's `popup_closed` (1) or `popup_timeout` (2).
+ * @param ours Whether a relayed URL is a callback whose own state is the awaited one.
+ * @param handle Checks the callback and hands it off here (`handleCallback`).
  */
-export function wait<R>({ win, signal, url, key, nonce, timeoutMs, fail, ours, handle }: Wait<R>): Promise<R> {
+export function wait<R>(
+  win: Window,
+  signal: AbortSignal,
+  url: string,
+  key: string,
+  nonce: string,
+  timeoutMs: number,
+  fail: (kind: 1 | 2) => Promise<never>,
+  ours: (url: string) => boolean,
+  handle: (url: string) => Promise<R>,
+): Promise<R> {
   // Binds the relay to this popup: a nonce in the popup's own session storage, written while
   // it is still this origin's blank page (it keeps it through Pleo and back, also when a COOP
   // severs it). Its redirect-URI page sends the callback only with the nonce, and only that is
