@@ -920,25 +920,8 @@ export class PleoOAuth {
         win.close();
         throw e;
       }
-      const { state, timeoutMs } = started.popup!;
-      return code.wait(
-        win,
-        signal,
-        started.url,
-        POPUP_PREFIX + state,
-        nonce,
-        timeoutMs,
-        async (kind) => core<never>(Op.PopupFailed, [String(kind), String(timeoutMs)]),
-        (url) => {
-          try {
-            return core<CallbackParameters>(Op.Parse, [enc(url)]).state === state;
-          } catch {
-            return false; // not a callback URL
-          }
-        },
-        // The callback its popup relayed: only this window may take a popup's transaction.
-        (url) => this.#callback(url, "popup") as Promise<CallbackResult<Backend, AppState>>,
-      );
+      // The callback its popup relayed: only this window may take a popup's transaction.
+      return code.wait(win, signal, started as Required<Started>, POPUP_PREFIX, nonce, core, enc, (url) => this.#callback(url, "popup") as Promise<CallbackResult<Backend, AppState>>);
     });
   }
 

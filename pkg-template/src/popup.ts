@@ -8,6 +8,8 @@
  * @packageDocumentation
  */
 
+import { Op } from "./ops.js";
+
 /** The BroadcastChannel and message type between a popup and its opener. */
 const CHANNEL = "pleo-oauth";
 const MESSAGE = "pleo-oauth:callback";
@@ -24,32 +26,34 @@ const CLOSED_GRACE_MS = 3000;
  *
  * @param win The popup, still this origin's blank page.
  * @param signal Aborted when a newer `popup()` opened its window: this wait ends as `popup_closed`.
- * @param url Pleo's authorisation URL, for the popup.
- * @param key The popup's session-storage key for the relay's nonce (it names the awaited state).
+ * @param started What the core's `popup` start answered: Pleo's authorisation URL for the popup,
+ *   and the state to wait for and for how long (`popup_timeout`).
+ * @param prefix The session-storage key prefix of the relay's nonce (the key names the awaited state).
  * @param nonce The relay's nonce, drawn (through the core, from the CSPRNG) before anything was stored.
- * @param timeoutMs Milliseconds until `popup_timeout`.
- * @param fail Rejects with the core's `popup_closed` (1) or `popup_timeout` (2).
- * @param ours Whether a relayed URL is a callback whose own state is the awaited one.
+ * @param core Runs an operation of the core: `popupFailed` rejects with `popup_closed` (1) or
+ *   `popup_timeout` (2), `parse` reads a relayed URL's own state.
+ * @param enc A string as the core reads it.
  * @param handle Checks the callback and hands it off here (`handleCallback`).
  */
 export function wait<R>(
   win: Window,
   signal: AbortSignal,
-  url: string,
-  key: string,
+  { url, popup: { state, timeoutMs } }: { url: string; popup: { state: string; timeoutMs: number } },
+  prefix: string,
   nonce: string,
-  timeoutMs: number,
-  fail: (kind: 1 | 2) => Promise<never>,
-  ours: (url: string) => boolean,
+  core: (op: Op, args: string[]) => { state?: string },
+  enc: (s: string) => string,
   handle: (url: string) => Promise<R>,
 ): Promise<R> {
+  /** Rejects with the core's `popup_closed` (1) or `popup_timeout` (2). */
+  const fail = async (kind: 1 | 2): Promise<never> => core(Op.PopupFailed, [String(kind), String(timeoutMs)]) as never;
   // Binds the relay to this popup: a nonce in the popup's own session storage, written while
   // it is still this origin's blank page (it keeps it through Pleo and back, also when a COOP
   // severs it). Its redirect-URI page sends the callback only with the nonce, and only that is
   // accepted here: a callback for this state opened in any other window (a leaked request
   // replayed by an attacker, RFC 9700 §4.5) is not.
   try {
-    win.sessionStorage.setItem(key, nonce);
+    win.sessionStorage.setItem(prefix + state, nonce);
     win.location.replace(url);
   } catch {
     // closed by the user while the request was being built
@@ -80,7 +84,12 @@ export function wait<R>(
     const accept = (data: unknown) => {
       const d = data as { type?: unknown; nonce?: unknown; url?: unknown } | null;
       if (d?.type !== MESSAGE || d.nonce !== nonce || typeof d.url != "string" || settled) return;
-      if (ours(d.url)) end(handle(d.url));
+      try {
+        if (core(Op.Parse, [enc(d.url)]).state !== state) return;
+      } catch {
+        return; // not a callback URL
+      }
+      end(handle(d.url));
     };
     const onMessage = (e: MessageEvent) => {
       if (e.origin === location.origin && e.source === win) accept(e.data);
