@@ -225,10 +225,12 @@ function load(): Promise<unknown> {
 /**
  * Runs a public call once the module is loaded. Errors leave here with their message written
  * out: the core answers a message as its number and arguments, and the texts (messages.js,
- * generated from src/messages.rs) are loaded only when an error is reported.
+ * generated from src/messages.rs) are loaded only when an error is reported. `outside` (create()
+ * outside a browser) fails before the module loads, its message written out too.
  */
-async function run<T>(f: () => T | Promise<T>): Promise<T> {
+async function run<T>(f: () => T | Promise<T>, outside?: boolean): Promise<T> {
   try {
+    if (outside) throw failure("invalid_config", Msg.NotInBrowser, []);
     await load();
     return await f();
   } catch (e) {
@@ -772,13 +774,7 @@ export class PleoOAuth {
    * Checks the options and the chosen storage, loading the WebAssembly module on first use.
    * Rejects with `invalid_config` (a broken rule, or not in a browser) or `storage_unavailable`.
    */
-  static async create(options: PleoOAuthOptions): Promise<PleoOAuth> {
-    if (typeof window === "undefined" || typeof document === "undefined") {
-      // Before the module loads (there is no page to connect from); its message written out too.
-      const e = failure("invalid_config", Msg.NotInBrowser, []);
-      await written(e);
-      throw e;
-    }
+  static create(options: PleoOAuthOptions): Promise<PleoOAuth> {
     return run(() => {
       if (options == null) throw failure("invalid_config", Msg.OptionsMissing, []);
       const snapshot = form(options, CREATE, "PleoOAuth.create", "invalid_config");
@@ -788,7 +784,8 @@ export class PleoOAuth {
       const pleo = new PleoOAuth(CREATED, snapshot, io);
       pleo.#storage();
       return pleo;
-    });
+      // Outside a browser it fails before the module loads (there is no page to connect from).
+    }, typeof window === "undefined" || typeof document === "undefined");
   }
 
   /** The configured Web Storage, or `storage_unavailable`. */
