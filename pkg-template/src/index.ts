@@ -1029,8 +1029,8 @@ export class PleoOAuth {
       : step();
     // What the connection carries (its returnTo and appState, when it has them).
     const { handoff, body, ...result }: Finished = r;
-    if (!this.#io.handoff) return { ...result, handoff };
     const h = this.#io.handoff;
+    if (!h) return { ...result, handoff };
     return this.#post(h, h.url, body, "").then(
       (backend) => ({ ...result, backend }),
       (e: PleoOAuthError) => {
