@@ -403,16 +403,16 @@ function form(value: unknown, table: string, what: string, code: PleoOAuthErrorC
       throw wrong(what, "an object", value);
     }
     const spec = table.split(" ");
-    const known = spec.filter((_, i) => !(i % 2));
+    const known = spec.map((w) => w.slice(1));
     for (const n of names) {
       if (known.includes(n)) continue;
       // A different case (redirectURI) or a missing or extra letter at the end (scope).
       const hint = known.find((a) => a.toLowerCase() == n.toLowerCase() || (n.length > 3 && (a.startsWith(n) || n.startsWith(a))));
       throw hint ? failure(code, Msg.UnknownOptionHint, [what, n, hint, known.join(", ")]) : failure(code, Msg.UnknownOption, [what, n, known.join(", ")]);
     }
-    for (let i = 0; i < spec.length; i += 2) {
-      const name = spec[i]!;
-      const type = spec[i + 1];
+    for (const w of spec) {
+      const type = w[0];
+      const name = w.slice(1);
       const full = prefix + name;
       const v = own(value, name);
       const put = (x: string) => out.push(enc(full) + "=" + enc(x));
