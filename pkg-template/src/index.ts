@@ -363,18 +363,15 @@ function plain(v: unknown): v is Record<string, unknown> {
  * (whose entries are not own properties) or a value that could not be read.
  */
 function wrongType(code: PleoOAuthErrorCode, what: string, expected: string, v: unknown): PleoOAuthError {
-  let msg = Msg.WrongTypeUnreadable;
-  let type = "";
   try {
     if (v !== UNREAD) {
-      msg = Msg.WrongType;
-      type = v == null ? "undefined" : Array.isArray(v) ? "array" : typeof v;
-      if (type == "object" && !plain(v)) msg = Msg.WrongTypeInstance;
+      const type = v == null ? "undefined" : Array.isArray(v) ? "array" : typeof v;
+      return type == "object" && !plain(v) ? failure(code, Msg.WrongTypeInstance, [what, expected]) : failure(code, Msg.WrongType, [what, expected, type]);
     }
   } catch {
-    msg = Msg.WrongTypeUnreadable;
+    // a Proxy whose trap threw
   }
-  return failure(code, msg, msg == Msg.WrongType ? [what, expected, type] : [what, expected]);
+  return failure(code, Msg.WrongTypeUnreadable, [what, expected]);
 }
 
 /** `v[k]` if it is an own property, read inside `try`. */
@@ -939,7 +936,7 @@ export class PleoOAuth {
       try {
         href = url == null ? location.href : url instanceof URL || (typeof Location != "undefined" && url instanceof Location) ? url.href : url;
       } catch {
-        href = Symbol();
+        // a Location or URL whose href throws: no string, refused below
       }
       if (typeof href != "string") throw failure("invalid_parameter", Msg.CallbackUrlType, []);
       const here = location.href;
@@ -1016,13 +1013,10 @@ export class PleoOAuth {
     // completed (already_handled).
     const locks = this.#io.storage == "localStorage" && key ? navigator.locks : undefined;
     const r = locks
-      ? await new Promise<Finished>((resolve, reject) =>
+      ? await new Promise<Finished>((resolve) =>
           locks.request(key, () => {
-            try {
-              resolve(step());
-            } catch (e) {
-              reject(e);
-            }
+            // step() now, under the lock; what it throws rejects.
+            resolve(new Promise<Finished>((done) => done(step())));
             return edited && new Promise((done) => setTimeout(done, 2000));
           }),
         )
@@ -1046,9 +1040,10 @@ export class PleoOAuth {
    */
   async #post(h: NonNullable<Io["handoff"]>, url: string, body: string, request: "" | "start"): Promise<unknown> {
     const signal = AbortSignal.timeout(h.timeoutMs);
-    let kind = 0;
+    // 2 a response, 1 the timeout, 0 none.
+    let kind = 2;
     let status = 0;
-    let backend: unknown = null;
+    let backend: unknown;
     let text = "";
     try {
       // The timeout bounds the whole exchange, also a fetch (wrapped by an extension or an SDK)
@@ -1069,7 +1064,6 @@ export class PleoOAuth {
           return response.text();
         })(),
       ]);
-      kind = 2;
     } catch {
       kind = signal.aborted ? 1 : 0;
     }
