@@ -390,14 +390,13 @@ function own(v: object, k: string | number): unknown {
  * order. `undefined` and `null` are absent. The values are the core's to judge.
  */
 function form(value: unknown, table: string, what: string, code: PleoOAuthErrorCode, prefix = "", out: string[] = []): string {
-  const wrong = (name: string, expected: string, v: unknown) => wrongType(code, name, expected, v);
   if (value != null) {
     let names: string[];
     try {
       if (!plain(value)) throw 0;
       names = Object.keys(value);
     } catch {
-      throw wrong(what, "an object", value);
+      throw wrongType(code, what, "an object", value);
     }
     const spec = table.split(" ");
     const known = spec.map((w) => w.slice(1));
@@ -417,23 +416,23 @@ function form(value: unknown, table: string, what: string, code: PleoOAuthErrorC
       const expected = type == "s" ? "a string" : type == "n" ? "a number" : type == "l" ? "an array of strings" : type == "m" ? "an object of strings" : "an object";
       try {
         if (type == "s" || (type == "e" && typeof v == "string")) {
-          if (typeof v != "string") throw wrong(full, expected, v);
+          if (typeof v != "string") throw wrongType(code, full, expected, v);
           put(v);
         } else if (type == "n") {
-          if (typeof v != "number") throw wrong(full, expected, v);
+          if (typeof v != "number") throw wrongType(code, full, expected, v);
           put(String(v));
         } else if (type == "l") {
-          if (!Array.isArray(v)) throw wrong(full, expected, v);
+          if (!Array.isArray(v)) throw wrongType(code, full, expected, v);
           for (let j = 0; j < v.length; j++) {
             const x = own(v, j); // a hole stays a hole (a polluted Object.prototype[0] must not fill it)
-            if (typeof x != "string") throw wrong(`${full}[${j}]`, "a string", x);
+            if (typeof x != "string") throw wrongType(code, `${full}[${j}]`, "a string", x);
             put(x);
           }
         } else if (type == "m") {
-          if (!plain(v)) throw wrong(full, expected, v);
+          if (!plain(v)) throw wrongType(code, full, expected, v);
           for (const k of Object.keys(v)) {
             const x = own(v, k);
-            if (typeof x != "string") throw wrong(`${full}["${k}"]`, "a string", x);
+            if (typeof x != "string") throw wrongType(code, `${full}["${k}"]`, "a string", x);
             put(k);
             put(x);
           }
@@ -445,7 +444,7 @@ function form(value: unknown, table: string, what: string, code: PleoOAuthErrorC
       } catch (e) {
         // A Proxy or getter that threw on the way spoils only this option, which is named.
         if (e instanceof PleoOAuthError) throw e;
-        throw type == "e" ? failure(code, Msg.EnvironmentType, []) : wrong(full, expected, UNREAD);
+        throw type == "e" ? failure(code, Msg.EnvironmentType, []) : wrongType(code, full, expected, UNREAD);
       }
     }
   }
