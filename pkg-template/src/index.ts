@@ -460,7 +460,7 @@ function form(value: unknown, table: string, what: string, code: PleoOAuthErrorC
 function appStateJson(options: unknown): string {
   let kind = "an unreadable value";
   try {
-    const value = options != null && typeof options == "object" && Object.hasOwn(options, "appState") ? (options as { appState?: unknown }).appState : undefined;
+    const value = options != null && Object.hasOwn(options, "appState") ? (options as { appState?: unknown }).appState : undefined;
     if (value === undefined) return "";
     return JSON.stringify(value, (_, v: unknown) => {
       const type = typeof v;
@@ -883,13 +883,10 @@ export class PleoOAuth {
    */
   popup<Backend = unknown, AppState = unknown>(options?: PopupOptions): Promise<CallbackResult<Backend, AppState>> {
     // Synchronously, inside the click: blank first (same origin), Pleo once the request is built.
-    let win: Window | null = null;
+    let win: Window | null | undefined;
     try {
-      const w = 520;
-      const h = 720;
-      const left = Math.round(screenX + (outerWidth - w) / 2);
-      const top = Math.round(screenY + (outerHeight - h) / 2);
-      win = open("", "_blank", `popup,width=${w},height=${h},left=${left},top=${top}`);
+      // 520 × 720, centred on this window.
+      win = open("", "_blank", `popup,width=520,height=720,left=${Math.round(screenX + (outerWidth - 520) / 2)},top=${Math.round(screenY + (outerHeight - 720) / 2)}`);
     } catch {
       // a sandboxed frame without allow-popups
     }
