@@ -938,12 +938,7 @@ export class PleoOAuth {
       const here = location.href;
       // In a popup that popup() opened: pass the callback to the window that started it.
       const nonce = href == here && popupNonce(here);
-      if (nonce) {
-        return popupCode().then((code) => {
-          code.relay(nonce, here);
-          return new Promise<never>(() => {}); // the popup closes
-        });
-      }
+      if (nonce) return popupCode().then((code) => code.relay(nonce, here));
       return this.#callback(href, "");
     }) as Promise<CallbackResult<Backend, AppState>>;
   }

@@ -118,9 +118,10 @@ export function wait<R>(
  * opener's nonce for this state in the popup's session storage): sends the callback URL with
  * the nonce to the opener — `postMessage` to this exact origin, or a `BroadcastChannel` when a
  * Cross-Origin-Opener-Policy severed `window.opener` — removes it from the address bar and
- * closes the popup. The opener checks it and hands it off.
+ * closes the popup. The opener checks it and hands it off. The promise never settles (the
+ * popup closes): it is `handleCallback`'s there.
  */
-export function relay(nonce: string, url: string): void {
+export function relay(nonce: string, url: string): Promise<never> {
   const message = { type: MESSAGE, nonce, url };
   // To the opener at this exact origin; only when a COOP severed the two (no `opener`) over
   // the channel, which every window of this origin hears.
@@ -141,4 +142,5 @@ export function relay(nonce: string, url: string): void {
     // a sandboxed document
   }
   close();
+  return new Promise(() => {});
 }
