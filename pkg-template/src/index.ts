@@ -778,27 +778,21 @@ export class PleoOAuth {
       const io = core<Io>(Op.Configure, [snapshot, location.origin]);
       bare(io.handoff);
       const pleo = new PleoOAuth(CREATED, snapshot, io);
-      pleo.#storage();
+      pleo.#withStorage(() => {}); // the storage must be usable
       return pleo;
       // Outside a browser it fails before the module loads (there is no page to connect from).
     }, typeof window === "undefined" || typeof document === "undefined");
   }
 
-  /** The configured Web Storage, or `storage_unavailable`. */
-  #storage(): Storage {
-    let storage: Storage | null = null;
+  /** Runs `f` on the configured Web Storage; none, or one that throws, is `storage_unavailable`. */
+  #withStorage<T>(f: (storage: Storage) => T): T {
+    let storage: Storage | null | undefined;
     try {
       storage = window[this.#io.storage];
     } catch {
       // blocked by the browser's settings or a sandboxed frame
     }
     if (!storage) throw failure("storage_unavailable", Msg.StorageUnavailable, [this.#io.storage]);
-    return storage;
-  }
-
-  /** Runs `f` on the storage; a storage that throws is `storage_unavailable`. */
-  #withStorage<T>(f: (storage: Storage) => T): T {
-    const storage = this.#storage();
     try {
       return f(storage);
     } catch (e) {
