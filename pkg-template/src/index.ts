@@ -256,9 +256,10 @@ function written(e: unknown): Promise<void> | undefined {
       if (template?.split("{}").length == m[1].length + 1) {
         let i = 0;
         (e as PleoOAuthError).message = template.replace(/\{\}/g, () => m[1][i++]!);
-        // The end user's sentence of this message (it takes no argument); an older messages.js
-        // has none, and the error keeps the general one.
-        const sentence = user && Object.hasOwn(user, m[0]) && user[m[0]];
+        // The end user's sentence of this message (it takes no argument), its own string only;
+        // an older messages.js has no `user` (own() reads that as unreadable), and the error
+        // keeps the general one.
+        const sentence = own(user, m[0]);
         if (typeof sentence == "string") (e as { userMessage: string }).userMessage = sentence;
       }
     } catch {
@@ -891,7 +892,7 @@ export class PleoOAuth {
       signal = (superseded = new AbortController()).signal;
     }
     return run(async () => {
-      if (!win || !signal) return core<never>(Op.PopupFailed, ["0"]);
+      if (!signal) return core<never>(Op.PopupFailed, ["0"]); // no window (a signal is made only for one)
       // The popup code loads while the request is built.
       let code: Awaited<ReturnType<typeof popupCode>>;
       let started: Started;
@@ -901,11 +902,11 @@ export class PleoOAuth {
         nonce = core<string>(Op.State, [], entropy());
         [code, started] = await Promise.all([popupCode(), this.#start(options, true)]);
       } catch (e) {
-        win.close();
+        win!.close();
         throw e;
       }
       // The callback its popup relayed: only this window may take a popup's transaction.
-      return code.wait(win, signal, started as Required<Started>, POPUP_PREFIX, nonce, core, enc, (url) => this.#callback(url, "popup") as Promise<CallbackResult<Backend, AppState>>);
+      return code.wait(win!, signal, started as Required<Started>, POPUP_PREFIX, nonce, core, enc, (url) => this.#callback(url, "popup") as Promise<CallbackResult<Backend, AppState>>);
     });
   }
 
@@ -996,7 +997,7 @@ export class PleoOAuth {
     // after a moment: under a Web Lock on the record's key, kept 2 s longer by a tab that
     // consumed it, another tab handling the same callback at this moment waits, then finds it
     // completed (already_handled).
-    const locks = this.#io.storage == "localStorage" && key ? navigator.locks : undefined;
+    const locks = this.#io.storage == "localStorage" && key && navigator.locks;
     const r = locks
       ? await new Promise<Finished>((resolve) =>
           locks.request(key, () => {

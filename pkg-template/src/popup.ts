@@ -13,6 +13,8 @@ import { Op } from "./ops.js";
 /** The BroadcastChannel and message type between a popup and its opener. */
 const CHANNEL = "pleo-oauth";
 const MESSAGE = "pleo-oauth:callback";
+/** The channel between a popup and its opener, where there is BroadcastChannel. */
+const broadcast = () => (typeof BroadcastChannel == "function" ? new BroadcastChannel(CHANNEL) : undefined);
 /** `closed` this soon after opening is a Cross-Origin-Opener-Policy severance, not the user. */
 const SEVERED_WITHIN_MS = 2000;
 /** After the popup closes, a callback on its way is still accepted this long. */
@@ -64,7 +66,7 @@ export function wait<R>(
     return fail(1);
   }
   return new Promise((resolve, reject) => {
-    const channel = typeof BroadcastChannel == "function" ? new BroadcastChannel(CHANNEL) : undefined;
+    const channel = broadcast();
     const opened = Date.now();
     let closedAt = 0;
     let severed = false;
@@ -131,10 +133,10 @@ export function relay(nonce: string, url: string): Promise<never> {
     } catch {
       // the opener is gone: nothing to pass the callback to
     }
-  } else if (typeof BroadcastChannel == "function") {
-    const channel = new BroadcastChannel(CHANNEL);
-    channel.postMessage(message);
-    channel.close();
+  } else {
+    const channel = broadcast();
+    channel?.postMessage(message);
+    channel?.close();
   }
   try {
     history.replaceState(null, "", location.origin + location.pathname);
