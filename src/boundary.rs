@@ -252,7 +252,7 @@ mod tests {
         }
         s.push_str("}\n");
         s.push_str(
-            "/**\n * The options tables (src/boundary.rs): a name, then its kind — s a string, l an array of\n * strings, m an object of strings, n a number, o an object (the table of its name), e a preset\n * name or an object (the ENVIRONMENT table), j any JSON value (handed over apart).\n */\n",
+            "/**\n * The options tables (src/boundary.rs): each option its kind's letter, then its name — s a\n * string, l an array of strings, m an object of strings, n a number, o an object (the table of\n * its name), e a preset name or an object (the ENVIRONMENT table), j any JSON value (handed\n * over apart).\n */\n",
         );
         for (name, table) in [
             ("CREATE", &CREATE[..]),
@@ -273,7 +273,7 @@ mod tests {
                         Kind::Env => "e",
                         Kind::Json => "j",
                     };
-                    format!("{n} {k}")
+                    format!("{k}{n}")
                 })
                 .collect();
             s.push_str(&format!(

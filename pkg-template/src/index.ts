@@ -225,10 +225,12 @@ function load(): Promise<unknown> {
 /**
  * Runs a public call once the module is loaded. Errors leave here with their message written
  * out: the core answers a message as its number and arguments, and the texts (messages.js,
- * generated from src/messages.rs) are loaded only when an error is reported.
+ * generated from src/messages.rs) are loaded only when an error is reported. `outside` (create()
+ * outside a browser) fails before the module loads, its message written out too.
  */
-async function run<T>(f: () => T | Promise<T>): Promise<T> {
+async function run<T>(f: () => T | Promise<T>, outside?: boolean): Promise<T> {
   try {
+    if (outside) throw failure("invalid_config", Msg.NotInBrowser, []);
     await load();
     return await f();
   } catch (e) {
@@ -254,9 +256,10 @@ function written(e: unknown): Promise<void> | undefined {
       if (template?.split("{}").length == m[1].length + 1) {
         let i = 0;
         (e as PleoOAuthError).message = template.replace(/\{\}/g, () => m[1][i++]!);
-        // The end user's sentence of this message (it takes no argument); an older messages.js
-        // has none, and the error keeps the general one.
-        const sentence = user && Object.hasOwn(user, m[0]) && user[m[0]];
+        // The end user's sentence of this message (it takes no argument), its own string only;
+        // an older messages.js has no `user` (own() reads that as unreadable), and the error
+        // keeps the general one.
+        const sentence = own(user, m[0]);
         if (typeof sentence == "string") (e as { userMessage: string }).userMessage = sentence;
       }
     } catch {
@@ -361,18 +364,15 @@ function plain(v: unknown): v is Record<string, unknown> {
  * (whose entries are not own properties) or a value that could not be read.
  */
 function wrongType(code: PleoOAuthErrorCode, what: string, expected: string, v: unknown): PleoOAuthError {
-  let msg = Msg.WrongTypeUnreadable;
-  let type = "";
   try {
     if (v !== UNREAD) {
-      msg = Msg.WrongType;
-      type = v == null ? "undefined" : Array.isArray(v) ? "array" : typeof v;
-      if (type == "object" && !plain(v)) msg = Msg.WrongTypeInstance;
+      const type = v == null ? "undefined" : Array.isArray(v) ? "array" : typeof v;
+      return type == "object" && !plain(v) ? failure(code, Msg.WrongTypeInstance, [what, expected]) : failure(code, Msg.WrongType, [what, expected, type]);
     }
   } catch {
-    msg = Msg.WrongTypeUnreadable;
+    // a Proxy whose trap threw
   }
-  return failure(code, msg, msg == Msg.WrongType ? [what, expected, type] : [what, expected]);
+  return failure(code, Msg.WrongTypeUnreadable, [what, expected]);
 }
 
 /** `v[k]` if it is an own property, read inside `try`. */
@@ -391,26 +391,25 @@ function own(v: object, k: string | number): unknown {
  * order. `undefined` and `null` are absent. The values are the core's to judge.
  */
 function form(value: unknown, table: string, what: string, code: PleoOAuthErrorCode, prefix = "", out: string[] = []): string {
-  const wrong = (name: string, expected: string, v: unknown) => wrongType(code, name, expected, v);
   if (value != null) {
     let names: string[];
     try {
       if (!plain(value)) throw 0;
       names = Object.keys(value);
     } catch {
-      throw wrong(what, "an object", value);
+      throw wrongType(code, what, "an object", value);
     }
     const spec = table.split(" ");
-    const known = spec.filter((_, i) => !(i % 2));
+    const known = spec.map((w) => w.slice(1));
     for (const n of names) {
       if (known.includes(n)) continue;
       // A different case (redirectURI) or a missing or extra letter at the end (scope).
       const hint = known.find((a) => a.toLowerCase() == n.toLowerCase() || (n.length > 3 && (a.startsWith(n) || n.startsWith(a))));
       throw hint ? failure(code, Msg.UnknownOptionHint, [what, n, hint, known.join(", ")]) : failure(code, Msg.UnknownOption, [what, n, known.join(", ")]);
     }
-    for (let i = 0; i < spec.length; i += 2) {
-      const name = spec[i]!;
-      const type = spec[i + 1];
+    for (const w of spec) {
+      const type = w[0];
+      const name = w.slice(1);
       const full = prefix + name;
       const v = own(value, name);
       const put = (x: string) => out.push(enc(full) + "=" + enc(x));
@@ -418,23 +417,23 @@ function form(value: unknown, table: string, what: string, code: PleoOAuthErrorC
       const expected = type == "s" ? "a string" : type == "n" ? "a number" : type == "l" ? "an array of strings" : type == "m" ? "an object of strings" : "an object";
       try {
         if (type == "s" || (type == "e" && typeof v == "string")) {
-          if (typeof v != "string") throw wrong(full, expected, v);
+          if (typeof v != "string") throw wrongType(code, full, expected, v);
           put(v);
         } else if (type == "n") {
-          if (typeof v != "number") throw wrong(full, expected, v);
+          if (typeof v != "number") throw wrongType(code, full, expected, v);
           put(String(v));
         } else if (type == "l") {
-          if (!Array.isArray(v)) throw wrong(full, expected, v);
+          if (!Array.isArray(v)) throw wrongType(code, full, expected, v);
           for (let j = 0; j < v.length; j++) {
             const x = own(v, j); // a hole stays a hole (a polluted Object.prototype[0] must not fill it)
-            if (typeof x != "string") throw wrong(`${full}[${j}]`, "a string", x);
+            if (typeof x != "string") throw wrongType(code, `${full}[${j}]`, "a string", x);
             put(x);
           }
         } else if (type == "m") {
-          if (!plain(v)) throw wrong(full, expected, v);
+          if (!plain(v)) throw wrongType(code, full, expected, v);
           for (const k of Object.keys(v)) {
             const x = own(v, k);
-            if (typeof x != "string") throw wrong(`${full}["${k}"]`, "a string", x);
+            if (typeof x != "string") throw wrongType(code, `${full}["${k}"]`, "a string", x);
             put(k);
             put(x);
           }
@@ -446,7 +445,7 @@ function form(value: unknown, table: string, what: string, code: PleoOAuthErrorC
       } catch (e) {
         // A Proxy or getter that threw on the way spoils only this option, which is named.
         if (e instanceof PleoOAuthError) throw e;
-        throw type == "e" ? failure(code, Msg.EnvironmentType, []) : wrong(full, expected, UNREAD);
+        throw type == "e" ? failure(code, Msg.EnvironmentType, []) : wrongType(code, full, expected, UNREAD);
       }
     }
   }
@@ -462,7 +461,7 @@ function form(value: unknown, table: string, what: string, code: PleoOAuthErrorC
 function appStateJson(options: unknown): string {
   let kind = "an unreadable value";
   try {
-    const value = options != null && typeof options == "object" && Object.hasOwn(options, "appState") ? (options as { appState?: unknown }).appState : undefined;
+    const value = options != null && Object.hasOwn(options, "appState") ? (options as { appState?: unknown }).appState : undefined;
     if (value === undefined) return "";
     return JSON.stringify(value, (_, v: unknown) => {
       const type = typeof v;
@@ -772,13 +771,7 @@ export class PleoOAuth {
    * Checks the options and the chosen storage, loading the WebAssembly module on first use.
    * Rejects with `invalid_config` (a broken rule, or not in a browser) or `storage_unavailable`.
    */
-  static async create(options: PleoOAuthOptions): Promise<PleoOAuth> {
-    if (typeof window === "undefined" || typeof document === "undefined") {
-      // Before the module loads (there is no page to connect from); its message written out too.
-      const e = failure("invalid_config", Msg.NotInBrowser, []);
-      await written(e);
-      throw e;
-    }
+  static create(options: PleoOAuthOptions): Promise<PleoOAuth> {
     return run(() => {
       if (options == null) throw failure("invalid_config", Msg.OptionsMissing, []);
       const snapshot = form(options, CREATE, "PleoOAuth.create", "invalid_config");
@@ -786,26 +779,21 @@ export class PleoOAuth {
       const io = core<Io>(Op.Configure, [snapshot, location.origin]);
       bare(io.handoff);
       const pleo = new PleoOAuth(CREATED, snapshot, io);
-      pleo.#storage();
+      pleo.#withStorage(() => {}); // the storage must be usable
       return pleo;
-    });
+      // Outside a browser it fails before the module loads (there is no page to connect from).
+    }, typeof window === "undefined" || typeof document === "undefined");
   }
 
-  /** The configured Web Storage, or `storage_unavailable`. */
-  #storage(): Storage {
-    let storage: Storage | null = null;
+  /** Runs `f` on the configured Web Storage; none, or one that throws, is `storage_unavailable`. */
+  #withStorage<T>(f: (storage: Storage) => T): T {
+    let storage: Storage | null | undefined;
     try {
       storage = window[this.#io.storage];
     } catch {
       // blocked by the browser's settings or a sandboxed frame
     }
     if (!storage) throw failure("storage_unavailable", Msg.StorageUnavailable, [this.#io.storage]);
-    return storage;
-  }
-
-  /** Runs `f` on the storage; a storage that throws is `storage_unavailable`. */
-  #withStorage<T>(f: (storage: Storage) => T): T {
-    const storage = this.#storage();
     try {
       return f(storage);
     } catch (e) {
@@ -890,13 +878,10 @@ export class PleoOAuth {
    */
   popup<Backend = unknown, AppState = unknown>(options?: PopupOptions): Promise<CallbackResult<Backend, AppState>> {
     // Synchronously, inside the click: blank first (same origin), Pleo once the request is built.
-    let win: Window | null = null;
+    let win: Window | null | undefined;
     try {
-      const w = 520;
-      const h = 720;
-      const left = Math.round(screenX + (outerWidth - w) / 2);
-      const top = Math.round(screenY + (outerHeight - h) / 2);
-      win = open("", "_blank", `popup,width=${w},height=${h},left=${left},top=${top}`);
+      // 520 × 720, centred on this window.
+      win = open("", "_blank", `popup,width=520,height=720,left=${Math.round(screenX + (outerWidth - 520) / 2)},top=${Math.round(screenY + (outerHeight - 720) / 2)}`);
     } catch {
       // a sandboxed frame without allow-popups
     }
@@ -907,7 +892,7 @@ export class PleoOAuth {
       signal = (superseded = new AbortController()).signal;
     }
     return run(async () => {
-      if (!win || !signal) return core<never>(Op.PopupFailed, ["0"]);
+      if (!signal) return core<never>(Op.PopupFailed, ["0"]); // no window (a signal is made only for one)
       // The popup code loads while the request is built.
       let code: Awaited<ReturnType<typeof popupCode>>;
       let started: Started;
@@ -917,28 +902,11 @@ export class PleoOAuth {
         nonce = core<string>(Op.State, [], entropy());
         [code, started] = await Promise.all([popupCode(), this.#start(options, true)]);
       } catch (e) {
-        win.close();
+        win!.close();
         throw e;
       }
-      const { state, timeoutMs } = started.popup!;
-      return code.wait<CallbackResult<Backend, AppState>>({
-        win,
-        signal,
-        url: started.url,
-        key: POPUP_PREFIX + state,
-        nonce,
-        timeoutMs,
-        fail: async (kind) => core<never>(Op.PopupFailed, [String(kind), String(timeoutMs)]),
-        ours: (url) => {
-          try {
-            return core<CallbackParameters>(Op.Parse, [enc(url)]).state === state;
-          } catch {
-            return false; // not a callback URL
-          }
-        },
-        // The callback its popup relayed: only this window may take a popup's transaction.
-        handle: (url) => this.#callback(url, "popup") as Promise<CallbackResult<Backend, AppState>>,
-      });
+      // The callback its popup relayed: only this window may take a popup's transaction.
+      return code.wait(win!, signal, started as Required<Started>, POPUP_PREFIX, nonce, core, enc, (url) => this.#callback(url, "popup") as Promise<CallbackResult<Backend, AppState>>);
     });
   }
 
@@ -959,18 +927,13 @@ export class PleoOAuth {
       try {
         href = url == null ? location.href : url instanceof URL || (typeof Location != "undefined" && url instanceof Location) ? url.href : url;
       } catch {
-        href = Symbol();
+        // a Location or URL whose href throws: no string, refused below
       }
       if (typeof href != "string") throw failure("invalid_parameter", Msg.CallbackUrlType, []);
       const here = location.href;
       // In a popup that popup() opened: pass the callback to the window that started it.
       const nonce = href == here && popupNonce(here);
-      if (nonce) {
-        return popupCode().then((code) => {
-          code.relay(nonce, here);
-          return new Promise<never>(() => {}); // the popup closes
-        });
-      }
+      if (nonce) return popupCode().then((code) => code.relay(nonce, here));
       return this.#callback(href, "");
     }) as Promise<CallbackResult<Backend, AppState>>;
   }
@@ -1034,25 +997,21 @@ export class PleoOAuth {
     // after a moment: under a Web Lock on the record's key, kept 2 s longer by a tab that
     // consumed it, another tab handling the same callback at this moment waits, then finds it
     // completed (already_handled).
-    const locks = this.#io.storage == "localStorage" && key ? navigator.locks : undefined;
+    const locks = this.#io.storage == "localStorage" && key && navigator.locks;
     const r = locks
-      ? await new Promise<Finished>((resolve, reject) =>
+      ? await new Promise<Finished>((resolve) =>
           locks.request(key, () => {
-            try {
-              resolve(step());
-            } catch (e) {
-              reject(e);
-            }
+            // step() now, under the lock; what it throws rejects.
+            resolve(new Promise<Finished>((done) => done(step())));
             return edited && new Promise((done) => setTimeout(done, 2000));
           }),
         )
       : step();
-    const result: CallbackResult<unknown> = {};
-    if (r.returnTo !== undefined) result.returnTo = r.returnTo;
-    if ("appState" in r) result.appState = r.appState;
-    if (!this.#io.handoff) return { ...result, handoff: r.handoff };
+    // What the connection carries (its returnTo and appState, when it has them).
+    const { handoff, body, ...result }: Finished = r;
     const h = this.#io.handoff;
-    return this.#post(h, h.url, r.body, "").then(
+    if (!h) return { ...result, handoff };
+    return this.#post(h, h.url, body, "").then(
       (backend) => ({ ...result, backend }),
       (e: PleoOAuthError) => {
         // Step 10's failure carries the connection's returnTo and appState, as steps 4–9's do.
@@ -1067,9 +1026,10 @@ export class PleoOAuth {
    */
   async #post(h: NonNullable<Io["handoff"]>, url: string, body: string, request: "" | "start"): Promise<unknown> {
     const signal = AbortSignal.timeout(h.timeoutMs);
-    let kind = 0;
+    // 2 a response, 1 the timeout, 0 none.
+    let kind = 2;
     let status = 0;
-    let backend: unknown = null;
+    let backend: unknown;
     let text = "";
     try {
       // The timeout bounds the whole exchange, also a fetch (wrapped by an extension or an SDK)
@@ -1090,7 +1050,6 @@ export class PleoOAuth {
           return response.text();
         })(),
       ]);
-      kind = 2;
     } catch {
       kind = signal.aborted ? 1 : 0;
     }

@@ -42,15 +42,16 @@ export const enum ServerOp {
   Due = 105,
 }
 /**
- * The options tables (src/boundary.rs): a name, then its kind — s a string, l an array of
- * strings, m an object of strings, n a number, o an object (the table of its name), e a preset
- * name or an object (the ENVIRONMENT table), j any JSON value (handed over apart).
+ * The options tables (src/boundary.rs): each option its kind's letter, then its name — s a
+ * string, l an array of strings, m an object of strings, n a number, o an object (the table of
+ * its name), e a preset name or an object (the ENVIRONMENT table), j any JSON value (handed
+ * over apart).
  */
-export const CREATE = "clientId s redirectUri s scopes l environment e handoff o storage s transactionTtlSeconds n";
-export const ENVIRONMENT = "authorizationEndpoint s issuer s";
-export const HANDOFF = "url s startUrl s credentials s headers m timeoutMs n";
-export const START = "returnTo s extraParams m appState j";
-export const POPUP = "returnTo s extraParams m appState j timeoutMs n";
+export const CREATE = "sclientId sredirectUri lscopes eenvironment ohandoff sstorage ntransactionTtlSeconds";
+export const ENVIRONMENT = "sauthorizationEndpoint sissuer";
+export const HANDOFF = "surl sstartUrl scredentials mheaders ntimeoutMs";
+export const START = "sreturnTo mextraParams jappState";
+export const POPUP = "sreturnTo mextraParams jappState ntimeoutMs";
 /** How many messages there are: a messages.js of another build has another count. */
 export const MESSAGE_COUNT = 96;
 /** The prefix of every storage key this library writes (src/transaction.rs). */

@@ -8,48 +8,54 @@
  * @packageDocumentation
  */
 
+import { Op } from "./ops.js";
+
 /** The BroadcastChannel and message type between a popup and its opener. */
 const CHANNEL = "pleo-oauth";
 const MESSAGE = "pleo-oauth:callback";
+/** The channel between a popup and its opener, where there is BroadcastChannel. */
+const broadcast = () => (typeof BroadcastChannel == "function" ? new BroadcastChannel(CHANNEL) : undefined);
 /** `closed` this soon after opening is a Cross-Origin-Opener-Policy severance, not the user. */
 const SEVERED_WITHIN_MS = 2000;
 /** After the popup closes, a callback on its way is still accepted this long. */
 const CLOSED_GRACE_MS = 3000;
 
-/** What {@link wait} needs from `index.js`, where the core and the connection's storage are. */
-export interface Wait<R> {
-  /** The popup, still this origin's blank page. */
-  win: Window;
-  /** Aborted when a newer `popup()` opened its window: this wait ends as `popup_closed`. */
-  signal: AbortSignal;
-  /** Pleo's authorisation URL, for the popup. */
-  url: string;
-  /** The popup's session-storage key for the relay's nonce (it names the awaited state). */
-  key: string;
-  /** The relay's nonce, drawn (through the core, from the CSPRNG) before anything was stored. */
-  nonce: string;
-  /** Milliseconds until `popup_timeout`. */
-  timeoutMs: number;
-  /** Rejects with the core's `popup_closed` (1) or `popup_timeout` (2). */
-  fail(kind: 1 | 2): Promise<never>;
-  /** Whether a relayed URL is a callback whose own state is the awaited one. */
-  ours(url: string): boolean;
-  /** Checks the callback and hands it off here (`handleCallback`). */
-  handle(url: string): Promise<R>;
-}
-
 /**
  * Sends the popup to Pleo and waits for its callback (or its end, the timeout, or a newer
- * `popup()`), then handles it in this window.
+ * `popup()`), then handles it in this window. What it needs from `index.js`, where the core and
+ * the connection's storage are, comes as arguments (in order; positional, so that no property
+ * name ships):
+ *
+ * @param win The popup, still this origin's blank page.
+ * @param signal Aborted when a newer `popup()` opened its window: this wait ends as `popup_closed`.
+ * @param started What the core's `popup` start answered: Pleo's authorisation URL for the popup,
+ *   and the state to wait for and for how long (`popup_timeout`).
+ * @param prefix The session-storage key prefix of the relay's nonce (the key names the awaited state).
+ * @param nonce The relay's nonce, drawn (through the core, from the CSPRNG) before anything was stored.
+ * @param core Runs an operation of the core: `popupFailed` rejects with `popup_closed` (1) or
+ *   `popup_timeout` (2), `parse` reads a relayed URL's own state.
+ * @param enc A string as the core reads it.
+ * @param handle Checks the callback and hands it off here (`handleCallback`).
  */
-export function wait<R>({ win, signal, url, key, nonce, timeoutMs, fail, ours, handle }: Wait<R>): Promise<R> {
+export function wait<R>(
+  win: Window,
+  signal: AbortSignal,
+  { url, popup: { state, timeoutMs } }: { url: string; popup: { state: string; timeoutMs: number } },
+  prefix: string,
+  nonce: string,
+  core: (op: Op, args: string[]) => { state?: string },
+  enc: (s: string) => string,
+  handle: (url: string) => Promise<R>,
+): Promise<R> {
+  /** Rejects with the core's `popup_closed` (1) or `popup_timeout` (2). */
+  const fail = async (kind: 1 | 2): Promise<never> => core(Op.PopupFailed, [String(kind), String(timeoutMs)]) as never;
   // Binds the relay to this popup: a nonce in the popup's own session storage, written while
   // it is still this origin's blank page (it keeps it through Pleo and back, also when a COOP
   // severs it). Its redirect-URI page sends the callback only with the nonce, and only that is
   // accepted here: a callback for this state opened in any other window (a leaked request
   // replayed by an attacker, RFC 9700 §4.5) is not.
   try {
-    win.sessionStorage.setItem(key, nonce);
+    win.sessionStorage.setItem(prefix + state, nonce);
     win.location.replace(url);
   } catch {
     // closed by the user while the request was being built
@@ -60,7 +66,7 @@ export function wait<R>({ win, signal, url, key, nonce, timeoutMs, fail, ours, h
     return fail(1);
   }
   return new Promise((resolve, reject) => {
-    const channel = typeof BroadcastChannel == "function" ? new BroadcastChannel(CHANNEL) : undefined;
+    const channel = broadcast();
     const opened = Date.now();
     let closedAt = 0;
     let severed = false;
@@ -80,7 +86,12 @@ export function wait<R>({ win, signal, url, key, nonce, timeoutMs, fail, ours, h
     const accept = (data: unknown) => {
       const d = data as { type?: unknown; nonce?: unknown; url?: unknown } | null;
       if (d?.type !== MESSAGE || d.nonce !== nonce || typeof d.url != "string" || settled) return;
-      if (ours(d.url)) end(handle(d.url));
+      try {
+        if (core(Op.Parse, [enc(d.url)]).state !== state) return;
+      } catch {
+        return; // not a callback URL
+      }
+      end(handle(d.url));
     };
     const onMessage = (e: MessageEvent) => {
       if (e.origin === location.origin && e.source === win) accept(e.data);
@@ -109,9 +120,10 @@ export function wait<R>({ win, signal, url, key, nonce, timeoutMs, fail, ours, h
  * opener's nonce for this state in the popup's session storage): sends the callback URL with
  * the nonce to the opener — `postMessage` to this exact origin, or a `BroadcastChannel` when a
  * Cross-Origin-Opener-Policy severed `window.opener` — removes it from the address bar and
- * closes the popup. The opener checks it and hands it off.
+ * closes the popup. The opener checks it and hands it off. The promise never settles (the
+ * popup closes): it is `handleCallback`'s there.
  */
-export function relay(nonce: string, url: string): void {
+export function relay(nonce: string, url: string): Promise<never> {
   const message = { type: MESSAGE, nonce, url };
   // To the opener at this exact origin; only when a COOP severed the two (no `opener`) over
   // the channel, which every window of this origin hears.
@@ -121,10 +133,10 @@ export function relay(nonce: string, url: string): void {
     } catch {
       // the opener is gone: nothing to pass the callback to
     }
-  } else if (typeof BroadcastChannel == "function") {
-    const channel = new BroadcastChannel(CHANNEL);
-    channel.postMessage(message);
-    channel.close();
+  } else {
+    const channel = broadcast();
+    channel?.postMessage(message);
+    channel?.close();
   }
   try {
     history.replaceState(null, "", location.origin + location.pathname);
@@ -132,4 +144,5 @@ export function relay(nonce: string, url: string): void {
     // a sandboxed document
   }
   close();
+  return new Promise(() => {});
 }
