@@ -6,9 +6,9 @@ use alloc::borrow::ToOwned;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::error::{invalid_config, ErrorCode, Result};
+use crate::error::{invalid_config, Error, ErrorCode, Result};
 use crate::form;
-use crate::messages::Msg;
+use crate::messages::{Message, Msg};
 use crate::options::Form;
 use crate::protocol::{CALLBACK_PARAMETERS, RESERVED_PARAMETERS};
 use crate::text::decimal;
@@ -115,7 +115,7 @@ impl Config {
         // RFC 6749 §3.1.2 + §4.1.2: the callback must arrive at exactly this URI, so it must be
         // one the browser keeps as it is (docs/API.md step 6 compares it with the address bar).
         if let Some(piece) = uri::rewritten_by_browsers(redirect_uri.as_str()) {
-            return Err(invalid_config(msg!(Msg::RedirectUriRewritten, piece)));
+            return Err(refuse(Msg::RedirectUriRewritten, piece));
         }
         // RFC 6749 §3.1 / §4.1.2: the server keeps the redirect URI's query in the callback,
         // so a callback parameter there would come back twice (or be read as the server's).
@@ -123,10 +123,7 @@ impl Config {
             .query()
             .and_then(|q| form::first_of(q, &CALLBACK_PARAMETERS))
         {
-            return Err(invalid_config(msg!(
-                Msg::RedirectUriCallbackParameter,
-                name
-            )));
+            return Err(refuse(Msg::RedirectUriCallbackParameter, &name));
         }
         let scopes = check_scopes(o.all("scopes"))?;
         let (authorization_endpoint, issuer) = check_environment(o)?;
@@ -138,7 +135,7 @@ impl Config {
         let storage = match o.get("storage") {
             None | Some("session") => StorageKind::Session,
             Some("local") => StorageKind::Local,
-            Some(other) => return Err(invalid_config(msg!(Msg::StorageName, other))),
+            Some(other) => return Err(refuse(Msg::StorageName, other)),
         };
         let transaction_ttl_seconds = o.whole(
             "transactionTtlSeconds",
@@ -148,10 +145,10 @@ impl Config {
                 DEFAULT_TRANSACTION_TTL_SECONDS,
             ),
             || {
-                invalid_config(msg!(
+                refuse(
                     Msg::TransactionTtl,
-                    decimal(MAX_TRANSACTION_TTL_SECONDS.into())
-                ))
+                    &decimal(MAX_TRANSACTION_TTL_SECONDS.into()),
+                )
             },
         )?;
         Ok(Config {
@@ -289,6 +286,13 @@ impl Config {
     }
 }
 
+/// `invalid_config` with `msg` quoting `arg`, built out of line: each check passes only its
+/// parts.
+#[inline(never)]
+fn refuse(msg: Msg, arg: &str) -> Error {
+    invalid_config(Message::with(msg, &[arg]))
+}
+
 fn check_client_id(client_id: Option<&str>) -> Result<&str> {
     let Some(id) = client_id else {
         return Err(invalid_config(Msg::ClientIdRequired));
@@ -326,7 +330,7 @@ fn check_scopes(scopes: Vec<&str>) -> Result<String> {
             )));
         }
         if scopes.iter().take(i).any(|s| s == scope) {
-            return Err(invalid_config(msg!(Msg::ScopeTwice, *scope)));
+            return Err(refuse(Msg::ScopeTwice, scope));
         }
     }
     Ok(crate::text::join(&scopes, " "))
@@ -342,7 +346,7 @@ fn check_environment(o: &Form) -> Result<(WebUrl, Option<String>)> {
         Some(name) => match name {
             "production" => Ok((preset(PRODUCTION_AUTHORIZATION_ENDPOINT)?, None)),
             "staging" => Ok((preset(STAGING_AUTHORIZATION_ENDPOINT)?, None)),
-            _ => Err(invalid_config(msg!(Msg::EnvironmentUnknown, name))),
+            _ => Err(refuse(Msg::EnvironmentUnknown, name)),
         },
         None => {
             let Some(endpoint) = o.get("environment.authorizationEndpoint") else {
@@ -355,7 +359,7 @@ fn check_environment(o: &Form) -> Result<(WebUrl, Option<String>)> {
                 .query()
                 .and_then(|q| form::first_of(q, &RESERVED_PARAMETERS))
             {
-                return Err(invalid_config(msg!(Msg::EndpointReservedParameter, name)));
+                return Err(refuse(Msg::EndpointReservedParameter, &name));
             }
             let issuer = match issuer {
                 Some(i) => Some(check_issuer(i)?),
@@ -412,10 +416,10 @@ fn check_handoff_url(url: &str, what: &str) -> Result<()> {
         return WebUrl::parse(url, what, ErrorCode::InvalidConfig).map(|_| ());
     }
     if !uri::is_same_origin_path(url) {
-        return Err(invalid_config(msg!(Msg::HandoffUrlForm, what)));
+        return Err(refuse(Msg::HandoffUrlForm, what));
     }
     if uri::split(url).fragment.is_some() {
-        return Err(invalid_config(msg!(Msg::HandoffUrlFragment, what)));
+        return Err(refuse(Msg::HandoffUrlFragment, what));
     }
     Ok(())
 }
@@ -433,44 +437,39 @@ fn check_handoff(h: &Form) -> Result<Handoff> {
         None | Some("same-origin") => Credentials::SameOrigin,
         Some("include") => Credentials::Include,
         Some("omit") => Credentials::Omit,
-        Some(other) => return Err(invalid_config(msg!(Msg::Credentials, other))),
+        Some(other) => return Err(refuse(Msg::Credentials, other)),
     };
     let mut headers = Vec::new();
     for (name, value) in h.map("handoff.headers") {
         if !is_token(name) {
-            return Err(invalid_config(msg!(Msg::HeaderName, name)));
+            return Err(refuse(Msg::HeaderName, name));
         }
         let lower = name.to_ascii_lowercase();
         if headers
             .iter()
             .any(|(n, _): &(String, String)| n.eq_ignore_ascii_case(name))
         {
-            return Err(invalid_config(msg!(Msg::HeaderTwice, name)));
+            return Err(refuse(Msg::HeaderTwice, name));
         }
         if crate::text::pieces(FORBIDDEN_HEADERS, b' ').any(|h| h == lower)
             || lower.starts_with("proxy-")
             || lower.starts_with("sec-")
         {
-            return Err(invalid_config(msg!(Msg::HeaderForbidden, name)));
+            return Err(refuse(Msg::HeaderForbidden, name));
         }
         if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
-            return Err(invalid_config(msg!(Msg::HeaderLineBreak, name)));
+            return Err(refuse(Msg::HeaderLineBreak, name));
         }
         // Fetch § header value: bytes, so a page's string must be ISO-8859-1 or fetch throws.
         if value.chars().any(|c| u32::from(c) > 0xFF) {
-            return Err(invalid_config(msg!(Msg::HeaderLatin1, name)));
+            return Err(refuse(Msg::HeaderLatin1, name));
         }
         headers.push((name.into(), value.into()));
     }
     let timeout_ms = h.whole(
         "handoff.timeoutMs",
         (1, MAX_HANDOFF_TIMEOUT_MS, DEFAULT_HANDOFF_TIMEOUT_MS),
-        || {
-            invalid_config(msg!(
-                Msg::HandoffTimeout,
-                decimal(MAX_HANDOFF_TIMEOUT_MS.into())
-            ))
-        },
+        || refuse(Msg::HandoffTimeout, &decimal(MAX_HANDOFF_TIMEOUT_MS.into())),
     )?;
     Ok(Handoff {
         url: url.into(),
