@@ -132,10 +132,10 @@ impl Config {
         } else {
             None
         };
-        let storage = match o.get("storage") {
-            None | Some("session") => StorageKind::Session,
-            Some("local") => StorageKind::Local,
-            Some(other) => return Err(refuse(Msg::StorageName, other)),
+        let storage = if one_of(o.get("storage"), "session local", Msg::StorageName)? == 0 {
+            StorageKind::Session
+        } else {
+            StorageKind::Local
         };
         let transaction_ttl_seconds = o.whole(
             "transactionTtlSeconds",
@@ -338,17 +338,8 @@ fn check_scopes(scopes: Vec<&str>) -> Result<String> {
 
 fn check_environment(o: &Form) -> Result<(WebUrl, Option<String>)> {
     let code = ErrorCode::InvalidConfig;
-    let preset = |url: &str| WebUrl::parse(url, "the preset endpoint", code);
     match o.get("environment") {
-        None if !o.has_object("environment") => {
-            Ok((preset(PRODUCTION_AUTHORIZATION_ENDPOINT)?, None))
-        }
-        Some(name) => match name {
-            "production" => Ok((preset(PRODUCTION_AUTHORIZATION_ENDPOINT)?, None)),
-            "staging" => Ok((preset(STAGING_AUTHORIZATION_ENDPOINT)?, None)),
-            _ => Err(refuse(Msg::EnvironmentUnknown, name)),
-        },
-        None => {
+        None if o.has_object("environment") => {
             let Some(endpoint) = o.get("environment.authorizationEndpoint") else {
                 return Err(invalid_config(Msg::EndpointRequired));
             };
@@ -367,7 +358,33 @@ fn check_environment(o: &Form) -> Result<(WebUrl, Option<String>)> {
             };
             Ok((endpoint, issuer))
         }
+        name => {
+            let preset = if one_of(name, "production staging", Msg::EnvironmentUnknown)? == 0 {
+                PRODUCTION_AUTHORIZATION_ENDPOINT
+            } else {
+                STAGING_AUTHORIZATION_ENDPOINT
+            };
+            Ok((WebUrl::parse(preset, "the preset endpoint", code)?, None))
+        }
     }
+}
+
+/// The position of `value` among the space-separated `choices` (one string: no table of
+/// pointers), 0 (the default) when absent; `msg` quoting `value` when it is none of them: the
+/// one reader of every option that names one of a few choices.
+#[allow(clippy::explicit_counter_loop)] // enumerate() costs 7 B more gzip in the shipped wasm
+fn one_of(value: Option<&str>, choices: &str, msg: Msg) -> Result<usize> {
+    let Some(value) = value else {
+        return Ok(0);
+    };
+    let mut i = 0;
+    for choice in crate::text::pieces(choices, b' ') {
+        if choice == value {
+            return Ok(i);
+        }
+        i += 1;
+    }
+    Err(refuse(msg, value))
 }
 
 fn check_issuer(issuer: &str) -> Result<String> {
@@ -433,11 +450,14 @@ fn check_handoff(h: &Form) -> Result<Handoff> {
     if let Some(start) = start_url {
         check_handoff_url(start, "handoff.startUrl")?;
     }
-    let credentials = match h.get("handoff.credentials") {
-        None | Some("same-origin") => Credentials::SameOrigin,
-        Some("include") => Credentials::Include,
-        Some("omit") => Credentials::Omit,
-        Some(other) => return Err(refuse(Msg::Credentials, other)),
+    let credentials = match one_of(
+        h.get("handoff.credentials"),
+        "same-origin include omit",
+        Msg::Credentials,
+    )? {
+        0 => Credentials::SameOrigin,
+        1 => Credentials::Include,
+        _ => Credentials::Omit,
     };
     let mut headers = Vec::new();
     for (name, value) in h.map("handoff.headers") {
