@@ -137,20 +137,19 @@ impl Config {
         } else {
             StorageKind::Local
         };
-        let transaction_ttl_seconds = o.whole(
+        let Some(transaction_ttl_seconds) = o.whole(
             "transactionTtlSeconds",
             (
                 1,
                 MAX_TRANSACTION_TTL_SECONDS,
                 DEFAULT_TRANSACTION_TTL_SECONDS,
             ),
-            || {
-                refuse(
-                    Msg::TransactionTtl,
-                    &decimal(MAX_TRANSACTION_TTL_SECONDS.into()),
-                )
-            },
-        )?;
+        ) else {
+            return Err(refuse(
+                Msg::TransactionTtl,
+                &decimal(MAX_TRANSACTION_TTL_SECONDS.into()),
+            ));
+        };
         Ok(Config {
             binding: binding(
                 client_id,
@@ -486,11 +485,15 @@ fn check_handoff(h: &Form) -> Result<Handoff> {
         }
         headers.push((name.into(), value.into()));
     }
-    let timeout_ms = h.whole(
+    let Some(timeout_ms) = h.whole(
         "handoff.timeoutMs",
         (1, MAX_HANDOFF_TIMEOUT_MS, DEFAULT_HANDOFF_TIMEOUT_MS),
-        || refuse(Msg::HandoffTimeout, &decimal(MAX_HANDOFF_TIMEOUT_MS.into())),
-    )?;
+    ) else {
+        return Err(refuse(
+            Msg::HandoffTimeout,
+            &decimal(MAX_HANDOFF_TIMEOUT_MS.into()),
+        ));
+    };
     Ok(Handoff {
         url: url.into(),
         start_url: start_url.map(String::from),

@@ -47,11 +47,13 @@ impl AuthorizationUrlOptions {
     /// that one apart, with `JSON.stringify`'s own rules.
     pub fn from_form(o: &Form, popup: bool) -> Result<(Self, u32)> {
         let timeout_ms = if popup {
-            o.whole(
+            let Some(ms) = o.whole(
                 "timeoutMs",
                 (1, MAX_POPUP_TIMEOUT_MS, DEFAULT_POPUP_TIMEOUT_MS),
-                || invalid_parameter(Msg::PopupTimeout),
-            )?
+            ) else {
+                return Err(invalid_parameter(Msg::PopupTimeout));
+            };
+            ms
         } else {
             DEFAULT_POPUP_TIMEOUT_MS
         };
