@@ -328,8 +328,10 @@ fn check_scopes(scopes: Vec<&str>) -> Result<String> {
                 *scope
             )));
         }
-        if scopes.iter().take(i).any(|s| s == scope) {
-            return Err(refuse(Msg::ScopeTwice, scope));
+        for earlier in scopes.get(..i).unwrap_or_default() {
+            if earlier == scope {
+                return Err(refuse(Msg::ScopeTwice, scope));
+            }
         }
     }
     Ok(crate::text::join(&scopes, " "))
@@ -476,11 +478,17 @@ fn check_handoff(h: &Form) -> Result<Handoff> {
         {
             return Err(refuse(Msg::HeaderForbidden, name));
         }
-        if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
-            return Err(refuse(Msg::HeaderLineBreak, name));
+        // Fetch § header value: bytes, so a page's string must be ISO-8859-1 or fetch throws
+        // (in UTF-8, a character above U+00FF is one whose lead byte is 0xC4 or more). A line
+        // break is reported first.
+        let mut wide = false;
+        for b in value.bytes() {
+            if b == b'\r' || b == b'\n' || b == 0 {
+                return Err(refuse(Msg::HeaderLineBreak, name));
+            }
+            wide |= b >= 0xC4;
         }
-        // Fetch § header value: bytes, so a page's string must be ISO-8859-1 or fetch throws.
-        if value.chars().any(|c| u32::from(c) > 0xFF) {
+        if wide {
             return Err(refuse(Msg::HeaderLatin1, name));
         }
         headers.push((name.into(), value.into()));
