@@ -127,7 +127,7 @@ impl Config {
         }
         let scopes = check_scopes(o.all("scopes"))?;
         let (authorization_endpoint, issuer) = check_environment(o)?;
-        let handoff = if o.has_object("handoff") {
+        let handoff = if o.has_object("handoff.") {
             Some(check_handoff(o)?)
         } else {
             None
@@ -340,7 +340,7 @@ fn check_scopes(scopes: Vec<&str>) -> Result<String> {
 fn check_environment(o: &Form) -> Result<(WebUrl, Option<String>)> {
     let code = ErrorCode::InvalidConfig;
     match o.get("environment") {
-        None if o.has_object("environment") => {
+        None if o.has_object("environment.") => {
             let Some(endpoint) = o.get("environment.authorizationEndpoint") else {
                 return Err(invalid_config(Msg::EndpointRequired));
             };

@@ -28,17 +28,17 @@ impl Form {
 
     /// The value of `name`, if given.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        for (n, v) in &self.0 {
+            if n == name {
+                return Some(v);
+            }
+        }
+        None
     }
 
-    /// Whether the object `name` was given (`name.=`).
-    pub fn has_object(&self, name: &str) -> bool {
-        self.0
-            .iter()
-            .any(|(n, _)| n.len() == name.len() + 1 && n.starts_with(name) && n.ends_with('.'))
+    /// Whether the object was given: `dotted` is its name and a dot (the form says `name.=`).
+    pub fn has_object(&self, dotted: &str) -> bool {
+        self.get(dotted).is_some()
     }
 
     /// Every value of `name`, in order (a list).
@@ -57,7 +57,10 @@ impl Form {
         // Pairs of consecutive values, by hand: `chunks(2)` linked a division and its panic.
         let mut out = Vec::new();
         let mut key = None;
-        for (_, v) in self.0.iter().filter(|(n, _)| n == name) {
+        for (n, v) in &self.0 {
+            if n != name {
+                continue;
+            }
             match key.take() {
                 None => key = Some(v.as_str()),
                 Some(k) => out.push((k, v.as_str())),
@@ -96,7 +99,7 @@ mod tests {
         );
         assert_eq!(f.get("clientId"), Some("c&="));
         assert_eq!(f.all("scopes"), ["a:b", "c:d"]);
-        assert!(f.has_object("handoff") && !f.has_object("environment"));
+        assert!(f.has_object("handoff.") && !f.has_object("environment."));
         assert_eq!(f.map("handoff.headers"), [("X-A", "1 2"), ("X-B", "")]);
         // An odd count (the wrapper never sends one): the last name with an empty value.
         let odd = Form::parse("h=X-A&h=1&h=X-C");
