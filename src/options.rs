@@ -52,8 +52,8 @@ impl Form {
         out
     }
 
-    /// The key and value pairs of the map `name`, in order.
-    pub fn map(&self, name: &str) -> Vec<(&str, &str)> {
+    /// The key and value pairs of the map `name`, in order, as copies (what both readers keep).
+    pub fn map(&self, name: &str) -> Vec<(String, String)> {
         // Pairs of consecutive values, by hand: `chunks(2)` linked a division and its panic.
         let mut out = Vec::new();
         let mut key = None;
@@ -62,12 +62,12 @@ impl Form {
                 continue;
             }
             match key.take() {
-                None => key = Some(v.as_str()),
-                Some(k) => out.push((k, v.as_str())),
+                None => key = Some(v),
+                Some(k) => out.push((k.clone(), v.clone())),
             }
         }
         if let Some(k) = key {
-            out.push((k, ""));
+            out.push((k.clone(), String::new()));
         }
         out
     }
@@ -100,10 +100,16 @@ mod tests {
         assert_eq!(f.get("clientId"), Some("c&="));
         assert_eq!(f.all("scopes"), ["a:b", "c:d"]);
         assert!(f.has_object("handoff.") && !f.has_object("environment."));
-        assert_eq!(f.map("handoff.headers"), [("X-A", "1 2"), ("X-B", "")]);
+        let pairs = |p: &[(&str, &str)]| -> Vec<(String, String)> {
+            p.iter().map(|&(k, v)| (k.into(), v.into())).collect()
+        };
+        assert_eq!(
+            f.map("handoff.headers"),
+            pairs(&[("X-A", "1 2"), ("X-B", "")])
+        );
         // An odd count (the wrapper never sends one): the last name with an empty value.
         let odd = Form::parse("h=X-A&h=1&h=X-C");
-        assert_eq!(odd.map("h"), [("X-A", "1"), ("X-C", "")]);
+        assert_eq!(odd.map("h"), pairs(&[("X-A", "1"), ("X-C", "")]));
         assert!(odd.map("none").is_empty());
         assert_eq!(f.whole("n", (1, 1000, 5)), Some(600));
         assert_eq!(f.whole("absent", (1, 1000, 5)), Some(5));

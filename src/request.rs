@@ -59,13 +59,7 @@ impl AuthorizationUrlOptions {
         };
         let options = AuthorizationUrlOptions {
             return_to: o.get("returnTo").map(String::from),
-            extra_params: Some({
-                let mut pairs = Vec::new();
-                for (n, v) in o.map("extraParams") {
-                    pairs.push((n.into(), v.into()));
-                }
-                pairs
-            }),
+            extra_params: Some(o.map("extraParams")),
             app_state: None,
         };
         Ok((options, timeout_ms))
