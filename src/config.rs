@@ -125,7 +125,7 @@ impl Config {
         {
             return Err(refuse(Msg::RedirectUriCallbackParameter, &name));
         }
-        let scopes = check_scopes(o.all("scopes"))?;
+        let scopes = check_scopes(o)?;
         let (authorization_endpoint, issuer) = check_environment(o)?;
         let handoff = if o.has_object("handoff.") {
             Some(check_handoff(o)?)
@@ -316,25 +316,34 @@ pub fn is_valid_scope(scope: &str) -> bool {
     matches!(crate::text::cut(scope, b':'), Some((resource, permission)) if side(resource) && side(permission))
 }
 
-fn check_scopes(scopes: Vec<&str>) -> Result<String> {
-    if scopes.is_empty() {
-        return Err(invalid_config(Msg::ScopesEmpty));
-    }
-    for (i, scope) in scopes.iter().enumerate() {
-        if !is_valid_scope(scope) {
-            return Err(invalid_config(msg!(
-                Msg::ScopeForm,
-                decimal(i as u64),
-                *scope
-            )));
+/// The `scopes` list, checked and joined with spaces as it is read (no list in between).
+#[allow(clippy::explicit_counter_loop)] // counts only the pairs named `scopes`
+fn check_scopes(o: &Form) -> Result<String> {
+    let mut joined = String::new();
+    let mut i = 0;
+    for (name, scope) in o.pairs() {
+        if name != "scopes" {
+            continue;
         }
-        for earlier in scopes.get(..i).unwrap_or_default() {
+        if !is_valid_scope(scope) {
+            return Err(invalid_config(msg!(Msg::ScopeForm, decimal(i), scope)));
+        }
+        // The scopes so far, from the joined text (a valid scope holds no space).
+        for earlier in crate::text::pieces(&joined, b' ') {
             if earlier == scope {
                 return Err(refuse(Msg::ScopeTwice, scope));
             }
         }
+        if i > 0 {
+            joined.push(' ');
+        }
+        joined.push_str(scope);
+        i += 1;
     }
-    Ok(crate::text::join(&scopes, " "))
+    if i == 0 {
+        return Err(invalid_config(Msg::ScopesEmpty));
+    }
+    Ok(joined)
 }
 
 fn check_environment(o: &Form) -> Result<(WebUrl, Option<String>)> {

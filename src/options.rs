@@ -41,6 +41,11 @@ impl Form {
         self.get(dotted).is_some()
     }
 
+    /// Every name and value, in order.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+
     /// Every value of `name`, in order (a list).
     pub fn all(&self, name: &str) -> Vec<&str> {
         let mut out = Vec::new();
