@@ -300,7 +300,11 @@ fn check_client_id(client_id: Option<&str>) -> Result<&str> {
         return Err(invalid_config(Msg::ClientIdEmpty));
     }
     // RFC 6749 §A.1: client-id = *VSCHAR (%x20-7E).
-    if !id.bytes().all(|b| (0x20..=0x7e).contains(&b)) || id.starts_with(' ') || id.ends_with(' ') {
+    let mut bad = id.starts_with(' ') || id.ends_with(' ');
+    for b in id.bytes() {
+        bad |= !(0x20..=0x7e).contains(&b);
+    }
+    if bad {
         return Err(invalid_config(Msg::ClientIdCharacters));
     }
     Ok(id)
