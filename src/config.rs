@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 
 use crate::error::{invalid_config, Error, ErrorCode, Result};
 use crate::form;
-use crate::messages::{Message, Msg};
+use crate::messages::Msg;
 use crate::options::Form;
 use crate::protocol::{CALLBACK_PARAMETERS, RESERVED_PARAMETERS};
 use crate::text::decimal;
@@ -285,11 +285,10 @@ impl Config {
     }
 }
 
-/// `invalid_config` with `msg` quoting `arg`, built out of line: each check passes only its
-/// parts.
-#[inline(never)]
+/// `invalid_config` with `msg` quoting `arg`, built out of line
+/// ([`crate::error::quoting`]).
 fn refuse(msg: Msg, arg: &str) -> Error {
-    invalid_config(Message::with(msg, &[arg]))
+    crate::error::quoting(ErrorCode::InvalidConfig, msg, arg)
 }
 
 fn check_client_id(client_id: Option<&str>) -> Result<&str> {

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 
 use crate::config::Config;
 use crate::error::invalid_config;
-use crate::error::{invalid_parameter, Result};
+use crate::error::{invalid_parameter, Error, ErrorCode, Result};
 use crate::form;
 use crate::messages::Msg;
 use crate::options::Form;
@@ -126,18 +126,12 @@ pub fn build_with(
             return Err(invalid_parameter(Msg::ExtraParamEmpty));
         }
         if RESERVED_PARAMETERS.contains(&name.as_str()) {
-            return Err(invalid_parameter(msg!(
-                Msg::ExtraParamReserved,
-                name.as_str()
-            )));
+            return Err(refuse(Msg::ExtraParamReserved, name));
         }
         // RFC 6749 §3.1: each parameter once; the endpoint's own query is kept as it is.
         let endpoint_query = config.authorization_endpoint.query().unwrap_or_default();
         if form::first_of(endpoint_query, &[name]).is_some() {
-            return Err(invalid_parameter(msg!(
-                Msg::ExtraParamInEndpoint,
-                name.as_str()
-            )));
+            return Err(refuse(Msg::ExtraParamInEndpoint, name));
         }
     }
 
@@ -185,6 +179,12 @@ pub fn build_with(
     })
 }
 
+/// `invalid_parameter` with `msg` quoting `arg`, built out of line
+/// ([`crate::error::quoting`]).
+fn refuse(msg: Msg, arg: &str) -> Error {
+    crate::error::quoting(ErrorCode::InvalidParameter, msg, arg)
+}
+
 /// `returnTo` must be a path on this origin ([`uri::is_same_origin_path`]).
 fn check_return_to(path: String) -> Result<String> {
     if uri::is_same_origin_path(&path) {
@@ -198,13 +198,13 @@ fn check_return_to(path: String) -> Result<String> {
 /// most [`MAX_APP_STATE_BYTES`].
 fn check_app_state(json: String) -> Result<String> {
     if let Some(kind) = json.strip_prefix('!') {
-        return Err(invalid_parameter(msg!(Msg::AppStateKind, kind)));
+        return Err(refuse(Msg::AppStateKind, kind));
     }
     if json.len() > MAX_APP_STATE_BYTES {
-        return Err(invalid_parameter(msg!(
+        return Err(refuse(
             Msg::AppStateSize,
-            crate::text::decimal(json.len() as u64)
-        )));
+            &crate::text::decimal(json.len() as u64),
+        ));
     }
     if !crate::text::is_json(&json) {
         return Err(invalid_parameter(Msg::AppStateJson));
