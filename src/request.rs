@@ -145,17 +145,14 @@ pub fn build_with(
     }
     let challenge = verifier.challenge();
     // RFC 6749 §4.1.1 + RFC 7636 §4.3, encoded as application/x-www-form-urlencoded (RFC 6749 Appendix B).
-    for (name, value) in [
-        ("response_type", "code"),
-        ("client_id", &config.client_id),
-        ("redirect_uri", config.redirect_uri.as_str()),
-        ("scope", &config.scope),
-        ("state", state.as_str()),
-        ("code_challenge", challenge.as_str()),
-        ("code_challenge_method", S256),
-    ] {
-        form::append_pair(&mut url, name, value);
-    }
+    // One call each, not a loop over a table of pairs (the table cost more bytes to build).
+    form::append_pair(&mut url, "response_type", "code");
+    form::append_pair(&mut url, "client_id", &config.client_id);
+    form::append_pair(&mut url, "redirect_uri", config.redirect_uri.as_str());
+    form::append_pair(&mut url, "scope", &config.scope);
+    form::append_pair(&mut url, "state", state.as_str());
+    form::append_pair(&mut url, "code_challenge", challenge.as_str());
+    form::append_pair(&mut url, "code_challenge_method", S256);
     for (name, value) in &extra {
         form::append_pair(&mut url, name, value);
     }
