@@ -118,8 +118,14 @@ pub fn build_with(
     verifier: PkceCodeVerifier,
     now_ms: u64,
 ) -> Result<AuthorizationRequest> {
-    let return_to = options.return_to.map(check_return_to).transpose()?;
-    let app_state = options.app_state.map(check_app_state).transpose()?;
+    let return_to = match options.return_to {
+        Some(path) => Some(check_return_to(path)?),
+        None => None,
+    };
+    let app_state = match options.app_state {
+        Some(json) => Some(check_app_state(json)?),
+        None => None,
+    };
     let extra = options.extra_params.unwrap_or_default();
     for (name, _) in &extra {
         if name.is_empty() {
