@@ -200,8 +200,8 @@ fn check_return_to(path: String) -> Result<String> {
 /// `appState` must be a JSON value `JSON.stringify` writes without dropping anything, of at
 /// most [`MAX_APP_STATE_BYTES`].
 fn check_app_state(json: String) -> Result<String> {
-    if let Some(kind) = json.strip_prefix('!') {
-        return Err(refuse(Msg::AppStateKind, kind));
+    if json.starts_with('!') {
+        return Err(refuse(Msg::AppStateKind, json.get(1..).unwrap_or_default()));
     }
     if json.len() > MAX_APP_STATE_BYTES {
         return Err(refuse(
