@@ -252,6 +252,13 @@ pub(crate) fn invalid_parameter(message: impl Into<Message>) -> Error {
     Error::new(ErrorCode::InvalidParameter, message)
 }
 
+/// An error whose message quotes one argument, built out of line: each check passes only its
+/// parts.
+#[inline(never)]
+pub(crate) fn quoting(code: ErrorCode, msg: crate::messages::Msg, arg: &str) -> Error {
+    Error::new(code, Message::with(msg, &[arg]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

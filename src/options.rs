@@ -13,7 +13,6 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::error::{Error, Result};
 use crate::form;
 use crate::text::parse_decimal;
 
@@ -29,17 +28,22 @@ impl Form {
 
     /// The value of `name`, if given.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        for (n, v) in &self.0 {
+            if n == name {
+                return Some(v);
+            }
+        }
+        None
     }
 
-    /// Whether the object `name` was given (`name.=`).
-    pub fn has_object(&self, name: &str) -> bool {
-        self.0
-            .iter()
-            .any(|(n, _)| n.len() == name.len() + 1 && n.starts_with(name) && n.ends_with('.'))
+    /// Whether the object was given: `dotted` is its name and a dot (the form says `name.=`).
+    pub fn has_object(&self, dotted: &str) -> bool {
+        self.get(dotted).is_some()
+    }
+
+    /// Every name and value, in order.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
     }
 
     /// Every value of `name`, in order (a list).
@@ -53,37 +57,36 @@ impl Form {
         out
     }
 
-    /// The key and value pairs of the map `name`, in order.
-    pub fn map(&self, name: &str) -> Vec<(&str, &str)> {
+    /// The key and value pairs of the map `name`, in order, as copies (what both readers keep).
+    pub fn map(&self, name: &str) -> Vec<(String, String)> {
         // Pairs of consecutive values, by hand: `chunks(2)` linked a division and its panic.
         let mut out = Vec::new();
         let mut key = None;
-        for (_, v) in self.0.iter().filter(|(n, _)| n == name) {
+        for (n, v) in &self.0 {
+            if n != name {
+                continue;
+            }
             match key.take() {
-                None => key = Some(v.as_str()),
-                Some(k) => out.push((k, v.as_str())),
+                None => key = Some(v),
+                Some(k) => out.push((k.clone(), v.clone())),
             }
         }
         if let Some(k) = key {
-            out.push((k, ""));
+            out.push((k.clone(), String::new()));
         }
         out
     }
 
     /// The whole number `name` from `min` to `max`, `default` when absent: the one reader of
-    /// every numeric option (anything but a whole number in range is `out_of_range`).
-    pub fn whole(
-        &self,
-        name: &str,
-        (min, max, default): (u32, u32, u32),
-        out_of_range: impl FnOnce() -> Error,
-    ) -> Result<u32> {
+    /// every numeric option; `None` for anything but a whole number in range (the caller names
+    /// its rule).
+    pub fn whole(&self, name: &str, (min, max, default): (u32, u32, u32)) -> Option<u32> {
         let Some(text) = self.get(name) else {
-            return Ok(default);
+            return Some(default);
         };
-        match parse_decimal(text).and_then(|n| u32::try_from(n).ok()) {
-            Some(n) if n >= min && n <= max => Ok(n),
-            _ => Err(out_of_range()),
+        match parse_decimal(text) {
+            Some(n) if n >= u64::from(min) && n <= u64::from(max) => Some(n as u32),
+            _ => None,
         }
     }
 }
@@ -101,25 +104,25 @@ mod tests {
         );
         assert_eq!(f.get("clientId"), Some("c&="));
         assert_eq!(f.all("scopes"), ["a:b", "c:d"]);
-        assert!(f.has_object("handoff") && !f.has_object("environment"));
-        assert_eq!(f.map("handoff.headers"), [("X-A", "1 2"), ("X-B", "")]);
+        assert!(f.has_object("handoff.") && !f.has_object("environment."));
+        let pairs = |p: &[(&str, &str)]| -> Vec<(String, String)> {
+            p.iter().map(|&(k, v)| (k.into(), v.into())).collect()
+        };
+        assert_eq!(
+            f.map("handoff.headers"),
+            pairs(&[("X-A", "1 2"), ("X-B", "")])
+        );
         // An odd count (the wrapper never sends one): the last name with an empty value.
         let odd = Form::parse("h=X-A&h=1&h=X-C");
-        assert_eq!(odd.map("h"), [("X-A", "1"), ("X-C", "")]);
+        assert_eq!(odd.map("h"), pairs(&[("X-A", "1"), ("X-C", "")]));
         assert!(odd.map("none").is_empty());
-        let err = || {
-            Error::new(
-                crate::ErrorCode::InvalidConfig,
-                crate::messages::Msg::ScopesEmpty,
-            )
-        };
-        assert_eq!(f.whole("n", (1, 1000, 5), err), Ok(600));
-        assert_eq!(f.whole("absent", (1, 1000, 5), err), Ok(5));
+        assert_eq!(f.whole("n", (1, 1000, 5)), Some(600));
+        assert_eq!(f.whole("absent", (1, 1000, 5)), Some(5));
         for bad in [
             "0", "1001", "-1", "1.5", "NaN", "Infinity", "1e+21", "", " 1",
         ] {
             let f = Form::parse(&format!("n={}", bad.replace('+', "%2B")));
-            assert!(f.whole("n", (1, 1000, 5), err).is_err(), "{bad}");
+            assert_eq!(f.whole("n", (1, 1000, 5)), None, "{bad}");
         }
     }
 }

@@ -23,26 +23,29 @@ impl PkceCodeVerifier {
         PkceCodeVerifier(crate::text::base64url(bytes))
     }
 
-    /// A verifier read back from storage: the same rule as [`PkceCodeVerifier::new`], without
-    /// building a message nobody reads.
+    /// A verifier read back from storage: the rule of [`PkceCodeVerifier::new`] (one place).
     pub fn from_stored(verifier: String) -> Option<Self> {
-        // RFC 7636 §4.1 (all bytes unreserved, so bytes are characters here).
-        let ok = (43..=128).contains(&verifier.len()) && verifier.bytes().all(is_unreserved);
-        ok.then_some(PkceCodeVerifier(verifier))
+        PkceCodeVerifier::new(verifier).ok()
     }
 
     /// Checks a verifier supplied by a caller.
     pub fn new(verifier: String) -> Result<Self> {
         // RFC 7636 §4.1: code-verifier = 43*128unreserved, unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~"
         // Characters, not bytes, in the message: UTF-8 continuation bytes are not counted.
-        let len = verifier.bytes().filter(|b| b & 0xC0 != 0x80).count();
+        // One pass, no iterator adapters.
+        let mut len = 0;
+        let mut unreserved = true;
+        for b in verifier.bytes() {
+            len += usize::from(b & 0xC0 != 0x80);
+            unreserved &= is_unreserved(b);
+        }
         if !(43..=128).contains(&len) {
             return Err(invalid_parameter(msg!(
                 Msg::VerifierLength,
                 decimal(len as u64)
             )));
         }
-        if !verifier.bytes().all(is_unreserved) {
+        if !unreserved {
             return Err(invalid_parameter(Msg::VerifierCharacters));
         }
         Ok(PkceCodeVerifier(verifier))

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 
 use crate::config::Config;
 use crate::error::invalid_config;
-use crate::error::{invalid_parameter, Result};
+use crate::error::{invalid_parameter, Error, ErrorCode, Result};
 use crate::form;
 use crate::messages::Msg;
 use crate::options::Form;
@@ -47,23 +47,19 @@ impl AuthorizationUrlOptions {
     /// that one apart, with `JSON.stringify`'s own rules.
     pub fn from_form(o: &Form, popup: bool) -> Result<(Self, u32)> {
         let timeout_ms = if popup {
-            o.whole(
+            let Some(ms) = o.whole(
                 "timeoutMs",
                 (1, MAX_POPUP_TIMEOUT_MS, DEFAULT_POPUP_TIMEOUT_MS),
-                || invalid_parameter(Msg::PopupTimeout),
-            )?
+            ) else {
+                return Err(invalid_parameter(Msg::PopupTimeout));
+            };
+            ms
         } else {
             DEFAULT_POPUP_TIMEOUT_MS
         };
         let options = AuthorizationUrlOptions {
             return_to: o.get("returnTo").map(String::from),
-            extra_params: Some({
-                let mut pairs = Vec::new();
-                for (n, v) in o.map("extraParams") {
-                    pairs.push((n.into(), v.into()));
-                }
-                pairs
-            }),
+            extra_params: Some(o.map("extraParams")),
             app_state: None,
         };
         Ok((options, timeout_ms))
@@ -122,26 +118,26 @@ pub fn build_with(
     verifier: PkceCodeVerifier,
     now_ms: u64,
 ) -> Result<AuthorizationRequest> {
-    let return_to = options.return_to.map(check_return_to).transpose()?;
-    let app_state = options.app_state.map(check_app_state).transpose()?;
+    let return_to = match options.return_to {
+        Some(path) => Some(check_return_to(path)?),
+        None => None,
+    };
+    let app_state = match options.app_state {
+        Some(json) => Some(check_app_state(json)?),
+        None => None,
+    };
     let extra = options.extra_params.unwrap_or_default();
     for (name, _) in &extra {
         if name.is_empty() {
             return Err(invalid_parameter(Msg::ExtraParamEmpty));
         }
         if RESERVED_PARAMETERS.contains(&name.as_str()) {
-            return Err(invalid_parameter(msg!(
-                Msg::ExtraParamReserved,
-                name.as_str()
-            )));
+            return Err(refuse(Msg::ExtraParamReserved, name));
         }
         // RFC 6749 §3.1: each parameter once; the endpoint's own query is kept as it is.
         let endpoint_query = config.authorization_endpoint.query().unwrap_or_default();
         if form::first_of(endpoint_query, &[name]).is_some() {
-            return Err(invalid_parameter(msg!(
-                Msg::ExtraParamInEndpoint,
-                name.as_str()
-            )));
+            return Err(refuse(Msg::ExtraParamInEndpoint, name));
         }
     }
 
@@ -155,17 +151,14 @@ pub fn build_with(
     }
     let challenge = verifier.challenge();
     // RFC 6749 §4.1.1 + RFC 7636 §4.3, encoded as application/x-www-form-urlencoded (RFC 6749 Appendix B).
-    for (name, value) in [
-        ("response_type", "code"),
-        ("client_id", &config.client_id),
-        ("redirect_uri", config.redirect_uri.as_str()),
-        ("scope", &config.scope),
-        ("state", state.as_str()),
-        ("code_challenge", challenge.as_str()),
-        ("code_challenge_method", S256),
-    ] {
-        form::append_pair(&mut url, name, value);
-    }
+    // One call each, not a loop over a table of pairs (the table cost more bytes to build).
+    form::append_pair(&mut url, "response_type", "code");
+    form::append_pair(&mut url, "client_id", &config.client_id);
+    form::append_pair(&mut url, "redirect_uri", config.redirect_uri.as_str());
+    form::append_pair(&mut url, "scope", &config.scope);
+    form::append_pair(&mut url, "state", state.as_str());
+    form::append_pair(&mut url, "code_challenge", challenge.as_str());
+    form::append_pair(&mut url, "code_challenge_method", S256);
     for (name, value) in &extra {
         form::append_pair(&mut url, name, value);
     }
@@ -189,6 +182,12 @@ pub fn build_with(
     })
 }
 
+/// `invalid_parameter` with `msg` quoting `arg`, built out of line
+/// ([`crate::error::quoting`]).
+fn refuse(msg: Msg, arg: &str) -> Error {
+    crate::error::quoting(ErrorCode::InvalidParameter, msg, arg)
+}
+
 /// `returnTo` must be a path on this origin ([`uri::is_same_origin_path`]).
 fn check_return_to(path: String) -> Result<String> {
     if uri::is_same_origin_path(&path) {
@@ -201,14 +200,14 @@ fn check_return_to(path: String) -> Result<String> {
 /// `appState` must be a JSON value `JSON.stringify` writes without dropping anything, of at
 /// most [`MAX_APP_STATE_BYTES`].
 fn check_app_state(json: String) -> Result<String> {
-    if let Some(kind) = json.strip_prefix('!') {
-        return Err(invalid_parameter(msg!(Msg::AppStateKind, kind)));
+    if json.starts_with('!') {
+        return Err(refuse(Msg::AppStateKind, json.get(1..).unwrap_or_default()));
     }
     if json.len() > MAX_APP_STATE_BYTES {
-        return Err(invalid_parameter(msg!(
+        return Err(refuse(
             Msg::AppStateSize,
-            crate::text::decimal(json.len() as u64)
-        )));
+            &crate::text::decimal(json.len() as u64),
+        ));
     }
     if !crate::text::is_json(&json) {
         return Err(invalid_parameter(Msg::AppStateJson));

@@ -27,15 +27,16 @@ const H0: [u32; 8] = [
 
 /// The SHA-256 digest of `message`: its bytes, then (§5.1.1) a 1 bit, zeros, and the message
 /// length in bits as 64 bits, to a whole number of 64-byte blocks, streamed through one block.
-#[allow(clippy::indexing_slicing)] // `i & 63` into 64 bytes, `i < len` into the message: no bounds check, no panic path
+#[allow(clippy::indexing_slicing)] // `(i >> 2) & 15` into 16 words, `i < len` into the message: no bounds check, no panic path
 pub fn sha256(message: &[u8]) -> [u8; 32] {
     let mut h = H0;
-    let mut block = [0u8; 64];
+    // The block as the 16 big-endian words it is read as, each byte shifted in as it comes.
+    let mut block = [0u32; 16];
     let len = message.len();
     let bits = (len as u64).wrapping_mul(8);
     let total = (len + 8) / 64 * 64 + 64;
     for i in 0..total {
-        block[i & 63] = if i < len {
+        let byte = if i < len {
             message[i]
         } else if i == len {
             0x80
@@ -44,6 +45,8 @@ pub fn sha256(message: &[u8]) -> [u8; 32] {
         } else {
             0
         };
+        let word = &mut block[(i >> 2) & 15];
+        *word = *word << 8 | u32::from(byte);
         if i & 63 == 63 {
             compress(&mut h, &block);
         }
@@ -56,17 +59,11 @@ pub fn sha256(message: &[u8]) -> [u8; 32] {
     digest
 }
 
-/// §6.2.2: one 64-byte block (the first 64 bytes of `block`) into the hash value, with the message schedule kept as a ring of
+/// §6.2.2: one 64-byte block (as its 16 big-endian words) into the hash value, with the message schedule kept as a ring of
 /// 16 words (W[t-16] is overwritten by W[t]).
-#[allow(clippy::indexing_slicing)] // every index is masked to its array (`& 15` into 16 words, `& 63` into K): no bounds check, no panic path
-fn compress(state: &mut [u32; 8], block: &[u8]) {
-    let mut w = [0u32; 16];
-    let mut bytes = block.iter();
-    for word in w.iter_mut() {
-        for _ in 0..4 {
-            *word = *word << 8 | u32::from(bytes.next().copied().unwrap_or(0));
-        }
-    }
+#[allow(clippy::indexing_slicing)] // every index is masked to its array (`& 15` into 16 words, `& 63` into K, `& 7` into 8): no bounds check, no panic path
+fn compress(state: &mut [u32; 8], block: &[u32; 16]) {
+    let mut w = *block;
     let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *state;
     for t in 0..64 {
         if t >= 16 {

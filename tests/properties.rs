@@ -846,7 +846,7 @@ proptest! {
     #[test]
     fn options_form_never_panics_on_any_text(text in text()) {
         let f = Form::parse(&text);
-        let _ = (f.get("a"), f.all("a"), f.map("a"), f.has_object("a"));
+        let _ = (f.get("a"), f.all("a"), f.map("a"), f.has_object("a."));
     }
 
     /// Whatever names and values the wrapper writes (percent-encoded, in order) read back as
@@ -862,8 +862,7 @@ proptest! {
             form::append_pair(&mut text, "l", v);
         }
         let f = Form::parse(&text);
-        let want: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        prop_assert_eq!(f.map("m"), want);
+        prop_assert_eq!(&f.map("m"), &pairs);
         prop_assert_eq!(f.all("l"), pairs.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>());
     }
 
@@ -879,11 +878,10 @@ proptest! {
             (1u32..=600_000, -8i64..=8).prop_map(|(n, k)| f64::from_bits((f64::from(n).to_bits() as i64 + k) as u64)),
         ].prop_filter("whole", |x| x.fract() != 0.0),
     ) {
-        let err = || Error::new(ErrorCode::InvalidConfig, pleo_oauth::messages::Msg::ScopesEmpty);
-        let read = |text: String| Form::parse(&format!("n={}", text.replace('+', "%2B"))).whole("n", (1, 600_000, 7), err);
-        prop_assert_eq!(read(n.to_string()), Ok(n));
-        prop_assert!(read(format!("{x}")).is_err(), "{} read as whole", x);
-        prop_assert!(read(format!("{x:e}")).is_err(), "{:e} read as whole", x);
+        let read = |text: String| Form::parse(&format!("n={}", text.replace('+', "%2B"))).whole("n", (1, 600_000, 7));
+        prop_assert_eq!(read(n.to_string()), Some(n));
+        prop_assert!(read(format!("{x}")).is_none(), "{} read as whole", x);
+        prop_assert!(read(format!("{x:e}")).is_none(), "{:e} read as whole", x);
     }
 }
 
