@@ -126,15 +126,23 @@ pub fn base64url(bytes: &[u8]) -> String {
 }
 
 /// The parts of `s` before and after the first `byte` (ASCII), if it occurs. Byte-wise
-/// searching instead of `str` patterns: their searchers cost about 1 KB of wasm.
+/// searching instead of `str` patterns: their searchers cost about 1 KB of wasm. An index loop
+/// and one `split_at_checked`, not `bytes().position` and two `get`s (78 B gzip less, with
+/// [`has`] sharing it).
 pub fn cut(s: &str, byte: u8) -> Option<(&str, &str)> {
-    let i = s.bytes().position(|b| b == byte)?;
-    Some((s.get(..i)?, s.get(i + 1..)?))
+    let mut i = 0;
+    loop {
+        if *s.as_bytes().get(i)? == byte {
+            let (before, after) = s.split_at_checked(i)?;
+            return Some((before, after.get(1..)?));
+        }
+        i += 1;
+    }
 }
 
 /// Whether `s` contains the ASCII `byte`.
 pub fn has(s: &str, byte: u8) -> bool {
-    s.bytes().any(|b| b == byte)
+    cut(s, byte).is_some()
 }
 
 /// The pieces of `s` between the ASCII `byte`s, like `str::split(char)`.
