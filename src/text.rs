@@ -400,12 +400,11 @@ impl Json {
                 self.0.push('\\');
                 match b {
                     b'"' | b'\\' => self.0.push(b as char),
+                    // Below 0x20: the first hex digit is 0 or 1.
                     _ => {
-                        self.0.push_str("u00");
-                        for nibble in [b >> 4, b & 15] {
-                            self.0
-                                .push(HEX.get(usize::from(nibble)).map_or('0', |&h| h as char));
-                        }
+                        self.0.push_str(if b < 16 { "u000" } else { "u001" });
+                        self.0
+                            .push(HEX.get(usize::from(b & 15)).map_or('0', |&h| h as char));
                     }
                 }
             }
