@@ -32,11 +32,17 @@ use crate::transaction;
 /// `{"ok":<json>}` or `{"err":{…}}`.
 fn reply(result: Result<String>) -> String {
     let mut j = Json::default();
-    match result {
-        Ok(ok) => j.key("ok").raw(&ok),
-        Err(e) => j.key("err").raw(&error_json(&e)),
-    };
+    outcome(&mut j, result);
     j.close()
+}
+
+/// `"ok":<json>` or `"err":{…}`.
+fn outcome(j: &mut Json, result: Result<String>) {
+    let (key, json) = match result {
+        Ok(ok) => ("ok", ok),
+        Err(e) => ("err", error_json(&e)),
+    };
+    j.key(key).raw(&json);
 }
 
 fn error_json(e: &Error) -> String {
@@ -280,10 +286,7 @@ pub fn finish(record: &str, url: &str, stored: &str, now_ms: f64, here: &str, vi
         j.raw("]");
     }
     j.raw("]").field_opt("clean", clean.as_deref());
-    match outcome {
-        Ok(ok) => j.key("ok").raw(&ok),
-        Err(e) => j.key("err").raw(&error_json(&e)),
-    };
+    self::outcome(&mut j, outcome);
     j.close()
 }
 
