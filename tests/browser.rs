@@ -439,10 +439,10 @@ fn popup_starts_name_their_state_and_timeout_and_failures_have_their_codes() {
         "",
         true,
     ));
-    assert_eq!(s(&r, "popup.state"), state_of(&s(&r, "url")));
-    assert_eq!(get(&r, "popup.timeoutMs").as_f64(), Some(1500.0));
+    assert_eq!(s(&r, "state"), state_of(&s(&r, "url")));
+    assert_eq!(get(&r, "timeoutMs").as_f64(), Some(1500.0));
     let plain = ok(&start(&client(&opts), "", &entropy(11), NOW, "", "", true));
-    assert_eq!(get(&plain, "popup.timeoutMs").as_f64(), Some(300_000.0));
+    assert_eq!(get(&plain, "timeoutMs").as_f64(), Some(300_000.0));
     assert_eq!(
         err_code(&start(
             &client(&opts),

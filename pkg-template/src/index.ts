@@ -544,8 +544,10 @@ interface Started {
   record: string;
   /** When the sweep is due: the schedule to store once it is done. */
   sweep?: string;
-  /** For `popup()`: the state to wait for and how long. */
-  popup?: { state: string; timeoutMs: number };
+  /** For `popup()`: the state to wait for. */
+  state?: string;
+  /** For `popup()`: how long to wait. */
+  timeoutMs?: number;
   /** With `handoff.startUrl`: the `{ state, code_challenge }` JSON to register first. */
   bind?: string;
 }
@@ -920,7 +922,7 @@ export class PleoOAuth {
         win.close();
         throw e;
       }
-      const { state, timeoutMs } = started.popup!;
+      const { state, timeoutMs } = started as Required<Started>;
       return code.wait<CallbackResult<Backend, AppState>>({
         win,
         signal,
