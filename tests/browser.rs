@@ -116,10 +116,10 @@ fn configure_answers_what_the_wrapper_needs_for_its_io() {
         ORIGIN,
     ));
     assert_eq!(s(&io, "storage"), "localStorage");
-    assert_eq!(s(&io, "handoff.url"), "/api/x");
-    assert_eq!(s(&io, "handoff.credentials"), "same-origin");
-    assert_eq!(get(&io, "handoff.timeoutMs").as_f64(), Some(15000.0));
-    let headers = JSON::stringify(&get(&io, "handoff.headers")).unwrap();
+    assert_eq!(s(&io, "url"), "/api/x");
+    assert_eq!(s(&io, "credentials"), "same-origin");
+    assert_eq!(get(&io, "timeoutMs").as_f64(), Some(15000.0));
+    let headers = JSON::stringify(&get(&io, "headers")).unwrap();
     assert_eq!(
         headers.as_string().unwrap(),
         r#"[["X-Csrf","t"],["Content-Type","application/json"],["X-Requested-With","pleo-oauth"]]"#
@@ -342,10 +342,7 @@ fn handoff_outcomes_are_judged_by_the_core() {
 #[wasm_bindgen_test]
 fn a_bound_handoff_gets_state_and_challenge_to_register_first() {
     let opts = options("&handoff.=&handoff.url=%2Fapi%2Fx&handoff.startUrl=%2Fapi%2Fstart");
-    assert_eq!(
-        s(&ok(&configure(&opts, ORIGIN)), "handoff.startUrl"),
-        "/api/start"
-    );
+    assert_eq!(s(&ok(&configure(&opts, ORIGIN)), "startUrl"), "/api/start");
     let r = ok(&start(&client(&opts), "", &entropy(9), NOW, "", "", false));
     let bind = reply(&s(&r, "bind"));
     let url = s(&r, "url");

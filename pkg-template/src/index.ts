@@ -529,12 +529,19 @@ function entropy(): Uint8Array<ArrayBuffer> {
   }
 }
 
-/** What the core's `configure` answers: what the I/O here needs. */
+/**
+ * What the core's `configure` answers: what the I/O here needs; with `handoff`, its `url`,
+ * `startUrl`, `credentials`, `headers` and `timeoutMs` too.
+ */
 interface Io {
   /** The client record: the checked configuration, passed back instead of the options. */
   client: string;
   storage: "sessionStorage" | "localStorage";
-  handoff?: { url: string; startUrl?: string; credentials: RequestCredentials; headers: [string, string][]; timeoutMs: number };
+  url?: string;
+  startUrl?: string;
+  credentials?: RequestCredentials;
+  headers?: [string, string][];
+  timeoutMs?: number;
 }
 
 /** What `start` answers. */
@@ -786,7 +793,6 @@ export class PleoOAuth {
       const snapshot = form(options, CREATE, "PleoOAuth.create", "invalid_config");
       // The redirect URI must be on this page's origin (the transaction is stored per origin).
       const io = core<Io>(Op.Configure, [snapshot, location.origin]);
-      bare(io.handoff);
       const pleo = new PleoOAuth(CREATED, snapshot, io);
       pleo.#storage();
       return pleo;
@@ -830,11 +836,11 @@ export class PleoOAuth {
   }
 
   async #start(options: unknown, popup?: boolean): Promise<Started> {
-    const { handoff } = this.#io;
+    const { startUrl } = this.#io;
     const r = core<Started>(popup ? Op.Popup : Op.Start, [this.#io.client, form(options, popup ? POPUP : START, popup ? "popup" : "authorizationUrl", "invalid_parameter"), this.#sweep, appStateJson(options)], entropy());
     // Bound handoff: the backend learns this state and challenge before anything is stored;
     // a refusal leaves nothing behind.
-    if (r.bind && handoff?.startUrl) await this.#post(handoff, handoff.startUrl, r.bind, "start");
+    if (r.bind && startUrl) await this.#post(startUrl, r.bind, "start");
     this.#withStorage((s) => {
       // When due, expired and unreadable records are dropped, and only then is the next sweep
       // scheduled (a sweep that failed is tried again at the next start).
@@ -1052,9 +1058,9 @@ export class PleoOAuth {
     const result: CallbackResult<unknown> = {};
     if (r.returnTo !== undefined) result.returnTo = r.returnTo;
     if ("appState" in r) result.appState = r.appState;
-    if (!this.#io.handoff) return { ...result, handoff: r.handoff };
-    const h = this.#io.handoff;
-    return this.#post(h, h.url, r.body, "").then(
+    const { url: exchange } = this.#io;
+    if (!exchange) return { ...result, handoff: r.handoff };
+    return this.#post(exchange, r.body, "").then(
       (backend) => ({ ...result, backend }),
       (e: PleoOAuthError) => {
         // Step 10's failure carries the connection's returnTo and appState, as steps 4–9's do.
@@ -1067,7 +1073,8 @@ export class PleoOAuth {
    * A handoff request (step 10's exchange, or `"start"` for `handoff.startUrl`): POST the body
    * with the handoff's headers, credentials and timeout; the core judges what came back.
    */
-  async #post(h: NonNullable<Io["handoff"]>, url: string, body: string, request: "" | "start"): Promise<unknown> {
+  async #post(url: string, body: string, request: "" | "start"): Promise<unknown> {
+    const h = this.#io as Required<Io>;
     const signal = AbortSignal.timeout(h.timeoutMs);
     let kind = 0;
     let status = 0;

@@ -93,7 +93,7 @@ async function eventually(f, ms = 3000) {
 // The same flow is run unpolluted and polluted in one page; the polluted run must give what the
 // unpolluted one gave (random states and codes aside), and reach no polluted URL.
 
-test("finding 1: Object.prototype.handoff (a client configured WITHOUT handoff) → the code is not POSTed anywhere; the result still carries handoff, not backend", async (t) => {
+test("finding 1: Object.prototype.handoff, or the handoff's own members (url, startUrl, credentials, headers, timeoutMs: what configure answers), on a client configured WITHOUT handoff → the code is not POSTed anywhere; the result still carries handoff, not backend", async (t) => {
   const { run } = await open(t);
   const from = hits.length;
   const r = ok(
@@ -107,7 +107,14 @@ test("finding 1: Object.prototype.handoff (a client configured WITHOUT handoff) 
         };
         const clean = await h.settle(flow());
         const dirty = await h.polluted(
-          { handoff: { url: "/api/evil-exchange", startUrl: "/api/evil-start", credentials: "include", headers: [["X-Polluted", "1"]], timeoutMs: 2000 } },
+          {
+            handoff: { url: "/api/evil-exchange", startUrl: "/api/evil-start", credentials: "include", headers: [["X-Polluted", "1"]], timeoutMs: 2000 },
+            url: "/api/evil-exchange",
+            startUrl: "/api/evil-start",
+            credentials: "include",
+            headers: [["X-Polluted", "1"]],
+            timeoutMs: 2000,
+          },
           flow,
         );
         return { clean, dirty };
