@@ -351,7 +351,7 @@ pub(crate) fn json_number(b: &[u8], i: &mut usize) -> bool {
     true
 }
 
-/// A JSON text under construction: `{"ok":…}` / `{"err":…}` for the wasm exports.
+/// A JSON text under construction: `{"ok":…}` / `{"code":…}` for the wasm exports.
 #[derive(Default)]
 pub struct Json(pub String);
 

@@ -6,7 +6,7 @@
 //! storage records as keys and values in turn, `location.href`, the client record
 //! [`configure`] issued), CSPRNG
 //! bytes and the clock, runs the pure core, and returns one JSON text: `{"ok": …}` or
-//! `{"err": {"code", "msg", "args", …}}`.
+//! `{"code", "msg", "args", …}` (an error).
 //! The wrapper does all I/O (storage, history, fetch) with what these return. Nothing is kept
 //! between calls. Compiled on every target, so the native tests drive the shipped path too;
 //! only the exports and the runtime are wasm32's.
@@ -29,24 +29,24 @@ use crate::state::State;
 use crate::text::{decimal, parse_decimal, Json};
 use crate::transaction;
 
-/// `{"ok":<json>}` or `{"err":{…}}`.
+/// `{"ok":<json>}`, or an error's members ([`error_fields`]).
 fn reply(result: Result<String>) -> String {
     let mut j = Json::default();
     outcome(&mut j, result);
     j.close()
 }
 
-/// `"ok":<json>` or `"err":{…}`.
+/// `"ok":<json>`, or the error's members.
 fn outcome(j: &mut Json, result: Result<String>) {
-    let (key, json) = match result {
-        Ok(ok) => ("ok", ok),
-        Err(e) => ("err", error_json(&e)),
+    match result {
+        Ok(ok) => j.key("ok").raw(&ok),
+        Err(e) => error_fields(j, &e),
     };
-    j.key(key).raw(&json);
 }
 
-fn error_json(e: &Error) -> String {
-    let mut j = Json::default();
+/// An error as members of the reply itself (not nested: 0 B of wrapper): `code`, `msg` (the
+/// message's number), `args`, and the details it has.
+fn error_fields<'a>(j: &'a mut Json, e: &Error) -> &'a mut Json {
     let m = e.message_parts();
     j.field("code", e.code().as_str())
         .key("msg")
@@ -66,9 +66,9 @@ fn error_json(e: &Error) -> String {
         j.key("status").raw(&decimal(status.into()));
     }
     if let Some(c) = e.context() {
-        context_fields(&mut j, c);
+        context_fields(j, c);
     }
-    j.close()
+    j
 }
 
 /// `returnTo` and `appState` (JSON text checked by `text::is_json`, embedded as it is).

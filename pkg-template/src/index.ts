@@ -295,8 +295,8 @@ const decoder = new TextDecoder();
 
 /**
  * Runs one operation of the core (src/boundary.rs `OPS`: its string arguments in order, the
- * CSPRNG bytes when it takes them, and the clock). Every operation answers `{ ok }` or `{ err:
- * { code, msg, args, … } }`, copied out of the module's memory; the core keeps nothing between
+ * CSPRNG bytes when it takes them, and the clock). Every operation answers `{ ok }` or `{ code,
+ * msg, args, … }`, copied out of the module's memory; the core keeps nothing between
  * calls and empties its arena when the next one starts.
  */
 function core<T>(op: Op, args: string[] = [], random = NONE, edit?: (store: [string, string | null][], clean?: string) => void): T {
@@ -319,21 +319,24 @@ function core<T>(op: Op, args: string[] = [], random = NONE, edit?: (store: [str
     // the call trapped, and the next call starts with an empty arena.
     throw failure(op ? "invalid_parameter" : "invalid_config", Msg.TooLarge, []);
   }
-  const r = bare(JSON.parse(reply)) as {
+  // An error's members are the reply's own (src/wasm.rs `error_fields`).
+  const r = bare(JSON.parse(reply)) as PleoOAuthErrorDetails & {
     ok: T;
-    err?: PleoOAuthErrorDetails & { code: PleoOAuthErrorCode; msg: Msg; args: string[] };
+    code?: PleoOAuthErrorCode;
+    msg: Msg;
+    args: string[];
     store?: [string, string | null][];
     clean?: string;
   };
   // `finish`'s storage edits (and the address a completed callback leaves) whatever the outcome.
   if (edit && r.store) edit(r.store, r.clean);
-  if (r.err) throw failure(r.err.code, r.err.msg, r.err.args, r.err);
+  if (r.code) throw failure(r.code, r.msg, r.args, r);
   return bare(r.ok);
 }
 
 /**
  * An object of the core's reply without its prototype, so that a key the core left out reads
- * `undefined` (never a polluted `Object.prototype.handoff`, `returnTo`, `err`…). Values handed
+ * `undefined` (never a polluted `Object.prototype.handoff`, `returnTo`, `code`…). Values handed
  * to the caller keep theirs (`appState`, the handoff payload; `createPkce` and `parseCallback`
  * copy theirs).
  */

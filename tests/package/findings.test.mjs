@@ -174,7 +174,7 @@ test("finding 1: Object.prototype.returnTo / appState / clean → a connection s
   assert.deepEqual(dirty, clean);
 });
 
-test("finding 1: Object.prototype.err / ok / store → every call behaves as unpolluted (create, authorizationUrl, handleCallback, createPkce, generateState, codeChallenge, parseCallback)", async (t) => {
+test("finding 1: Object.prototype.err / ok / store, or an error's members (code, msg, args: an error reply's own) → every call behaves as unpolluted (create, authorizationUrl, handleCallback, createPkce, generateState, codeChallenge, parseCallback)", async (t) => {
   const { run } = await open(t);
   const r = ok(
     await run(
@@ -196,7 +196,14 @@ test("finding 1: Object.prototype.err / ok / store → every call behaves as unp
         };
         const clean = await h.settle(flow());
         const dirty = await h.polluted(
-          { err: { code: "unknown_state", message: "polluted" }, ok: { url: "https://evil.example/" }, store: [["pleo-oauth:tx:polluted", "v=1"]] },
+          {
+            err: { code: "unknown_state", message: "polluted" },
+            ok: { url: "https://evil.example/" },
+            store: [["pleo-oauth:tx:polluted", "v=1"]],
+            code: "unknown_state",
+            msg: 0,
+            args: ["polluted"],
+          },
           flow,
         );
         return { clean, dirty };
