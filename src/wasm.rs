@@ -79,21 +79,6 @@ fn context_fields(j: &mut Json, c: &Context) {
     }
 }
 
-/// The wrapper's list of this library's storage records (for [`sweep`]): keys and values in turn, separated by
-/// U+0001 (the wrapper hands over no key or value holding one, or a NUL: those it reads as an
-/// empty, unreadable record). Nothing is decoded: the records are the core's own text.
-fn entries(stored: &str) -> Vec<(String, String)> {
-    let mut key = None;
-    let mut out = Vec::new();
-    for piece in crate::text::pieces(stored, 1) {
-        match key.take() {
-            None => key = Some(piece),
-            Some(k) => out.push((String::from(k), String::from(piece))),
-        }
-    }
-    out
-}
-
 /// The client record [`configure`] issued (configure once: later operations never read the
 /// options again).
 fn client(record: &str) -> Result<Config> {
@@ -197,13 +182,24 @@ pub fn start(
     })())
 }
 
-/// The sweep: of this library's records in storage (`stored`, keys and values in turn,
-/// [`entries`]), the keys of those expired or unreadable, as a JSON list.
+/// The sweep: of this library's records in storage (`stored`), the keys of those expired or
+/// unreadable ([`transaction::is_stale`]), as a JSON list. `stored` is the wrapper's list of
+/// them: keys and values in turn, separated by U+0001 (the wrapper hands over no key or value
+/// holding one, or a NUL: those it reads as an empty, unreadable record). Nothing is decoded:
+/// the records are the core's own text.
 pub fn sweep(stored: &str, now_ms: f64) -> String {
     let mut j = Json::default();
     j.raw("[");
-    for key in transaction::stale_keys(&entries(stored), now_ms as u64) {
-        j.item(&key);
+    let mut key = None;
+    for piece in crate::text::pieces(stored, 1) {
+        match key.take() {
+            None => key = Some(piece),
+            Some(k) => {
+                if transaction::is_stale(k, piece, now_ms as u64) {
+                    j.item(k);
+                }
+            }
+        }
     }
     j.raw("]");
     reply(Ok(j.0))

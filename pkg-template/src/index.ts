@@ -827,7 +827,7 @@ export class PleoOAuth {
 
   /**
    * This library's records in storage, for the sweep: keys and values in turn, separated by
-   * U+0001 (src/wasm.rs `entries`).
+   * U+0001 (src/wasm.rs `sweep`).
    */
   #records(s: Storage): string {
     const found: string[] = [];
