@@ -44,8 +44,9 @@ fn outcome(j: &mut Json, result: Result<String>) {
     };
 }
 
-/// An error as members of the reply itself (not nested: 0 B of wrapper): `code`, `msg` (the
-/// message's number), `args`, and the details it has.
+/// An error as members of the reply itself (a nested `err` object cost 42 B gzip with the
+/// wrapper's reading of it): `code`, `msg` (the message's number), `args`, and the details it
+/// has. No successful reply has a `code` of its own: the wrapper tells the two apart by it.
 fn error_fields<'a>(j: &'a mut Json, e: &Error) -> &'a mut Json {
     let m = e.message_parts();
     j.field("code", e.code().as_str())
