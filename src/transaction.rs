@@ -235,15 +235,20 @@ pub fn sweep_due(schedule: &str, now_ms: u64) -> bool {
 pub fn stale_keys(entries: &[(String, String)], now_ms: u64) -> Vec<String> {
     let mut stale = Vec::new();
     for (key, value) in entries {
-        if let Some(state) = key.strip_prefix(KEY_PREFIX) {
-            let live = Record::decode(State::from_callback(state.into()), value)
-                .is_some_and(|r| now_ms < r.expires_at_ms());
-            if !live {
-                stale.push(key.clone());
-            }
+        if is_stale(key, value, now_ms) {
+            stale.push(key.clone());
         }
     }
     stale
+}
+
+/// Whether the storage entry `key`, `value` is one of this library's records, expired or
+/// unreadable (see [`stale_keys`]).
+pub fn is_stale(key: &str, value: &str, now_ms: u64) -> bool {
+    key.strip_prefix(KEY_PREFIX).is_some_and(|state| {
+        Record::decode(State::from_callback(state.into()), value)
+            .is_none_or(|r| now_ms >= r.expires_at_ms())
+    })
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! storage records as keys and values in turn, `location.href`, the client record
 //! [`configure`] issued), CSPRNG
 //! bytes and the clock, runs the pure core, and returns one JSON text: `{"ok": …}` or
-//! `{"err": {"code", "msg", "args", …}}`.
+//! `{"code", "msg", "args", …}` (an error).
 //! The wrapper does all I/O (storage, history, fetch) with what these return. Nothing is kept
 //! between calls. Compiled on every target, so the native tests drive the shipped path too;
 //! only the exports and the runtime are wasm32's.
@@ -29,18 +29,25 @@ use crate::state::State;
 use crate::text::{decimal, parse_decimal, Json};
 use crate::transaction;
 
-/// `{"ok":<json>}` or `{"err":{…}}`.
+/// `{"ok":<json>}`, or an error's members ([`error_fields`]).
 fn reply(result: Result<String>) -> String {
     let mut j = Json::default();
-    match result {
-        Ok(ok) => j.key("ok").raw(&ok),
-        Err(e) => j.key("err").raw(&error_json(&e)),
-    };
+    outcome(&mut j, result);
     j.close()
 }
 
-fn error_json(e: &Error) -> String {
-    let mut j = Json::default();
+/// `"ok":<json>`, or the error's members.
+fn outcome(j: &mut Json, result: Result<String>) {
+    match result {
+        Ok(ok) => j.key("ok").raw(&ok),
+        Err(e) => error_fields(j, &e),
+    };
+}
+
+/// An error as members of the reply itself (a nested `err` object cost 42 B gzip with the
+/// wrapper's reading of it): `code`, `msg` (the message's number), `args`, and the details it
+/// has. No successful reply has a `code` of its own: the wrapper tells the two apart by it.
+fn error_fields<'a>(j: &'a mut Json, e: &Error) -> &'a mut Json {
     let m = e.message_parts();
     j.field("code", e.code().as_str())
         .key("msg")
@@ -60,9 +67,9 @@ fn error_json(e: &Error) -> String {
         j.key("status").raw(&decimal(status.into()));
     }
     if let Some(c) = e.context() {
-        context_fields(&mut j, c);
+        context_fields(j, c);
     }
-    j.close()
+    j
 }
 
 /// `returnTo` and `appState` (JSON text checked by `text::is_json`, embedded as it is).
@@ -71,21 +78,6 @@ fn context_fields(j: &mut Json, c: &Context) {
     if let Some(app_state) = &c.app_state {
         j.key("appState").raw(app_state);
     }
-}
-
-/// The wrapper's list of this library's storage records (for [`sweep`]): keys and values in turn, separated by
-/// U+0001 (the wrapper hands over no key or value holding one, or a NUL: those it reads as an
-/// empty, unreadable record). Nothing is decoded: the records are the core's own text.
-fn entries(stored: &str) -> Vec<(String, String)> {
-    let mut key = None;
-    let mut out = Vec::new();
-    for piece in crate::text::pieces(stored, 1) {
-        match key.take() {
-            None => key = Some(piece),
-            Some(k) => out.push((String::from(k), String::from(piece))),
-        }
-    }
-    out
 }
 
 /// The client record [`configure`] issued (configure once: later operations never read the
@@ -102,9 +94,10 @@ fn argument(encoded: &str) -> String {
 
 /// `PleoOAuth.create` on the page at `origin` (`location.origin`): checks the options, once;
 /// answers the client record later operations take instead of the options, and what the
-/// wrapper needs for its I/O: `{ client, storage, handoff?: { url, startUrl?,
-/// credentials, headers: [[name, value]], timeoutMs } }` — `headers` includes the two the
-/// library sets itself.
+/// wrapper needs for its I/O: `{ client, storage }`, and with a handoff also `url`,
+/// `startUrl?`, `credentials`, `headers: [[name, value]]` and `timeoutMs` (members of their own:
+/// a nested `handoff` object cost 55 B gzip with the wrapper's reading of it) — `headers`
+/// includes the two the library sets itself.
 pub fn configure(options: &str, origin: &str) -> String {
     reply(Config::from_form(&Form::parse(options)).and_then(|c| {
         c.check_page_origin(origin)?;
@@ -112,8 +105,7 @@ pub fn configure(options: &str, origin: &str) -> String {
         j.field("client", &c.encode())
             .field("storage", c.storage.name());
         if let Some(h) = &c.handoff {
-            let mut hj = Json::default();
-            hj.field("url", &h.url)
+            j.field("url", &h.url)
                 .field_opt("startUrl", h.start_url.as_deref())
                 .field(
                     "credentials",
@@ -123,10 +115,10 @@ pub fn configure(options: &str, origin: &str) -> String {
                         Credentials::Omit => "omit",
                     },
                 );
-            hj.key("headers").raw("[");
+            j.key("headers").raw("[");
             let mut header = |name: &str, value: &str| {
-                hj.separate_item();
-                hj.raw("[").item(name).item(value).raw("]");
+                j.separate_item();
+                j.raw("[").item(name).item(value).raw("]");
             };
             for (name, value) in &h.headers {
                 header(name, value);
@@ -134,10 +126,9 @@ pub fn configure(options: &str, origin: &str) -> String {
             // The two the library sets itself.
             header("Content-Type", "application/json");
             header(handoff::REQUESTED_WITH.0, handoff::REQUESTED_WITH.1);
-            hj.raw("]")
+            j.raw("]")
                 .key("timeoutMs")
                 .raw(&decimal(h.timeout_ms.into()));
-            j.key("handoff").raw(&hj.close());
         }
         Ok(j.close())
     }))
@@ -148,8 +139,8 @@ pub fn configure(options: &str, origin: &str) -> String {
 /// under [`transaction::SWEEP_KEY`], empty for none), is the schedule to store once the
 /// records [`sweep`] names are removed. `app_state` is `JSON.stringify(appState)` (see
 /// [`AuthorizationUrlOptions::app_state`]), empty for none. For `popup()` (`popup` true) the
-/// options may hold `timeoutMs`, the transaction is the popup's, and the answer adds
-/// `popup: { state, timeoutMs }`.
+/// options may hold `timeoutMs`, the transaction is the popup's, and the answer adds `state`
+/// and `timeoutMs` (as members of its own: a nested object cost 27 B gzip).
 pub fn start(
     record: &str,
     call: &str,
@@ -179,11 +170,9 @@ pub fn start(
             j.field("bind", &bind.close());
         }
         if popup {
-            let mut p = Json::default();
-            p.field("state", r.transaction.state.as_str())
+            j.field("state", r.transaction.state.as_str())
                 .key("timeoutMs")
                 .raw(&decimal(timeout_ms.into()));
-            j.key("popup").raw(&p.close());
         }
         // Once per time to live at most: no record outlives two of them unswept.
         let interval = u64::from(c.transaction_ttl_seconds) * 1000;
@@ -194,13 +183,24 @@ pub fn start(
     })())
 }
 
-/// The sweep: of this library's records in storage (`stored`, keys and values in turn,
-/// [`entries`]), the keys of those expired or unreadable, as a JSON list.
+/// The sweep: of this library's records in storage (`stored`), the keys of those expired or
+/// unreadable ([`transaction::is_stale`]), as a JSON list. `stored` is the wrapper's list of
+/// them: keys and values in turn, separated by U+0001 (the wrapper hands over no key or value
+/// holding one, or a NUL: those it reads as an empty, unreadable record). Nothing is decoded:
+/// the records are the core's own text.
 pub fn sweep(stored: &str, now_ms: f64) -> String {
     let mut j = Json::default();
     j.raw("[");
-    for key in transaction::stale_keys(&entries(stored), now_ms as u64) {
-        j.item(&key);
+    let mut key = None;
+    for piece in crate::text::pieces(stored, 1) {
+        match key.take() {
+            None => key = Some(piece),
+            Some(k) => {
+                if transaction::is_stale(k, piece, now_ms as u64) {
+                    j.item(k);
+                }
+            }
+        }
     }
     j.raw("]");
     reply(Ok(j.0))
@@ -280,10 +280,7 @@ pub fn finish(record: &str, url: &str, stored: &str, now_ms: f64, here: &str, vi
         j.raw("]");
     }
     j.raw("]").field_opt("clean", clean.as_deref());
-    match outcome {
-        Ok(ok) => j.key("ok").raw(&ok),
-        Err(e) => j.key("err").raw(&error_json(&e)),
-    };
+    self::outcome(&mut j, outcome);
     j.close()
 }
 

@@ -55,21 +55,21 @@ fn get(v: &JsValue, path: &str) -> JsValue {
 
 fn ok(text: &str) -> JsValue {
     let r = reply(text);
-    assert!(get(&r, "err").is_undefined(), "expected ok: {text}");
+    assert!(get(&r, "code").is_undefined(), "expected ok: {text}");
     get(&r, "ok")
 }
 
 fn err_code(text: &str) -> String {
-    get(&reply(text), "err.code")
+    get(&reply(text), "code")
         .as_string()
         .unwrap_or_else(|| panic!("expected an error: {text}"))
 }
 
-/// An error reply's message as the wrapper writes it out: the template of `err.msg` (the
-/// table messages.ts is generated from) with `err.args` in its `{}`s.
+/// An error reply's message as the wrapper writes it out: the template of `msg` (the
+/// table messages.ts is generated from) with `args` in its `{}`s.
 fn message(v: &JsValue) -> String {
-    let number = get(v, "err.msg").as_f64().expect("err.msg") as usize;
-    let args: Vec<String> = js_sys::Array::from(&get(v, "err.args"))
+    let number = get(v, "msg").as_f64().expect("msg") as usize;
+    let args: Vec<String> = js_sys::Array::from(&get(v, "args"))
         .iter()
         .map(|a| a.as_string().unwrap())
         .collect();
@@ -116,10 +116,10 @@ fn configure_answers_what_the_wrapper_needs_for_its_io() {
         ORIGIN,
     ));
     assert_eq!(s(&io, "storage"), "localStorage");
-    assert_eq!(s(&io, "handoff.url"), "/api/x");
-    assert_eq!(s(&io, "handoff.credentials"), "same-origin");
-    assert_eq!(get(&io, "handoff.timeoutMs").as_f64(), Some(15000.0));
-    let headers = JSON::stringify(&get(&io, "handoff.headers")).unwrap();
+    assert_eq!(s(&io, "url"), "/api/x");
+    assert_eq!(s(&io, "credentials"), "same-origin");
+    assert_eq!(get(&io, "timeoutMs").as_f64(), Some(15000.0));
+    let headers = JSON::stringify(&get(&io, "headers")).unwrap();
     assert_eq!(
         headers.as_string().unwrap(),
         r#"[["X-Csrf","t"],["Content-Type","application/json"],["X-Requested-With","pleo-oauth"]]"#
@@ -146,7 +146,7 @@ fn configure_refuses_broken_options_with_invalid_config() {
     }
     // API.md 0.2: the redirect URI on another origin than the page.
     let other = reply(&configure(&options(""), "http://localhost:5173"));
-    assert_eq!(s(&other, "err.code"), "invalid_config");
+    assert_eq!(s(&other, "code"), "invalid_config");
     assert!(message(&other).contains("http://localhost:5173"));
 }
 
@@ -231,9 +231,9 @@ fn a_started_flow_completes_once_with_what_the_exchange_needs() {
         &callback,
         "",
     ));
-    assert_eq!(s(&replay, "err.code"), "already_handled");
-    assert_eq!(s(&replay, "err.returnTo"), "/back");
-    assert_eq!(get(&replay, "err.appState.tab").as_f64(), Some(1.0));
+    assert_eq!(s(&replay, "code"), "already_handled");
+    assert_eq!(s(&replay, "returnTo"), "/back");
+    assert_eq!(get(&replay, "appState.tab").as_f64(), Some(1.0));
     // With nothing stored: unknown_state.
     let none = finish(
         &client(&opts),
@@ -283,10 +283,10 @@ fn callback_checks_fail_in_the_contract_order() {
         &format!("error=access_denied&error_description=no&state={st}"),
         NOW,
     ));
-    assert_eq!(s(&denied, "err.code"), "authorization_error");
-    assert_eq!(s(&denied, "err.error"), "access_denied");
-    assert_eq!(s(&denied, "err.errorDescription"), "no");
-    assert_eq!(s(&denied, "err.returnTo"), "/back");
+    assert_eq!(s(&denied, "code"), "authorization_error");
+    assert_eq!(s(&denied, "error"), "access_denied");
+    assert_eq!(s(&denied, "errorDescription"), "no");
+    assert_eq!(s(&denied, "returnTo"), "/back");
 }
 
 #[wasm_bindgen_test]
@@ -328,11 +328,11 @@ fn handoff_outcomes_are_judged_by_the_core() {
     assert!(ok(&handed_off("", "/api/x", "500", "2", "200")).is_null());
     assert!(ok(&handed_off("", "/api/x", "500", "2", "204")).is_null());
     let failed = reply(&handed_off("", "/api/x", "500", "2", "502"));
-    assert_eq!(s(&failed, "err.code"), "handoff_failed");
-    assert_eq!(get(&failed, "err.status").as_f64(), Some(502.0));
+    assert_eq!(s(&failed, "code"), "handoff_failed");
+    assert_eq!(get(&failed, "status").as_f64(), Some(502.0));
     let timeout = reply(&handed_off("", "/api/x", "500", "1", "0"));
     assert!(message(&timeout).contains("500 ms"));
-    assert_eq!(get(&timeout, "err.status").as_f64(), Some(0.0));
+    assert_eq!(get(&timeout, "status").as_f64(), Some(0.0));
     assert_eq!(
         err_code(&handed_off("", "/api/x", "500", "0", "0")),
         "handoff_failed"
@@ -342,10 +342,7 @@ fn handoff_outcomes_are_judged_by_the_core() {
 #[wasm_bindgen_test]
 fn a_bound_handoff_gets_state_and_challenge_to_register_first() {
     let opts = options("&handoff.=&handoff.url=%2Fapi%2Fx&handoff.startUrl=%2Fapi%2Fstart");
-    assert_eq!(
-        s(&ok(&configure(&opts, ORIGIN)), "handoff.startUrl"),
-        "/api/start"
-    );
+    assert_eq!(s(&ok(&configure(&opts, ORIGIN)), "startUrl"), "/api/start");
     let r = ok(&start(&client(&opts), "", &entropy(9), NOW, "", "", false));
     let bind = reply(&s(&r, "bind"));
     let url = s(&r, "url");
@@ -439,10 +436,10 @@ fn popup_starts_name_their_state_and_timeout_and_failures_have_their_codes() {
         "",
         true,
     ));
-    assert_eq!(s(&r, "popup.state"), state_of(&s(&r, "url")));
-    assert_eq!(get(&r, "popup.timeoutMs").as_f64(), Some(1500.0));
+    assert_eq!(s(&r, "state"), state_of(&s(&r, "url")));
+    assert_eq!(get(&r, "timeoutMs").as_f64(), Some(1500.0));
     let plain = ok(&start(&client(&opts), "", &entropy(11), NOW, "", "", true));
-    assert_eq!(get(&plain, "popup.timeoutMs").as_f64(), Some(300_000.0));
+    assert_eq!(get(&plain, "timeoutMs").as_f64(), Some(300_000.0));
     assert_eq!(
         err_code(&start(
             &client(&opts),
@@ -458,6 +455,6 @@ fn popup_starts_name_their_state_and_timeout_and_failures_have_their_codes() {
     assert_eq!(err_code(&popup_failed("0", "0")), "popup_blocked");
     assert_eq!(err_code(&popup_failed("1", "0")), "popup_closed");
     let timeout = reply(&popup_failed("2", "1500"));
-    assert_eq!(s(&timeout, "err.code"), "popup_timeout");
+    assert_eq!(s(&timeout, "code"), "popup_timeout");
     assert!(message(&timeout).contains("1500 ms"));
 }

@@ -298,8 +298,8 @@ const decoder = new TextDecoder();
 
 /**
  * Runs one operation of the core (src/boundary.rs `OPS`: its string arguments in order, the
- * CSPRNG bytes when it takes them, and the clock). Every operation answers `{ ok }` or `{ err:
- * { code, msg, args, … } }`, copied out of the module's memory; the core keeps nothing between
+ * CSPRNG bytes when it takes them, and the clock). Every operation answers `{ ok }` or `{ code,
+ * msg, args, … }`, copied out of the module's memory; the core keeps nothing between
  * calls and empties its arena when the next one starts.
  */
 function core<T>(op: Op, args: string[] = [], random = NONE, edit?: (store: [string, string | null][], clean?: string) => void): T {
@@ -322,21 +322,24 @@ function core<T>(op: Op, args: string[] = [], random = NONE, edit?: (store: [str
     // the call trapped, and the next call starts with an empty arena.
     throw failure(op ? "invalid_parameter" : "invalid_config", Msg.TooLarge, []);
   }
-  const r = bare(JSON.parse(reply)) as {
+  // An error's members are the reply's own (src/wasm.rs `error_fields`).
+  const r = bare(JSON.parse(reply)) as PleoOAuthErrorDetails & {
     ok: T;
-    err?: PleoOAuthErrorDetails & { code: PleoOAuthErrorCode; msg: Msg; args: string[] };
+    code?: PleoOAuthErrorCode;
+    msg: Msg;
+    args: string[];
     store?: [string, string | null][];
     clean?: string;
   };
   // `finish`'s storage edits (and the address a completed callback leaves) whatever the outcome.
   if (edit && r.store) edit(r.store, r.clean);
-  if (r.err) throw failure(r.err.code, r.err.msg, r.err.args, r.err);
+  if (r.code) throw failure(r.code, r.msg, r.args, r);
   return bare(r.ok);
 }
 
 /**
  * An object of the core's reply without its prototype, so that a key the core left out reads
- * `undefined` (never a polluted `Object.prototype.handoff`, `returnTo`, `err`…). Values handed
+ * `undefined` (never a polluted `Object.prototype.handoff`, `returnTo`, `code`…). Values handed
  * to the caller keep theirs (`appState`, the handoff payload; `createPkce` and `parseCallback`
  * copy theirs).
  */
@@ -528,12 +531,19 @@ function entropy(): Uint8Array<ArrayBuffer> {
   }
 }
 
-/** What the core's `configure` answers: what the I/O here needs. */
+/**
+ * What the core's `configure` answers: what the I/O here needs; with `handoff`, its `url`,
+ * `startUrl`, `credentials`, `headers` and `timeoutMs` too.
+ */
 interface Io {
   /** The client record: the checked configuration, passed back instead of the options. */
   client: string;
   storage: "sessionStorage" | "localStorage";
-  handoff?: { url: string; startUrl?: string; credentials: RequestCredentials; headers: [string, string][]; timeoutMs: number };
+  url?: string;
+  startUrl?: string;
+  credentials?: RequestCredentials;
+  headers?: [string, string][];
+  timeoutMs?: number;
 }
 
 /** What `start` answers. */
@@ -543,8 +553,10 @@ interface Started {
   record: string;
   /** When the sweep is due: the schedule to store once it is done. */
   sweep?: string;
-  /** For `popup()`: the state to wait for and how long. */
-  popup?: { state: string; timeoutMs: number };
+  /** For `popup()`: the state to wait for. */
+  state?: string;
+  /** For `popup()`: how long to wait. */
+  timeoutMs?: number;
   /** With `handoff.startUrl`: the `{ state, code_challenge }` JSON to register first. */
   bind?: string;
 }
@@ -777,7 +789,6 @@ export class PleoOAuth {
       const snapshot = form(options, CREATE, "PleoOAuth.create", "invalid_config");
       // The redirect URI must be on this page's origin (the transaction is stored per origin).
       const io = core<Io>(Op.Configure, [snapshot, location.origin]);
-      bare(io.handoff);
       const pleo = new PleoOAuth(CREATED, snapshot, io);
       pleo.#withStorage(() => {}); // the storage must be usable
       return pleo;
@@ -804,7 +815,7 @@ export class PleoOAuth {
 
   /**
    * This library's records in storage, for the sweep: keys and values in turn, separated by
-   * U+0001 (src/wasm.rs `entries`).
+   * U+0001 (src/wasm.rs `sweep`).
    */
   #records(s: Storage): string {
     const found: string[] = [];
@@ -816,11 +827,11 @@ export class PleoOAuth {
   }
 
   async #start(options: unknown, popup?: boolean): Promise<Started> {
-    const { handoff } = this.#io;
+    const { startUrl } = this.#io;
     const r = core<Started>(popup ? Op.Popup : Op.Start, [this.#io.client, form(options, popup ? POPUP : START, popup ? "popup" : "authorizationUrl", "invalid_parameter"), this.#sweep, appStateJson(options)], entropy());
     // Bound handoff: the backend learns this state and challenge before anything is stored;
     // a refusal leaves nothing behind.
-    if (r.bind && handoff?.startUrl) await this.#post(handoff, handoff.startUrl, r.bind, "start");
+    if (r.bind && startUrl) await this.#post(startUrl, r.bind, "start");
     this.#withStorage((s) => {
       // When due, expired and unreadable records are dropped, and only then is the next sweep
       // scheduled (a sweep that failed is tried again at the next start).
@@ -1009,9 +1020,9 @@ export class PleoOAuth {
       : step();
     // What the connection carries (its returnTo and appState, when it has them).
     const { handoff, body, ...result }: Finished = r;
-    const h = this.#io.handoff;
-    if (!h) return { ...result, handoff };
-    return this.#post(h, h.url, body, "").then(
+    const { url: exchange } = this.#io;
+    if (!exchange) return { ...result, handoff };
+    return this.#post(exchange, body, "").then(
       (backend) => ({ ...result, backend }),
       (e: PleoOAuthError) => {
         // Step 10's failure carries the connection's returnTo and appState, as steps 4–9's do.
@@ -1024,7 +1035,8 @@ export class PleoOAuth {
    * A handoff request (step 10's exchange, or `"start"` for `handoff.startUrl`): POST the body
    * with the handoff's headers, credentials and timeout; the core judges what came back.
    */
-  async #post(h: NonNullable<Io["handoff"]>, url: string, body: string, request: "" | "start"): Promise<unknown> {
+  async #post(url: string, body: string, request: "" | "start"): Promise<unknown> {
+    const h = this.#io as Required<Io>;
     const signal = AbortSignal.timeout(h.timeoutMs);
     // 2 a response, 1 the timeout, 0 none.
     let kind = 2;

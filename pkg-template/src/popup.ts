@@ -40,7 +40,7 @@ const CLOSED_GRACE_MS = 3000;
 export function wait<R>(
   win: Window,
   signal: AbortSignal,
-  { url, popup: { state, timeoutMs } }: { url: string; popup: { state: string; timeoutMs: number } },
+  { url, state, timeoutMs }: { url: string; state: string; timeoutMs: number },
   prefix: string,
   nonce: string,
   core: (op: Op, args: string[]) => { state?: string },

@@ -93,7 +93,7 @@ async function eventually(f, ms = 3000) {
 // The same flow is run unpolluted and polluted in one page; the polluted run must give what the
 // unpolluted one gave (random states and codes aside), and reach no polluted URL.
 
-test("finding 1: Object.prototype.handoff (a client configured WITHOUT handoff) → the code is not POSTed anywhere; the result still carries handoff, not backend", async (t) => {
+test("finding 1: Object.prototype.handoff, or the handoff's own members (url, startUrl, credentials, headers, timeoutMs: what configure answers), on a client configured WITHOUT handoff → the code is not POSTed anywhere; the result still carries handoff, not backend", async (t) => {
   const { run } = await open(t);
   const from = hits.length;
   const r = ok(
@@ -107,7 +107,14 @@ test("finding 1: Object.prototype.handoff (a client configured WITHOUT handoff) 
         };
         const clean = await h.settle(flow());
         const dirty = await h.polluted(
-          { handoff: { url: "/api/evil-exchange", startUrl: "/api/evil-start", credentials: "include", headers: [["X-Polluted", "1"]], timeoutMs: 2000 } },
+          {
+            handoff: { url: "/api/evil-exchange", startUrl: "/api/evil-start", credentials: "include", headers: [["X-Polluted", "1"]], timeoutMs: 2000 },
+            url: "/api/evil-exchange",
+            startUrl: "/api/evil-start",
+            credentials: "include",
+            headers: [["X-Polluted", "1"]],
+            timeoutMs: 2000,
+          },
           flow,
         );
         return { clean, dirty };
@@ -167,7 +174,7 @@ test("finding 1: Object.prototype.returnTo / appState / clean → a connection s
   assert.deepEqual(dirty, clean);
 });
 
-test("finding 1: Object.prototype.err / ok / store → every call behaves as unpolluted (create, authorizationUrl, handleCallback, createPkce, generateState, codeChallenge, parseCallback)", async (t) => {
+test("finding 1: Object.prototype.err / ok / store, or an error's members (code, msg, args: an error reply's own) → every call behaves as unpolluted (create, authorizationUrl, handleCallback, createPkce, generateState, codeChallenge, parseCallback)", async (t) => {
   const { run } = await open(t);
   const r = ok(
     await run(
@@ -189,7 +196,14 @@ test("finding 1: Object.prototype.err / ok / store → every call behaves as unp
         };
         const clean = await h.settle(flow());
         const dirty = await h.polluted(
-          { err: { code: "unknown_state", message: "polluted" }, ok: { url: "https://evil.example/" }, store: [["pleo-oauth:tx:polluted", "v=1"]] },
+          {
+            err: { code: "unknown_state", message: "polluted" },
+            ok: { url: "https://evil.example/" },
+            store: [["pleo-oauth:tx:polluted", "v=1"]],
+            code: "unknown_state",
+            msg: 0,
+            args: ["polluted"],
+          },
           flow,
         );
         return { clean, dirty };
