@@ -53,10 +53,9 @@ pub struct Transaction {
     pub redirect_uri: String,
     /// The issuer configured when the flow started, if any.
     pub issuer: Option<String>,
-    /// Where to go after the callback.
-    pub return_to: Option<String>,
-    /// The app's state, as JSON text ([`crate::text::is_json`]).
-    pub app_state: Option<String>,
+    /// Where to go after the callback (`returnTo`), and the app's state as JSON text
+    /// ([`crate::text::is_json`]).
+    pub context: Context,
     /// Milliseconds since the Unix epoch after which the callback is refused.
     pub expires_at_ms: u64,
     /// Started by `popup()`: only the window waiting for it may take its callback.
@@ -111,8 +110,7 @@ impl Record {
                 verifier: PkceCodeVerifier::from_stored(verifier?)?,
                 redirect_uri: redirect_uri?,
                 issuer: iss,
-                return_to: context.return_to,
-                app_state: context.app_state,
+                context,
                 expires_at_ms,
                 popup: match popup.as_deref() {
                     None => false,
@@ -148,12 +146,17 @@ impl Record {
 impl Completed {
     /// The stored form.
     pub fn encode(&self) -> String {
-        let mut s = String::new();
-        form::append_pair(&mut s, "v", COMPLETED);
-        form::append_pair(&mut s, "exp", &decimal(self.expires_at_ms));
-        append_context(&mut s, &self.context);
-        s
+        completed(&self.context, self.expires_at_ms)
     }
+}
+
+/// The stored form of the [`Completed`] record of a connection with this `context`.
+pub fn completed(context: &Context, expires_at_ms: u64) -> String {
+    let mut s = String::new();
+    form::append_pair(&mut s, "v", COMPLETED);
+    form::append_pair(&mut s, "exp", &decimal(expires_at_ms));
+    append_context(&mut s, context);
+    s
 }
 
 fn append_context(s: &mut String, context: &Context) {
@@ -193,7 +196,7 @@ impl Transaction {
         if let Some(iss) = &self.issuer {
             form::append_pair(&mut s, "iss", iss);
         }
-        append_context(&mut s, &self.context());
+        append_context(&mut s, &self.context);
         if self.popup {
             form::append_pair(&mut s, "p", "1");
         }
@@ -205,14 +208,6 @@ impl Transaction {
         match Record::decode(state, stored)? {
             Record::Pending(t) => Some(t),
             Record::Completed(_) => None,
-        }
-    }
-
-    /// The app's `returnTo` and `appState`.
-    pub fn context(&self) -> Context {
-        Context {
-            return_to: self.return_to.clone(),
-            app_state: self.app_state.clone(),
         }
     }
 
@@ -260,8 +255,10 @@ mod tests {
             verifier: PkceCodeVerifier::new("v".repeat(43)).unwrap(),
             redirect_uri: "https://app.example.com/cb?x=1&y=2".into(),
             issuer: issuer.map(String::from),
-            return_to: return_to.map(String::from),
-            app_state: None,
+            context: Context {
+                return_to: return_to.map(String::from),
+                app_state: None,
+            },
             expires_at_ms: 1_700_000_000_000,
         }
     }
@@ -277,7 +274,7 @@ mod tests {
             assert_eq!(back.verifier.secret(), t.verifier.secret());
             assert_eq!(back.redirect_uri, t.redirect_uri);
             assert_eq!(back.issuer, t.issuer);
-            assert_eq!(back.return_to, t.return_to);
+            assert_eq!(back.context, t.context);
             assert_eq!(back.expires_at_ms, t.expires_at_ms);
             assert_eq!(back.client, "client-A");
             assert!(!back.popup);
@@ -391,9 +388,9 @@ mod tests {
         }
         // A pending record keeps its appState too.
         let mut t = transaction(Some("/x"), None);
-        t.app_state = Some("\"s\"".into());
+        t.context.app_state = Some("\"s\"".into());
         let back = Transaction::decode(st(), &t.encode()).unwrap();
-        assert_eq!(back.app_state.as_deref(), Some("\"s\""));
+        assert_eq!(back.context.app_state.as_deref(), Some("\"s\""));
         // Completed records count as live for the sweep until they expire.
         let entries = vec![("pleo-oauth:tx:done".to_string(), stored)];
         assert!(stale_keys(&entries, 4).is_empty());
