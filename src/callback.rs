@@ -56,20 +56,13 @@ pub struct CallbackParameters {
 pub fn parse(url: &str) -> Result<CallbackParameters> {
     let query = uri::split(url).query.unwrap_or_default();
     // RFC 6749 §3.1: request and response parameters MUST NOT be included more than once.
-    let values = form::fields(query, &CALLBACK_PARAMETERS, true).map_err(|e| {
-        let name = match e {
-            form::FieldsError::Repeated(name) => name,
-            form::FieldsError::Unknown => "",
-        };
-        Error::new(
-            ErrorCode::DuplicateParameter,
-            msg!(Msg::DuplicateParameter, name),
-        )
-    })?;
-    // RFC 6749 §3.1: parameters sent without a value are treated as omitted (after the
-    // repetition check, so `state=&state=x` is still a repetition).
     let [code, state, error, error_description, error_uri, iss] =
-        values.map(|v| v.filter(|v| !v.is_empty()));
+        form::fields(query, &CALLBACK_PARAMETERS, true).map_err(|name| {
+            Error::new(
+                ErrorCode::DuplicateParameter,
+                msg!(Msg::DuplicateParameter, name),
+            )
+        })?;
     Ok(CallbackParameters {
         code: code.map(AuthorizationCode),
         state,

@@ -68,24 +68,18 @@ pub fn first_of(query: &str, names: &[&str]) -> Option<String> {
     None
 }
 
-/// Why [`fields`] refused a query.
-#[derive(Debug, PartialEq, Eq)]
-pub enum FieldsError<'n> {
-    /// This name came twice.
-    Repeated(&'n str),
-    /// A name not in the list (when unknown names are refused).
-    Unknown,
-}
-
-/// The values of `names` in a query, in the order of `names`, each present at most once.
-/// Other names are skipped, or refused when `unknown_ok` is false.
+/// The values of `names` in a query, in the order of `names`, each present at most once;
+/// refused (`Err`) with the name that came twice. `response` reads the query of an OAuth
+/// response (the callback): other names are skipped, and an empty value counts as omitted.
+/// Otherwise (a stored record) any other name is refused too (`Err("")`), and an empty value
+/// is kept.
 pub fn fields<'n, const N: usize>(
     query: &str,
     names: &[&'n str; N],
-    unknown_ok: bool,
-) -> Result<[Option<String>; N], FieldsError<'n>> {
+    response: bool,
+) -> Result<[Option<String>; N], &'n str> {
     let mut values = [const { None }; N];
-    fill_fields(query, names, &mut values, unknown_ok).map(|()| values)
+    fill_fields(query, names, &mut values, response).map(|()| values)
 }
 
 /// [`fields`] for any number of names: one copy in the module, not one per `N`.
@@ -93,19 +87,28 @@ fn fill_fields<'n>(
     query: &str,
     names: &[&'n str],
     values: &mut [Option<String>],
-    unknown_ok: bool,
-) -> Result<(), FieldsError<'n>> {
+    response: bool,
+) -> Result<(), &'n str> {
     for (name, value) in pairs(query) {
         match names.iter().position(|n| *n == name) {
             Some(i) => {
                 if let Some(slot) = values.get_mut(i) {
                     if slot.replace(value).is_some() {
-                        return Err(FieldsError::Repeated(names.get(i).copied().unwrap_or("")));
+                        return Err(names.get(i).copied().unwrap_or(""));
                     }
                 }
             }
-            None if unknown_ok => {}
-            None => return Err(FieldsError::Unknown),
+            None if response => {}
+            None => return Err(""),
+        }
+    }
+    if response {
+        // RFC 6749 §3.1: parameters sent without a value are treated as omitted (after the
+        // repetition check, so `state=&state=x` is still a repetition).
+        for v in values {
+            if v.as_deref() == Some("") {
+                *v = None;
+            }
         }
     }
     Ok(())
