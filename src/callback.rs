@@ -56,13 +56,14 @@ pub struct CallbackParameters {
 pub fn parse(url: &str) -> Result<CallbackParameters> {
     let query = uri::split(url).query.unwrap_or_default();
     // RFC 6749 §3.1: request and response parameters MUST NOT be included more than once.
-    let [code, state, error, error_description, error_uri, iss] =
-        form::fields(query, &CALLBACK_PARAMETERS, true).map_err(|name| {
-            Error::new(
-                ErrorCode::DuplicateParameter,
-                msg!(Msg::DuplicateParameter, name),
-            )
-        })?;
+    let mut values = [const { None }; 6];
+    form::fields(query, &CALLBACK_PARAMETERS, &mut values, true).map_err(|name| {
+        Error::new(
+            ErrorCode::DuplicateParameter,
+            msg!(Msg::DuplicateParameter, name),
+        )
+    })?;
+    let [code, state, error, error_description, error_uri, iss] = values;
     Ok(CallbackParameters {
         code: code.map(AuthorizationCode),
         state,

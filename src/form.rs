@@ -68,22 +68,13 @@ pub fn first_of(query: &str, names: &[&str]) -> Option<String> {
     None
 }
 
-/// The values of `names` in a query, in the order of `names`, each present at most once;
-/// refused (`Err`) with the name that came twice. `response` reads the query of an OAuth
-/// response (the callback): other names are skipped, and an empty value counts as omitted.
-/// Otherwise (a stored record) any other name is refused too (`Err("")`), and an empty value
-/// is kept.
-pub fn fields<'n, const N: usize>(
-    query: &str,
-    names: &[&'n str; N],
-    response: bool,
-) -> Result<[Option<String>; N], &'n str> {
-    let mut values = [const { None }; N];
-    fill_fields(query, names, &mut values, response).map(|()| values)
-}
-
-/// [`fields`] for any number of names: one copy in the module, not one per `N`.
-fn fill_fields<'n>(
+/// The values of `names` in a query, into `values` (which starts all `None`) in the order of
+/// `names`, each present at most once; refused (`Err`) with the name that came twice.
+/// `response` reads the query of an OAuth response (the callback): other names are skipped,
+/// and an empty value counts as omitted. Otherwise (a stored record) any other name is
+/// refused too (`Err("")`), and an empty value is kept. The callers' arrays are filled in
+/// place (returning one costs a copy of it in each caller).
+pub fn fields<'n>(
     query: &str,
     names: &[&'n str],
     values: &mut [Option<String>],

@@ -89,8 +89,9 @@ impl Record {
     /// on the way in: a `returnTo` by the same-origin path rule (RFC 9700 §4.11, open
     /// redirection), an `appState` by the JSON grammar (the wrapper embeds it as it is).
     pub fn decode(state: State, stored: &str) -> Option<Record> {
-        let [v, client, verifier, redirect_uri, exp, iss, return_to, app_state, popup] =
-            form::fields(stored, &FIELDS, false).ok()?;
+        let mut fields = [const { None }; 9];
+        form::fields(stored, &FIELDS, &mut fields, false).ok()?;
+        let [v, client, verifier, redirect_uri, exp, iss, return_to, app_state, popup] = fields;
         if return_to
             .as_deref()
             .is_some_and(|r| !uri::is_same_origin_path(r))
