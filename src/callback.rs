@@ -356,18 +356,14 @@ pub fn strip_callback_parameters(url: &str) -> String {
     if out.is_empty() {
         out.push('/');
     }
-    if let Some(query) = parts.query {
-        let mut kept: Vec<&str> = Vec::new();
-        for segment in crate::text::pieces(query, b'&') {
-            if !segment.is_empty()
-                && !CALLBACK_PARAMETERS.contains(&form::decode_segment(segment).0.as_str())
-            {
-                kept.push(segment);
-            }
-        }
-        if !kept.is_empty() {
-            out.push('?');
-            out.push_str(&crate::text::join(&kept, "&"));
+    let mut separator = '?';
+    for segment in crate::text::pieces(parts.query.unwrap_or_default(), b'&') {
+        if !segment.is_empty()
+            && !CALLBACK_PARAMETERS.contains(&form::decode_segment(segment).0.as_str())
+        {
+            out.push(separator);
+            out.push_str(segment);
+            separator = '&';
         }
     }
     if let Some(fragment) = parts.fragment {
