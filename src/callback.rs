@@ -171,13 +171,12 @@ fn checks(
     // environment.issuer (or with one when it has none, or none when it has one): the request
     // went to another issuer than the one it checks, whatever `iss` says (RFC 9207 §2.4).
     if config.issuer != transaction.issuer {
-        let name = |i: &Option<String>| i.clone().unwrap_or_else(|| "unset".into());
         return Err(Error::new(
             ErrorCode::IssuerMismatch,
             msg!(
                 Msg::IssuerNotConfigured,
-                name(&transaction.issuer),
-                name(&config.issuer)
+                or_unset(&transaction.issuer),
+                or_unset(&config.issuer)
             ),
         ));
     }
@@ -212,6 +211,11 @@ fn checks(
     // 8. RFC 6749 §4.1.2: a success response carries the code.
     p.code
         .ok_or_else(|| Error::new(ErrorCode::MissingCode, Msg::MissingCode))
+}
+
+/// An issuer configuration as step 5's message names it.
+fn or_unset(issuer: &Option<String>) -> &str {
+    issuer.as_deref().unwrap_or("unset")
 }
 
 /// Who hands [`handle`] the callback.
