@@ -135,7 +135,7 @@ pub fn locate(url: &str) -> Result<Located<'_>> {
 pub fn record_key(url: &str) -> Option<String> {
     match locate(url) {
         Ok(l) => l.key,
-        Err(e) if e.code() == ErrorCode::NotACallback => Some(address_key(url)),
+        Err(e) if e.code() == ErrorCode::NotACallback => Some(address_key(url, "")),
         Err(_) => None,
     }
 }
@@ -271,12 +271,13 @@ pub fn handle(
     let outcome = match (located, record) {
         // 2. A reload of the address a completed callback left, or a callback whose state this
         // browser already completed (Back, Approve again).
-        (Err(e), Some(Record::Completed(c)))
-            if now_ms < c.expires_at_ms && e.code() == ErrorCode::NotACallback =>
+        (located, Some(Record::Completed(c)))
+            if now_ms < c.expires_at_ms
+                && located
+                    .as_ref()
+                    .err()
+                    .is_none_or(|e| e.code() == ErrorCode::NotACallback) =>
         {
-            Err(already_handled(c.context))
-        }
-        (Ok(_), Some(Record::Completed(c))) if now_ms < c.expires_at_ms => {
             Err(already_handled(c.context))
         }
         (Err(e), _) => Err(e),
@@ -334,7 +335,7 @@ pub fn handle(
                 // Also under the address step 9 leaves (`clean` is given only when the
                 // callback is the page's own address, whose origin `locate` read).
                 if let (Some(clean), Some(done)) = (&clean, &done) {
-                    store.push((address_key(&cat!(&origin, clean)), Some(done.clone())));
+                    store.push((address_key(&origin, clean), Some(done.clone())));
                 }
                 store.push((key, done));
             }

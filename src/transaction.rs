@@ -175,9 +175,10 @@ pub fn storage_key(state: &str) -> String {
 }
 
 /// The storage key of the record a completed callback leaves for the address it left in the
-/// address bar (step 9), which a reload of that address reads.
-pub fn address_key(address: &str) -> String {
-    cat!(KEY_PREFIX, "@", address)
+/// address bar (step 9), which a reload of that address reads: the address is `origin`
+/// followed by `rest` (or whole in `origin`, with `rest` empty).
+pub fn address_key(origin: &str, rest: &str) -> String {
+    cat!(KEY_PREFIX, "@", origin, rest)
 }
 
 impl Transaction {
@@ -404,6 +405,10 @@ mod tests {
         assert!(!sweep_due("2000", 1_000), "not yet");
         assert!(sweep_due("2000", 2_000), "at the time it names");
         assert!(sweep_due("x", 1_000), "unreadable");
-        assert!(address_key("https://a.example/x").starts_with(KEY_PREFIX));
+        assert!(address_key("https://a.example/x", "").starts_with(KEY_PREFIX));
+        assert_eq!(
+            address_key("https://a.example", "/x"),
+            address_key("https://a.example/x", "")
+        );
     }
 }
