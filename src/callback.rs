@@ -291,20 +291,12 @@ pub fn handle(
             record,
         ) => {
             // Another client's transaction, or a popup's this window does not wait for.
-            let mut foreign = false;
+            let foreign = matches!(&record, Some(Record::Pending(t)) if t.client != config.binding || (t.popup && via != Via::Popup));
+            let mut done = None;
             // 3. A pending transaction for exactly this state, consumed now, whatever happens
             // next; a record this client could not have written counts as none ([`agrees`]).
-            let found = match record {
-                Some(Record::Pending(t)) => {
-                    foreign = t.client != config.binding || (t.popup && via != Via::Popup);
-                    (!foreign && agrees(config, &t, now_ms)).then_some(t)
-                }
-                _ => None,
-            };
-            let mut done = None;
-            let outcome = match found {
-                None => Err(Error::new(ErrorCode::UnknownState, Msg::UnknownState)),
-                Some(t) => {
+            let outcome = match record {
+                Some(Record::Pending(t)) if !foreign && agrees(config, &t, now_ms) => {
                     // Found (steps 4–8 run): remembered without any secret for the time to
                     // live ([`completed`]).
                     done = Some(completed(
@@ -330,6 +322,7 @@ pub fn handle(
                         Err(e) => Err(e.with_context(t.context)),
                     }
                 }
+                _ => Err(Error::new(ErrorCode::UnknownState, Msg::UnknownState)),
             };
             if let Some(key) = key.filter(|_| !foreign) {
                 // Also under the address step 9 leaves (`clean` is given only when the
