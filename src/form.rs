@@ -21,7 +21,6 @@ pub fn append_pair(out: &mut String, name: &str, value: &str) {
 
 /// Appends `s` form-encoded (as [`append_pair`] writes names and values).
 pub fn encode(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &b in s.as_bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
@@ -30,9 +29,10 @@ pub fn encode(out: &mut String, s: &str) {
             b' ' => out.push('+'),
             _ => {
                 out.push('%');
-                for nibble in [b >> 4, b & 15] {
-                    out.push(HEX.get(usize::from(nibble)).map_or('0', |&h| h as char));
-                }
+                // `0`–`9`, then `A`–`F` (`A` is 7 past `9` + 1).
+                let hex = |n: u8| char::from(b'0' + n + if n > 9 { 7 } else { 0 });
+                out.push(hex(b >> 4));
+                out.push(hex(b & 15));
             }
         }
     }
