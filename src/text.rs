@@ -386,7 +386,6 @@ impl Json {
     /// A JSON string (RFC 8259 §7): quotes, backslashes and control characters escaped, every
     /// other run of characters copied as it is.
     pub fn string(&mut self, value: &str) -> &mut Self {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
         self.0.push('"');
         let mut run = 0;
         for (i, b) in value.bytes().enumerate() {
@@ -398,10 +397,10 @@ impl Json {
                     b'"' | b'\\' => self.0.push(b as char),
                     _ => {
                         self.0.push_str("u00");
-                        for nibble in [b >> 4, b & 15] {
-                            self.0
-                                .push(HEX.get(usize::from(nibble)).map_or('0', |&h| h as char));
-                        }
+                        // `0`–`9`, then `a`–`f` (`a` is 39 past `9` + 1).
+                        let hex = |n: u8| char::from(b'0' + n + if n > 9 { 39 } else { 0 });
+                        self.0.push(hex(b >> 4));
+                        self.0.push(hex(b & 15));
                     }
                 }
             }
