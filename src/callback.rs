@@ -356,9 +356,7 @@ pub fn strip_callback_parameters(url: &str) -> String {
     }
     let mut separator = '?';
     for segment in crate::text::pieces(parts.query.unwrap_or_default(), b'&') {
-        if !segment.is_empty()
-            && !CALLBACK_PARAMETERS.contains(&form::decode_segment(segment).0.as_str())
-        {
+        if !segment.is_empty() && form::first_of(segment, &CALLBACK_PARAMETERS).is_none() {
             out.push(separator);
             out.push_str(segment);
             separator = '&';
