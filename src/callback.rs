@@ -12,7 +12,7 @@ use crate::form;
 use crate::messages::Msg;
 use crate::pkce::PkceCodeVerifier;
 use crate::state::State;
-use crate::transaction::{address_key, storage_key, Completed, Record, Transaction};
+use crate::transaction::{address_key, completed, storage_key, Record, Transaction};
 use crate::uri;
 
 pub use crate::protocol::CALLBACK_PARAMETERS;
@@ -56,20 +56,14 @@ pub struct CallbackParameters {
 pub fn parse(url: &str) -> Result<CallbackParameters> {
     let query = uri::split(url).query.unwrap_or_default();
     // RFC 6749 §3.1: request and response parameters MUST NOT be included more than once.
-    let values = form::fields(query, &CALLBACK_PARAMETERS, true).map_err(|e| {
-        let name = match e {
-            form::FieldsError::Repeated(name) => name,
-            form::FieldsError::Unknown => "",
-        };
+    let mut values = [const { None }; 6];
+    form::fields(query, &CALLBACK_PARAMETERS, &mut values, true).map_err(|name| {
         Error::new(
             ErrorCode::DuplicateParameter,
             msg!(Msg::DuplicateParameter, name),
         )
     })?;
-    // RFC 6749 §3.1: parameters sent without a value are treated as omitted (after the
-    // repetition check, so `state=&state=x` is still a repetition).
-    let [code, state, error, error_description, error_uri, iss] =
-        values.map(|v| v.filter(|v| !v.is_empty()));
+    let [code, state, error, error_description, error_uri, iss] = values;
     Ok(CallbackParameters {
         code: code.map(AuthorizationCode),
         state,
@@ -87,8 +81,8 @@ pub struct VerifiedCallback {
     pub state: State,
     pub verifier: PkceCodeVerifier,
     pub redirect_uri: String,
-    pub return_to: Option<String>,
-    pub app_state: Option<String>,
+    /// The connection's `returnTo` and `appState`.
+    pub context: Context,
 }
 
 /// A callback URL read once (steps 1–2): what every later step needs of it.
@@ -141,7 +135,7 @@ pub fn locate(url: &str) -> Result<Located<'_>> {
 pub fn record_key(url: &str) -> Option<String> {
     match locate(url) {
         Ok(l) => l.key,
-        Err(e) if e.code() == ErrorCode::NotACallback => Some(address_key(url)),
+        Err(e) if e.code() == ErrorCode::NotACallback => Some(address_key(url, "")),
         Err(_) => None,
     }
 }
@@ -158,35 +152,17 @@ fn agrees(config: &Config, t: &Transaction, now_ms: u64) -> bool {
     t.redirect_uri == config.redirect_uri.as_str() && t.expires_at_ms <= latest
 }
 
-/// Steps 3–8 on the transaction the record held, if any, for the client `config` handling the
-/// callback (its issuer is the one step 5 expects). Kept out of `handle` (`inline(never)`):
-/// inlined there it cost 228 B more of gzipped wasm, measured.
+/// Steps 4–8, once the transaction was found (step 3): the code, or why the callback fails
+/// (`handle` adds the connection's context to the error). Kept out of `handle`
+/// (`inline(never)`): inlined there it cost 44 B more of gzipped wasm, measured.
 #[inline(never)]
 fn checks(
     (origin, path): (&str, &str),
     p: CallbackParameters,
-    transaction: Option<Transaction>,
+    transaction: &Transaction,
     now_ms: u64,
     config: &Config,
-) -> Result<VerifiedCallback> {
-    // 3. A pending transaction for exactly this state.
-    let Some(transaction) = transaction else {
-        return Err(Error::new(ErrorCode::UnknownState, Msg::UnknownState));
-    };
-    // Every error from here on carries the connection's returnTo and appState (docs/API.md 0.2).
-    let context = transaction.context();
-    checks_found((origin, path), p, transaction, now_ms, config)
-        .map_err(|e| e.with_context(context))
-}
-
-/// Steps 4–8, once the transaction was found.
-fn checks_found(
-    (origin, path): (&str, &str),
-    p: CallbackParameters,
-    transaction: Transaction,
-    now_ms: u64,
-    config: &Config,
-) -> Result<VerifiedCallback> {
+) -> Result<AuthorizationCode> {
     // 4. Expiry.
     if transaction.is_expired(now_ms) {
         return Err(Error::new(ErrorCode::Expired, Msg::Expired));
@@ -195,13 +171,12 @@ fn checks_found(
     // environment.issuer (or with one when it has none, or none when it has one): the request
     // went to another issuer than the one it checks, whatever `iss` says (RFC 9207 §2.4).
     if config.issuer != transaction.issuer {
-        let name = |i: &Option<String>| i.clone().unwrap_or_else(|| "unset".into());
         return Err(Error::new(
             ErrorCode::IssuerMismatch,
             msg!(
                 Msg::IssuerNotConfigured,
-                name(&transaction.issuer),
-                name(&config.issuer)
+                or_unset(&transaction.issuer),
+                or_unset(&config.issuer)
             ),
         ));
     }
@@ -234,17 +209,13 @@ fn checks_found(
         }));
     }
     // 8. RFC 6749 §4.1.2: a success response carries the code.
-    let Some(code) = p.code else {
-        return Err(Error::new(ErrorCode::MissingCode, Msg::MissingCode));
-    };
-    Ok(VerifiedCallback {
-        code,
-        state: transaction.state,
-        verifier: transaction.verifier,
-        redirect_uri: transaction.redirect_uri,
-        return_to: transaction.return_to,
-        app_state: transaction.app_state,
-    })
+    p.code
+        .ok_or_else(|| Error::new(ErrorCode::MissingCode, Msg::MissingCode))
+}
+
+/// An issuer configuration as step 5's message names it.
+fn or_unset(issuer: &Option<String>) -> &str {
+    issuer.as_deref().unwrap_or("unset")
 }
 
 /// Who hands [`handle`] the callback.
@@ -293,23 +264,22 @@ pub fn handle(
     now_ms: u64,
 ) -> Handled {
     let mut store: Vec<(String, Option<String>)> = Vec::new();
-    let mut left = None;
+    let mut clean = None;
     let located = locate(url);
     let state = located.as_ref().ok().and_then(|l| l.params.state.clone());
     let record = Record::decode(State::from_callback(state.unwrap_or_default()), stored);
-    // Another client's transaction, or a popup's this window does not wait for.
-    let foreign = matches!(&record, Some(Record::Pending(t)) if t.client != config.binding || (t.popup && via != Via::Popup));
-    let completed = match &record {
-        Some(Record::Completed(c)) if now_ms < c.expires_at_ms => Some(c.context.clone()),
-        _ => None,
-    };
-    let outcome = match (located, completed) {
+    let outcome = match (located, record) {
         // 2. A reload of the address a completed callback left, or a callback whose state this
         // browser already completed (Back, Approve again).
-        (Err(e), Some(context)) if e.code() == ErrorCode::NotACallback => {
-            Err(already_handled(context))
+        (located, Some(Record::Completed(c)))
+            if now_ms < c.expires_at_ms
+                && located
+                    .as_ref()
+                    .err()
+                    .is_none_or(|e| e.code() == ErrorCode::NotACallback) =>
+        {
+            Err(already_handled(c.context))
         }
-        (Ok(_), Some(context)) => Err(already_handled(context)),
         (Err(e), _) => Err(e),
         (
             Ok(Located {
@@ -318,42 +288,56 @@ pub fn handle(
                 origin,
                 path,
             }),
-            None,
+            record,
         ) => {
-            // 3. Consumed now, whatever happens next; a record this client could not have
-            // written counts as none ([`agrees`]).
-            let found = match record {
-                Some(Record::Pending(t)) if !foreign && agrees(config, &t, now_ms) => Some(t),
-                _ => None,
-            };
-            let context = found.as_ref().map(Transaction::context);
-            let outcome = checks((&origin, path), p, found, now_ms, config);
-            // Step 9 for every completed callback (found: steps 4–8 ran).
-            let clean = (url == here && context.is_some()).then(|| strip_callback_parameters(here));
-            if let Some(key) = key.filter(|_| !foreign) {
-                // Found (steps 4–8 ran): remembered without any secret for the time to live,
-                // also under the address step 9 leaves (`clean` is given only when the
-                // callback is the page's own address, whose origin `locate` read).
-                let done = context.map(|context| {
-                    Completed {
-                        context,
-                        expires_at_ms: now_ms
-                            .saturating_add(u64::from(config.transaction_ttl_seconds) * 1000),
+            // Another client's transaction, or a popup's this window does not wait for.
+            let foreign = matches!(&record, Some(Record::Pending(t)) if t.client != config.binding || (t.popup && via != Via::Popup));
+            let mut done = None;
+            // 3. A pending transaction for exactly this state, consumed now, whatever happens
+            // next; a record this client could not have written counts as none ([`agrees`]).
+            let outcome = match record {
+                Some(Record::Pending(t)) if !foreign && agrees(config, &t, now_ms) => {
+                    // Found (steps 4–8 run): remembered without any secret for the time to
+                    // live ([`completed`]).
+                    done = Some(completed(
+                        &t.context,
+                        now_ms.saturating_add(u64::from(config.transaction_ttl_seconds) * 1000),
+                    ));
+                    // Step 9 for every completed callback.
+                    if url == here {
+                        clean = Some(strip_callback_parameters(here));
                     }
-                    .encode()
-                });
+                    match checks((&origin, path), p, &t, now_ms, config) {
+                        Ok(code) => Ok(Success {
+                            verified: VerifiedCallback {
+                                code,
+                                state: t.state,
+                                verifier: t.verifier,
+                                redirect_uri: t.redirect_uri,
+                                context: t.context,
+                            },
+                        }),
+                        // Every error from here on carries the connection's returnTo and
+                        // appState (docs/API.md 0.2).
+                        Err(e) => Err(e.with_context(t.context)),
+                    }
+                }
+                _ => Err(Error::new(ErrorCode::UnknownState, Msg::UnknownState)),
+            };
+            if let Some(key) = key.filter(|_| !foreign) {
+                // Also under the address step 9 leaves (`clean` is given only when the
+                // callback is the page's own address, whose origin `locate` read).
                 if let (Some(clean), Some(done)) = (&clean, &done) {
-                    store.push((address_key(&cat!(&origin, clean)), Some(done.clone())));
+                    store.push((address_key(&origin, clean), Some(done.clone())));
                 }
                 store.push((key, done));
             }
-            left = clean;
-            outcome.map(|verified| Success { verified })
+            outcome
         }
     };
     Handled {
         store,
-        clean: left,
+        clean,
         outcome,
     }
 }
@@ -370,18 +354,12 @@ pub fn strip_callback_parameters(url: &str) -> String {
     if out.is_empty() {
         out.push('/');
     }
-    if let Some(query) = parts.query {
-        let mut kept: Vec<&str> = Vec::new();
-        for segment in crate::text::pieces(query, b'&') {
-            if !segment.is_empty()
-                && !CALLBACK_PARAMETERS.contains(&form::decode_segment(segment).0.as_str())
-            {
-                kept.push(segment);
-            }
-        }
-        if !kept.is_empty() {
-            out.push('?');
-            out.push_str(&crate::text::join(&kept, "&"));
+    let mut separator = '?';
+    for segment in crate::text::pieces(parts.query.unwrap_or_default(), b'&') {
+        if !segment.is_empty() && form::first_of(segment, &CALLBACK_PARAMETERS).is_none() {
+            out.push(separator);
+            out.push_str(segment);
+            separator = '&';
         }
     }
     if let Some(fragment) = parts.fragment {
@@ -511,7 +489,7 @@ mod tests {
         assert_eq!(v.state.as_str(), "good");
         assert_eq!(v.verifier.secret(), "v".repeat(43));
         assert_eq!(v.redirect_uri, CB);
-        assert_eq!(v.return_to.as_deref(), Some("/back"));
+        assert_eq!(v.context.return_to.as_deref(), Some("/back"));
         assert_eq!(format!("{:?}", v.code), "AuthorizationCode([redacted])");
         assert!(!format!("{v:?}").contains("c0de"));
     }
@@ -859,7 +837,10 @@ mod tests {
         let h = handled_in(&mut store, &url, &url, NOW);
         assert_eq!(h.clean.as_deref(), Some("/pleo/callback?tab=x"));
         let ok = h.outcome.unwrap();
-        assert_eq!(ok.verified.app_state.as_deref(), Some("{\"tab\":\"pleo\"}"));
+        assert_eq!(
+            ok.verified.context.app_state.as_deref(),
+            Some("{\"tab\":\"pleo\"}")
+        );
         // The completed record holds no secret: neither the code nor the verifier.
         let record = &store["pleo-oauth:tx:good"];
         assert!(

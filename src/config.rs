@@ -192,14 +192,16 @@ fn binding(client_id: &str, endpoint: &str, handoff_url: Option<&str>) -> String
 /// Separates the fields of an encoded [`Config`]: no checked value can hold it (client IDs are
 /// `%x20-7E`, URLs and issuers have no control characters, scopes none either).
 const SEPARATOR: u8 = b'\n';
-/// An absent field of an encoded [`Config`] (U+007F: a control character no checked value holds).
+/// The absent handoff URL in a [`binding`] (U+007F: a control character no checked value
+/// holds).
 const ABSENT: &str = "\u{7f}";
 
 impl Config {
     /// The compact record `create()` keeps and every later operation passes back instead of
     /// the options (configure once): what the core's operations read, already checked. The
     /// handoff's URLs, headers, credentials and timeout are the wrapper's alone (it holds them
-    /// from `configure`) and are not kept.
+    /// from `configure`) and are not kept. An absent issuer, session storage and an unbound
+    /// handoff are empty fields (no issuer is empty: it is a checked URL).
     pub fn encode(&self) -> String {
         let ttl = decimal(self.transaction_ttl_seconds.into());
         let fields = [
@@ -209,9 +211,13 @@ impl Config {
             &self.scope,
             self.authorization_endpoint.as_str(),
             self.authorization_endpoint.origin(),
-            self.issuer.as_deref().unwrap_or(ABSENT),
+            self.issuer.as_deref().unwrap_or_default(),
             &ttl,
-            self.storage.name(),
+            if self.storage == StorageKind::Local {
+                "local"
+            } else {
+                ""
+            },
             if self.bound { "bound" } else { "" },
             &self.binding,
         ];
@@ -238,10 +244,10 @@ impl Config {
             redirect_uri: WebUrl::checked(redirect, redirect_origin),
             scope: scope.into(),
             authorization_endpoint: WebUrl::checked(endpoint, endpoint_origin),
-            issuer: (issuer != ABSENT).then(|| issuer.into()),
+            issuer: (!issuer.is_empty()).then(|| issuer.into()),
             handoff: None,
-            bound: bound == "bound",
-            storage: if storage == "localStorage" {
+            bound: !bound.is_empty(),
+            storage: if !storage.is_empty() {
                 StorageKind::Local
             } else {
                 StorageKind::Session

@@ -21,7 +21,6 @@ pub fn append_pair(out: &mut String, name: &str, value: &str) {
 
 /// Appends `s` form-encoded (as [`append_pair`] writes names and values).
 pub fn encode(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &b in s.as_bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
@@ -30,9 +29,10 @@ pub fn encode(out: &mut String, s: &str) {
             b' ' => out.push('+'),
             _ => {
                 out.push('%');
-                for nibble in [b >> 4, b & 15] {
-                    out.push(HEX.get(usize::from(nibble)).map_or('0', |&h| h as char));
-                }
+                // `0`–`9`, then `A`–`F` (`A` is 7 past `9` + 1).
+                let hex = |n: u8| char::from(b'0' + n + if n > 9 { 7 } else { 0 });
+                out.push(hex(b >> 4));
+                out.push(hex(b & 15));
             }
         }
     }
@@ -68,44 +68,38 @@ pub fn first_of(query: &str, names: &[&str]) -> Option<String> {
     None
 }
 
-/// Why [`fields`] refused a query.
-#[derive(Debug, PartialEq, Eq)]
-pub enum FieldsError<'n> {
-    /// This name came twice.
-    Repeated(&'n str),
-    /// A name not in the list (when unknown names are refused).
-    Unknown,
-}
-
-/// The values of `names` in a query, in the order of `names`, each present at most once.
-/// Other names are skipped, or refused when `unknown_ok` is false.
-pub fn fields<'n, const N: usize>(
-    query: &str,
-    names: &[&'n str; N],
-    unknown_ok: bool,
-) -> Result<[Option<String>; N], FieldsError<'n>> {
-    let mut values = [const { None }; N];
-    fill_fields(query, names, &mut values, unknown_ok).map(|()| values)
-}
-
-/// [`fields`] for any number of names: one copy in the module, not one per `N`.
-fn fill_fields<'n>(
+/// The values of `names` in a query, into `values` (which starts all `None`) in the order of
+/// `names`, each present at most once; refused (`Err`) with the name that came twice.
+/// `response` reads the query of an OAuth response (the callback): other names are skipped,
+/// and an empty value counts as omitted. Otherwise (a stored record) any other name is
+/// refused too (`Err("")`), and an empty value is kept. The callers' arrays are filled in
+/// place (returning one costs a copy of it in each caller).
+pub fn fields<'n>(
     query: &str,
     names: &[&'n str],
     values: &mut [Option<String>],
-    unknown_ok: bool,
-) -> Result<(), FieldsError<'n>> {
+    response: bool,
+) -> Result<(), &'n str> {
     for (name, value) in pairs(query) {
         match names.iter().position(|n| *n == name) {
             Some(i) => {
                 if let Some(slot) = values.get_mut(i) {
                     if slot.replace(value).is_some() {
-                        return Err(FieldsError::Repeated(names.get(i).copied().unwrap_or("")));
+                        return Err(names.get(i).copied().unwrap_or(""));
                     }
                 }
             }
-            None if unknown_ok => {}
-            None => return Err(FieldsError::Unknown),
+            None if response => {}
+            None => return Err(""),
+        }
+    }
+    if response {
+        // RFC 6749 §3.1: parameters sent without a value are treated as omitted (after the
+        // repetition check, so `state=&state=x` is still a repetition).
+        for v in values {
+            if v.as_deref() == Some("") {
+                *v = None;
+            }
         }
     }
     Ok(())

@@ -6,7 +6,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::config::Config;
-use crate::error::invalid_config;
+use crate::error::{invalid_config, Context};
 use crate::error::{invalid_parameter, Error, ErrorCode, Result};
 use crate::form;
 use crate::messages::Msg;
@@ -170,8 +170,10 @@ pub fn build_with(
         verifier,
         redirect_uri: config.redirect_uri.as_str().to_owned(),
         issuer: config.issuer.clone(),
-        return_to,
-        app_state,
+        context: Context {
+            return_to,
+            app_state,
+        },
         expires_at_ms,
         popup: false,
     };
@@ -371,7 +373,7 @@ mod tests {
                 },
             )
             .unwrap();
-            assert_eq!(r.transaction.return_to.as_deref(), Some(ok));
+            assert_eq!(r.transaction.context.return_to.as_deref(), Some(ok));
         }
         for bad in [
             "",
@@ -406,7 +408,10 @@ mod tests {
             )
         };
         for ok in ["null", "{\"tab\":\"pleo\"}", "[1,\"x\"]", "\"s\"", "0"] {
-            assert_eq!(with(ok).unwrap().transaction.app_state.as_deref(), Some(ok));
+            assert_eq!(
+                with(ok).unwrap().transaction.context.app_state.as_deref(),
+                Some(ok)
+            );
         }
         let largest = format!("\"{}\"", "é".repeat((MAX_APP_STATE_BYTES - 2) / 2));
         assert_eq!(largest.len(), MAX_APP_STATE_BYTES);
@@ -471,7 +476,7 @@ mod tests {
         assert_eq!(t.verifier.secret(), VERIFIER);
         assert_eq!(t.redirect_uri, "https://app.example.com/pleo/callback");
         assert_eq!(t.issuer.as_deref(), Some("https://auth.example.com"));
-        assert_eq!(t.return_to.as_deref(), Some("/back"));
+        assert_eq!(t.context.return_to.as_deref(), Some("/back"));
         assert_eq!(t.expires_at_ms, 1_000_000 + 60_000);
     }
 

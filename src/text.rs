@@ -390,7 +390,6 @@ impl Json {
     /// A JSON string (RFC 8259 §7): quotes, backslashes and control characters escaped, every
     /// other run of characters copied as it is.
     pub fn string(&mut self, value: &str) -> &mut Self {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
         self.0.push('"');
         let mut run = 0;
         for (i, b) in value.bytes().enumerate() {
@@ -403,8 +402,10 @@ impl Json {
                     // Below 0x20: the first hex digit is 0 or 1.
                     _ => {
                         self.0.push_str(if b < 16 { "u000" } else { "u001" });
+                        // `0`–`9`, then `a`–`f` (`a` is 39 past `9` + 1).
+                        let n = b & 15;
                         self.0
-                            .push(HEX.get(usize::from(b & 15)).map_or('0', |&h| h as char));
+                            .push(char::from(b'0' + n + if n > 9 { 39 } else { 0 }));
                     }
                 }
             }

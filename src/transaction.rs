@@ -53,10 +53,9 @@ pub struct Transaction {
     pub redirect_uri: String,
     /// The issuer configured when the flow started, if any.
     pub issuer: Option<String>,
-    /// Where to go after the callback.
-    pub return_to: Option<String>,
-    /// The app's state, as JSON text ([`crate::text::is_json`]).
-    pub app_state: Option<String>,
+    /// Where to go after the callback (`returnTo`), and the app's state as JSON text
+    /// ([`crate::text::is_json`]).
+    pub context: Context,
     /// Milliseconds since the Unix epoch after which the callback is refused.
     pub expires_at_ms: u64,
     /// Started by `popup()`: only the window waiting for it may take its callback.
@@ -90,8 +89,9 @@ impl Record {
     /// on the way in: a `returnTo` by the same-origin path rule (RFC 9700 §4.11, open
     /// redirection), an `appState` by the JSON grammar (the wrapper embeds it as it is).
     pub fn decode(state: State, stored: &str) -> Option<Record> {
-        let [v, client, verifier, redirect_uri, exp, iss, return_to, app_state, popup] =
-            form::fields(stored, &FIELDS, false).ok()?;
+        let mut fields = [const { None }; 9];
+        form::fields(stored, &FIELDS, &mut fields, false).ok()?;
+        let [v, client, verifier, redirect_uri, exp, iss, return_to, app_state, popup] = fields;
         if return_to
             .as_deref()
             .is_some_and(|r| !uri::is_same_origin_path(r))
@@ -111,8 +111,7 @@ impl Record {
                 verifier: PkceCodeVerifier::from_stored(verifier?)?,
                 redirect_uri: redirect_uri?,
                 issuer: iss,
-                return_to: context.return_to,
-                app_state: context.app_state,
+                context,
                 expires_at_ms,
                 popup: match popup.as_deref() {
                     None => false,
@@ -148,12 +147,17 @@ impl Record {
 impl Completed {
     /// The stored form.
     pub fn encode(&self) -> String {
-        let mut s = String::new();
-        form::append_pair(&mut s, "v", COMPLETED);
-        form::append_pair(&mut s, "exp", &decimal(self.expires_at_ms));
-        append_context(&mut s, &self.context);
-        s
+        completed(&self.context, self.expires_at_ms)
     }
+}
+
+/// The stored form of the [`Completed`] record of a connection with this `context`.
+pub fn completed(context: &Context, expires_at_ms: u64) -> String {
+    let mut s = String::new();
+    form::append_pair(&mut s, "v", COMPLETED);
+    form::append_pair(&mut s, "exp", &decimal(expires_at_ms));
+    append_context(&mut s, context);
+    s
 }
 
 fn append_context(s: &mut String, context: &Context) {
@@ -171,9 +175,10 @@ pub fn storage_key(state: &str) -> String {
 }
 
 /// The storage key of the record a completed callback leaves for the address it left in the
-/// address bar (step 9), which a reload of that address reads.
-pub fn address_key(address: &str) -> String {
-    cat!(KEY_PREFIX, "@", address)
+/// address bar (step 9), which a reload of that address reads: the address is `origin`
+/// followed by `rest` (or whole in `origin`, with `rest` empty).
+pub fn address_key(origin: &str, rest: &str) -> String {
+    cat!(KEY_PREFIX, "@", origin, rest)
 }
 
 impl Transaction {
@@ -193,7 +198,7 @@ impl Transaction {
         if let Some(iss) = &self.issuer {
             form::append_pair(&mut s, "iss", iss);
         }
-        append_context(&mut s, &self.context());
+        append_context(&mut s, &self.context);
         if self.popup {
             form::append_pair(&mut s, "p", "1");
         }
@@ -205,14 +210,6 @@ impl Transaction {
         match Record::decode(state, stored)? {
             Record::Pending(t) => Some(t),
             Record::Completed(_) => None,
-        }
-    }
-
-    /// The app's `returnTo` and `appState`.
-    pub fn context(&self) -> Context {
-        Context {
-            return_to: self.return_to.clone(),
-            app_state: self.app_state.clone(),
         }
     }
 
@@ -265,8 +262,10 @@ mod tests {
             verifier: PkceCodeVerifier::new("v".repeat(43)).unwrap(),
             redirect_uri: "https://app.example.com/cb?x=1&y=2".into(),
             issuer: issuer.map(String::from),
-            return_to: return_to.map(String::from),
-            app_state: None,
+            context: Context {
+                return_to: return_to.map(String::from),
+                app_state: None,
+            },
             expires_at_ms: 1_700_000_000_000,
         }
     }
@@ -282,7 +281,7 @@ mod tests {
             assert_eq!(back.verifier.secret(), t.verifier.secret());
             assert_eq!(back.redirect_uri, t.redirect_uri);
             assert_eq!(back.issuer, t.issuer);
-            assert_eq!(back.return_to, t.return_to);
+            assert_eq!(back.context, t.context);
             assert_eq!(back.expires_at_ms, t.expires_at_ms);
             assert_eq!(back.client, "client-A");
             assert!(!back.popup);
@@ -396,9 +395,9 @@ mod tests {
         }
         // A pending record keeps its appState too.
         let mut t = transaction(Some("/x"), None);
-        t.app_state = Some("\"s\"".into());
+        t.context.app_state = Some("\"s\"".into());
         let back = Transaction::decode(st(), &t.encode()).unwrap();
-        assert_eq!(back.app_state.as_deref(), Some("\"s\""));
+        assert_eq!(back.context.app_state.as_deref(), Some("\"s\""));
         // Completed records count as live for the sweep until they expire.
         let entries = vec![("pleo-oauth:tx:done".to_string(), stored)];
         assert!(stale_keys(&entries, 4).is_empty());
@@ -411,6 +410,10 @@ mod tests {
         assert!(!sweep_due("2000", 1_000), "not yet");
         assert!(sweep_due("2000", 2_000), "at the time it names");
         assert!(sweep_due("x", 1_000), "unreadable");
-        assert!(address_key("https://a.example/x").starts_with(KEY_PREFIX));
+        assert!(address_key("https://a.example/x", "").starts_with(KEY_PREFIX));
+        assert_eq!(
+            address_key("https://a.example", "/x"),
+            address_key("https://a.example/x", "")
+        );
     }
 }

@@ -257,13 +257,7 @@ pub fn finish(record: &str, url: &str, stored: &str, now_ms: f64, here: &str, vi
             .field("redirect_uri", &v.redirect_uri)
             .field("state", v.state.as_str());
         let mut j = Json::default();
-        context_fields(
-            &mut j,
-            &Context {
-                return_to: v.return_to,
-                app_state: v.app_state,
-            },
-        );
+        context_fields(&mut j, &v.context);
         j.key("handoff").raw(&payload.close());
         j.field("body", &body.close());
         j.close()

@@ -31,6 +31,7 @@ use sha2::{Digest, Sha256};
 
 use pleo_oauth::callback::{self, CallbackParameters, VerifiedCallback, CALLBACK_PARAMETERS};
 use pleo_oauth::config::{self, Config, Credentials, StorageKind};
+use pleo_oauth::error::Context;
 use pleo_oauth::form;
 use pleo_oauth::options::Form;
 use pleo_oauth::pkce::PkceCodeVerifier;
@@ -1030,7 +1031,7 @@ proptest! {
         prop_assert_eq!(t.verifier.secret(), verifier.as_str());
         prop_assert_eq!(t.redirect_uri.as_str(), o.redirect_uri.as_str());
         prop_assert_eq!(t.issuer.as_deref(), o.issuer());
-        prop_assert_eq!(&t.return_to, &return_to);
+        prop_assert_eq!(&t.context.return_to, &return_to);
         prop_assert_eq!(t.expires_at_ms, now_ms + u64::from(config.transaction_ttl_seconds) * 1000);
         prop_assert_eq!(t.storage_key(), format!("{KEY_PREFIX}{state}"));
     }
@@ -1106,7 +1107,7 @@ proptest! {
             0,
         );
         if uri::is_same_origin_path(&return_to) {
-            prop_assert_eq!(r.unwrap().transaction.return_to, Some(return_to));
+            prop_assert_eq!(r.unwrap().transaction.context.return_to, Some(return_to));
         } else {
             prop_assert_eq!(r.unwrap_err().code(), ErrorCode::InvalidParameter);
         }
@@ -1633,11 +1634,11 @@ proptest! {
         prop_assert_eq!(v.state.as_str(), flow.state.as_str());
         prop_assert_eq!(v.verifier.secret(), flow.verifier.as_str());
         prop_assert_eq!(&v.redirect_uri, &flow.redirect_uri);
-        prop_assert_eq!(&v.return_to, &flow.return_to);
+        prop_assert_eq!(&v.context.return_to, &flow.return_to);
         let key = transaction::storage_key(&flow.state);
         // ... and under the address step 9 left (the page's own), for a reload.
         let (origin, _) = uri::origin_and_path(&url).unwrap();
-        let left = transaction::address_key(&format!("{origin}{}", callback::strip_callback_parameters(&url)));
+        let left = transaction::address_key(&origin, &callback::strip_callback_parameters(&url));
         prop_assert!(flow.store.edited.iter().all(|k| *k == key || *k == left), "{:?}", flow.store.edited);
         prop_assert!(!flow.store.holds(&flow.verifier), "the transaction was consumed");
         let e = flow.store.verify(&url, now).unwrap_err();
@@ -1788,8 +1789,10 @@ proptest! {
             verifier: PkceCodeVerifier::new(verifier.clone()).unwrap(),
             redirect_uri: redirect_uri.clone(),
             issuer: issuer.clone(),
-            return_to: return_to.clone(),
-            app_state: None,
+            context: Context {
+                return_to: return_to.clone(),
+                app_state: None,
+            },
             expires_at_ms,
         };
         let back = Transaction::decode(State::from_callback(state.clone()), &t.encode()).unwrap();
@@ -1797,7 +1800,7 @@ proptest! {
         prop_assert_eq!(back.verifier.secret(), verifier.as_str());
         prop_assert_eq!(back.redirect_uri, redirect_uri);
         prop_assert_eq!(back.issuer, issuer);
-        prop_assert_eq!(back.return_to, return_to);
+        prop_assert_eq!(back.context.return_to, return_to);
         prop_assert_eq!(back.expires_at_ms, expires_at_ms);
         prop_assert_eq!(back.client, client);
         prop_assert_eq!(back.popup, popup);
@@ -1828,8 +1831,10 @@ proptest! {
             verifier: PkceCodeVerifier::new(verifier).unwrap(),
             redirect_uri: "https://app.example.com/cb".into(),
             issuer: Some("https://auth.example.com".into()),
-            return_to: Some("/back".into()),
-            app_state: None,
+            context: Context {
+                return_to: Some("/back".into()),
+                app_state: None,
+            },
             expires_at_ms,
         };
         let record = t.encode();
@@ -1885,7 +1890,7 @@ proptest! {
     #[test]
     fn transaction_decode_never_panics_on_any_text(state in text(), stored in prop_oneof![text(), soup(URL_PIECES, 40)]) {
         if let Some(t) = Transaction::decode(State::from_callback(state), &stored) {
-            prop_assert!(t.return_to.as_deref().is_none_or(uri::is_same_origin_path));
+            prop_assert!(t.context.return_to.as_deref().is_none_or(uri::is_same_origin_path));
         }
     }
 
@@ -1904,8 +1909,7 @@ proptest! {
                         verifier: PkceCodeVerifier::new("v".repeat(43)).unwrap(),
                         redirect_uri: "https://app.example.com/cb".into(),
                         issuer: None,
-                        return_to: None,
-                        app_state: None,
+                        context: Context::default(),
                         expires_at_ms: exp,
                     }.encode()),
                 ],
