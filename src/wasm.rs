@@ -312,9 +312,10 @@ pub fn popup_failed(why: &str, timeout_ms: &str) -> String {
     reply(Err(match why {
         "0" => Error::new(crate::ErrorCode::PopupBlocked, Msg::PopupBlocked),
         "1" => Error::new(crate::ErrorCode::PopupClosed, Msg::PopupClosed),
-        _ => Error::new(
+        _ => crate::error::quoting(
             crate::ErrorCode::PopupTimeout,
-            msg!(Msg::PopupTimedOut, timeout_ms),
+            Msg::PopupTimedOut,
+            timeout_ms,
         ),
     }))
 }
