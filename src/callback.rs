@@ -58,10 +58,7 @@ pub fn parse(url: &str) -> Result<CallbackParameters> {
     // RFC 6749 §3.1: request and response parameters MUST NOT be included more than once.
     let mut values = [const { None }; 6];
     form::fields(query, &CALLBACK_PARAMETERS, &mut values, true).map_err(|name| {
-        Error::new(
-            ErrorCode::DuplicateParameter,
-            msg!(Msg::DuplicateParameter, name),
-        )
+        crate::error::quoting(ErrorCode::DuplicateParameter, Msg::DuplicateParameter, name)
     })?;
     let [code, state, error, error_description, error_uri, iss] = values;
     Ok(CallbackParameters {
@@ -195,9 +192,10 @@ fn checks(
     // 6. The callback must arrive where the request said it would (docs/API.md step 6): the
     // redirect URI the transaction holds is this client's ([`agrees`]), already parsed.
     if origin != config.redirect_uri.origin() || path != config.redirect_uri.path() {
-        return Err(Error::new(
+        return Err(crate::error::quoting(
             ErrorCode::RedirectUriMismatch,
-            msg!(Msg::RedirectUriMismatch, transaction.redirect_uri.as_str()),
+            Msg::RedirectUriMismatch,
+            transaction.redirect_uri.as_str(),
         ));
     }
     // 7. RFC 6749 §4.1.2.1: the server refused.

@@ -305,7 +305,8 @@ fn check_client_id(client_id: Option<&str>) -> Result<&str> {
         return Err(invalid_config(Msg::ClientIdEmpty));
     }
     // RFC 6749 §A.1: client-id = *VSCHAR (%x20-7E).
-    let mut bad = id.starts_with(' ') || id.ends_with(' ');
+    let mut bad =
+        matches!(id.as_bytes().first(), Some(b' ')) || matches!(id.as_bytes().last(), Some(b' '));
     for b in id.bytes() {
         bad |= !(0x20..=0x7e).contains(&b);
     }
@@ -448,7 +449,7 @@ fn is_token(name: &str) -> bool {
 /// `handoff.url` / `handoff.startUrl`: a path on this origin (RFC 9700 §4.11: never `//host`
 /// or a backslash) without a fragment, or an absolute `https:` URL.
 fn check_handoff_url(url: &str, what: &str) -> Result<()> {
-    if !url.starts_with('/') {
+    if !matches!(url.as_bytes().first(), Some(b'/')) {
         return WebUrl::parse(url, what, ErrorCode::InvalidConfig).map(|_| ());
     }
     if !uri::is_same_origin_path(url) {

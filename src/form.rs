@@ -108,19 +108,21 @@ pub fn fields<'n>(
 pub fn decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
+    // Bytes are appended as one-byte slices, not by `push`: Vec<u8>::push would link a growth
+    // path of its own (text::is_json's stack does the same).
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
         let hex = |j: usize| bytes.get(j).and_then(|&h| (h as char).to_digit(16));
         match b {
-            b'+' => out.push(b' '),
+            b'+' => out.extend_from_slice(b" "),
             b'%' => match (hex(i + 1), hex(i + 2)) {
                 (Some(hi), Some(lo)) => {
-                    out.push((hi * 16 + lo) as u8);
+                    out.extend_from_slice(&[(hi * 16 + lo) as u8]);
                     i += 2;
                 }
-                _ => out.push(b'%'),
+                _ => out.extend_from_slice(b"%"),
             },
-            _ => out.push(b),
+            _ => out.extend_from_slice(&[b]),
         }
         i += 1;
     }

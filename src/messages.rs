@@ -227,7 +227,7 @@ impl Message {
         Message {
             msg,
             args: {
-                let mut copies = Vec::with_capacity(args.len());
+                let mut copies = Vec::new();
                 for a in args {
                     copies.push(String::from(*a));
                 }

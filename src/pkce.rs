@@ -40,10 +40,11 @@ impl PkceCodeVerifier {
             unreserved &= is_unreserved(b);
         }
         if !(43..=128).contains(&len) {
-            return Err(invalid_parameter(msg!(
+            return Err(crate::error::quoting(
+                crate::ErrorCode::InvalidParameter,
                 Msg::VerifierLength,
-                decimal(len as u64)
-            )));
+                &decimal(len as u64),
+            ));
         }
         if !unreserved {
             return Err(invalid_parameter(Msg::VerifierCharacters));

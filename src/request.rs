@@ -146,7 +146,7 @@ pub fn build_with(
     // RFC 6749 §3.1: the endpoint's own query MUST be retained when adding parameters.
     match endpoint.query() {
         None => url.push('?'),
-        Some(q) if q.is_empty() || q.ends_with('&') => {}
+        Some(q) if matches!(q.as_bytes().last(), None | Some(b'&')) => {}
         Some(_) => url.push('&'),
     }
     let challenge = verifier.challenge();
@@ -202,7 +202,7 @@ fn check_return_to(path: String) -> Result<String> {
 /// `appState` must be a JSON value `JSON.stringify` writes without dropping anything, of at
 /// most [`MAX_APP_STATE_BYTES`].
 fn check_app_state(json: String) -> Result<String> {
-    if json.starts_with('!') {
+    if matches!(json.as_bytes().first(), Some(b'!')) {
         return Err(refuse(Msg::AppStateKind, json.get(1..).unwrap_or_default()));
     }
     if json.len() > MAX_APP_STATE_BYTES {

@@ -236,7 +236,7 @@ pub fn is_json(s: &str) -> bool {
                 if at(i) == c + 2 {
                     i += 1;
                 } else {
-                    open.push(c);
+                    open.extend_from_slice(&[c]); // not push: see form::decode
                     key = c == b'{';
                     continue;
                 }

@@ -8,7 +8,7 @@
 use alloc::borrow::ToOwned;
 use alloc::string::String;
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{ErrorCode, Result};
 use crate::messages::Msg;
 use crate::text::{decimal, has, parse_decimal, pieces};
 
@@ -135,7 +135,7 @@ impl WebUrl {
                 raw: raw.to_owned(),
                 origin,
             }),
-            Err(why) => Err(Error::new(code, msg!(why, what))),
+            Err(why) => Err(crate::error::quoting(code, why, what)),
         }
     }
 
@@ -398,7 +398,7 @@ mod tests {
     fn ok(raw: &str) -> WebUrl {
         WebUrl::parse(raw, "url", ErrorCode::InvalidConfig).unwrap()
     }
-    fn err(raw: &str) -> Error {
+    fn err(raw: &str) -> crate::Error {
         WebUrl::parse(raw, "url", ErrorCode::InvalidConfig).unwrap_err()
     }
 

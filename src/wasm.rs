@@ -312,9 +312,10 @@ pub fn popup_failed(why: &str, timeout_ms: &str) -> String {
     reply(Err(match why {
         "0" => Error::new(crate::ErrorCode::PopupBlocked, Msg::PopupBlocked),
         "1" => Error::new(crate::ErrorCode::PopupClosed, Msg::PopupClosed),
-        _ => Error::new(
+        _ => crate::error::quoting(
             crate::ErrorCode::PopupTimeout,
-            msg!(Msg::PopupTimedOut, timeout_ms),
+            Msg::PopupTimedOut,
+            timeout_ms,
         ),
     }))
 }
@@ -473,49 +474,39 @@ mod runtime {
     /// no-op, the compiler drops every `drop` of the core's strings and vectors — most of the
     /// size this allocator saves. `realloc` of the newest block grows it in place.
     /// Single-threaded, as wasm32-unknown-unknown is here.
-    struct Bump(UnsafeCell<Heap>);
-
-    struct Heap {
-        base: usize,
-        next: usize,
-        end: usize,
-    }
+    ///
+    /// The arena starts at the linker's `__heap_base` (above the stack and the data) and ends
+    /// at the memory's current size: the only state is the next free address, 0 before the
+    /// first allocation after a [`reset`].
+    struct Bump(UnsafeCell<usize>);
 
     // SAFETY: wasm32-unknown-unknown without atomics has one thread.
     unsafe impl Sync for Bump {}
 
     #[global_allocator]
-    static ALLOCATOR: Bump = Bump(UnsafeCell::new(Heap {
-        base: 0,
-        next: 0,
-        end: 0,
-    }));
+    static ALLOCATOR: Bump = Bump(UnsafeCell::new(0));
+
+    unsafe extern "C" {
+        /// The first address after the stack and the data (defined by the linker).
+        static __heap_base: u8;
+    }
 
     /// Empties the arena; [`super::exports::input`] calls it before each call, when nothing is
     /// live.
     pub fn reset() {
         // SAFETY: single-threaded; no export is running while the wrapper calls this one.
-        let heap = unsafe { &mut *ALLOCATOR.0.get() };
-        heap.next = heap.base;
+        unsafe { *ALLOCATOR.0.get() = 0 };
     }
 
-    impl Heap {
-        /// Makes `[.., to)` usable, growing the memory when needed.
-        fn reserve(&mut self, to: usize) -> bool {
-            if self.base == 0 {
-                self.base = wasm32::memory_size(0) * PAGE;
-                self.next = self.base;
-                self.end = self.base;
-            }
-            if to > self.end {
-                let pages = (to - self.end).div_ceil(PAGE);
-                if wasm32::memory_grow(0, pages) == usize::MAX {
-                    return false;
-                }
-                self.end += pages * PAGE;
-            }
-            true
+    /// Makes `[.., to)` usable, growing the memory when needed (counted in pages, so that no
+    /// product can overflow), and makes `to` the next free address.
+    fn claim(next: &mut usize, to: usize) {
+        let pages = to.div_ceil(PAGE);
+        let have = wasm32::memory_size(0);
+        if pages > have && wasm32::memory_grow(0, pages - have) == usize::MAX {
+            exhausted();
         }
+        *next = to;
     }
 
     /// Out of memory (an input larger than the module can grow to): the call traps here, and
@@ -527,21 +518,18 @@ mod runtime {
 
     unsafe impl GlobalAlloc for Bump {
         unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            // SAFETY: single-threaded, and no reference to the heap outlives this call.
-            let heap = unsafe { &mut *self.0.get() };
-            if !heap.reserve(0) {
-                exhausted();
+            // SAFETY: single-threaded, and no reference to the arena outlives this call.
+            let next = unsafe { &mut *self.0.get() };
+            if *next == 0 {
+                *next = &raw const __heap_base as usize;
             }
-            let Some(start) = heap.next.checked_next_multiple_of(layout.align()) else {
+            let Some(start) = next.checked_next_multiple_of(layout.align()) else {
                 exhausted();
             };
             let Some(end) = start.checked_add(layout.size()) else {
                 exhausted();
             };
-            if start == 0 || !heap.reserve(end) {
-                exhausted();
-            }
-            heap.next = end;
+            claim(next, end);
             start as *mut u8
         }
 
@@ -549,16 +537,13 @@ mod runtime {
 
         unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
             // SAFETY: as in `alloc`.
-            let heap = unsafe { &mut *self.0.get() };
+            let next = unsafe { &mut *self.0.get() };
             let start = ptr as usize;
-            if start + layout.size() == heap.next {
+            if start + layout.size() == *next {
                 let Some(end) = start.checked_add(new_size) else {
                     exhausted();
                 };
-                if !heap.reserve(end) {
-                    exhausted();
-                }
-                heap.next = end;
+                claim(next, end);
                 return ptr;
             }
             // SAFETY: the caller's contract for realloc is the one alloc/dealloc need; `alloc`
