@@ -126,6 +126,8 @@ pub fn build_with(
         Some(json) => Some(check_app_state(json)?),
         None => None,
     };
+    let endpoint = &config.authorization_endpoint;
+    let endpoint_query = endpoint.query();
     let extra = options.extra_params.unwrap_or_default();
     for (name, _) in &extra {
         if name.is_empty() {
@@ -135,19 +137,17 @@ pub fn build_with(
             return Err(refuse(Msg::ExtraParamReserved, name));
         }
         // RFC 6749 §3.1: each parameter once; the endpoint's own query is kept as it is.
-        let endpoint_query = config.authorization_endpoint.query().unwrap_or_default();
-        if form::first_of(endpoint_query, &[name]).is_some() {
+        if form::first_of(endpoint_query.unwrap_or_default(), &[name]).is_some() {
             return Err(refuse(Msg::ExtraParamInEndpoint, name));
         }
     }
 
-    let endpoint = &config.authorization_endpoint;
     let mut url = endpoint.as_str().to_owned();
-    // RFC 6749 §3.1: the endpoint's own query MUST be retained when adding parameters.
-    match endpoint.query() {
-        None => url.push('?'),
-        Some(q) if q.is_empty() || q.ends_with('&') => {}
-        Some(_) => url.push('&'),
+    // RFC 6749 §3.1: the endpoint's own query MUST be retained when adding parameters. A `?`
+    // when it has none; `append_pair` puts `&` after it unless it is empty or ends in `&` (the
+    // endpoint has no fragment: `uri::WebUrl`).
+    if endpoint_query.is_none() {
+        url.push('?');
     }
     let challenge = verifier.challenge();
     // RFC 6749 §4.1.1 + RFC 7636 §4.3, encoded as application/x-www-form-urlencoded (RFC 6749 Appendix B).
