@@ -73,14 +73,15 @@ fn compress(state: &mut [u32; 8], block: &[u32; 16]) {
                 .wrapping_add(s1);
         }
         let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
-        let ch = (e & f) ^ (!e & g);
+        // Ch and Maj (§4.1.2) in their equivalent shorter forms.
+        let ch = g ^ (e & (f ^ g));
         let t1 = h
             .wrapping_add(s1)
             .wrapping_add(ch)
             .wrapping_add(K[t & 63])
             .wrapping_add(w[t & 15]);
         let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
-        let maj = (a & b) ^ (a & c) ^ (b & c);
+        let maj = (a & b) | (c & (a | b));
         let t2 = s0.wrapping_add(maj);
         (h, g, f, e, d, c, b, a) = (g, f, e, d.wrapping_add(t1), c, b, a, t1.wrapping_add(t2));
     }
