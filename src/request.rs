@@ -31,8 +31,9 @@ pub const MAX_APP_STATE_BYTES: usize = 4096;
 pub struct AuthorizationUrlOptions {
     /// A same-origin path to come back to after the callback.
     pub return_to: Option<String>,
-    /// Additional authorisation request parameters (e.g. `prompt`), in the given order.
-    pub extra_params: Option<Vec<(String, String)>>,
+    /// Additional authorisation request parameters (e.g. `prompt`), in the given order (none:
+    /// empty; a plain Vec, not an Option, measured 14 B gzip less).
+    pub extra_params: Vec<(String, String)>,
     /// The app's state across the redirect: the JSON text `JSON.stringify(appState)` wrote,
     /// or `!` and the kind of value it could not write without dropping something (the
     /// wrapper serialises it; JSON text never starts with `!`).
@@ -59,7 +60,7 @@ impl AuthorizationUrlOptions {
         };
         let options = AuthorizationUrlOptions {
             return_to: o.get("returnTo").map(String::from),
-            extra_params: Some(o.map("extraParams")),
+            extra_params: o.map("extraParams"),
             app_state: None,
         };
         Ok((options, timeout_ms))
@@ -128,7 +129,7 @@ pub fn build_with(
     };
     let endpoint = &config.authorization_endpoint;
     let endpoint_query = endpoint.query();
-    let extra = options.extra_params.unwrap_or_default();
+    let extra = options.extra_params;
     for (name, _) in &extra {
         if name.is_empty() {
             return Err(invalid_parameter(Msg::ExtraParamEmpty));
@@ -271,10 +272,10 @@ mod tests {
         let r = request(
             options(),
             AuthorizationUrlOptions {
-                extra_params: Some(vec![
+                extra_params: vec![
                     ("login_hint".to_string(), "a+b&c=d/é#?".to_string()),
                     ("prompt".to_string(), "login consent".to_string()),
-                ]),
+                ],
                 ..Default::default()
             },
         )
@@ -330,7 +331,7 @@ mod tests {
             let e = request(
                 options(),
                 AuthorizationUrlOptions {
-                    extra_params: Some(vec![(name.to_string(), "x".to_string())]),
+                    extra_params: vec![(name.to_string(), "x".to_string())],
                     ..Default::default()
                 },
             )
@@ -352,7 +353,7 @@ mod tests {
         let e = request(
             with_prompt,
             AuthorizationUrlOptions {
-                extra_params: Some(vec![("prompt".to_string(), "consent".to_string())]),
+                extra_params: vec![("prompt".to_string(), "consent".to_string())],
                 ..Default::default()
             },
         )
@@ -490,13 +491,13 @@ mod tests {
         assert_eq!(o.return_to.as_deref(), Some("/x"));
         assert_eq!(
             o.extra_params,
-            Some(vec![
+            vec![
                 ("prompt".to_string(), "consent".to_string()),
                 ("a&b".to_string(), "=".to_string())
-            ])
+            ]
         );
         let (o, _) = AuthorizationUrlOptions::from_form(&Form::parse(""), false).unwrap();
-        assert_eq!((o.return_to, o.extra_params), (None, Some(vec![])));
+        assert_eq!((o.return_to, o.extra_params), (None, vec![]));
     }
 
     #[test]
