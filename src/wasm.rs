@@ -183,10 +183,10 @@ pub fn start(
                 .key("timeoutMs")
                 .raw(&decimal(timeout_ms.into()));
         }
-        // Once per time to live at most: no record outlives two of them unswept.
-        let interval = u64::from(c.transaction_ttl_seconds) * 1000;
+        // Once per time to live at most: no record outlives two of them unswept. The next
+        // sweep is due when this transaction expires, one time to live from now.
         if transaction::sweep_due(schedule, now_ms) {
-            j.field("sweep", &decimal(now_ms + interval));
+            j.field("sweep", &decimal(r.transaction.expires_at_ms));
         }
         Ok(j.close())
     })())
