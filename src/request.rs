@@ -119,29 +119,14 @@ pub fn build_with(
     verifier: PkceCodeVerifier,
     now_ms: u64,
 ) -> Result<AuthorizationRequest> {
-    let return_to = match options.return_to {
-        Some(path) => Some(check_return_to(path)?),
-        None => None,
-    };
-    let app_state = match options.app_state {
-        Some(json) => Some(check_app_state(json)?),
-        None => None,
-    };
     let endpoint = &config.authorization_endpoint;
     let endpoint_query = endpoint.query();
-    let extra = options.extra_params;
-    for (name, _) in &extra {
-        if name.is_empty() {
-            return Err(invalid_parameter(Msg::ExtraParamEmpty));
-        }
-        if RESERVED_PARAMETERS.contains(&name.as_str()) {
-            return Err(refuse(Msg::ExtraParamReserved, name));
-        }
-        // RFC 6749 §3.1: each parameter once; the endpoint's own query is kept as it is.
-        if form::first_of(endpoint_query.unwrap_or_default(), &[name]).is_some() {
-            return Err(refuse(Msg::ExtraParamInEndpoint, name));
-        }
-    }
+    check(&options, endpoint_query.unwrap_or_default())?;
+    let AuthorizationUrlOptions {
+        return_to,
+        extra_params: extra,
+        app_state,
+    } = options;
 
     let mut url = endpoint.as_str().to_owned();
     // RFC 6749 §3.1: the endpoint's own query MUST be retained when adding parameters. A `?`
@@ -185,6 +170,31 @@ pub fn build_with(
     })
 }
 
+/// The options' rules: `returnTo`, `appState`, and the extra parameters' names (not empty, not
+/// one the request sets, not one the endpoint's own `query` has). Read by reference, in one
+/// function, so that its refusals leave `build_with` by one `?` (33 B gzip less than a `?` each).
+fn check(options: &AuthorizationUrlOptions, query: &str) -> Result<()> {
+    if let Some(path) = &options.return_to {
+        check_return_to(path)?;
+    }
+    if let Some(json) = &options.app_state {
+        check_app_state(json)?;
+    }
+    for (name, _) in &options.extra_params {
+        if name.is_empty() {
+            return Err(invalid_parameter(Msg::ExtraParamEmpty));
+        }
+        if RESERVED_PARAMETERS.contains(&name.as_str()) {
+            return Err(refuse(Msg::ExtraParamReserved, name));
+        }
+        // RFC 6749 §3.1: each parameter once; the endpoint's own query is kept as it is.
+        if form::first_of(query, &[name]).is_some() {
+            return Err(refuse(Msg::ExtraParamInEndpoint, name));
+        }
+    }
+    Ok(())
+}
+
 /// `invalid_parameter` with `msg` quoting `arg`, built out of line
 /// ([`crate::error::quoting`]).
 fn refuse(msg: Msg, arg: &str) -> Error {
@@ -192,9 +202,9 @@ fn refuse(msg: Msg, arg: &str) -> Error {
 }
 
 /// `returnTo` must be a path on this origin ([`uri::is_same_origin_path`]).
-fn check_return_to(path: String) -> Result<String> {
-    if uri::is_same_origin_path(&path) {
-        Ok(path)
+fn check_return_to(path: &str) -> Result<()> {
+    if uri::is_same_origin_path(path) {
+        Ok(())
     } else {
         Err(invalid_parameter(Msg::ReturnTo))
     }
@@ -202,7 +212,7 @@ fn check_return_to(path: String) -> Result<String> {
 
 /// `appState` must be a JSON value `JSON.stringify` writes without dropping anything, of at
 /// most [`MAX_APP_STATE_BYTES`].
-fn check_app_state(json: String) -> Result<String> {
+fn check_app_state(json: &str) -> Result<()> {
     if json.starts_with('!') {
         return Err(refuse(Msg::AppStateKind, json.get(1..).unwrap_or_default()));
     }
@@ -212,10 +222,10 @@ fn check_app_state(json: String) -> Result<String> {
             &crate::text::decimal(json.len() as u64),
         ));
     }
-    if !crate::text::is_json(&json) {
+    if !crate::text::is_json(json) {
         return Err(invalid_parameter(Msg::AppStateJson));
     }
-    Ok(json)
+    Ok(())
 }
 
 #[cfg(test)]
