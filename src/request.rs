@@ -31,8 +31,9 @@ pub const MAX_APP_STATE_BYTES: usize = 4096;
 pub struct AuthorizationUrlOptions {
     /// A same-origin path to come back to after the callback.
     pub return_to: Option<String>,
-    /// Additional authorisation request parameters (e.g. `prompt`), in the given order.
-    pub extra_params: Option<Vec<(String, String)>>,
+    /// Additional authorisation request parameters (e.g. `prompt`), in the given order (none:
+    /// empty; a plain Vec, not an Option, measured 14 B gzip less).
+    pub extra_params: Vec<(String, String)>,
     /// The app's state across the redirect: the JSON text `JSON.stringify(appState)` wrote,
     /// or `!` and the kind of value it could not write without dropping something (the
     /// wrapper serialises it; JSON text never starts with `!`).
@@ -59,7 +60,7 @@ impl AuthorizationUrlOptions {
         };
         let options = AuthorizationUrlOptions {
             return_to: o.get("returnTo").map(String::from),
-            extra_params: Some(o.map("extraParams")),
+            extra_params: o.map("extraParams"),
             app_state: None,
         };
         Ok((options, timeout_ms))
@@ -118,36 +119,21 @@ pub fn build_with(
     verifier: PkceCodeVerifier,
     now_ms: u64,
 ) -> Result<AuthorizationRequest> {
-    let return_to = match options.return_to {
-        Some(path) => Some(check_return_to(path)?),
-        None => None,
-    };
-    let app_state = match options.app_state {
-        Some(json) => Some(check_app_state(json)?),
-        None => None,
-    };
-    let extra = options.extra_params.unwrap_or_default();
-    for (name, _) in &extra {
-        if name.is_empty() {
-            return Err(invalid_parameter(Msg::ExtraParamEmpty));
-        }
-        if RESERVED_PARAMETERS.contains(&name.as_str()) {
-            return Err(refuse(Msg::ExtraParamReserved, name));
-        }
-        // RFC 6749 §3.1: each parameter once; the endpoint's own query is kept as it is.
-        let endpoint_query = config.authorization_endpoint.query().unwrap_or_default();
-        if form::first_of(endpoint_query, &[name]).is_some() {
-            return Err(refuse(Msg::ExtraParamInEndpoint, name));
-        }
-    }
-
     let endpoint = &config.authorization_endpoint;
+    let endpoint_query = endpoint.query();
+    check(&options, endpoint_query.unwrap_or_default())?;
+    let AuthorizationUrlOptions {
+        return_to,
+        extra_params: extra,
+        app_state,
+    } = options;
+
     let mut url = endpoint.as_str().to_owned();
-    // RFC 6749 §3.1: the endpoint's own query MUST be retained when adding parameters.
-    match endpoint.query() {
-        None => url.push('?'),
-        Some(q) if matches!(q.as_bytes().last(), None | Some(b'&')) => {}
-        Some(_) => url.push('&'),
+    // RFC 6749 §3.1: the endpoint's own query MUST be retained when adding parameters. A `?`
+    // when it has none; `append_pair` puts `&` after it unless it is empty or ends in `&` (the
+    // endpoint has no fragment: `uri::WebUrl`).
+    if endpoint_query.is_none() {
+        url.push('?');
     }
     let challenge = verifier.challenge();
     // RFC 6749 §4.1.1 + RFC 7636 §4.3, encoded as application/x-www-form-urlencoded (RFC 6749 Appendix B).
@@ -184,6 +170,31 @@ pub fn build_with(
     })
 }
 
+/// The options' rules: `returnTo`, `appState`, and the extra parameters' names (not empty, not
+/// one the request sets, not one the endpoint's own `query` has). Read by reference, in one
+/// function, so that its refusals leave `build_with` by one `?` (33 B gzip less than a `?` each).
+fn check(options: &AuthorizationUrlOptions, query: &str) -> Result<()> {
+    if let Some(path) = &options.return_to {
+        check_return_to(path)?;
+    }
+    if let Some(json) = &options.app_state {
+        check_app_state(json)?;
+    }
+    for (name, _) in &options.extra_params {
+        if name.is_empty() {
+            return Err(invalid_parameter(Msg::ExtraParamEmpty));
+        }
+        if RESERVED_PARAMETERS.contains(&name.as_str()) {
+            return Err(refuse(Msg::ExtraParamReserved, name));
+        }
+        // RFC 6749 §3.1: each parameter once; the endpoint's own query is kept as it is.
+        if form::first_of(query, &[name]).is_some() {
+            return Err(refuse(Msg::ExtraParamInEndpoint, name));
+        }
+    }
+    Ok(())
+}
+
 /// `invalid_parameter` with `msg` quoting `arg`, built out of line
 /// ([`crate::error::quoting`]).
 fn refuse(msg: Msg, arg: &str) -> Error {
@@ -191,9 +202,9 @@ fn refuse(msg: Msg, arg: &str) -> Error {
 }
 
 /// `returnTo` must be a path on this origin ([`uri::is_same_origin_path`]).
-fn check_return_to(path: String) -> Result<String> {
-    if uri::is_same_origin_path(&path) {
-        Ok(path)
+fn check_return_to(path: &str) -> Result<()> {
+    if uri::is_same_origin_path(path) {
+        Ok(())
     } else {
         Err(invalid_parameter(Msg::ReturnTo))
     }
@@ -201,7 +212,7 @@ fn check_return_to(path: String) -> Result<String> {
 
 /// `appState` must be a JSON value `JSON.stringify` writes without dropping anything, of at
 /// most [`MAX_APP_STATE_BYTES`].
-fn check_app_state(json: String) -> Result<String> {
+fn check_app_state(json: &str) -> Result<()> {
     if matches!(json.as_bytes().first(), Some(b'!')) {
         return Err(refuse(Msg::AppStateKind, json.get(1..).unwrap_or_default()));
     }
@@ -211,10 +222,10 @@ fn check_app_state(json: String) -> Result<String> {
             &crate::text::decimal(json.len() as u64),
         ));
     }
-    if !crate::text::is_json(&json) {
+    if !crate::text::is_json(json) {
         return Err(invalid_parameter(Msg::AppStateJson));
     }
-    Ok(json)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -271,10 +282,10 @@ mod tests {
         let r = request(
             options(),
             AuthorizationUrlOptions {
-                extra_params: Some(vec![
+                extra_params: vec![
                     ("login_hint".to_string(), "a+b&c=d/é#?".to_string()),
                     ("prompt".to_string(), "login consent".to_string()),
-                ]),
+                ],
                 ..Default::default()
             },
         )
@@ -330,7 +341,7 @@ mod tests {
             let e = request(
                 options(),
                 AuthorizationUrlOptions {
-                    extra_params: Some(vec![(name.to_string(), "x".to_string())]),
+                    extra_params: vec![(name.to_string(), "x".to_string())],
                     ..Default::default()
                 },
             )
@@ -352,7 +363,7 @@ mod tests {
         let e = request(
             with_prompt,
             AuthorizationUrlOptions {
-                extra_params: Some(vec![("prompt".to_string(), "consent".to_string())]),
+                extra_params: vec![("prompt".to_string(), "consent".to_string())],
                 ..Default::default()
             },
         )
@@ -490,13 +501,13 @@ mod tests {
         assert_eq!(o.return_to.as_deref(), Some("/x"));
         assert_eq!(
             o.extra_params,
-            Some(vec![
+            vec![
                 ("prompt".to_string(), "consent".to_string()),
                 ("a&b".to_string(), "=".to_string())
-            ])
+            ]
         );
         let (o, _) = AuthorizationUrlOptions::from_form(&Form::parse(""), false).unwrap();
-        assert_eq!((o.return_to, o.extra_params), (None, Some(vec![])));
+        assert_eq!((o.return_to, o.extra_params), (None, vec![]));
     }
 
     #[test]

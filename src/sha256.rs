@@ -27,7 +27,7 @@ const H0: [u32; 8] = [
 
 /// The SHA-256 digest of `message`: its bytes, then (§5.1.1) a 1 bit, zeros, and the message
 /// length in bits as 64 bits, to a whole number of 64-byte blocks, streamed through one block.
-#[allow(clippy::indexing_slicing)] // `(i >> 2) & 15` into 16 words, `i < len` into the message: no bounds check, no panic path
+#[allow(clippy::indexing_slicing)] // `(i >> 2) & 15` into 16 words, `i < len` into the message, `(i / 4) & 7` into 8: no bounds check, no panic path
 pub fn sha256(message: &[u8]) -> [u8; 32] {
     let mut h = H0;
     // The block as the 16 big-endian words it is read as, each byte shifted in as it comes.
@@ -51,12 +51,9 @@ pub fn sha256(message: &[u8]) -> [u8; 32] {
             compress(&mut h, &block);
         }
     }
-    // The words big-endian, byte by byte (flat_map linked an iterator adapter of its own).
-    let mut digest = [0u8; 32];
-    for (i, d) in digest.iter_mut().enumerate() {
-        *d = (h.get(i / 4).copied().unwrap_or(0) >> (24 - 8 * (i % 4))) as u8;
-    }
-    digest
+    // The words big-endian, byte by byte (flat_map linked an iterator adapter of its own;
+    // from_fn measured 13 B gzip less than a zeroed array filled by an enumerate loop).
+    core::array::from_fn(|i| (h[(i / 4) & 7] >> (24 - 8 * (i % 4))) as u8)
 }
 
 /// §6.2.2: one 64-byte block (as its 16 big-endian words) into the hash value, with the message schedule kept as a ring of
@@ -76,19 +73,22 @@ fn compress(state: &mut [u32; 8], block: &[u32; 16]) {
                 .wrapping_add(s1);
         }
         let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
-        let ch = (e & f) ^ (!e & g);
+        // Ch and Maj (§4.1.2) in their equivalent shorter forms.
+        let ch = g ^ (e & (f ^ g));
         let t1 = h
             .wrapping_add(s1)
             .wrapping_add(ch)
             .wrapping_add(K[t & 63])
             .wrapping_add(w[t & 15]);
         let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
-        let maj = (a & b) ^ (a & c) ^ (b & c);
+        let maj = (a & b) | (c & (a | b));
         let t2 = s0.wrapping_add(maj);
         (h, g, f, e, d, c, b, a) = (g, f, e, d.wrapping_add(t1), c, b, a, t1.wrapping_add(t2));
     }
-    for (s, v) in state.iter_mut().zip([a, b, c, d, e, f, g, h]) {
-        *s = s.wrapping_add(v);
+    // An index loop, not a zip with the array (12 B gzip less).
+    let v = [a, b, c, d, e, f, g, h];
+    for i in 0..8 {
+        state[i & 7] = state[i & 7].wrapping_add(v[i & 7]);
     }
 }
 

@@ -108,19 +108,24 @@ pub fn utf8(bytes: &[u8], mut out: Option<&mut String>) -> bool {
 /// `expect` reaches cost about 3 KB of wasm for the two 32-byte values encoded per flow.
 pub fn base64url(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    let mut i = 0;
-    while i < bytes.len() {
-        let chunk = bytes.get(i..(i + 3).min(bytes.len())).unwrap_or_default();
-        let mut n = 0u32;
-        for (j, &b) in chunk.iter().enumerate() {
-            n |= u32::from(b) << (16 - 8 * j);
+    // One pass over the bytes: each shifted into an accumulator, a character out for every six
+    // bits it holds, then the last bits padded with zeros (no `=`: RFC 7636 Appendix A).
+    let mut out = String::new();
+    let mut acc = 0u32;
+    let mut bits = 0;
+    let sextet = |out: &mut String, n: u32| {
+        out.push(ALPHABET.get((n & 63) as usize).map_or('A', |&c| c as char));
+    };
+    for &b in bytes {
+        acc = acc << 8 | u32::from(b);
+        bits += 8;
+        while bits >= 6 {
+            bits -= 6;
+            sextet(&mut out, acc >> bits);
         }
-        for j in 0..=chunk.len() {
-            let sextet = (n >> (18 - 6 * j)) & 63;
-            out.push(ALPHABET.get(sextet as usize).map_or('A', |&c| c as char));
-        }
-        i += 3;
+    }
+    if bits > 0 {
+        sextet(&mut out, acc << (6 - bits));
     }
     out
 }

@@ -190,19 +190,26 @@ impl Transaction {
     /// The stored form.
     pub fn encode(&self) -> String {
         let mut s = String::new();
-        form::append_pair(&mut s, "v", FORMAT_VERSION);
-        form::append_pair(&mut s, "c", &self.client);
-        form::append_pair(&mut s, "verifier", self.verifier.secret());
-        form::append_pair(&mut s, "redirect_uri", &self.redirect_uri);
-        form::append_pair(&mut s, "exp", &decimal(self.expires_at_ms));
-        if let Some(iss) = &self.issuer {
-            form::append_pair(&mut s, "iss", iss);
-        }
-        append_context(&mut s, &self.context);
-        if self.popup {
-            form::append_pair(&mut s, "p", "1");
-        }
+        self.encode_into(&mut s);
         s
+    }
+
+    /// Appends the stored form to `s`, whatever `s` ends with: the start's reply writes it
+    /// straight into its JSON string (form encoding leaves nothing a JSON string escapes).
+    pub fn encode_into(&self, s: &mut String) {
+        s.push_str("v=");
+        s.push_str(FORMAT_VERSION);
+        form::append_pair(s, "c", &self.client);
+        form::append_pair(s, "verifier", self.verifier.secret());
+        form::append_pair(s, "redirect_uri", &self.redirect_uri);
+        form::append_pair(s, "exp", &decimal(self.expires_at_ms));
+        if let Some(iss) = &self.issuer {
+            form::append_pair(s, "iss", iss);
+        }
+        append_context(s, &self.context);
+        if self.popup {
+            form::append_pair(s, "p", "1");
+        }
     }
 
     /// Reads a stored pending record; `None` when it is not one this version wrote.

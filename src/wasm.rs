@@ -159,9 +159,18 @@ pub fn start(
         let mut r = request::build(&c, options, entropy, now_ms)?;
         r.transaction.popup = popup;
         let mut j = Json::default();
+        // The key and the record straight into the reply, unescaped: the state is base64url
+        // and the record form-encoded, so neither holds a character a JSON string escapes.
         j.field("url", &r.url)
-            .field("key", &r.transaction.storage_key())
-            .field("record", &r.transaction.encode());
+            .key("key")
+            .raw("\"")
+            .raw(transaction::KEY_PREFIX)
+            .raw(r.transaction.state.as_str())
+            .raw("\"")
+            .key("record")
+            .raw("\"");
+        r.transaction.encode_into(&mut j.0);
+        j.raw("\"");
         if c.bound {
             // RFC 9700 §4.5: what the bound handoff registers with the backend first.
             let mut bind = Json::default();
@@ -174,10 +183,10 @@ pub fn start(
                 .key("timeoutMs")
                 .raw(&decimal(timeout_ms.into()));
         }
-        // Once per time to live at most: no record outlives two of them unswept.
-        let interval = u64::from(c.transaction_ttl_seconds) * 1000;
+        // Once per time to live at most: no record outlives two of them unswept. The next
+        // sweep is due when this transaction expires, one time to live from now.
         if transaction::sweep_due(schedule, now_ms) {
-            j.field("sweep", &decimal(now_ms + interval));
+            j.field("sweep", &decimal(r.transaction.expires_at_ms));
         }
         Ok(j.close())
     })())

@@ -712,7 +712,7 @@ fn start_flow(o: &ValidOptions, entropy: &[u8], now_ms: u64, return_to: Option<S
         &config,
         AuthorizationUrlOptions {
             return_to: return_to.clone(),
-            extra_params: None,
+            extra_params: Vec::new(),
             app_state: None,
         },
         entropy,
@@ -955,7 +955,7 @@ proptest! {
         }
         let (o, _) = AuthorizationUrlOptions::from_form(&Form::parse(&f), popup).unwrap();
         prop_assert_eq!(o.return_to, return_to);
-        prop_assert_eq!(o.extra_params, Some(extra));
+        prop_assert_eq!(o.extra_params, extra);
     }
 }
 
@@ -993,7 +993,7 @@ proptest! {
         }
         let r = request::build(
             &config,
-            AuthorizationUrlOptions { return_to: return_to.clone(), extra_params: Some(extras.clone()), app_state: None },
+            AuthorizationUrlOptions { return_to: return_to.clone(), extra_params: extras.clone(), app_state: None },
             &entropy,
             now_ms,
         ).unwrap();
@@ -1061,7 +1061,7 @@ proptest! {
         let clash = extras.iter().find(|(n, _)| endpoint_names.contains(n)).map(|(n, _)| n.clone());
         let built = request::build(
             &config,
-            AuthorizationUrlOptions { return_to: None, extra_params: Some(extras), app_state: None },
+            AuthorizationUrlOptions { return_to: None, extra_params: extras, app_state: None },
             &entropy,
             0,
         );
@@ -1094,7 +1094,7 @@ proptest! {
         let config = o.config();
         let e = request::build(
             &config,
-            AuthorizationUrlOptions { return_to: None, extra_params: Some(vec![(reserved.to_owned(), "x".to_owned())]), app_state: None },
+            AuthorizationUrlOptions { return_to: None, extra_params: vec![(reserved.to_owned(), "x".to_owned())], app_state: None },
             &entropy,
             0,
         ).unwrap_err();
@@ -1102,7 +1102,7 @@ proptest! {
         prop_assert!(e.message().contains(reserved));
         let r = request::build(
             &config,
-            AuthorizationUrlOptions { return_to: Some(return_to.clone()), extra_params: None, app_state: None },
+            AuthorizationUrlOptions { return_to: Some(return_to.clone()), extra_params: Vec::new(), app_state: None },
             &entropy,
             0,
         );
