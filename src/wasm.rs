@@ -356,12 +356,12 @@ pub fn parse(url: &str) -> String {
         let url = argument(url);
         let p = callback::parse(&url)?;
         let mut j = Json::default();
-        j.field_opt("code", p.code.as_ref().map(|c| c.secret()))
-            .field_opt("state", p.state.as_deref())
-            .field_opt("error", p.error.as_deref())
-            .field_opt("errorDescription", p.error_description.as_deref())
-            .field_opt("errorUri", p.error_uri.as_deref())
-            .field_opt("iss", p.iss.as_deref());
+        j.field_opt("code", p.code())
+            .field_opt("state", p.state())
+            .field_opt("error", p.error())
+            .field_opt("errorDescription", p.error_description())
+            .field_opt("errorUri", p.error_uri())
+            .field_opt("iss", p.iss());
         Ok(j.close())
     })())
 }
