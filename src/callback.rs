@@ -142,10 +142,14 @@ pub fn locate(url: &str) -> Result<Located<'_>> {
     let Some(state) = p.state() else {
         return Err(Error::new(ErrorCode::MissingState, Msg::MissingState));
     };
-    let key = state
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        .then(|| storage_key(state));
+    // Only a base64url state (as this library issues) can name a record; a plain loop over
+    // the bytes (not Bytes::all).
+    let mut key = Some(storage_key(state));
+    for &b in state.as_bytes() {
+        if !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            key = None;
+        }
+    }
     Ok(Located {
         params: p,
         key,
