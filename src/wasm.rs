@@ -18,7 +18,7 @@ use crate::boundary::Op;
 use crate::callback;
 use crate::config::{Config, Credentials};
 use crate::error::Context;
-use crate::error::{invalid_config, invalid_parameter, Error, Result};
+use crate::error::{invalid_parameter, Error, Result};
 use crate::form;
 use crate::handoff::{self, Response};
 use crate::messages::Msg;
@@ -81,9 +81,9 @@ fn context_fields(j: &mut Json, c: &Context) {
 }
 
 /// The client record [`configure`] issued (configure once: later operations never read the
-/// options again).
+/// options again); a broken one is `invalid_config` ([`Config::decode`]).
 fn client(record: &str) -> Result<Config> {
-    Config::decode(record).ok_or_else(|| invalid_config(Msg::ClientRecord))
+    Config::decode(record)
 }
 
 /// A call argument (a URL or a verifier), percent-encoded by the wrapper, which checked that
