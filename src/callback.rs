@@ -298,10 +298,10 @@ pub fn handle(
     let located = locate(url);
     let state = located.as_ref().ok().and_then(|l| l.params.0[1].clone());
     let record = Record::decode(State::from_callback(state.unwrap_or_default()), stored);
-    let outcome = match (located, record) {
+    let outcome = match record {
         // 2. A reload of the address a completed callback left, or a callback whose state this
         // browser already completed (Back, Approve again).
-        (located, Some(Record::Completed(c)))
+        Some(Record::Completed(c))
             if now_ms < c.expires_at_ms
                 && located
                     .as_ref()
@@ -310,60 +310,59 @@ pub fn handle(
         {
             Err(already_handled(c.context))
         }
-        (Err(e), _) => Err(e),
-        (
+        record => match located {
+            Err(e) => Err(e),
             Ok(Located {
                 params: p,
                 key,
                 origin,
                 path,
-            }),
-            record,
-        ) => {
-            // Another client's transaction, or a popup's this window does not wait for.
-            let foreign = matches!(&record, Some(Record::Pending(t)) if t.client != config.binding || (t.popup && via != Via::Popup));
-            let mut done = None;
-            // 3. A pending transaction for exactly this state, consumed now, whatever happens
-            // next; a record this client could not have written counts as none ([`agrees`]).
-            let outcome = match record {
-                Some(Record::Pending(t)) if !foreign && agrees(config, &t, now_ms) => {
-                    // Found (steps 4–8 run): remembered without any secret for the time to
-                    // live ([`completed`]).
-                    done = Some(completed(
-                        &t.context,
-                        now_ms.saturating_add(u64::from(config.transaction_ttl_seconds) * 1000),
-                    ));
-                    // Step 9 for every completed callback.
-                    if url == here {
-                        clean = Some(strip_callback_parameters(here));
+            }) => {
+                // Another client's transaction, or a popup's this window does not wait for.
+                let foreign = matches!(&record, Some(Record::Pending(t)) if t.client != config.binding || (t.popup && via != Via::Popup));
+                let mut done = None;
+                // 3. A pending transaction for exactly this state, consumed now, whatever happens
+                // next; a record this client could not have written counts as none ([`agrees`]).
+                let outcome = match record {
+                    Some(Record::Pending(t)) if !foreign && agrees(config, &t, now_ms) => {
+                        // Found (steps 4–8 run): remembered without any secret for the time to
+                        // live ([`completed`]).
+                        done = Some(completed(
+                            &t.context,
+                            now_ms.saturating_add(u64::from(config.transaction_ttl_seconds) * 1000),
+                        ));
+                        // Step 9 for every completed callback.
+                        if url == here {
+                            clean = Some(strip_callback_parameters(here));
+                        }
+                        match checks((&origin, path), p, &t, now_ms, config) {
+                            Ok(code) => Ok(Success {
+                                verified: VerifiedCallback {
+                                    code,
+                                    state: t.state,
+                                    verifier: t.verifier,
+                                    redirect_uri: t.redirect_uri,
+                                    context: t.context,
+                                },
+                            }),
+                            // Every error from here on carries the connection's returnTo and
+                            // appState (docs/API.md 0.2).
+                            Err(e) => Err(e.with_context(t.context)),
+                        }
                     }
-                    match checks((&origin, path), p, &t, now_ms, config) {
-                        Ok(code) => Ok(Success {
-                            verified: VerifiedCallback {
-                                code,
-                                state: t.state,
-                                verifier: t.verifier,
-                                redirect_uri: t.redirect_uri,
-                                context: t.context,
-                            },
-                        }),
-                        // Every error from here on carries the connection's returnTo and
-                        // appState (docs/API.md 0.2).
-                        Err(e) => Err(e.with_context(t.context)),
+                    _ => Err(Error::new(ErrorCode::UnknownState, Msg::UnknownState)),
+                };
+                if let Some(key) = key.filter(|_| !foreign) {
+                    // Also under the address step 9 leaves (`clean` is given only when the
+                    // callback is the page's own address, whose origin `locate` read).
+                    if let (Some(clean), Some(done)) = (&clean, &done) {
+                        store.push((address_key(&origin, clean), Some(done.clone())));
                     }
+                    store.push((key, done));
                 }
-                _ => Err(Error::new(ErrorCode::UnknownState, Msg::UnknownState)),
-            };
-            if let Some(key) = key.filter(|_| !foreign) {
-                // Also under the address step 9 leaves (`clean` is given only when the
-                // callback is the page's own address, whose origin `locate` read).
-                if let (Some(clean), Some(done)) = (&clean, &done) {
-                    store.push((address_key(&origin, clean), Some(done.clone())));
-                }
-                store.push((key, done));
+                outcome
             }
-            outcome
-        }
+        },
     };
     Handled {
         store,
