@@ -224,12 +224,15 @@ pub fn locate(url: &str) -> String {
 /// appState?, handoff: { code, codeVerifier, redirectUri, state }, body }`, `body` the JSON
 /// text to POST to `handoff.url` (step 10).
 pub fn finish(record: &str, url: &str, stored: &str, now_ms: f64, here: &str, via: &str) -> String {
-    let handled = (|| {
-        let c = client(record)?;
-        let url = argument(url);
-        Ok(callback::handle(
+    // A broken client record: no storage edit, and its error.
+    let callback::Handled {
+        store,
+        clean,
+        outcome,
+    } = match client(record) {
+        Ok(c) => callback::handle(
             &c,
-            &url,
+            &argument(url),
             here,
             stored,
             match via {
@@ -237,11 +240,12 @@ pub fn finish(record: &str, url: &str, stored: &str, now_ms: f64, here: &str, vi
                 _ => callback::Via::Page,
             },
             now_ms as u64,
-        ))
-    })();
-    let (store, clean, outcome) = match handled {
-        Ok(h) => (h.store, h.clean, h.outcome),
-        Err(e) => (Vec::new(), None, Err(e)),
+        ),
+        Err(e) => callback::Handled {
+            store: Vec::new(),
+            clean: None,
+            outcome: Err(e),
+        },
     };
     let outcome = outcome.map(|s| {
         let v = s.verified;
