@@ -41,34 +41,59 @@ impl core::fmt::Debug for AuthorizationCode {
     }
 }
 
-/// The callback parameters of a URL, each present at most once.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct CallbackParameters {
-    pub code: Option<AuthorizationCode>,
-    pub state: Option<String>,
-    pub error: Option<String>,
-    pub error_description: Option<String>,
-    pub error_uri: Option<String>,
-    pub iss: Option<String>,
+/// The callback parameters of a URL, each present at most once: the values of
+/// [`CALLBACK_PARAMETERS`] (`code`, `state`, `error`, `error_description`, `error_uri`,
+/// `iss`), in that order, as [`form::fields`] reads them (no copy into named fields).
+/// `Debug` prints nothing of the code.
+#[derive(Default, Clone, PartialEq, Eq)]
+pub struct CallbackParameters(pub [Option<String>; 6]);
+
+impl CallbackParameters {
+    /// `code` (a secret: see [`AuthorizationCode`]).
+    pub fn code(&self) -> Option<&str> {
+        self.0[0].as_deref()
+    }
+    /// `state`.
+    pub fn state(&self) -> Option<&str> {
+        self.0[1].as_deref()
+    }
+    /// `error`.
+    pub fn error(&self) -> Option<&str> {
+        self.0[2].as_deref()
+    }
+    /// `error_description`.
+    pub fn error_description(&self) -> Option<&str> {
+        self.0[3].as_deref()
+    }
+    /// `error_uri`.
+    pub fn error_uri(&self) -> Option<&str> {
+        self.0[4].as_deref()
+    }
+    /// `iss`.
+    pub fn iss(&self) -> Option<&str> {
+        self.0[5].as_deref()
+    }
+}
+
+impl core::fmt::Debug for CallbackParameters {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let [code, rest @ ..] = &self.0;
+        f.debug_tuple("CallbackParameters")
+            .field(&code.as_ref().map(|_| "[redacted]"))
+            .field(&rest)
+            .finish()
+    }
 }
 
 /// Step 1: reads the callback parameters from the URL's query. Other parameters are ignored.
 pub fn parse(url: &str) -> Result<CallbackParameters> {
     let query = uri::split(url).query.unwrap_or_default();
     // RFC 6749 §3.1: request and response parameters MUST NOT be included more than once.
-    let mut values = [const { None }; 6];
-    form::fields(query, &CALLBACK_PARAMETERS, &mut values, true).map_err(|name| {
+    let mut p = CallbackParameters::default();
+    form::fields(query, &CALLBACK_PARAMETERS, &mut p.0, true).map_err(|name| {
         crate::error::quoting(ErrorCode::DuplicateParameter, Msg::DuplicateParameter, name)
     })?;
-    let [code, state, error, error_description, error_uri, iss] = values;
-    Ok(CallbackParameters {
-        code: code.map(AuthorizationCode),
-        state,
-        error,
-        error_description,
-        error_uri,
-        iss,
-    })
+    Ok(p)
 }
 
 /// A callback that passed every check: what the code exchange needs.
@@ -107,17 +132,21 @@ pub fn locate(url: &str) -> Result<Located<'_>> {
     // 1. Strict parse.
     let p = parse(url)?;
     // 2. Is this a callback at all?
-    if p.code.is_none() && p.error.is_none() {
+    if p.code().is_none() && p.error().is_none() {
         return Err(Error::new(ErrorCode::NotACallback, Msg::NotACallback));
     }
     // RFC 6749 §10.12: the client MUST check state.
-    let Some(state) = &p.state else {
+    let Some(state) = p.state() else {
         return Err(Error::new(ErrorCode::MissingState, Msg::MissingState));
     };
-    let key = state
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        .then(|| storage_key(state));
+    // Only a base64url state (as this library issues) can name a record; a plain loop over
+    // the bytes (not Bytes::all).
+    let mut key = Some(storage_key(state));
+    for &b in state.as_bytes() {
+        if !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            key = None;
+        }
+    }
     Ok(Located {
         params: p,
         key,
@@ -179,12 +208,12 @@ fn checks(
     }
     // RFC 9207 §2.4: with a known issuer, `iss` must be present and equal (simple string comparison).
     if let Some(expected) = &transaction.issuer {
-        if p.iss.as_deref() != Some(expected.as_str()) {
+        if p.iss() != Some(expected.as_str()) {
             return Err(Error::new(
                 ErrorCode::IssuerMismatch,
-                match &p.iss {
+                match p.iss() {
                     None => msg!(Msg::IssuerMissing, expected.as_str()),
-                    Some(got) => msg!(Msg::IssuerMismatch, got.as_str(), expected.as_str()),
+                    Some(got) => msg!(Msg::IssuerMismatch, got, expected.as_str()),
                 },
             ));
         }
@@ -198,16 +227,17 @@ fn checks(
             transaction.redirect_uri.as_str(),
         ));
     }
+    let [code, _, error, error_description, error_uri, _] = p.0;
     // 7. RFC 6749 §4.1.2.1: the server refused.
-    if let Some(error) = p.error {
+    if let Some(error) = error {
         return Err(Error::authorization(AuthorizationErrorDetails {
             error,
-            error_description: p.error_description,
-            error_uri: p.error_uri,
+            error_description,
+            error_uri,
         }));
     }
     // 8. RFC 6749 §4.1.2: a success response carries the code.
-    p.code
+    code.map(AuthorizationCode)
         .ok_or_else(|| Error::new(ErrorCode::MissingCode, Msg::MissingCode))
 }
 
@@ -264,12 +294,12 @@ pub fn handle(
     let mut store: Vec<(String, Option<String>)> = Vec::new();
     let mut clean = None;
     let located = locate(url);
-    let state = located.as_ref().ok().and_then(|l| l.params.state.clone());
+    let state = located.as_ref().ok().and_then(|l| l.params.0[1].clone());
     let record = Record::decode(State::from_callback(state.unwrap_or_default()), stored);
-    let outcome = match (located, record) {
+    let outcome = match record {
         // 2. A reload of the address a completed callback left, or a callback whose state this
         // browser already completed (Back, Approve again).
-        (located, Some(Record::Completed(c)))
+        Some(Record::Completed(c))
             if now_ms < c.expires_at_ms
                 && located
                     .as_ref()
@@ -278,60 +308,59 @@ pub fn handle(
         {
             Err(already_handled(c.context))
         }
-        (Err(e), _) => Err(e),
-        (
+        record => match located {
+            Err(e) => Err(e),
             Ok(Located {
                 params: p,
                 key,
                 origin,
                 path,
-            }),
-            record,
-        ) => {
-            // Another client's transaction, or a popup's this window does not wait for.
-            let foreign = matches!(&record, Some(Record::Pending(t)) if t.client != config.binding || (t.popup && via != Via::Popup));
-            let mut done = None;
-            // 3. A pending transaction for exactly this state, consumed now, whatever happens
-            // next; a record this client could not have written counts as none ([`agrees`]).
-            let outcome = match record {
-                Some(Record::Pending(t)) if !foreign && agrees(config, &t, now_ms) => {
-                    // Found (steps 4–8 run): remembered without any secret for the time to
-                    // live ([`completed`]).
-                    done = Some(completed(
-                        &t.context,
-                        now_ms.saturating_add(u64::from(config.transaction_ttl_seconds) * 1000),
-                    ));
-                    // Step 9 for every completed callback.
-                    if url == here {
-                        clean = Some(strip_callback_parameters(here));
+            }) => {
+                // Another client's transaction, or a popup's this window does not wait for.
+                let foreign = matches!(&record, Some(Record::Pending(t)) if t.client != config.binding || (t.popup && via != Via::Popup));
+                let mut done = None;
+                // 3. A pending transaction for exactly this state, consumed now, whatever happens
+                // next; a record this client could not have written counts as none ([`agrees`]).
+                let outcome = match record {
+                    Some(Record::Pending(t)) if !foreign && agrees(config, &t, now_ms) => {
+                        // Found (steps 4–8 run): remembered without any secret for the time to
+                        // live ([`completed`]).
+                        done = Some(completed(
+                            &t.context,
+                            now_ms.saturating_add(u64::from(config.transaction_ttl_seconds) * 1000),
+                        ));
+                        // Step 9 for every completed callback.
+                        if url == here {
+                            clean = Some(strip_callback_parameters(here));
+                        }
+                        match checks((&origin, path), p, &t, now_ms, config) {
+                            Ok(code) => Ok(Success {
+                                verified: VerifiedCallback {
+                                    code,
+                                    state: t.state,
+                                    verifier: t.verifier,
+                                    redirect_uri: t.redirect_uri,
+                                    context: t.context,
+                                },
+                            }),
+                            // Every error from here on carries the connection's returnTo and
+                            // appState (docs/API.md 0.2).
+                            Err(e) => Err(e.with_context(t.context)),
+                        }
                     }
-                    match checks((&origin, path), p, &t, now_ms, config) {
-                        Ok(code) => Ok(Success {
-                            verified: VerifiedCallback {
-                                code,
-                                state: t.state,
-                                verifier: t.verifier,
-                                redirect_uri: t.redirect_uri,
-                                context: t.context,
-                            },
-                        }),
-                        // Every error from here on carries the connection's returnTo and
-                        // appState (docs/API.md 0.2).
-                        Err(e) => Err(e.with_context(t.context)),
+                    _ => Err(Error::new(ErrorCode::UnknownState, Msg::UnknownState)),
+                };
+                if let Some(key) = key.filter(|_| !foreign) {
+                    // Also under the address step 9 leaves (`clean` is given only when the
+                    // callback is the page's own address, whose origin `locate` read).
+                    if let (Some(clean), Some(done)) = (&clean, &done) {
+                        store.push((address_key(&origin, clean), Some(done.clone())));
                     }
+                    store.push((key, done));
                 }
-                _ => Err(Error::new(ErrorCode::UnknownState, Msg::UnknownState)),
-            };
-            if let Some(key) = key.filter(|_| !foreign) {
-                // Also under the address step 9 leaves (`clean` is given only when the
-                // callback is the page's own address, whose origin `locate` read).
-                if let (Some(clean), Some(done)) = (&clean, &done) {
-                    store.push((address_key(&origin, clean), Some(done.clone())));
-                }
-                store.push((key, done));
+                outcome
             }
-            outcome
-        }
+        },
     };
     Handled {
         store,
@@ -726,9 +755,16 @@ mod tests {
         let p =
             parse("https://x.example/cb?code=a%2Bb&state=s&iss=https%3A%2F%2Fi&other=1&other=2")
                 .unwrap();
-        assert_eq!(p.code.as_ref().map(AuthorizationCode::secret), Some("a+b"));
-        assert_eq!(p.state.as_deref(), Some("s"));
-        assert_eq!(p.iss.as_deref(), Some("https://i"));
+        assert_eq!(p.code(), Some("a+b"));
+        assert_eq!(p.state(), Some("s"));
+        assert_eq!(p.iss(), Some("https://i"));
+        assert_eq!(p.error(), None);
+        assert_eq!(p.error_description(), None);
+        assert_eq!(p.error_uri(), None);
+        assert!(
+            !format!("{p:?}").contains("a+b"),
+            "Debug prints nothing of the code"
+        );
         assert_eq!(parse("no query").unwrap(), CallbackParameters::default());
         assert_eq!(
             parse("/cb?code=a&code=a").unwrap_err().code(),

@@ -224,22 +224,25 @@ impl Config {
         crate::text::join(&fields, "\n")
     }
 
-    /// Reads what [`Config::encode`] wrote, without checking it again; `None` for anything
-    /// else (the wrapper then reports a broken client).
-    pub fn decode(record: &str) -> Option<Config> {
+    /// Reads what [`Config::encode`] wrote, without checking it again; for anything else,
+    /// `invalid_config` (a broken client record). Answers the `Result` the operations use
+    /// (not an `Option` they convert: a move of the whole `Config`).
+    pub fn decode(record: &str) -> Result<Config> {
+        let broken = || invalid_config(Msg::ClientRecord);
         // The eleven fields in one pass (no more, no fewer).
         let mut f: [&str; 11] = [""; 11];
         let mut n = 0;
         for piece in crate::text::pieces(record, SEPARATOR) {
-            *f.get_mut(n)? = piece;
+            *f.get_mut(n).ok_or_else(broken)? = piece;
             n += 1;
         }
         let [client_id, redirect, redirect_origin, scope, endpoint, endpoint_origin, issuer, ttl, storage, bound, binding] =
             f;
-        if n != 11 {
-            return None;
-        }
-        Some(Config {
+        let ttl = crate::text::parse_decimal(ttl).and_then(|t| u32::try_from(t).ok());
+        let (11, Some(transaction_ttl_seconds)) = (n, ttl) else {
+            return Err(broken());
+        };
+        Ok(Config {
             client_id: client_id.into(),
             redirect_uri: WebUrl::checked(redirect, redirect_origin),
             scope: scope.into(),
@@ -252,7 +255,7 @@ impl Config {
             } else {
                 StorageKind::Session
             },
-            transaction_ttl_seconds: u32::try_from(crate::text::parse_decimal(ttl)?).ok()?,
+            transaction_ttl_seconds,
             binding: binding.into(),
         })
     }
@@ -716,7 +719,11 @@ pub(crate) mod tests {
             &cat!(&good, "\nextra"),
             &good.replace("600", "six"),
         ] {
-            assert!(Config::decode(bad).is_none(), "{bad:?}");
+            assert_eq!(
+                Config::decode(bad).unwrap_err().code(),
+                ErrorCode::InvalidConfig,
+                "{bad:?}"
+            );
         }
     }
 

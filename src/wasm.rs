@@ -18,7 +18,7 @@ use crate::boundary::Op;
 use crate::callback;
 use crate::config::{Config, Credentials};
 use crate::error::Context;
-use crate::error::{invalid_config, invalid_parameter, Error, Result};
+use crate::error::{invalid_parameter, Error, Result};
 use crate::form;
 use crate::handoff::{self, Response};
 use crate::messages::Msg;
@@ -81,9 +81,9 @@ fn context_fields(j: &mut Json, c: &Context) {
 }
 
 /// The client record [`configure`] issued (configure once: later operations never read the
-/// options again).
+/// options again); a broken one is `invalid_config` ([`Config::decode`]).
 fn client(record: &str) -> Result<Config> {
-    Config::decode(record).ok_or_else(|| invalid_config(Msg::ClientRecord))
+    Config::decode(record)
 }
 
 /// A call argument (a URL or a verifier), percent-encoded by the wrapper, which checked that
@@ -233,12 +233,15 @@ pub fn locate(url: &str) -> String {
 /// appState?, handoff: { code, codeVerifier, redirectUri, state }, body }`, `body` the JSON
 /// text to POST to `handoff.url` (step 10).
 pub fn finish(record: &str, url: &str, stored: &str, now_ms: f64, here: &str, via: &str) -> String {
-    let handled = (|| {
-        let c = client(record)?;
-        let url = argument(url);
-        Ok(callback::handle(
+    // A broken client record: no storage edit, and its error.
+    let callback::Handled {
+        store,
+        clean,
+        outcome,
+    } = match client(record) {
+        Ok(c) => callback::handle(
             &c,
-            &url,
+            &argument(url),
             here,
             stored,
             match via {
@@ -246,11 +249,12 @@ pub fn finish(record: &str, url: &str, stored: &str, now_ms: f64, here: &str, vi
                 _ => callback::Via::Page,
             },
             now_ms as u64,
-        ))
-    })();
-    let (store, clean, outcome) = match handled {
-        Ok(h) => (h.store, h.clean, h.outcome),
-        Err(e) => (Vec::new(), None, Err(e)),
+        ),
+        Err(e) => callback::Handled {
+            store: Vec::new(),
+            clean: None,
+            outcome: Err(e),
+        },
     };
     let outcome = outcome.map(|s| {
         let v = s.verified;
@@ -366,12 +370,12 @@ pub fn parse(url: &str) -> String {
         let url = argument(url);
         let p = callback::parse(&url)?;
         let mut j = Json::default();
-        j.field_opt("code", p.code.as_ref().map(|c| c.secret()))
-            .field_opt("state", p.state.as_deref())
-            .field_opt("error", p.error.as_deref())
-            .field_opt("errorDescription", p.error_description.as_deref())
-            .field_opt("errorUri", p.error_uri.as_deref())
-            .field_opt("iss", p.iss.as_deref());
+        j.field_opt("code", p.code())
+            .field_opt("state", p.state())
+            .field_opt("error", p.error())
+            .field_opt("errorDescription", p.error_description())
+            .field_opt("errorUri", p.error_uri())
+            .field_opt("iss", p.iss());
         Ok(j.close())
     })())
 }

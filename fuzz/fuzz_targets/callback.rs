@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
     // Steps 1–2, then 3–8 on the stored record (the whole text when there is none).
     match callback::locate(url) {
         Ok(callback::Located { params: p, key, .. }) => {
-            let state = p.state.clone().unwrap_or_default();
+            let state = p.state().unwrap_or_default().to_owned();
             assert!(!state.is_empty());
             assert!(key.is_none_or(|k| k == transaction::storage_key(&state)));
             let stored = record.unwrap_or(text);
