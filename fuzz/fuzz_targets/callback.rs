@@ -56,13 +56,13 @@ fuzz_target!(|data: &[u8]| {
     // The stored record.
     for stored in [Some(text), record].into_iter().flatten() {
         if let Some(t) = Transaction::decode(State::from_callback("s".into()), stored) {
-            assert!(t.return_to.as_deref().is_none_or(uri::is_same_origin_path));
+            assert!(t.context.return_to.as_deref().is_none_or(uri::is_same_origin_path));
             let again = Transaction::decode(State::from_callback("s".into()), &t.encode())
                 .expect("a decoded record re-encodes to one that decodes");
             assert_eq!(again.verifier.secret(), t.verifier.secret());
             assert_eq!(again.redirect_uri, t.redirect_uri);
             assert_eq!(again.issuer, t.issuer);
-            assert_eq!(again.return_to, t.return_to);
+            assert_eq!(again.context.return_to, t.context.return_to);
             assert_eq!(again.expires_at_ms, t.expires_at_ms);
         }
     }
