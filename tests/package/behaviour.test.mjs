@@ -790,8 +790,11 @@ test("14. hostile inputs never trap or poison the module: 10,000 calls reject wi
       let calls = 0;
       let timeouts = 0;
       let firstBad = null;
-      // Bounded: 10,000 calls, at most 60 s, and stop after 5 calls that never settle.
-      for (let i = 0; i < 10000 && performance.now() - t0 < 60000 && timeouts < 5; i++) {
+      // Bounded: 10,000 calls, at most 300 s, and stop after 5 calls that never settle. The
+      // time bound only keeps a broken build from running forever: this is not a speed test
+      // (make bench measures speed). It was 60 s, which a machine loaded by parallel builds
+      // (load 10-24 on 2 cores) missed while every call still rejected as it should.
+      for (let i = 0; i < 10000 && performance.now() - t0 < 300000 && timeouts < 5; i++) {
         const [name, want, f] = cases[i % cases.length];
         const entry = (tally[name] ??= { want, good: 0, bad: 0, first: null, firstAt: -1 });
         calls += 1;
