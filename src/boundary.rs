@@ -39,12 +39,18 @@ pub enum Op {
     Locate = 10,
     /// `authorizationUrl()`, when [`Op::Start`] says the sweep is due: the records to drop.
     Sweep = 11,
+    /// Before [`Op::Start`], [`Op::Popup`] and [`Op::Pkce`]: the verifier the CSPRNG bytes make,
+    /// for the wrapper to digest (Web Crypto's SHA-256).
+    Verifier = 12,
 }
 
 /// Every operation: its number, its name, and its string arguments in order. Entropy is
-/// given to [`Op::Start`], [`Op::Popup`], [`Op::Pkce`] and [`Op::State`]; the clock to
-/// [`Op::Start`], [`Op::Popup`], [`Op::Finish`] and [`Op::Sweep`].
-pub const OPS: [(Op, &str, &[&str]); 12] = [
+/// given to [`Op::State`] and [`Op::Verifier`] (64 CSPRNG bytes), and to [`Op::Start`],
+/// [`Op::Popup`] and [`Op::Pkce`] followed by the platform's SHA-256 digest of the verifier
+/// [`Op::Verifier`] answered for them (32 bytes); [`Op::Challenge`] is given the digest of
+/// its verifier alone. The clock to [`Op::Start`], [`Op::Popup`], [`Op::Finish`] and
+/// [`Op::Sweep`].
+pub const OPS: [(Op, &str, &[&str]); 13] = [
     (Op::Configure, "Configure", &["options", "origin"]),
     (
         Op::Start,
@@ -73,6 +79,7 @@ pub const OPS: [(Op, &str, &[&str]); 12] = [
     (Op::Parse, "Parse", &["url"]),
     (Op::Locate, "Locate", &["url"]),
     (Op::Sweep, "Sweep", &["records"]),
+    (Op::Verifier, "Verifier", &[]),
 ];
 
 /// How the wrapper reads an option of a caller's object, and so how it hands it to the core
@@ -133,7 +140,7 @@ pub const POPUP: [(&str, Kind); 4] = [
 
 /// The operations in the order of their numbers (a separate list, so that the names in
 /// [`OPS`] are not shipped: only the tests and the generated TypeScript read them).
-const BY_NUMBER: [Op; 12] = [
+const BY_NUMBER: [Op; 13] = [
     Op::Configure,
     Op::Start,
     Op::Popup,
@@ -146,6 +153,7 @@ const BY_NUMBER: [Op; 12] = [
     Op::Parse,
     Op::Locate,
     Op::Sweep,
+    Op::Verifier,
 ];
 
 impl Op {

@@ -426,6 +426,7 @@ mod tests {
                 },
                 State::from_callback("good".into()),
                 PkceCodeVerifier::new("v".repeat(43)).unwrap(),
+                PkceCodeVerifier::new("v".repeat(43)).unwrap().challenge(),
                 NOW,
             )
             .unwrap();
@@ -858,6 +859,7 @@ mod tests {
             },
             State::from_callback("good".into()),
             PkceCodeVerifier::new("v".repeat(43)).unwrap(),
+            PkceCodeVerifier::new("v".repeat(43)).unwrap().challenge(),
             NOW,
         )
         .unwrap();
@@ -1232,6 +1234,7 @@ mod tests {
             AuthorizationUrlOptions::default(),
             State::from_callback("good".into()),
             PkceCodeVerifier::new("v".repeat(43)).unwrap(),
+            PkceCodeVerifier::new("v".repeat(43)).unwrap().challenge(),
             NOW,
         )
         .unwrap();
@@ -1334,6 +1337,7 @@ mod tests {
                 AuthorizationUrlOptions::default(),
                 State::from_callback(state.clone()),
                 PkceCodeVerifier::new("v".repeat(43)).unwrap(),
+                PkceCodeVerifier::new("v".repeat(43)).unwrap().challenge(),
                 NOW,
             )
             .unwrap();
@@ -1367,6 +1371,7 @@ mod tests {
                 },
                 State::from_callback(state.into()),
                 PkceCodeVerifier::new("v".repeat(43)).unwrap(),
+                PkceCodeVerifier::new("v".repeat(43)).unwrap().challenge(),
                 NOW,
             )
             .unwrap();

@@ -169,31 +169,30 @@ impl Config {
     }
 }
 
-/// Who a client is to the records it writes: 128 bits of SHA-256 over its client ID, its
-/// authorisation endpoint and its handoff URL (or none), base64url. A callback is processed only
-/// by the client that started it, so only with the server its request went to and only for the
-/// backend it named (RFC 9700 §4.4, mix-up); a record with another binding counts as none.
-/// (The issuer is not in it: a client whose issuer configuration changed finds its record and
-/// fails step 5, `issuer_mismatch`.)
+/// Who a client is to the records it writes: its client ID, its authorisation endpoint and
+/// its handoff URL (or [`ABSENT`]), each after the one before and a U+007F (a control character
+/// none of them holds: client IDs are `%x20-7E`, checked URLs and paths have no control
+/// characters; not [`SEPARATOR`], which separates the client record's fields), compared for
+/// equality — the whole text, not a digest of it (no hash at configure time). A callback is
+/// processed only by the client that started it, so only with the server its request went to
+/// and only for the backend it named (RFC 9700 §4.4, mix-up); a record with another binding
+/// counts as none. (The issuer is not in it: a client whose issuer configuration changed finds
+/// its record and fails step 5, `issuer_mismatch`.)
 fn binding(client_id: &str, endpoint: &str, handoff_url: Option<&str>) -> String {
-    let digest = crate::sha256::sha256(
-        cat!(
-            client_id,
-            "\n",
-            endpoint,
-            "\n",
-            handoff_url.unwrap_or(ABSENT)
-        )
-        .as_bytes(),
-    );
-    crate::text::base64url(digest.get(..16).unwrap_or_default())
+    cat!(
+        client_id,
+        ABSENT,
+        endpoint,
+        ABSENT,
+        handoff_url.unwrap_or(ABSENT)
+    )
 }
 
 /// Separates the fields of an encoded [`Config`]: no checked value can hold it (client IDs are
 /// `%x20-7E`, URLs and issuers have no control characters, scopes none either).
 const SEPARATOR: u8 = b'\n';
-/// The absent handoff URL in a [`binding`] (U+007F: a control character no checked value
-/// holds).
+/// The absent handoff URL in a [`binding`], and the separator of its parts (U+007F: a control
+/// character no checked value holds).
 const ABSENT: &str = "\u{7f}";
 
 impl Config {

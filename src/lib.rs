@@ -41,6 +41,13 @@ pub mod request;
 // The backend half: not in the browser module (`--features server`).
 #[cfg(feature = "server")]
 pub mod server;
+// Native code and the server build only: the browser module takes the platform's digest
+// (Web Crypto; `pkce::PkceCodeChallenge::from_digest`).
+#[cfg(not(all(
+    target_arch = "wasm32",
+    feature = "wasm-runtime",
+    not(feature = "server")
+)))]
 pub mod sha256;
 pub mod state;
 pub mod transaction;

@@ -140,6 +140,7 @@ messages! {
     // The request (src/request.rs, src/pkce.rs).
     PopupTimeout = Site, "popup timeoutMs must be a whole number of milliseconds from 1 to 3600000 (one hour).",
     NoRandomness = Browser, "crypto.getRandomValues is missing or failed, so nothing was stored. Run pleo-oauth in a browser page with working Web Crypto, then try again.",
+    NoDigest = Browser, "crypto.subtle.digest (Web Crypto's SHA-256) is missing or failed, so nothing was stored. Browsers offer it only in a secure context: serve the page over https (or localhost during development), then try again.",
     ExtraParamEmpty = Site, "extraParams has an empty parameter name.",
     ExtraParamReserved = Site, "extraParams may not set \"{}\": pleo-oauth sets it from the configuration.",
     ExtraParamInEndpoint = Site, "extraParams may not set \"{}\": environment.authorizationEndpoint's query already has it.",

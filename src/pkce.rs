@@ -2,11 +2,15 @@
 //!
 //! Invariant: a [`PkceCodeVerifier`] always holds 43–128 characters of
 //! `[A-Za-z0-9-._~]` (RFC 7636 §4.1), is not `Clone`, and its `Debug` prints nothing secret.
-//! The challenge method is always `S256`: Pleo refuses `plain`.
+//! The challenge method is always `S256`: Pleo refuses `plain`. The SHA-256 of the verifier is
+//! the platform's (`crypto.subtle.digest` in the browser, I/O like the CSPRNG bytes): the core
+//! takes the digest and encodes it ([`PkceCodeChallenge::from_digest`]), so the browser module
+//! ships no SHA-256 of its own. Native code and the server build hash with [`crate::sha256`]
+//! ([`PkceCodeVerifier::challenge`]).
 
 use alloc::string::String;
 
-use crate::error::{invalid_parameter, Result};
+use crate::error::{invalid_config, invalid_parameter, Result};
 use crate::messages::Msg;
 use crate::text::decimal;
 
@@ -60,11 +64,16 @@ impl PkceCodeVerifier {
         &self.0
     }
 
-    /// The S256 challenge: `BASE64URL-ENCODE(SHA256(ASCII(code_verifier)))` (RFC 7636 §4.2).
+    /// The S256 challenge, hashed here ([`crate::sha256`]): for native code and the server
+    /// build, which checks a verifier against its registered challenge. The browser module has
+    /// no SHA-256: it takes the platform's digest ([`PkceCodeChallenge::from_digest`]).
+    #[cfg(not(all(
+        target_arch = "wasm32",
+        feature = "wasm-runtime",
+        not(feature = "server")
+    )))]
     pub fn challenge(&self) -> PkceCodeChallenge {
-        PkceCodeChallenge(crate::text::base64url(&crate::sha256::sha256(
-            self.0.as_bytes(),
-        )))
+        PkceCodeChallenge::encode(&crate::sha256::sha256(self.0.as_bytes()))
     }
 }
 
@@ -83,7 +92,27 @@ fn is_unreserved(b: u8) -> bool {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PkceCodeChallenge(String);
 
+/// Bytes of a SHA-256 digest.
+pub const DIGEST_BYTES: usize = 32;
+
 impl PkceCodeChallenge {
+    /// The S256 challenge of a verifier whose SHA-256 digest of its ASCII the platform computed
+    /// (`crypto.subtle.digest("SHA-256", …)` in the browser; sans-IO). Anything but
+    /// [`DIGEST_BYTES`] bytes — Web Crypto missing (a page that is no secure context) or its
+    /// digest failing — is refused as missing randomness is: `invalid_config`.
+    pub fn from_digest(digest: &[u8]) -> Result<Self> {
+        match digest.try_into() {
+            Ok(d) => Ok(PkceCodeChallenge::encode(d)),
+            Err(_) => Err(invalid_config(Msg::NoDigest)),
+        }
+    }
+
+    /// RFC 7636 §4.2: `code_challenge = BASE64URL-ENCODE(SHA256(ASCII(code_verifier)))`, given
+    /// the digest.
+    fn encode(digest: &[u8; DIGEST_BYTES]) -> Self {
+        PkceCodeChallenge(crate::text::base64url(digest))
+    }
+
     /// The base64url string (43 characters).
     pub fn as_str(&self) -> &str {
         &self.0
@@ -118,6 +147,29 @@ mod tests {
             supplied.challenge().as_str(),
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
+    }
+
+    /// The shipped path: the platform's digest of the verifier, encoded by the core (the
+    /// RFC 7636 Appendix B vector, the digest from the `sha2` crate).
+    #[test]
+    fn rfc7636_s4_2_appendix_b_challenge_from_the_platforms_digest() {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(b"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+        assert_eq!(
+            PkceCodeChallenge::from_digest(&digest).unwrap().as_str(),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+    }
+
+    /// No digest (Web Crypto missing or failing), or one of another length: `invalid_config`,
+    /// with the message saying that SHA-256 needs a secure context.
+    #[test]
+    fn a_missing_or_short_digest_is_refused_as_invalid_config() {
+        for len in [0, 1, 31, 33, 64] {
+            let e = PkceCodeChallenge::from_digest(&vec![7; len]).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidConfig, "length {len}");
+            assert!(e.message().contains("secure context"), "{}", e.message());
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::error::{invalid_parameter, Error, ErrorCode, Result};
 use crate::form;
 use crate::messages::Msg;
 use crate::options::Form;
-use crate::pkce::{PkceCodeChallenge, PkceCodeVerifier, S256};
+use crate::pkce::{PkceCodeChallenge, PkceCodeVerifier, DIGEST_BYTES, S256};
 use crate::state::State;
 use crate::transaction::Transaction;
 use crate::uri;
@@ -81,20 +81,23 @@ pub struct AuthorizationRequest {
 /// Bytes of CSPRNG output one request needs: 32 for the state, 32 for the verifier.
 pub const ENTROPY_BYTES: usize = 64;
 
-/// Builds a request with a fresh state and verifier from `entropy`, [`ENTROPY_BYTES`] bytes the
-/// caller drew from the platform CSPRNG (`crypto.getRandomValues` in the browser).
+/// Builds a request with a fresh state and verifier from `input`: [`ENTROPY_BYTES`] bytes the
+/// caller drew from the platform CSPRNG (`crypto.getRandomValues` in the browser), then the
+/// platform's SHA-256 digest of the verifier they make ([`verifier`]; `crypto.subtle.digest`
+/// in the browser), both I/O ([`split`]).
 pub fn build(
     config: &Config,
     options: AuthorizationUrlOptions,
-    entropy: &[u8],
+    input: &[u8],
     now_ms: u64,
 ) -> Result<AuthorizationRequest> {
-    let (state, verifier) = split_entropy(entropy)?;
+    let (state, verifier, challenge) = split(input)?;
     build_with(
         config,
         options,
         State::from_entropy(state),
-        PkceCodeVerifier::from_entropy(verifier),
+        verifier,
+        challenge,
         now_ms,
     )
 }
@@ -111,12 +114,40 @@ pub fn split_entropy(entropy: &[u8]) -> Result<(&[u8; 32], &[u8; 32])> {
     }
 }
 
-/// Builds a request with the given state and verifier (deterministic; used by tests).
+/// The verifier [`ENTROPY_BYTES`] CSPRNG bytes make: from their second half (the first is the
+/// state's), for the caller to digest before [`build`] (`createPkce()`'s too).
+pub fn verifier(entropy: &[u8]) -> Result<PkceCodeVerifier> {
+    split_entropy(entropy).map(|(_, v)| PkceCodeVerifier::from_entropy(v))
+}
+
+/// A start's input: the state's 32 CSPRNG bytes, the verifier of the next 32 ([`verifier`]),
+/// and its challenge from the digest after them ([`PkceCodeChallenge::from_digest`]). The
+/// [`ENTROPY_BYTES`] alone are a missing digest (Web Crypto's SHA-256 missing or failing);
+/// any length but those and [`ENTROPY_BYTES`] + [`DIGEST_BYTES`] is missing randomness; both
+/// `invalid_config`.
+pub fn split(input: &[u8]) -> Result<(&[u8; 32], PkceCodeVerifier, PkceCodeChallenge)> {
+    // Where the CSPRNG's bytes end is known only when they come alone or with a whole digest:
+    // any other length is missing randomness (RFC 7636 §7.1, refused rather than stretched).
+    let (entropy, digest) = match input.split_at_checked(ENTROPY_BYTES) {
+        Some((e, d)) if d.len() == DIGEST_BYTES => (e, d),
+        _ => (input, &[][..]),
+    };
+    let (state, verifier) = split_entropy(entropy)?;
+    Ok((
+        state,
+        PkceCodeVerifier::from_entropy(verifier),
+        PkceCodeChallenge::from_digest(digest)?,
+    ))
+}
+
+/// Builds a request with the given state, verifier and its challenge (deterministic; used by
+/// tests).
 pub fn build_with(
     config: &Config,
     options: AuthorizationUrlOptions,
     state: State,
     verifier: PkceCodeVerifier,
+    challenge: PkceCodeChallenge,
     now_ms: u64,
 ) -> Result<AuthorizationRequest> {
     let endpoint = &config.authorization_endpoint;
@@ -135,7 +166,6 @@ pub fn build_with(
     if endpoint_query.is_none() {
         url.push('?');
     }
-    let challenge = verifier.challenge();
     // RFC 6749 §4.1.1 + RFC 7636 §4.3, encoded as application/x-www-form-urlencoded (RFC 6749 Appendix B).
     // One call each, not a loop over a table of pairs (the table cost more bytes to build).
     form::append_pair(&mut url, "response_type", "code");
@@ -249,6 +279,7 @@ mod tests {
             url_options,
             State::from_callback("st4te".into()),
             PkceCodeVerifier::new(VERIFIER.into()).unwrap(),
+            PkceCodeVerifier::new(VERIFIER.into()).unwrap().challenge(),
             1_000_000,
         )
     }
@@ -510,22 +541,37 @@ mod tests {
         assert_eq!((o.return_to, o.extra_params), (None, vec![]));
     }
 
+    /// The entropy and, after it, the SHA-256 digest of the verifier it makes, as the wrapper
+    /// hands them over (the digest from the `sha2` crate, as Web Crypto computes it).
+    fn digested(entropy: &[u8]) -> Vec<u8> {
+        use sha2::Digest;
+        let verifier = verifier(entropy).unwrap();
+        let mut input = entropy.to_vec();
+        input.extend_from_slice(&sha2::Sha256::digest(verifier.secret().as_bytes()));
+        input
+    }
+
     #[test]
     fn state_and_verifier_come_from_separate_halves_of_the_entropy() {
         let config = Config::from_options(options()).unwrap();
         let mut entropy = [7u8; ENTROPY_BYTES];
-        let a = build(&config, Default::default(), &entropy, 0).unwrap();
+        let a = build(&config, Default::default(), &digested(&entropy), 0).unwrap();
         entropy[40] = 8;
-        let b = build(&config, Default::default(), &entropy, 0).unwrap();
+        let b = build(&config, Default::default(), &digested(&entropy), 0).unwrap();
         assert_eq!(a.transaction.state, b.transaction.state);
         entropy[0] = 8;
-        let b = build(&config, Default::default(), &entropy, 0).unwrap();
+        let b = build(&config, Default::default(), &digested(&entropy), 0).unwrap();
         assert_ne!(a.transaction.state, b.transaction.state);
         assert_ne!(
             a.transaction.verifier.secret(),
             b.transaction.verifier.secret()
         );
         assert_ne!(a.url, b.url);
+        // The verifier the wrapper digests is the request's.
+        assert_eq!(
+            verifier(&entropy).unwrap().secret(),
+            b.transaction.verifier.secret()
+        );
     }
 
     #[test]
@@ -542,6 +588,58 @@ mod tests {
                 "{}",
                 e.message()
             );
+            // Also with a digest after them.
+            let mut input = vec![1; len];
+            input.extend_from_slice(&[2; DIGEST_BYTES]);
+            let e = build(&config, Default::default(), &input, 0).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidConfig);
+            assert!(verifier(&vec![1; len]).is_err());
         }
+    }
+
+    /// The CSPRNG's bytes without the digest (Web Crypto's SHA-256 missing or failing), or with
+    /// a short or long one: `invalid_config`, the secure-context message for a missing one.
+    #[test]
+    fn a_missing_or_short_digest_is_refused() {
+        let config = Config::from_options(options()).unwrap();
+        let e = build(&config, Default::default(), &[1; ENTROPY_BYTES], 0).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidConfig);
+        assert!(
+            e.message().contains("crypto.subtle.digest"),
+            "{}",
+            e.message()
+        );
+        assert!(e.message().contains("secure context"), "{}", e.message());
+        assert!(
+            e.message().contains("nothing was stored"),
+            "{}",
+            e.message()
+        );
+        for len in [1, 16, 31, 33] {
+            let mut input = vec![1; ENTROPY_BYTES];
+            input.extend(vec![2; len]);
+            let e = build(&config, Default::default(), &input, 0).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidConfig, "digest of {len}");
+        }
+    }
+
+    /// The challenge sent is the digest given, base64url (RFC 7636 §4.2; the Appendix B
+    /// vector's verifier and digest).
+    #[test]
+    fn rfc7636_s4_2_the_request_sends_the_digest_given_as_its_challenge() {
+        let config = Config::from_options(options()).unwrap();
+        let mut input = [7u8; ENTROPY_BYTES].to_vec();
+        input.extend_from_slice(&{
+            use sha2::Digest;
+            sha2::Sha256::digest(VERIFIER.as_bytes())
+        });
+        let r = build(&config, Default::default(), &input, 0).unwrap();
+        assert_eq!(
+            r.challenge.as_str(),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        assert!(r
+            .url
+            .contains("&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&"));
     }
 }

@@ -1,4 +1,7 @@
-//! SHA-256 (FIPS 180-4 §6.2), the one hash PKCE's S256 method needs (RFC 7636 §4.2).
+//! SHA-256 (FIPS 180-4 §6.2), the one hash PKCE's S256 method needs (RFC 7636 §4.2), for native
+//! code and the server build (`--features server`: the bound check recomputes a verifier's
+//! challenge). The browser module does not have it: the wrapper hands the core Web Crypto's
+//! digest (`crypto.subtle.digest`; [`crate::pkce::PkceCodeChallenge::from_digest`]).
 //!
 //! Invariant: no panic path and no heap: the message and its padding (RFC 6234 §4.1) are
 //! streamed byte by byte through one 64-byte block. Written here

@@ -22,9 +22,11 @@ use crate::uri;
 
 /// Prefix of every storage key this library writes.
 pub const KEY_PREFIX: &str = "pleo-oauth:tx:";
-/// The records of 0.3 (0.2 wrote `1`): a pending one names its client (`c`), and a popup's
-/// transaction is marked (`p`).
-const FORMAT_VERSION: &str = "3";
+/// The records of this version: a pending one names its client (`c`) by the text of its
+/// binding ([`crate::config::Config::binding`]; version `3` wrote 128 bits of SHA-256 of it,
+/// 0.2 wrote `1`), and a popup's transaction is marked (`p`). A record of another version
+/// counts as none.
+const FORMAT_VERSION: &str = "4";
 /// The `v` of a [`Completed`] record.
 const COMPLETED: &str = "done";
 /// The records' fields; any other name, or a repeated one, voids the record.
@@ -314,8 +316,12 @@ mod tests {
             "unknown field"
         );
         assert!(
-            Transaction::decode(st(), &good.replace("v=3", "v=1")).is_none(),
+            Transaction::decode(st(), &good.replace("v=4", "v=1")).is_none(),
             "other version (0.2's records named no client)"
+        );
+        assert!(
+            Transaction::decode(st(), &good.replace("v=4", "v=3")).is_none(),
+            "other version (0.3's records named their client by a SHA-256 of its binding)"
         );
         assert!(
             Transaction::decode(st(), &good.replace("c=client-A&", "")).is_none(),

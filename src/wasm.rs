@@ -5,7 +5,7 @@
 //! strings (the options the wrapper checked and wrote as forms, percent-encoded arguments,
 //! storage records as keys and values in turn, `location.href`, the client record
 //! [`configure`] issued), CSPRNG
-//! bytes and the clock, runs the pure core, and returns one JSON text: `{"ok": …}` or
+//! bytes (and the platform's SHA-256 digest of the verifier they make) and the clock, runs the pure core, and returns one JSON text: `{"ok": …}` or
 //! `{"code", "msg", "args", …}` (an error).
 //! The wrapper does all I/O (storage, history, fetch) with what these return. Nothing is kept
 //! between calls. Compiled on every target, so the native tests drive the shipped path too;
@@ -23,7 +23,7 @@ use crate::form;
 use crate::handoff::{self, Response};
 use crate::messages::Msg;
 use crate::options::Form;
-use crate::pkce::{PkceCodeVerifier, S256};
+use crate::pkce::{PkceCodeChallenge, PkceCodeVerifier, S256};
 use crate::request::{self, split_entropy, AuthorizationUrlOptions};
 use crate::state::State;
 use crate::text::{decimal, parse_decimal, Json};
@@ -134,7 +134,8 @@ pub fn configure(options: &str, origin: &str) -> String {
     }))
 }
 
-/// `authorizationUrl()`: a fresh request from 64 CSPRNG bytes, and what to do in storage:
+/// `authorizationUrl()`: a fresh request from 64 CSPRNG bytes and the platform's SHA-256
+/// digest of the verifier they make ([`verifier`]; [`request::split`]), and what to do in storage:
 /// `{ url, key, record, sweep? }` — `sweep`, when the sweep is due by its `schedule` (the value
 /// under [`transaction::SWEEP_KEY`], empty for none), is the schedule to store once the
 /// records [`sweep`] names are removed. `app_state` is `JSON.stringify(appState)` (see
@@ -333,26 +334,39 @@ pub fn popup_failed(why: &str, timeout_ms: &str) -> String {
     }))
 }
 
-/// `createPkce()`: `{ verifier, challenge, method }` from the first 32 of 64 CSPRNG bytes.
-pub fn pkce(entropy: &[u8]) -> String {
-    reply(split_entropy(entropy).map(|(bytes, _)| {
-        let verifier = PkceCodeVerifier::from_entropy(bytes);
+/// `createPkce()`: `{ verifier, challenge, method }` from 64 CSPRNG bytes and the platform's
+/// SHA-256 digest of the verifier they make ([`verifier`]), as a start takes them
+/// ([`request::split`]).
+pub fn pkce(input: &[u8]) -> String {
+    reply(request::split(input).map(|(_, verifier, challenge)| {
         let mut j = Json::default();
         j.field("verifier", verifier.secret())
-            .field("challenge", verifier.challenge().as_str())
+            .field("challenge", challenge.as_str())
             .field("method", S256);
         j.close()
     }))
 }
 
-/// `codeChallenge(verifier)`: the S256 challenge as a JSON string.
-pub fn challenge(verifier: &str) -> String {
+/// `codeChallenge(verifier)`: the S256 challenge as a JSON string, from the platform's SHA-256
+/// `digest` of the verifier; the verifier is checked first (`invalid_parameter`), then the
+/// digest ([`PkceCodeChallenge::from_digest`]).
+pub fn challenge(verifier: &str, digest: &[u8]) -> String {
     reply((|| {
-        let verifier = argument(verifier);
+        PkceCodeVerifier::new(argument(verifier))?;
         let mut j = Json::default();
-        j.string(PkceCodeVerifier::new(verifier)?.challenge().as_str());
+        j.string(PkceCodeChallenge::from_digest(digest)?.as_str());
         Ok(j.0)
     })())
+}
+
+/// Before a start or `createPkce()`: the verifier 64 CSPRNG bytes make
+/// ([`request::verifier`]), as a JSON string, for the wrapper to digest.
+pub fn verifier(entropy: &[u8]) -> String {
+    reply(request::verifier(entropy).map(|v| {
+        let mut j = Json::default();
+        j.string(v.secret());
+        j.0
+    }))
 }
 
 /// `generateState()`: a state from the first 32 of 64 CSPRNG bytes, as a JSON string.
@@ -401,9 +415,10 @@ pub fn dispatch(op: u32, args: &str, entropy: &[u8], now_ms: f64) -> String {
         Some(Op::HandedOff) => handed_off(a, b, c, d, e),
         Some(Op::PopupFailed) => popup_failed(a, b),
         Some(Op::Pkce) => pkce(entropy),
-        Some(Op::Challenge) => challenge(a),
+        Some(Op::Challenge) => challenge(a, entropy),
         Some(Op::State) => state(entropy),
         Some(Op::Parse) => parse(a),
+        Some(Op::Verifier) => verifier(entropy),
         None => reply(Err(invalid_parameter(Msg::UnknownOperation))),
     }
 }

@@ -13,7 +13,7 @@
 use js_sys::{Reflect, JSON};
 use pleo_oauth::wasm::{
     challenge, configure, dispatch, finish, handed_off, locate, parse, pkce, popup_failed, start,
-    state, sweep,
+    state, sweep, verifier,
 };
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
@@ -86,12 +86,26 @@ fn entropy(seed: u8) -> Vec<u8> {
         .collect()
 }
 
+/// The SHA-256 digest of a text (Web Crypto's in the wrapper; the `sha2` crate's here).
+fn sha(text: &str) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes()).to_vec()
+}
+
+/// What a start and `createPkce()` are given, as the wrapper hands it over: the entropy, then
+/// the digest of the verifier the `verifier` operation answers for it.
+fn digested(seed: u8) -> Vec<u8> {
+    let mut input = entropy(seed);
+    input.extend(sha(&ok(&verifier(&input)).as_string().unwrap()));
+    input
+}
+
 /// Starts a flow; returns (url, storage key, record).
 fn begin(opts: &str, seed: u8) -> (String, String, String) {
     let r = ok(&start(
         &client(opts),
         "returnTo=%2Fback",
-        &entropy(seed),
+        &digested(seed),
         NOW,
         "",
         r#"{"tab":1}"#,
@@ -208,7 +222,8 @@ fn a_started_flow_completes_once_with_what_the_exchange_needs() {
         .split('&')
         .next()
         .unwrap();
-    let recomputed = ok(&challenge(&enc(&s(&done, "handoff.codeVerifier"))));
+    let verifier = s(&done, "handoff.codeVerifier");
+    let recomputed = ok(&challenge(&enc(&verifier), &sha(&verifier)));
     assert_eq!(
         recomputed.as_string().unwrap(),
         challenge_sent,
@@ -294,13 +309,13 @@ fn the_sweep_is_scheduled_and_names_expired_and_unreadable_records_and_no_other(
     let opts = options("");
     let (_, live_key, live) = begin(&opts, 3);
     // A start with no schedule stored says the sweep is due, and the next schedule.
-    let r = ok(&start(&client(&opts), "", &entropy(4), NOW, "", "", false));
+    let r = ok(&start(&client(&opts), "", &digested(4), NOW, "", "", false));
     let next = s(&r, "sweep");
     assert_eq!(next, format!("{}", NOW as u64 + 600_000));
     let r = ok(&start(
         &client(&opts),
         "",
-        &entropy(4),
+        &digested(4),
         NOW + 1.0,
         &next,
         "",
@@ -311,7 +326,7 @@ fn the_sweep_is_scheduled_and_names_expired_and_unreadable_records_and_no_other(
         records(&live_key, &live),
         records(
             "pleo-oauth:tx:old",
-            &format!("v=3&c=x&verifier={}&redirect_uri=x&exp=5", "v".repeat(43)),
+            &format!("v=4&c=x&verifier={}&redirect_uri=x&exp=5", "v".repeat(43)),
         ),
         records("pleo-oauth:tx:junk", "garbage"),
     ]
@@ -343,7 +358,7 @@ fn handoff_outcomes_are_judged_by_the_core() {
 fn a_bound_handoff_gets_state_and_challenge_to_register_first() {
     let opts = options("&handoff.=&handoff.url=%2Fapi%2Fx&handoff.startUrl=%2Fapi%2Fstart");
     assert_eq!(s(&ok(&configure(&opts, ORIGIN)), "startUrl"), "/api/start");
-    let r = ok(&start(&client(&opts), "", &entropy(9), NOW, "", "", false));
+    let r = ok(&start(&client(&opts), "", &digested(9), NOW, "", "", false));
     let bind = reply(&s(&r, "bind"));
     let url = s(&r, "url");
     assert_eq!(s(&bind, "state"), state_of(&url));
@@ -352,7 +367,7 @@ fn a_bound_handoff_gets_state_and_challenge_to_register_first() {
         &ok(&start(
             &client(&options("")),
             "",
-            &entropy(9),
+            &digested(9),
             NOW,
             "",
             "",
@@ -369,20 +384,34 @@ fn a_bound_handoff_gets_state_and_challenge_to_register_first() {
 
 #[wasm_bindgen_test]
 fn helpers_take_their_entropy_from_the_caller_and_refuse_too_little() {
-    let p = ok(&pkce(&entropy(5)));
+    let p = ok(&pkce(&digested(5)));
     assert_eq!(s(&p, "verifier").len(), 43);
     assert_eq!(s(&p, "method"), "S256");
-    assert_ne!(s(&p, "verifier"), s(&ok(&pkce(&entropy(6))), "verifier"));
+    assert_ne!(s(&p, "verifier"), s(&ok(&pkce(&digested(6))), "verifier"));
     assert_eq!(ok(&state(&entropy(5))).as_string().unwrap().len(), 43);
     assert_eq!(err_code(&pkce(&[])), "invalid_config");
     assert_eq!(err_code(&state(&[1; 32])), "invalid_config");
+    let rfc = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
     assert_eq!(
-        ok(&challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"))
-            .as_string()
-            .unwrap(),
+        ok(&challenge(rfc, &sha(rfc))).as_string().unwrap(),
         "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
     );
-    assert_eq!(err_code(&challenge("short")), "invalid_parameter");
+    assert_eq!(
+        err_code(&challenge("short", &sha("short"))),
+        "invalid_parameter"
+    );
+    // The verifier's syntax first, then the digest: none (Web Crypto missing) or a short one
+    // is invalid_config.
+    assert_eq!(err_code(&challenge("short", &[])), "invalid_parameter");
+    assert_eq!(err_code(&challenge(rfc, &[])), "invalid_config");
+    assert_eq!(err_code(&challenge(rfc, &[1; 31])), "invalid_config");
+    assert_eq!(err_code(&pkce(&entropy(5))), "invalid_config");
+    assert_eq!(err_code(&verifier(&[1; 32])), "invalid_config");
+    let p = ok(&pkce(&digested(5)));
+    assert_eq!(
+        s(&p, "verifier"),
+        ok(&verifier(&entropy(5))).as_string().unwrap()
+    );
     let parsed = ok(&parse(&enc("https://x.example/cb?code=a&state=b&iss=c")));
     assert_eq!(s(&parsed, "iss"), "c");
     assert_eq!(
@@ -405,11 +434,11 @@ fn hostile_strings_never_trap() {
     ] {
         let _ = reply(&configure(input, input));
         let _ = reply(&parse(input));
-        let _ = reply(&challenge(input));
+        let _ = reply(&challenge(input, input.as_bytes()));
         let _ = reply(&start(
             &client(&options("")),
             input,
-            &entropy(7),
+            &digested(7),
             NOW,
             input,
             input,
@@ -430,7 +459,7 @@ fn popup_starts_name_their_state_and_timeout_and_failures_have_their_codes() {
     let r = ok(&start(
         &client(&opts),
         "returnTo=%2Fx&timeoutMs=1500",
-        &entropy(11),
+        &digested(11),
         NOW,
         "",
         "",
@@ -438,13 +467,13 @@ fn popup_starts_name_their_state_and_timeout_and_failures_have_their_codes() {
     ));
     assert_eq!(s(&r, "state"), state_of(&s(&r, "url")));
     assert_eq!(get(&r, "timeoutMs").as_f64(), Some(1500.0));
-    let plain = ok(&start(&client(&opts), "", &entropy(11), NOW, "", "", true));
+    let plain = ok(&start(&client(&opts), "", &digested(11), NOW, "", "", true));
     assert_eq!(get(&plain, "timeoutMs").as_f64(), Some(300_000.0));
     assert_eq!(
         err_code(&start(
             &client(&opts),
             "timeoutMs=0",
-            &entropy(11),
+            &digested(11),
             NOW,
             "",
             "",

@@ -640,8 +640,16 @@ fn secret() -> BoxedStrategy<String> {
     "[A-Za-z0-9_-]{24,64}".boxed()
 }
 
+/// What a start is given: 64 CSPRNG bytes, then the SHA-256 digest of the verifier they make
+/// (Web Crypto's in the browser; here the `sha2` crate's of the `base64` crate's encoding).
 fn entropy() -> BoxedStrategy<Vec<u8>> {
-    prop::collection::vec(any::<u8>(), ENTROPY_BYTES).boxed()
+    prop::collection::vec(any::<u8>(), ENTROPY_BYTES)
+        .prop_map(|mut bytes| {
+            let digest = Sha256::digest(URL_SAFE_NO_PAD.encode(&bytes[32..]).as_bytes());
+            bytes.extend_from_slice(&digest);
+            bytes
+        })
+        .boxed()
 }
 
 /// A storage with the one transaction `build` made, and the client that made it, which handles
@@ -1006,7 +1014,7 @@ proptest! {
         prop_assert_eq!(&pairs[..endpoint_pairs.len()], &endpoint_pairs[..]);
         let ours = &pairs[endpoint_pairs.len()..];
         let state = URL_SAFE_NO_PAD.encode(&entropy[..32]);
-        let verifier = URL_SAFE_NO_PAD.encode(&entropy[32..]);
+        let verifier = URL_SAFE_NO_PAD.encode(&entropy[32..ENTROPY_BYTES]);
         let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
         let scope = o.scopes.join(" ");
         let mut want: Vec<(&str, &str)> = vec![
@@ -1114,15 +1122,31 @@ proptest! {
     }
 
     /// RFC 7636 §7.1: the verifier's entropy is the whole defence; anything but 64 bytes is
-    /// refused rather than stretched.
+    /// refused rather than stretched, alone or followed by a digest (of any length); and 64
+    /// bytes with no digest, or one of another length than 32, are refused too (Web Crypto's
+    /// SHA-256 missing or failing).
     #[test]
     fn rfc7636_s7_1_entropy_of_any_other_length_is_refused(
         o in valid_options(),
         bytes in prop::collection::vec(any::<u8>(), 0..200),
+        digest in prop::collection::vec(any::<u8>(), 0..70),
     ) {
-        prop_assume!(bytes.len() != ENTROPY_BYTES);
+        // 96 bytes are 64 and a digest: the shape of a start's input (see `entropy`).
+        prop_assume!(bytes.len() != ENTROPY_BYTES && bytes.len() != ENTROPY_BYTES + 32);
         let e = request::build(&o.config(), AuthorizationUrlOptions::default(), &bytes, 0).unwrap_err();
         prop_assert_eq!(e.code(), ErrorCode::InvalidConfig);
+        let mut input = bytes.clone();
+        input.extend_from_slice(&digest);
+        if input.len() != ENTROPY_BYTES + 32 {
+            let e = request::build(&o.config(), AuthorizationUrlOptions::default(), &input, 0).unwrap_err();
+            prop_assert_eq!(e.code(), ErrorCode::InvalidConfig);
+        }
+        let mut short = vec![7; ENTROPY_BYTES];
+        short.extend_from_slice(&digest);
+        if digest.len() != 32 {
+            let e = request::build(&o.config(), AuthorizationUrlOptions::default(), &short, 0).unwrap_err();
+            prop_assert_eq!(e.code(), ErrorCode::InvalidConfig);
+        }
     }
 
     /// RFC 7636 §4.1, §4.2 and RFC 6749 §10.10: verifier and state are base64url of 32 CSPRNG

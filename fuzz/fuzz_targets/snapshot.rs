@@ -7,7 +7,7 @@
 use libfuzzer_sys::fuzz_target;
 use pleo_oauth::config::Config;
 use pleo_oauth::options::Form;
-use pleo_oauth::pkce::PkceCodeVerifier;
+use pleo_oauth::pkce::{PkceCodeVerifier, DIGEST_BYTES};
 use pleo_oauth::request::{self, AuthorizationUrlOptions, ENTROPY_BYTES};
 use pleo_oauth::uri::{self, WebUrl};
 use pleo_oauth::{form, ErrorCode};
@@ -24,7 +24,8 @@ fuzz_target!(|data: &[u8]| {
     }
     match Config::from_form(&input) {
         Ok(config) => {
-            let entropy = [7u8; ENTROPY_BYTES];
+            // The CSPRNG's bytes and a digest after them (Web Crypto's, in the browser).
+            let entropy = [7u8; ENTROPY_BYTES + DIGEST_BYTES];
             let r = request::build(&config, AuthorizationUrlOptions::default(), &entropy, 0)
                 .expect("a valid configuration builds a request");
             assert!(r.url.starts_with(config.authorization_endpoint.as_str()));

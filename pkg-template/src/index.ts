@@ -5,7 +5,7 @@
  * backend exchanges the code for tokens with its client secret. Every rule and every message
  * lives in the WebAssembly core, a set of pure functions over strings; this wrapper loads it
  * lazily (once), does the I/O it asks for (Web Storage, the address bar, `fetch`, the CSPRNG,
- * the clock) and turns its failures into {@link PleoOAuthError}s. The core never sees a
+ * Web Crypto's SHA-256, the clock) and turns its failures into {@link PleoOAuthError}s. The core never sees a
  * caller's JS value: options and arguments are read here, inside `try`, and cross as JSON.
  *
  * Importing this module touches no `window`, `document`, storage or `crypto`, so server-side
@@ -532,6 +532,22 @@ function entropy(): Uint8Array<ArrayBuffer> {
 }
 
 /**
+ * What a start and `createPkce()` give the core: 64 CSPRNG bytes, then the SHA-256 digest by
+ * the platform's Web Crypto (I/O, like the CSPRNG) of the verifier the core makes of them
+ * (src/boundary.rs `Verifier`); for `codeChallenge()`, the digest of its `verifier` alone. The
+ * bytes alone (none for a verifier) where there is no Web Crypto (a page that is no secure
+ * context) or anything fails: the core refuses that with `invalid_config`.
+ */
+async function digested(verifier?: string): Promise<Uint8Array<ArrayBuffer>> {
+  const bytes = verifier == null ? entropy() : NONE;
+  try {
+    return new Uint8Array([...bytes, ...new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(verifier ?? core<string>(Op.Verifier, [], bytes))))]);
+  } catch {
+    return bytes;
+  }
+}
+
+/**
  * What the core's `configure` answers: what the I/O here needs; with `handoff`, its `url`,
  * `startUrl`, `credentials`, `headers` and `timeoutMs` too.
  */
@@ -828,7 +844,7 @@ export class PleoOAuth {
 
   async #start(options: unknown, popup?: boolean): Promise<Started> {
     const { startUrl } = this.#io;
-    const r = core<Started>(popup ? Op.Popup : Op.Start, [this.#io.client, form(options, popup ? POPUP : START, popup ? "popup" : "authorizationUrl", "invalid_parameter"), this.#sweep, appStateJson(options)], entropy());
+    const r = core<Started>(popup ? Op.Popup : Op.Start, [this.#io.client, form(options, popup ? POPUP : START, popup ? "popup" : "authorizationUrl", "invalid_parameter"), this.#sweep, appStateJson(options)], await digested());
     // Bound handoff: the backend learns this state and challenge before anything is stored;
     // a refusal leaves nothing behind.
     if (r.bind && startUrl) await this.#post(startUrl, r.bind, "start");
@@ -1081,7 +1097,7 @@ export class PleoOAuth {
 
 /** A fresh PKCE pair: 32 random bytes, base64url (43 characters), and its S256 challenge. */
 export function createPkce(): Promise<Pkce> {
-  return run(() => ({ ...core<Pkce>(Op.Pkce, [], entropy()) }));
+  return run(async () => ({ ...core<Pkce>(Op.Pkce, [], await digested()) }));
 }
 
 /**
@@ -1089,9 +1105,10 @@ export function createPkce(): Promise<Pkce> {
  * the verifier is 43–128 characters of `[A-Za-z0-9-._~]`.
  */
 export function codeChallenge(verifier: string): Promise<string> {
-  return run(() => {
+  return run(async () => {
     if (typeof verifier != "string") throw failure("invalid_parameter", Msg.ChallengeArgument, []);
-    return core<string>(Op.Challenge, [enc(verifier)]);
+    // The core checks the verifier first (invalid_parameter), then the digest.
+    return core<string>(Op.Challenge, [enc(verifier)], await digested(verifier));
   });
 }
 

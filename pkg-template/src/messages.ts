@@ -49,6 +49,7 @@ export default [
   "{} must use https: (or http: on localhost).",
   "popup timeoutMs must be a whole number of milliseconds from 1 to 3600000 (one hour).",
   "crypto.getRandomValues is missing or failed, so nothing was stored. Run pleo-oauth in a browser page with working Web Crypto, then try again.",
+  "crypto.subtle.digest (Web Crypto's SHA-256) is missing or failed, so nothing was stored. Browsers offer it only in a secure context: serve the page over https (or localhost during development), then try again.",
   "extraParams has an empty parameter name.",
   "extraParams may not set \"{}\": pleo-oauth sets it from the configuration.",
   "extraParams may not set \"{}\": environment.authorizationEndpoint's query already has it.",
@@ -119,4 +120,4 @@ const users = [
   "The Pleo window was open too long without finishing, so it was closed. Please try again.",
 ];
 // The end user's sentence of each message, by number (Msg).
-export const user: string[] = [0, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 6, 5, 6, 13, 7, 8, 6, 6, 6, 6, 9, 10, 6, 11, 11, 11, 12, 12, 12, 14, 15, 16, 1, 1, 2, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1].map((i) => users[i]!);
+export const user: string[] = [0, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 6, 5, 6, 13, 7, 8, 6, 6, 6, 6, 9, 10, 6, 11, 11, 11, 12, 12, 12, 14, 15, 16, 1, 1, 2, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1].map((i) => users[i]!);

@@ -3,6 +3,10 @@
 //      reach the flow: options, the core's replies and error details are read as OWN properties;
 //   2. a crypto.getRandomValues that throws is a PleoOAuthError (invalid_config), and nothing is
 //      stored;
+//   2b. Web Crypto's SHA-256 missing (crypto.subtle deleted: a page that is no secure context) or
+//      failing (digest throwing or rejecting) is a PleoOAuthError (invalid_config, naming
+//      crypto.subtle.digest and the secure context), nothing is stored, no navigation; a bad
+//      verifier is still invalid_parameter first;
 //   3. a callback whose pending record was started under another configured issuer is
 //      issuer_mismatch (API.md step 5), consumed and with the connection's returnTo/appState —
 //      not unknown_state.
@@ -14,7 +18,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
-import { useHarness, hits, origin, config, open, ok, err, backendHits, CSP } from "../support/harness.mjs";
+import { useHarness, hits, origin, config, open, ok, err, backendHits, CSP, s256 } from "../support/harness.mjs";
 
 /** Requests that reached the fake authorization endpoint (full URLs). */
 const authorizeRequests = [];
@@ -400,6 +404,110 @@ for (const failFrom of [1, 2]) {
     assert.equal(ok(r.after), 43);
   });
 }
+
+// ------------------------------------------------------------------------------------ 2b. no Web Crypto SHA-256
+
+/** In the page: every call with crypto.subtle deleted, or its digest throwing or rejecting. */
+const noDigest = inPage(async (m, a, h) => {
+  const realOpen = window.open;
+  const fakes = [];
+  window.open = () => {
+    const fake = { closed: false, replaced: null, written: [], close() { this.closed = true; }, location: { replace: (u) => (fake.replaced = u) }, sessionStorage: { setItem: (k) => fake.written.push(k) } };
+    fakes.push(fake);
+    return fake;
+  };
+  const pleo = await m.PleoOAuth.create({ ...a.cfg, environment: { authorizationEndpoint: `${a.origin}/authorize` } });
+  const subtle = crypto.subtle;
+  const breaks = {
+    // As in a page that is no secure context (plain http on a non-loopback host).
+    deleted: () => Object.defineProperty(crypto, "subtle", { value: undefined, configurable: true }),
+    throwing: () => (subtle.digest = () => { throw new DOMException("The operation is not supported.", "NotSupportedError"); }),
+    rejecting: () => (subtle.digest = () => Promise.reject(new DOMException("The operation failed.", "OperationError"))),
+  };
+  const restore = () => {
+    delete crypto.subtle;
+    delete subtle.digest;
+  };
+  const calls = {
+    authorizationUrl: () => pleo.authorizationUrl({ returnTo: "/r" }),
+    redirect: () => pleo.redirect({ returnTo: "/r" }),
+    popup: () => pleo.popup({ returnTo: "/r", timeoutMs: 1000 }),
+    createPkce: () => m.createPkce(),
+    codeChallenge: () => m.codeChallenge(a.verifier),
+    badVerifier: () => m.codeChallenge("short"),
+    generateState: () => m.generateState(),
+  };
+  const out = {};
+  try {
+    for (const [mode, broken] of Object.entries(breaks)) {
+      out[mode] = {};
+      for (const [name, call] of Object.entries(calls)) {
+        sessionStorage.clear();
+        const before = location.href;
+        const fakesBefore = fakes.length;
+        broken();
+        let outcome;
+        try {
+          outcome = await h.settle(call());
+        } finally {
+          restore();
+        }
+        out[mode][name] = {
+          outcome,
+          stored: h.records(),
+          addressKept: location.href === before,
+          popups: fakes.slice(fakesBefore).map((f) => ({ closed: f.closed, replaced: f.replaced, written: f.written })),
+        };
+      }
+    }
+    // With Web Crypto back, the library works again.
+    out.after = await h.settle(
+      (async () => {
+        const url = await pleo.authorizationUrl();
+        const p = await m.createPkce();
+        return { state: h.stateOf(url).length, challenge: new URL(url).searchParams.get("code_challenge").length, pkce: p, recomputed: await m.codeChallenge(p.verifier), rfc: await m.codeChallenge(a.verifier) };
+      })(),
+    );
+  } finally {
+    window.open = realOpen;
+  }
+  return out;
+});
+
+test("finding 2b: Web Crypto's SHA-256 missing (crypto.subtle deleted, as in a page that is no secure context) or failing (digest throwing or rejecting) → authorizationUrl, redirect, popup, createPkce, codeChallenge reject with a PleoOAuthError (invalid_config naming crypto.subtle.digest and the secure context); codeChallenge of a bad verifier is still invalid_parameter; generateState needs no digest; nothing is stored, no navigation, the popup is closed; the library works again afterwards", async (t) => {
+  const { run } = await open(t);
+  const before = authorizeRequests.length;
+  const r = ok(await run(noDigest, { verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk" }));
+  for (const mode of ["deleted", "throwing", "rejecting"]) {
+    for (const [name, got] of Object.entries(r[mode])) {
+      const what = `${mode}: ${name}: ${JSON.stringify(got.outcome)}`;
+      if (name === "generateState") {
+        assert.match(ok(got.outcome), /^[A-Za-z0-9_-]{43}$/, what);
+        continue;
+      }
+      if (name === "badVerifier") {
+        err(got.outcome, "invalid_parameter");
+        continue;
+      }
+      const e = err(got.outcome, "invalid_config");
+      assert.match(e.message, /crypto\.subtle\.digest/, what);
+      assert.match(e.message, /secure context/, what);
+      assert.match(e.message, /https/, what);
+      assert.match(e.message, /localhost/, what);
+      assert.doesNotMatch(e.message, /TypeError|DOMException|not supported|operation failed/i, what);
+      assert.deepEqual(got.stored, [], `${what}: nothing stored`);
+      assert.equal(got.addressKept, true, what);
+      if (name === "popup") assert.deepEqual(got.popups, [{ closed: true, replaced: null, written: [] }], what);
+    }
+  }
+  assert.equal(authorizeRequests.length, before, "redirect() navigated");
+  const after = ok(r.after);
+  assert.equal(after.state, 43);
+  assert.equal(after.challenge, 43);
+  assert.equal(after.pkce.challenge, after.recomputed);
+  assert.equal(after.pkce.challenge, s256(after.pkce.verifier));
+  assert.equal(after.rfc, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+});
 
 // ------------------------------------------------------------------------------------ 3. issuer
 
