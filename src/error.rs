@@ -136,7 +136,8 @@ struct Details {
 pub struct Context {
     /// The `returnTo` path.
     pub return_to: Option<String>,
-    /// The `appState`, as the JSON text `JSON.stringify` wrote (checked by `text::is_json`).
+    /// The `appState`, as the JSON text `JSON.stringify` wrote (opaque to the core; the
+    /// wrapper parses it).
     pub app_state: Option<String>,
 }
 

@@ -109,7 +109,7 @@ pub fn decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     // Bytes are appended as one-byte slices, not by `push`: Vec<u8>::push would link a growth
-    // path of its own (text::is_json's stack does the same).
+    // path of its own.
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
         let hex = |j: usize| bytes.get(j).and_then(|&h| (h as char).to_digit(16));

@@ -72,12 +72,14 @@ fn error_fields<'a>(j: &'a mut Json, e: &Error) -> &'a mut Json {
     j
 }
 
-/// `returnTo` and `appState` (JSON text checked by `text::is_json`, embedded as it is).
+/// `returnTo` and `appState`, each a JSON string: `appState` is the text `JSON.stringify` wrote
+/// at the start, opaque here (read back from storage, any script of the origin may have
+/// rewritten it), so that no stored text can break out of the reply. The wrapper parses it
+/// where it hands it out (`core`'s `edit` in index.ts: one that does not parse makes the record
+/// count as none).
 fn context_fields(j: &mut Json, c: &Context) {
-    j.field_opt("returnTo", c.return_to.as_deref());
-    if let Some(app_state) = &c.app_state {
-        j.key("appState").raw(app_state);
-    }
+    j.field_opt("returnTo", c.return_to.as_deref())
+        .field_opt("appState", c.app_state.as_deref());
 }
 
 /// The client record [`configure`] issued (configure once: later operations never read the

@@ -212,7 +212,9 @@ fn a_started_flow_completes_once_with_what_the_exchange_needs() {
     assert!(!store.contains("c0de"));
     assert_eq!(s(&answer, "clean"), "/pleo/callback?tab=2#h");
     assert_eq!(s(&done, "returnTo"), "/back");
-    assert_eq!(get(&done, "appState.tab").as_f64(), Some(1.0));
+    // appState is the JSON text JSON.stringify wrote, carried as a JSON string.
+    let app_state = reply(&s(&done, "appState"));
+    assert_eq!(get(&app_state, "tab").as_f64(), Some(1.0));
     assert_eq!(s(&done, "handoff.code"), "c0de");
     assert_eq!(s(&done, "handoff.codeVerifier").len(), 43);
     let challenge_sent = url
@@ -248,7 +250,8 @@ fn a_started_flow_completes_once_with_what_the_exchange_needs() {
     ));
     assert_eq!(s(&replay, "code"), "already_handled");
     assert_eq!(s(&replay, "returnTo"), "/back");
-    assert_eq!(get(&replay, "appState.tab").as_f64(), Some(1.0));
+    let app_state = reply(&s(&replay, "appState"));
+    assert_eq!(get(&app_state, "tab").as_f64(), Some(1.0));
     // With nothing stored: unknown_state.
     let none = finish(
         &client(&opts),

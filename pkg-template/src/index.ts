@@ -331,8 +331,25 @@ function core<T>(op: Op, args: string[] = [], random = NONE, edit?: (store: [str
     store?: [string, string | null][];
     clean?: string;
   };
-  // `finish`'s storage edits (and the address a completed callback leaves) whatever the outcome.
-  if (edit && r.store) edit(r.store, r.clean);
+  if (edit) {
+    // `finish`'s appState is a JSON string (src/wasm.rs `context_fields`): the text
+    // JSON.stringify wrote at the start, read back from storage, which any script of the origin
+    // can rewrite. This JSON.parse is the one JSON grammar it meets, before any edit is made. One
+    // that does not parse makes the record count as none, as one that does not decode does
+    // (src/transaction.rs `Record::decode`): the core is asked again with no record (`stored`,
+    // its third argument), and that answer's edits and outcome are made (unknown_state and the
+    // record removed; for a reload of a cleaned address, not_a_callback), none of this one's.
+    // Own members only: a polluted Object.prototype.appState is none of the reply's.
+    const c = (bare(r.ok) ?? r) as { appState?: unknown };
+    try {
+      if (c.appState != null) c.appState = JSON.parse(c.appState as string);
+    } catch {
+      args[2] = "";
+      return core(op, args, random, edit);
+    }
+    // Its storage edits (and the address a completed callback leaves) whatever the outcome.
+    edit(r.store!, r.clean);
+  }
   if (r.code) throw failure(r.code, r.msg, r.args, r);
   return bare(r.ok);
 }

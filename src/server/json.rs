@@ -100,9 +100,48 @@ fn literal(b: &[u8], i: &mut usize, word: &str) -> Option<()> {
     (b.get(*i..end)? == word.as_bytes()).then(|| *i = end)
 }
 
-/// RFC 8259 §6: the browser core's number grammar (`text::json_number`).
+/// RFC 8259 §6: a number ([`json_number`]).
 fn number(b: &[u8], i: &mut usize) -> Option<()> {
-    crate::text::json_number(b, i).then_some(())
+    json_number(b, i).then_some(())
+}
+
+/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?` (RFC 8259 §6; moved here from the browser
+/// core, which reads no JSON: its `appState` is parsed by the wrapper).
+fn json_number(b: &[u8], i: &mut usize) -> bool {
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while at(*i).is_ascii_digit() {
+            *i += 1;
+        }
+        *i > start
+    };
+    if at(*i) == b'-' {
+        *i += 1;
+    }
+    // `0`, or digits not starting with `0`.
+    let lead = at(*i);
+    let start = *i;
+    if !digits(i) || (lead == b'0' && *i > start + 1) {
+        return false;
+    }
+    if at(*i) == b'.' {
+        *i += 1;
+        if !digits(i) {
+            return false;
+        }
+    }
+    // `e` or `E` (they differ by the ASCII case bit).
+    if at(*i) | 0x20 == b'e' {
+        *i += 1;
+        if matches!(at(*i), b'+' | b'-') {
+            *i += 1;
+        }
+        if !digits(i) {
+            return false;
+        }
+    }
+    true
 }
 
 /// A string at `b[*i]` (the opening quote), unescaped.
@@ -287,6 +326,19 @@ mod tests {
             r#"{"a":"unterminated}"#,
         ] {
             assert!(object(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    /// The number cases of the browser core's former `text::is_json` test, where the grammar
+    /// now lives.
+    #[test]
+    fn rfc8259_s6_numbers() {
+        for good in ["0", "-0", "12", "-1.5e+3", "1E9", "0.25"] {
+            let m = object(&format!("{{\"n\":{good}}}")).unwrap();
+            assert_eq!(m[0].1, Value::Num(good.into()), "{good}");
+        }
+        for bad in ["01", "1.", ".5", "1e", "+1", "-", "NaN", "Infinity"] {
+            assert!(object(&format!("{{\"n\":{bad}}}")).is_none(), "{bad}");
         }
     }
 

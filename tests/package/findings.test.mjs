@@ -159,7 +159,10 @@ test("finding 1: Object.prototype.returnTo / appState / clean → a connection s
         };
         const clean = await h.settle(flow());
         const dirty = await h.polluted({ returnTo: "/evil", appState: { marker: "polluted-app-state" }, clean: "/polluted-clean" }, flow);
-        return { clean, dirty };
+        // The core replies with appState as a JSON string: a polluted string is none of it either.
+        const dirtyText = await h.polluted({ appState: '{"marker":"polluted-app-state"}' }, flow);
+        const dirtyBroken = await h.polluted({ appState: "[1," }, flow);
+        return { clean, dirty, dirtyText, dirtyBroken };
       }),
     ),
   );
@@ -176,6 +179,8 @@ test("finding 1: Object.prototype.returnTo / appState / clean → a connection s
   assert.equal(dirty.ownAppState, false, "the polluted appState was handed back as the result's own appState");
   assert.equal(dirty.addressKept, true, "the polluted clean address was written to the address bar");
   assert.deepEqual(dirty, clean);
+  assert.deepEqual(ok(r.dirtyText), clean, "Object.prototype.appState as JSON text");
+  assert.deepEqual(ok(r.dirtyBroken), clean, "Object.prototype.appState as text that is no JSON");
 });
 
 test("finding 1: Object.prototype.err / ok / store, or an error's members (code, msg, args: an error reply's own) → every call behaves as unpolluted (create, authorizationUrl, handleCallback, createPkce, generateState, codeChallenge, parseCallback)", async (t) => {

@@ -385,7 +385,9 @@ async function tampered(t, edit, extra = {}) {
         const victimAfter = sessionStorage.getItem(key);
         const otherUntouched = sessionStorage.getItem(otherKey) === otherBefore;
         const otherOutcome = await settle(pleo.handleCallback(`${a.redirectUri}?${a.otherQuery.replace("STATE", other)}`));
-        return { original, written, outcome, victimAfter, otherUntouched, otherOutcome };
+        // What a record that counts as none answers: a state this browser never started.
+        const none = await settle(pleo.handleCallback(`${a.redirectUri}?${a.query.replace("STATE", "N".repeat(43))}`));
+        return { original, written, outcome, victimAfter, otherUntouched, otherOutcome, none };
       },
       { edit, TX, query: "code=c1&state=STATE", otherQuery: "code=c2&state=STATE", victimReturnTo: "/victim", ...extra },
     ),
@@ -399,6 +401,13 @@ async function tampered(t, edit, extra = {}) {
   if (want === "unknown_state" ? r.victimAfter !== null : !/^v=done&exp=\d+&return_to=%2Fvictim$/.test(r.victimAfter ?? ""))
     problems.push(`the tampered record is still stored: ${r.victimAfter}`);
   if (want !== "unknown_state" && r.outcome.err?.returnTo !== "/victim") problems.push(`${want} without the connection's returnTo: ${show(r.outcome)}`);
+  // The very error of a record that counts as none: the same message and sentence, and nothing
+  // of the tampered record (no returnTo, no appState).
+  if (want === "unknown_state" && "err" in r.outcome) {
+    const [got, none] = [r.outcome.err, r.none.err];
+    if (got.message !== none?.message || got.userMessage !== none?.userMessage) problems.push(`not the unknown_state of a record that counts as none: ${show(r.outcome)} vs ${show(r.none)}`);
+    if ("returnTo" in got || "appState" in got) problems.push(`unknown_state carries the tampered record's context: ${JSON.stringify(got)}`);
+  }
   if (!r.otherUntouched) problems.push("the other pending transaction's record changed");
   if (r.otherOutcome.ok?.returnTo !== "/other") problems.push(`the other transaction → ${show(r.otherOutcome)}`);
   const e = await escaped();
@@ -434,6 +443,109 @@ for (const [rule, what, edit] of recordEdits) {
   test(`3. ${rule}: a record with ${what} is refused (unknown_state), removed, and another pending transaction completes`, async (t) => {
     const e = edit[2] === "REDIRECT?x=1" ? ["set", edit[1], `${redirectUri()}?x=1`] : edit;
     const problems = await tampered(t, e);
+    assert.ok(problems.length === 0, problems.join("\n"));
+  });
+}
+
+// appState is kept as the JSON text JSON.stringify wrote and handed back parsed: one rewritten
+// in storage to text that is no JSON makes the record count as none, whether the connection
+// started with an appState or not, and nothing of it reaches the reply or the page.
+const badAppStates = ["[1,]", "{", '1,"ok":2', '1,"returnTo":"//evil.example"', '"x"}', '"a\u0007b"', '"line\nbreak"', "", "undefined", "NaN"];
+for (const bad of badAppStates) {
+  test(`3. API.md Storage (appState rechecked out of storage): a pending record's app_state rewritten to ${JSON.stringify(bad)} (no JSON) is refused (unknown_state, as for no record), removed, and another pending transaction completes`, async (t) => {
+    const problems = await tampered(t, ["set", "app_state", bad]);
+    assert.ok(problems.length === 0, problems.join("\n"));
+  });
+}
+
+// The same for a completed record (what already_handled answers from): its app_state rewritten
+// under the state and under the address the callback left. A reload of the cleaned address
+// answers as for no record there (not_a_callback, the record left as it is); the callback URL
+// again (Back, Approve again) is unknown_state and removes the record under the state; the
+// other pending transaction completes.
+for (const bad of ["[1,]", '1,"returnTo":"//evil.example"', '"a\u0007b"']) {
+  test(`3. API.md Storage (appState rechecked out of storage): a completed record's app_state rewritten to ${JSON.stringify(bad)} → a reload is not_a_callback and the callback again unknown_state (as for no record), never already_handled; another pending transaction completes`, async (t) => {
+    const { page, run, problems: escaped } = await open(t);
+    const cfg = config();
+    const started = ok(
+      await run(
+        async (m, a) => {
+          const pleo = await m.PleoOAuth.create(a.cfg);
+          const victim = await pleo.authorizationUrl({ returnTo: "/victim", appState: { tab: "pleo" } });
+          const other = await pleo.authorizationUrl({ returnTo: "/other", appState: [1] });
+          return [victim, other].map((u) => new URL(u).searchParams.get("state"));
+        },
+        { cfg },
+      ),
+    );
+    const [victim, other] = started;
+    const callbackUrl = `${redirectUri()}?code=c1&state=${victim}&keep=1`;
+    await page.goto(callbackUrl);
+    const first = ok(
+      await run(
+        async (m, a) => {
+          const settle = (p) => p.then((v) => ({ ok: v }), (e) => ({ err: window.errData(e) }));
+          const outcome = await settle((await m.PleoOAuth.create(a.cfg)).handleCallback());
+          // Rewrite app_state in every completed record of the victim (under its state and its address).
+          const keys = [];
+          for (let i = 0; i < sessionStorage.length; i++) {
+            const key = sessionStorage.key(i);
+            const fields = new URLSearchParams(sessionStorage.getItem(key));
+            if (!key.startsWith(a.TX) || fields.get("v") !== "done") continue;
+            fields.set("app_state", a.bad);
+            sessionStorage.setItem(key, fields.toString());
+            keys.push(key);
+          }
+          return { outcome, address: location.pathname + location.search, keys: keys.sort() };
+        },
+        { cfg, TX, bad },
+      ),
+    );
+    const problems = [];
+    if (first.outcome.ok?.returnTo !== "/victim") problems.push(`the victim's callback → ${show(first.outcome)}`);
+    if (first.address !== "/app/callback?keep=1") problems.push(`address after the callback: ${first.address}`);
+    const stateKey = TX + victim;
+    if (first.keys.length !== 2 || !first.keys.includes(stateKey)) problems.push(`completed records rewritten: ${first.keys}`);
+    const addressKey = first.keys.find((k) => k !== stateKey);
+    const after = (m, a) => {
+      const settle = (p) => p.then((v) => ({ ok: v }), (e) => ({ err: window.errData(e) }));
+      return m.PleoOAuth.create(a.cfg).then(async (pleo) => ({
+        outcome: await settle(pleo.handleCallback()),
+        stateRecord: sessionStorage.getItem(a.stateKey),
+        addressRecord: sessionStorage.getItem(a.addressKey),
+        address: location.pathname + location.search,
+      }));
+    };
+    // A reload of the cleaned address.
+    await page.reload();
+    const reload = ok(await run(after, { cfg, stateKey, addressKey }));
+    if (reload.outcome.err?.code !== "not_a_callback" || !reload.outcome.err.isPleo || "appState" in reload.outcome.err || "returnTo" in reload.outcome.err)
+      problems.push(`reload → ${show(reload.outcome)} ${JSON.stringify(reload.outcome.err)}, want not_a_callback without returnTo/appState`);
+    if (reload.addressRecord === null || reload.stateRecord === null) problems.push("a reload removed a record");
+    // The callback URL again (Back, Approve again).
+    await page.goto(callbackUrl);
+    const again = ok(await run(after, { cfg, stateKey, addressKey }));
+    if (again.outcome.err?.code !== "unknown_state" || !again.outcome.err.isPleo || "appState" in again.outcome.err || "returnTo" in again.outcome.err)
+      problems.push(`the callback again → ${show(again.outcome)} ${JSON.stringify(again.outcome.err)}, want unknown_state without returnTo/appState`);
+    if (again.stateRecord !== null) problems.push(`the tampered record under the state is still stored: ${again.stateRecord}`);
+    if (again.address !== "/app/callback?code=c1&state=" + victim + "&keep=1") problems.push(`the address was changed: ${again.address}`);
+    // The other pending transaction completes, with its appState.
+    const rest = ok(
+      await run(
+        async (m, a) => {
+          const settle = (p) => p.then((v) => ({ ok: v }), (e) => ({ err: window.errData(e) }));
+          const pleo = await m.PleoOAuth.create(a.cfg);
+          const none = await settle(pleo.handleCallback(`${a.redirectUri}?code=c1&state=${"N".repeat(43)}`));
+          return { none, other: await settle(pleo.handleCallback(`${a.redirectUri}?code=c2&state=${a.other}`)) };
+        },
+        { cfg, other },
+      ),
+    );
+    if (again.outcome.err?.message !== rest.none.err?.message || again.outcome.err?.userMessage !== rest.none.err?.userMessage)
+      problems.push(`not the unknown_state of a record that counts as none: ${show(again.outcome)} vs ${show(rest.none)}`);
+    if (rest.other.ok?.returnTo !== "/other" || JSON.stringify(rest.other.ok?.appState) !== "[1]") problems.push(`the other transaction → ${show(rest.other)}`);
+    const e = await escaped();
+    if (e.length) problems.push(`escaped into the page: ${e.join(" | ")}`);
     assert.ok(problems.length === 0, problems.join("\n"));
   });
 }
