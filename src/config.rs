@@ -387,7 +387,9 @@ fn check_environment(o: &Form) -> Result<(WebUrl, Option<String>)> {
             } else {
                 STAGING_AUTHORIZATION_ENDPOINT
             };
-            Ok((WebUrl::parse(preset, "the preset endpoint", code)?, None))
+            // A preset never fails (the tests parse both); were it to, its refusal would name
+            // the option that chose it (a string the module has already).
+            Ok((WebUrl::parse(preset, "environment", code)?, None))
         }
     }
 }
