@@ -379,18 +379,18 @@ pub fn strip_callback_parameters(url: &str) -> String {
     let parts = uri::split(url);
     let mut out = parts.path.to_owned();
     if out.is_empty() {
-        out.push('/');
+        crate::text::push_ascii(&mut out, b'/');
     }
-    let mut separator = '?';
+    let mut separator = b'?';
     for segment in crate::text::pieces(parts.query.unwrap_or_default(), b'&') {
         if !segment.is_empty() && form::first_of(segment, &CALLBACK_PARAMETERS).is_none() {
-            out.push(separator);
+            crate::text::push_ascii(&mut out, separator);
             out.push_str(segment);
-            separator = '&';
+            separator = b'&';
         }
     }
     if let Some(fragment) = parts.fragment {
-        out.push('#');
+        crate::text::push_ascii(&mut out, b'#');
         out.push_str(fragment);
     }
     out

@@ -348,7 +348,7 @@ fn check_scopes(o: &Form) -> Result<String> {
             }
         }
         if i > 0 {
-            joined.push(' ');
+            crate::text::push_ascii(&mut joined, b' ');
         }
         joined.push_str(scope);
         i += 1;

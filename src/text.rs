@@ -37,6 +37,14 @@ pub fn concat(pieces: &[&str]) -> String {
     s
 }
 
+/// Appends the ASCII byte `b` (every caller's is ASCII; a higher one would be cut to 7 bits):
+/// one out-of-line append that the compiler knows is one byte, instead of `String::push(char)`,
+/// whose UTF-8 encoding of wider characters is then not linked at all (34 B gzip less).
+#[inline(never)]
+pub fn push_ascii(out: &mut String, b: u8) {
+    out.push_str(char::from(b & 0x7f).encode_utf8(&mut [0; 4]));
+}
+
 /// The decimal digits of `n`.
 pub fn decimal(mut n: u64) -> String {
     let mut digits = [0u8; 20];
@@ -131,7 +139,10 @@ pub fn base64url(bytes: &[u8]) -> String {
     let mut acc = 0u32;
     let mut bits = 0;
     let sextet = |out: &mut String, n: u32| {
-        out.push(ALPHABET.get((n & 63) as usize).map_or('A', |&c| c as char));
+        push_ascii(
+            out,
+            ALPHABET.get((n & 63) as usize).copied().unwrap_or(b'A'),
+        );
     };
     for &b in bytes {
         acc = acc << 8 | u32::from(b);
@@ -380,60 +391,59 @@ pub struct Json(pub String);
 impl Json {
     /// Writes `"key":`, after `{` on the first member and `,` before the others.
     pub fn key(&mut self, key: &str) -> &mut Self {
-        self.separate('{');
+        self.separate(b'{');
         self.string(key);
-        self.0.push(':');
+        push_ascii(&mut self.0, b':');
         self
     }
 
     /// An array element: a JSON string after `[` or `,`.
     pub fn item(&mut self, value: &str) -> &mut Self {
-        self.separate('[');
+        self.separate(b'[');
         self.string(value)
     }
 
     /// A `,` before a further element of an array being written with [`Json::raw`].
     pub fn separate_item(&mut self) -> &mut Self {
-        self.separate('[');
+        self.separate(b'[');
         self
     }
 
     /// Opens the text with `open`, or puts `,` after a previous member or element.
-    fn separate(&mut self, open: char) {
+    fn separate(&mut self, open: u8) {
         // The last byte, not the last character: the text ends in ASCII whenever it matters
         // (`{`, `[`), and no character decoding is linked for it.
         match self.0.as_bytes().last() {
-            None => self.0.push(open),
+            None => push_ascii(&mut self.0, open),
             Some(b'{' | b'[') => {}
-            Some(_) => self.0.push(','),
+            Some(_) => push_ascii(&mut self.0, b','),
         }
     }
 
     /// A JSON string (RFC 8259 §7): quotes, backslashes and control characters escaped, every
     /// other run of characters copied as it is.
     pub fn string(&mut self, value: &str) -> &mut Self {
-        self.0.push('"');
+        push_ascii(&mut self.0, b'"');
         let mut run = 0;
         for (i, b) in value.bytes().enumerate() {
             if b == b'"' || b == b'\\' || b < 0x20 {
                 self.0.push_str(value.get(run..i).unwrap_or_default());
                 run = i + 1;
-                self.0.push('\\');
+                push_ascii(&mut self.0, b'\\');
                 match b {
-                    b'"' | b'\\' => self.0.push(b as char),
+                    b'"' | b'\\' => push_ascii(&mut self.0, b),
                     // Below 0x20: the first hex digit is 0 or 1.
                     _ => {
                         self.0.push_str(if b < 16 { "u000" } else { "u001" });
                         // `0`–`9`, then `a`–`f` (`a` is 39 past `9` + 1).
                         let n = b & 15;
-                        self.0
-                            .push(char::from(b'0' + n + if n > 9 { 39 } else { 0 }));
+                        push_ascii(&mut self.0, b'0' + n + if n > 9 { 39 } else { 0 });
                     }
                 }
             }
         }
         self.0.push_str(value.get(run..).unwrap_or_default());
-        self.0.push('"');
+        push_ascii(&mut self.0, b'"');
         self
     }
 
@@ -459,9 +469,9 @@ impl Json {
     /// Closes the object and returns the text.
     pub fn close(mut self) -> String {
         if self.0.is_empty() {
-            self.0.push('{');
+            push_ascii(&mut self.0, b'{');
         }
-        self.0.push('}');
+        push_ascii(&mut self.0, b'}');
         self.0
     }
 }
