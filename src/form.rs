@@ -8,14 +8,16 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::text::push_ascii;
+
 /// Appends `name=value` (with `&` when `out` does not end a query start), form-encoded:
 /// ASCII alphanumerics and `*-._` as they are, space as `+`, every other byte as `%XX`.
 pub fn append_pair(out: &mut String, name: &str, value: &str) {
     if !matches!(out.as_bytes().last(), None | Some(b'?' | b'&')) {
-        out.push('&');
+        push_ascii(out, b'&');
     }
     encode(out, name);
-    out.push('=');
+    push_ascii(out, b'=');
     encode(out, value);
 }
 
@@ -24,15 +26,15 @@ pub fn encode(out: &mut String, s: &str) {
     for &b in s.as_bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
-                out.push(b as char)
+                push_ascii(out, b)
             }
-            b' ' => out.push('+'),
+            b' ' => push_ascii(out, b'+'),
             _ => {
-                out.push('%');
+                push_ascii(out, b'%');
                 // `0`–`9`, then `A`–`F` (`A` is 7 past `9` + 1).
-                let hex = |n: u8| char::from(b'0' + n + if n > 9 { 7 } else { 0 });
-                out.push(hex(b >> 4));
-                out.push(hex(b & 15));
+                let hex = |n: u8| b'0' + n + if n > 9 { 7 } else { 0 };
+                push_ascii(out, hex(b >> 4));
+                push_ascii(out, hex(b & 15));
             }
         }
     }

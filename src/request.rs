@@ -164,7 +164,7 @@ pub fn build_with(
     // when it has none; `append_pair` puts `&` after it unless it is empty or ends in `&` (the
     // endpoint has no fragment: `uri::WebUrl`).
     if endpoint_query.is_none() {
-        url.push('?');
+        crate::text::push_ascii(&mut url, b'?');
     }
     // RFC 6749 §4.1.1 + RFC 7636 §4.3, encoded as application/x-www-form-urlencoded (RFC 6749 Appendix B).
     // One call each, not a loop over a table of pairs (the table cost more bytes to build).
