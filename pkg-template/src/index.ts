@@ -366,7 +366,8 @@ function bare<T>(o: T): T {
 
 /** A string as the core reads it: percent-encoded (lone surrogates as U+FFFD, as TextEncoder does). */
 function enc(s: string): string {
-  return encodeURIComponent(s.replace(/[\ud800-\udbff][\udc00-\udfff]|[\ud800-\udfff]/g, (c) => (c[1] ? c : "\ufffd")));
+  // In unicode mode (u) a pair is one code point (no surrogate, Cs): only lone surrogates match.
+  return encodeURIComponent(s.replace(/\p{Cs}/gu, "\ufffd"));
 }
 
 /** Stands for a property whose getter or `Proxy` trap threw. */
