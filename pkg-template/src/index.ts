@@ -141,10 +141,6 @@ interface Exports {
 }
 let wasm: Exports;
 
-function instantiate(module: WebAssembly.Module): void {
-  wasm = new WebAssembly.Instance(module).exports as unknown as Exports;
-}
-
 /**
  * Loads the WebAssembly module once; a failed load is retried on the next call, and its error
  * names the real cause (no network, an HTTP status, a response that is not WebAssembly, the
@@ -176,7 +172,9 @@ function load(): Promise<unknown> {
       return directive ? (directive.startsWith("connect") ? [Msg.LoadCspConnect, directive, url.origin] : [Msg.LoadCspScript, directive]) : cause;
     };
     try {
-      let bytes: ArrayBuffer | Uint8Array<ArrayBuffer>;
+      let bytes!: ArrayBuffer | Uint8Array<ArrayBuffer>;
+      // Served as WebAssembly: compiled while it downloads.
+      let stream: Response | undefined;
       if (url.protocol == "file:") {
         if (!fs) throw [Msg.LoadNoFiles, url.pathname];
         try {
@@ -193,20 +191,15 @@ function load(): Promise<unknown> {
         }
         if (!response.ok) throw [Msg.LoadStatus, String(response.status), String(url)];
         const type = response.headers.get("content-type") ?? "";
-        if (type.startsWith("application/wasm")) {
-          try {
-            instantiate(await WebAssembly.compileStreaming(response));
-            return;
-          } catch (e) {
-            throw await csp([Msg.LoadCompile, String(e)]);
-          }
+        if (type.startsWith("application/wasm")) stream = response;
+        else {
+          bytes = await response.arrayBuffer();
+          // A single-page app's fallback answers every path with its HTML page.
+          if (String.fromCharCode(...new Uint8Array(bytes.slice(0, 4))) != "\0asm") throw [Msg.LoadNotWasm, String(url), type || "no content type"];
         }
-        bytes = await response.arrayBuffer();
-        // A single-page app's fallback answers every path with its HTML page.
-        if (String.fromCharCode(...new Uint8Array(bytes.slice(0, 4))) != "\0asm") throw [Msg.LoadNotWasm, String(url), type || "no content type"];
       }
       try {
-        instantiate(await WebAssembly.compile(bytes));
+        wasm = new WebAssembly.Instance(await (stream ? WebAssembly.compileStreaming(stream) : WebAssembly.compile(bytes))).exports as unknown as Exports;
       } catch (e) {
         throw await csp([Msg.LoadCompile, String(e)]);
       }
