@@ -295,12 +295,13 @@ const decoder = new TextDecoder();
  * msg, args, … }`, copied out of the module's memory; the core keeps nothing between
  * calls and empties its arena when the next one starts.
  */
-function core<T>(op: Op, args: string[] = [], random = NONE, edit?: (store: [string, string | null][], clean?: string) => void): T {
+function core<T>(op: Op, args: (string | number)[] = [], random = NONE, edit?: (store: [string, string | null][], clean?: string) => void): T {
   let reply: string;
   try {
     // The string arguments travel as one, NUL-separated: none of them can hold a raw NUL (they
     // are percent-encoded forms and strings, JSON.stringify's output, location.href, the
-    // client record, or storage records handed over only without one).
+    // client record, or storage records handed over only without one); a number is written as
+    // String() writes it.
     const text = args.join("\0");
     const room = random.length + text.length * 3;
     const ptr = wasm.input(room);
@@ -1099,7 +1100,7 @@ export class PleoOAuth {
     } catch {
       backend = text;
     }
-    core(Op.HandedOff, [request, url, String(h.timeoutMs), String(kind), String(status)]);
+    core(Op.HandedOff, [request, url, h.timeoutMs, kind, status]);
     return backend;
   }
 }
