@@ -1091,7 +1091,7 @@ export class PleoOAuth {
         })(),
       ]);
     } catch {
-      kind = signal.aborted ? 1 : 0;
+      kind = +signal.aborted;
     }
     // Step 10: the parsed JSON, else the text (a backend answering `200 OK` as text has
     // exchanged the code), `null` for a 0-byte body.
