@@ -245,8 +245,8 @@ function written(e: unknown): Promise<void> | undefined {
       // A messages.js of another build (a tab left open across a deploy) has other templates:
       // it is used only when it has as many as this build (so every Msg is one of its own
       // indices) and this one fits the arguments.
-      const parts = (list.length == MESSAGE_COUNT ? list[m[0]] : undefined)?.split("{}");
-      if (parts?.length == m[1].length + 1) {
+      const parts = list.length == MESSAGE_COUNT && list[m[0]]?.split("{}");
+      if (parts && parts.length == m[1].length + 1) {
         // The template's pieces with the arguments between them.
         (e as PleoOAuthError).message = String.raw({ raw: parts }, ...m[1]);
         // The end user's sentence of this message (it takes no argument), its own string only;
