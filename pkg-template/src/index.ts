@@ -933,19 +933,17 @@ export class PleoOAuth {
     return run(async () => {
       if (!signal) return core<never>(Op.PopupFailed, ["0"]); // no window (a signal is made only for one)
       // The popup code loads while the request is built.
-      let code: Awaited<ReturnType<typeof popupCode>>;
-      let started: Started;
-      let nonce: string;
       try {
         // The relay's nonce first: without a working CSPRNG nothing is stored.
-        nonce = core<string>(Op.State, [], entropy());
-        [code, started] = await Promise.all([popupCode(), this.#start(options, true)]);
+        const nonce = core<string>(Op.State, [], entropy());
+        const [code, started] = await Promise.all([popupCode(), this.#start(options, true)]);
+        // The callback its popup relayed: only this window may take a popup's transaction. (The
+        // wait's own outcome is not awaited here: only the failures above close the popup.)
+        return code.wait(win!, signal, started as Required<Started>, POPUP_PREFIX, nonce, core, enc, (url) => this.#callback(url, "popup") as Promise<CallbackResult<Backend, AppState>>);
       } catch (e) {
         win!.close();
         throw e;
       }
-      // The callback its popup relayed: only this window may take a popup's transaction.
-      return code.wait(win!, signal, started as Required<Started>, POPUP_PREFIX, nonce, core, enc, (url) => this.#callback(url, "popup") as Promise<CallbackResult<Backend, AppState>>);
     });
   }
 
