@@ -931,7 +931,7 @@ export class PleoOAuth {
       signal = (superseded = new AbortController()).signal;
     }
     return run(async () => {
-      if (!signal) return core<never>(Op.PopupFailed, ["0"]); // no window (a signal is made only for one)
+      if (!signal) return core<never>(Op.PopupFailed, [0]); // no window (a signal is made only for one)
       // The popup code loads while the request is built.
       try {
         // The relay's nonce first: without a working CSPRNG nothing is stored.
