@@ -1072,9 +1072,8 @@ export class PleoOAuth {
     try {
       // The timeout bounds the whole exchange, also a fetch (wrapped by an extension or an SDK)
       // that ignores the signal or never settles.
-      const timedOut = new Promise<never>((_, reject) => signal.addEventListener("abort", reject));
       text = await Promise.race([
-        timedOut,
+        new Promise<never>((_, reject) => signal.addEventListener("abort", reject)),
         (async () => {
           // Resolved against the origin, never document.baseURI: an injected <base> must not
           // redirect the code. Redirects are refused: the code goes to this URL and nowhere else.
