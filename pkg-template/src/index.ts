@@ -122,7 +122,7 @@ export class PleoOAuthError extends Error {
     super(message);
     this.name = "PleoOAuthError";
     this.code = code;
-    for (const key of ["error", "errorDescription", "errorUri", "status", "returnTo", "appState", "userMessage"] as const) {
+    for (const key of "error errorDescription errorUri status returnTo appState userMessage".split(" ") as (keyof PleoOAuthErrorDetails)[]) {
       // Own fields only: a polluted Object.prototype.returnTo must not become this error's.
       if (Object.hasOwn(details, key) && details[key] !== undefined) (this as Record<string, unknown>)[key] = details[key];
     }
