@@ -428,34 +428,28 @@ function form(value: unknown, table: string, what: string, code: PleoOAuthErrorC
       const full = prefix + name;
       const v = own(value, name);
       const put = (x: string) => out.push(enc(full) + "=" + enc(x));
+      /** An entry of a list or map, which must be a string. */
+      const entry = (x: unknown, at: string) => {
+        if (typeof x != "string") throw wrongType(code, full + at, "a string", x);
+        put(x);
+      };
       if (v == null || type == "j") continue; // appState is handed over apart
       const expected = type == "s" ? "a string" : type == "n" ? "a number" : type == "l" ? "an array of strings" : type == "m" ? "an object of strings" : "an object";
       try {
-        if (type == "s" || (type == "e" && typeof v == "string")) {
-          if (typeof v != "string") throw wrongType(code, full, expected, v);
-          put(v);
-        } else if (type == "n") {
-          if (typeof v != "number") throw wrongType(code, full, expected, v);
-          put(String(v));
-        } else if (type == "l") {
+        if (type == "l") {
           if (!Array.isArray(v)) throw wrongType(code, full, expected, v);
-          for (let j = 0; j < v.length; j++) {
-            const x = own(v, j); // a hole stays a hole (a polluted Object.prototype[0] must not fill it)
-            if (typeof x != "string") throw wrongType(code, `${full}[${j}]`, "a string", x);
-            put(x);
-          }
+          for (let j = 0; j < v.length; j++) entry(own(v, j), `[${j}]`); // a hole stays a hole (a polluted Object.prototype[0] must not fill it)
         } else if (type == "m") {
           if (!plain(v)) throw wrongType(code, full, expected, v);
-          for (const k of Object.keys(v)) {
-            const x = own(v, k);
-            if (typeof x != "string") throw wrongType(code, `${full}["${k}"]`, "a string", x);
-            put(k);
-            put(x);
-          }
-        } else {
+          // The name, then its value (on a wrong value nothing is written).
+          for (const k of Object.keys(v)) put(k), entry(own(v, k), `["${k}"]`);
+        } else if (type == "o" || (type == "e" && typeof v != "string")) {
           if (type == "e" && !plain(v)) throw failure(code, Msg.EnvironmentType, []);
           out.push(enc(full + ".") + "=");
           form(v, type == "e" ? ENVIRONMENT : HANDOFF, full, code, full + ".", out);
+        } else {
+          if (typeof v != (type == "n" ? "number" : "string")) throw wrongType(code, full, expected, v);
+          put(String(v));
         }
       } catch (e) {
         // A Proxy or getter that threw on the way spoils only this option, which is named.
