@@ -835,19 +835,6 @@ export class PleoOAuth {
     }
   }
 
-  /**
-   * This library's records in storage, for the sweep: keys and values in turn, separated by
-   * U+0001 (src/wasm.rs `sweep`).
-   */
-  #records(s: Storage): string {
-    const found: string[] = [];
-    for (let i = 0; i < s.length; i++) {
-      const key = s.key(i);
-      if (key?.startsWith(KEY_PREFIX) && clean(key)) found.push(key, clean(s.getItem(key)));
-    }
-    return found.join("\x01");
-  }
-
   async #start(options: unknown, popup?: boolean): Promise<Started> {
     const { startUrl } = this.#io;
     const r = core<Started>(popup ? Op.Popup : Op.Start, [this.#io.client, form(options, popup ? POPUP : START, popup ? "popup" : "authorizationUrl", "invalid_parameter"), this.#sweep, appStateJson(options)], await digested());
@@ -858,7 +845,14 @@ export class PleoOAuth {
       // When due, expired and unreadable records are dropped, and only then is the next sweep
       // scheduled (a sweep that failed is tried again at the next start).
       if (r.sweep) {
-        const stale = core<string[]>(Op.Sweep, [this.#records(s)]);
+        // This library's records in storage: keys and values in turn, separated by U+0001
+        // (src/wasm.rs `sweep`).
+        const found: string[] = [];
+        for (let i = 0; i < s.length; i++) {
+          const key = s.key(i);
+          if (key?.startsWith(KEY_PREFIX) && clean(key)) found.push(key, clean(s.getItem(key)));
+        }
+        const stale = core<string[]>(Op.Sweep, [found.join("\x01")]);
         for (let i = 0; i < stale.length; i++) s.removeItem(stale[i]!);
         this.#sweep = r.sweep;
       }
