@@ -975,74 +975,72 @@ export class PleoOAuth {
       // After the clean-up the address bar shows another URL; a second call that reads it
       // (React StrictMode's second effect) must still get this outcome.
       const cleaned = () => location.href != here && remember(via + this.#options + location.href, outcome!);
-      outcome = this.#complete(url, here, via, cleaned);
+      // Steps 1–9 now (so that a second call finds the outcome), step 10 when it answers.
+      outcome = (async (): Promise<CallbackResult<unknown>> => {
+        // One read–decide–write of the one record the callback is about.
+        const key = core<string>(Op.Locate, [enc(url)]);
+        let edited = false;
+        const step = () =>
+          this.#withStorage((s) =>
+            core<Finished>(Op.Finish, [this.#io.client, enc(url), key && clean(s.getItem(key)), here, via], NONE, (store, address) => {
+              for (const [key, value] of store) {
+                edited = true;
+                try {
+                  // The completed record replaces the consumed transaction under its key: done when
+                  // it reads back (a storage shim or blocker may drop a write without throwing).
+                  if (value != null && (s.setItem(key, value), s.getItem(key) === value)) continue;
+                } catch {
+                  // not written (a full storage)
+                }
+                // Removed, whatever: a consumed transaction (with its verifier) must not outlive
+                // the callback. A lost completed record costs only a later reload its
+                // already_handled: the connection itself succeeded, so it is not failed for it.
+                s.removeItem(key);
+              }
+              // Step 9 after every completed callback (a Deny too), given only when the callback
+              // handled is this page's address.
+              if (address != null) {
+                try {
+                  // Keep the router's history state; only the URL changes. Absolute, so that an
+                  // injected <base> cannot make replaceState refuse the URL and leave the code visible.
+                  history.replaceState(history.state, "", location.origin + address);
+                  cleaned();
+                } catch {
+                  // a sandboxed document: the address bar keeps the parameters, nothing else changes
+                }
+              }
+            }),
+          );
+        // localStorage is shared by the tabs, but each reads its own copy, brought up to date only
+        // after a moment: under a Web Lock on the record's key, kept 2 s longer by a tab that
+        // consumed it, another tab handling the same callback at this moment waits, then finds it
+        // completed (already_handled).
+        const locks = this.#io.storage == "localStorage" && key && navigator.locks;
+        const r = locks
+          ? await new Promise<Finished>((resolve) =>
+              locks.request(key, () => {
+                // step() now, under the lock; what it throws rejects.
+                resolve(new Promise<Finished>((done) => done(step())));
+                return edited && new Promise((done) => setTimeout(done, 2000));
+              }),
+            )
+          : step();
+        // What the connection carries (its returnTo and appState, when it has them).
+        const { handoff, body, ...result }: Finished = r;
+        const { url: exchange } = this.#io;
+        if (!exchange) return { ...result, handoff };
+        return this.#post(exchange, body, "").then(
+          (backend) => ({ ...result, backend }),
+          (e: PleoOAuthError) => {
+            // Step 10's failure carries the connection's returnTo and appState, as steps 4–9's do.
+            throw Object.assign(e, result);
+          },
+        );
+      })();
       remember(key, outcome);
       cleaned();
     }
     return outcome;
-  }
-
-  /** Steps 1–9 now (so that a second call finds the outcome), step 10 when it answers. */
-  async #complete(url: string, here: string, via: string, cleaned: () => void): Promise<CallbackResult<unknown>> {
-    // One read–decide–write of the one record the callback is about.
-    const key = core<string>(Op.Locate, [enc(url)]);
-    let edited = false;
-    const step = () =>
-      this.#withStorage((s) =>
-        core<Finished>(Op.Finish, [this.#io.client, enc(url), key && clean(s.getItem(key)), here, via], NONE, (store, address) => {
-          for (const [key, value] of store) {
-            edited = true;
-            try {
-              // The completed record replaces the consumed transaction under its key: done when
-              // it reads back (a storage shim or blocker may drop a write without throwing).
-              if (value != null && (s.setItem(key, value), s.getItem(key) === value)) continue;
-            } catch {
-              // not written (a full storage)
-            }
-            // Removed, whatever: a consumed transaction (with its verifier) must not outlive
-            // the callback. A lost completed record costs only a later reload its
-            // already_handled: the connection itself succeeded, so it is not failed for it.
-            s.removeItem(key);
-          }
-          // Step 9 after every completed callback (a Deny too), given only when the callback
-          // handled is this page's address.
-          if (address != null) {
-            try {
-              // Keep the router's history state; only the URL changes. Absolute, so that an
-              // injected <base> cannot make replaceState refuse the URL and leave the code visible.
-              history.replaceState(history.state, "", location.origin + address);
-              cleaned();
-            } catch {
-              // a sandboxed document: the address bar keeps the parameters, nothing else changes
-            }
-          }
-        }),
-      );
-    // localStorage is shared by the tabs, but each reads its own copy, brought up to date only
-    // after a moment: under a Web Lock on the record's key, kept 2 s longer by a tab that
-    // consumed it, another tab handling the same callback at this moment waits, then finds it
-    // completed (already_handled).
-    const locks = this.#io.storage == "localStorage" && key && navigator.locks;
-    const r = locks
-      ? await new Promise<Finished>((resolve) =>
-          locks.request(key, () => {
-            // step() now, under the lock; what it throws rejects.
-            resolve(new Promise<Finished>((done) => done(step())));
-            return edited && new Promise((done) => setTimeout(done, 2000));
-          }),
-        )
-      : step();
-    // What the connection carries (its returnTo and appState, when it has them).
-    const { handoff, body, ...result }: Finished = r;
-    const { url: exchange } = this.#io;
-    if (!exchange) return { ...result, handoff };
-    return this.#post(exchange, body, "").then(
-      (backend) => ({ ...result, backend }),
-      (e: PleoOAuthError) => {
-        // Step 10's failure carries the connection's returnTo and appState, as steps 4–9's do.
-        throw Object.assign(e, result);
-      },
-    );
   }
 
   /**
