@@ -227,42 +227,39 @@ async function run<T>(f: () => T | Promise<T>, outside?: boolean): Promise<T> {
     await load();
     return await f();
   } catch (e) {
-    await written(e);
+    // Its message is written out once, however many calls report it (React StrictMode's second
+    // call shares the first one's outcome): every caller waits for the same writing.
+    const m = unwritten.get(e as PleoOAuthError);
+    if (Array.isArray(m)) {
+      unwritten.set(
+        e as PleoOAuthError,
+        (async () => {
+          try {
+            const { default: list, user } = await (texts ??= import("./messages.js"));
+            // A messages.js of another build (a tab left open across a deploy) has other templates:
+            // it is used only when it has as many as this build (so every Msg is one of its own
+            // indices) and this one fits the arguments.
+            const parts = list.length == MESSAGE_COUNT && list[m[0]]?.split("{}");
+            if (parts && parts.length == m[1].length + 1) {
+              // The template's pieces with the arguments between them.
+              (e as PleoOAuthError).message = String.raw({ raw: parts }, ...m[1]);
+              // The end user's sentence of this message (it takes no argument), its own string only;
+              // an older messages.js has no `user` (own() reads that as unreadable), and the error
+              // keeps the general one.
+              const sentence = own(user, m[0]);
+              if (typeof sentence == "string") (e as { userMessage: string }).userMessage = sentence;
+            }
+          } catch {
+            // The texts could not be loaded: the error keeps its code and the message's facts.
+            warned ||= (console.warn("pleo-oauth: serve messages.js next to index.js."), true);
+            texts = undefined;
+          }
+        })(),
+      );
+    }
+    await unwritten.get(e as PleoOAuthError);
     throw e;
   }
-}
-
-/**
- * Writes out the message of an error once, however many calls report it (React StrictMode's
- * second call shares the first one's outcome): every caller waits for the same writing.
- */
-function written(e: unknown): Promise<void> | undefined {
-  const m = unwritten.get(e as PleoOAuthError);
-  if (!Array.isArray(m)) return m;
-  const writing = (async () => {
-    try {
-      const { default: list, user } = await (texts ??= import("./messages.js"));
-      // A messages.js of another build (a tab left open across a deploy) has other templates:
-      // it is used only when it has as many as this build (so every Msg is one of its own
-      // indices) and this one fits the arguments.
-      const parts = list.length == MESSAGE_COUNT && list[m[0]]?.split("{}");
-      if (parts && parts.length == m[1].length + 1) {
-        // The template's pieces with the arguments between them.
-        (e as PleoOAuthError).message = String.raw({ raw: parts }, ...m[1]);
-        // The end user's sentence of this message (it takes no argument), its own string only;
-        // an older messages.js has no `user` (own() reads that as unreadable), and the error
-        // keeps the general one.
-        const sentence = own(user, m[0]);
-        if (typeof sentence == "string") (e as { userMessage: string }).userMessage = sentence;
-      }
-    } catch {
-      // The texts could not be loaded: the error keeps its code and the message's facts.
-      warned ||= (console.warn("pleo-oauth: serve messages.js next to index.js."), true);
-      texts = undefined;
-    }
-  })();
-  unwritten.set(e as PleoOAuthError, writing);
-  return writing;
 }
 
 /** Whether a failed load of messages.js was reported in the console (once). */
