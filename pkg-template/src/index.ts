@@ -142,80 +142,6 @@ interface Exports {
 let wasm: Exports;
 
 /**
- * Loads the WebAssembly module once; a failed load is retried on the next call, and its error
- * names the real cause (no network, an HTTP status, a response that is not WebAssembly, the
- * page's Content-Security-Policy). In a browser the module is compiled while it downloads
- * (`compileStreaming`; served with another MIME type it is compiled once it has arrived).
- * Under Node — unit tests with jsdom or happy-dom, scripts — `import.meta.url` is a `file:`
- * URL, which `fetch` cannot read: the file is read from disk instead. `new URL(…,
- * import.meta.url)` is the form bundlers recognise to emit the file as an asset.
- */
-function load(): Promise<unknown> {
-  return (loading ??= (async () => {
-    type Fs = { readFileSync(path: URL): Uint8Array<ArrayBuffer> };
-    const fs = (globalThis as { process?: { getBuiltinModule?(name: string): Fs } }).process?.getBuiltinModule?.("fs");
-    let url = new URL("pleo_oauth_bg.wasm", import.meta.url);
-    // Bundled for a server (webpack's route handlers, webpack's and Turbopack's server renders
-    // in Next.js), that is a URL without a scheme (/_next/static/media/…), which Node can neither
-    // fetch nor read. Under Node the package's own file is read instead, next to this module's
-    // file: URL: import.meta.url outside the `new URL(…, import.meta.url)` form, which bundlers
-    // leave alone (webpack writes the module's path in, Turbopack resolves it at run time).
-    if (fs && !url.protocol) url = new URL("pleo_oauth_bg.wasm", new URL(import.meta.url));
-    // A blocked fetch or compile fires this event (asynchronously) naming the directive.
-    let directive = "";
-    const onViolation = (e: Event) => (directive ||= (e as SecurityPolicyViolationEvent).effectiveDirective);
-    globalThis.addEventListener?.("securitypolicyviolation", onViolation);
-    // What went wrong, as a message of src/messages.rs and its arguments.
-    type Why = [Msg, ...string[]];
-    const csp = async (cause: Why): Promise<Why> => {
-      await new Promise((resolve) => setTimeout(resolve));
-      return directive ? (directive.startsWith("connect") ? [Msg.LoadCspConnect, directive, url.origin] : [Msg.LoadCspScript, directive]) : cause;
-    };
-    try {
-      let bytes!: ArrayBuffer | Uint8Array<ArrayBuffer>;
-      // Served as WebAssembly: compiled while it downloads.
-      let stream: Response | undefined;
-      if (url.protocol == "file:") {
-        if (!fs) throw [Msg.LoadNoFiles, url.pathname];
-        try {
-          bytes = fs.readFileSync(url);
-        } catch (e) {
-          throw [Msg.LoadRead, url.pathname, (e as { code?: string }).code ?? String(e)];
-        }
-      } else {
-        let response: Response;
-        try {
-          response = await fetch(url);
-        } catch (e) {
-          throw await csp([Msg.LoadDownload, String(url), String(e)]);
-        }
-        if (!response.ok) throw [Msg.LoadStatus, String(response.status), String(url)];
-        const type = response.headers.get("content-type") ?? "";
-        if (type.startsWith("application/wasm")) stream = response;
-        else {
-          bytes = await response.arrayBuffer();
-          // A single-page app's fallback answers every path with its HTML page.
-          if (String.fromCharCode(...new Uint8Array(bytes.slice(0, 4))) != "\0asm") throw [Msg.LoadNotWasm, String(url), type || "no content type"];
-        }
-      }
-      try {
-        wasm = new WebAssembly.Instance(await (stream ? WebAssembly.compileStreaming(stream) : WebAssembly.compile(bytes))).exports as unknown as Exports;
-      } catch (e) {
-        throw await csp([Msg.LoadCompile, String(e)]);
-      }
-    } finally {
-      globalThis.removeEventListener?.("securitypolicyviolation", onViolation);
-    }
-  })().catch((e: unknown) => {
-    loading = undefined;
-    // The loader throws a message and its arguments; anything else (a bundler's odd URL) is a
-    // failed load too, with its own text.
-    const [msg, ...args] = Array.isArray(e) ? (e as [Msg, ...string[]]) : [Msg.LoadCompile, String(e)];
-    throw failure("invalid_config", msg, args);
-  }));
-}
-
-/**
  * Runs a public call once the module is loaded. Errors leave here with their message written
  * out: the core answers a message as its number and arguments, and the texts (messages.js,
  * generated from src/messages.rs) are loaded only when an error is reported. `outside` (create()
@@ -224,7 +150,75 @@ function load(): Promise<unknown> {
 async function run<T>(f: () => T | Promise<T>, outside?: boolean): Promise<T> {
   try {
     if (outside) throw failure("invalid_config", Msg.NotInBrowser, []);
-    await load();
+    // Loads the WebAssembly module once; a failed load is retried on the next call, and its error
+    // names the real cause (no network, an HTTP status, a response that is not WebAssembly, the
+    // page's Content-Security-Policy). In a browser the module is compiled while it downloads
+    // (`compileStreaming`; served with another MIME type it is compiled once it has arrived).
+    // Under Node — unit tests with jsdom or happy-dom, scripts — `import.meta.url` is a `file:`
+    // URL, which `fetch` cannot read: the file is read from disk instead. `new URL(…,
+    // import.meta.url)` is the form bundlers recognise to emit the file as an asset.
+    await (loading ??= (async () => {
+      type Fs = { readFileSync(path: URL): Uint8Array<ArrayBuffer> };
+      const fs = (globalThis as { process?: { getBuiltinModule?(name: string): Fs } }).process?.getBuiltinModule?.("fs");
+      let url = new URL("pleo_oauth_bg.wasm", import.meta.url);
+      // Bundled for a server (webpack's route handlers, webpack's and Turbopack's server renders
+      // in Next.js), that is a URL without a scheme (/_next/static/media/…), which Node can neither
+      // fetch nor read. Under Node the package's own file is read instead, next to this module's
+      // file: URL: import.meta.url outside the `new URL(…, import.meta.url)` form, which bundlers
+      // leave alone (webpack writes the module's path in, Turbopack resolves it at run time).
+      if (fs && !url.protocol) url = new URL("pleo_oauth_bg.wasm", new URL(import.meta.url));
+      // A blocked fetch or compile fires this event (asynchronously) naming the directive.
+      let directive = "";
+      const onViolation = (e: Event) => (directive ||= (e as SecurityPolicyViolationEvent).effectiveDirective);
+      globalThis.addEventListener?.("securitypolicyviolation", onViolation);
+      // What went wrong, as a message of src/messages.rs and its arguments.
+      type Why = [Msg, ...string[]];
+      const csp = async (cause: Why): Promise<Why> => {
+        await new Promise((resolve) => setTimeout(resolve));
+        return directive ? (directive.startsWith("connect") ? [Msg.LoadCspConnect, directive, url.origin] : [Msg.LoadCspScript, directive]) : cause;
+      };
+      try {
+        let bytes!: ArrayBuffer | Uint8Array<ArrayBuffer>;
+        // Served as WebAssembly: compiled while it downloads.
+        let stream: Response | undefined;
+        if (url.protocol == "file:") {
+          if (!fs) throw [Msg.LoadNoFiles, url.pathname];
+          try {
+            bytes = fs.readFileSync(url);
+          } catch (e) {
+            throw [Msg.LoadRead, url.pathname, (e as { code?: string }).code ?? String(e)];
+          }
+        } else {
+          let response: Response;
+          try {
+            response = await fetch(url);
+          } catch (e) {
+            throw await csp([Msg.LoadDownload, String(url), String(e)]);
+          }
+          if (!response.ok) throw [Msg.LoadStatus, String(response.status), String(url)];
+          const type = response.headers.get("content-type") ?? "";
+          if (type.startsWith("application/wasm")) stream = response;
+          else {
+            bytes = await response.arrayBuffer();
+            // A single-page app's fallback answers every path with its HTML page.
+            if (String.fromCharCode(...new Uint8Array(bytes.slice(0, 4))) != "\0asm") throw [Msg.LoadNotWasm, String(url), type || "no content type"];
+          }
+        }
+        try {
+          wasm = new WebAssembly.Instance(await (stream ? WebAssembly.compileStreaming(stream) : WebAssembly.compile(bytes))).exports as unknown as Exports;
+        } catch (e) {
+          throw await csp([Msg.LoadCompile, String(e)]);
+        }
+      } finally {
+        globalThis.removeEventListener?.("securitypolicyviolation", onViolation);
+      }
+    })().catch((e: unknown) => {
+      loading = undefined;
+      // The loader throws a message and its arguments; anything else (a bundler's odd URL) is a
+      // failed load too, with its own text.
+      const [msg, ...args] = Array.isArray(e) ? (e as [Msg, ...string[]]) : [Msg.LoadCompile, String(e)];
+      throw failure("invalid_config", msg, args);
+    }));
     return await f();
   } catch (e) {
     // Its message is written out once, however many calls report it (React StrictMode's second
