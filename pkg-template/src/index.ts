@@ -501,22 +501,6 @@ function popupCode(): Promise<typeof import("./popup.js")> {
 }
 
 /**
- * On the redirect-URI page in a popup that {@link PleoOAuth.popup} opened: the nonce the opener
- * put in the popup's session storage for the callback's state, taken (it is used once); else
- * `null`, and the callback is handled here as usual.
- */
-function popupNonce(here: string): string | null {
-  try {
-    const { state } = core<CallbackParameters>(Op.Parse, [enc(here)]);
-    const nonce = state ? sessionStorage.getItem(POPUP_PREFIX + state) : null;
-    if (nonce) sessionStorage.removeItem(POPUP_PREFIX + state);
-    return nonce;
-  } catch {
-    return null;
-  }
-}
-
-/**
  * 64 bytes from the platform CSPRNG; none where there is none or it throws (a
  * QuotaExceededError, a patched `crypto`): the core refuses that with `invalid_config`.
  */
@@ -947,9 +931,21 @@ export class PleoOAuth {
       }
       if (typeof href != "string") throw failure("invalid_parameter", Msg.CallbackUrlType, []);
       const here = location.href;
-      // In a popup that popup() opened: pass the callback to the window that started it.
-      const nonce = href == here && popupNonce(here);
-      if (nonce) return popupCode().then((code) => code.relay(nonce, here));
+      // In a popup that popup() opened: pass the callback to the window that started it. The
+      // nonce the opener put in the popup's session storage for the callback's state, taken (it
+      // is used once); without one (or when anything here throws) the callback is handled here
+      // as usual.
+      if (href == here)
+        try {
+          const { state } = core<CallbackParameters>(Op.Parse, [enc(here)]);
+          const nonce = state && sessionStorage.getItem(POPUP_PREFIX + state);
+          if (nonce) {
+            sessionStorage.removeItem(POPUP_PREFIX + state);
+            return popupCode().then((code) => code.relay(nonce, here));
+          }
+        } catch {
+          // not a callback URL, or no session storage
+        }
       return this.#callback(href, "");
     }) as Promise<CallbackResult<Backend, AppState>>;
   }
