@@ -258,8 +258,6 @@ async function run<T>(f: () => T | Promise<T>, outside?: boolean): Promise<T> {
 
 /** Whether a failed load of messages.js was reported in the console (once). */
 let warned = false;
-/** What only create() hands the constructor. */
-const CREATED = Symbol();
 
 /** The message texts (and the end user's sentences), once loaded. */
 let texts: Promise<typeof import("./messages.js")> | undefined;
@@ -355,7 +353,10 @@ function enc(s: string): string {
   return encodeURIComponent(s.replace(/\p{Cs}/gu, "\ufffd"));
 }
 
-/** Stands for a property whose getter or `Proxy` trap threw. */
+/**
+ * Stands for a property whose getter or `Proxy` trap threw. Never handed out of this module, it
+ * is also what only create() hands the constructor.
+ */
 const UNREAD = Symbol();
 
 /** Whether `v` is a plain object (its own properties are all it holds). */
@@ -755,9 +756,9 @@ export class PleoOAuth {
    */
   #sweep = "";
 
-  private constructor(token: typeof CREATED, options: string, io: Io) {
+  private constructor(token: typeof UNREAD, options: string, io: Io) {
     // Only create() makes clients: a client the core did not configure is none.
-    if (token !== CREATED) throw new PleoOAuthError("invalid_config", "Use PleoOAuth.create().");
+    if (token !== UNREAD) throw new PleoOAuthError("invalid_config", "Use PleoOAuth.create().");
     this.#options = options;
     this.#io = io;
   }
@@ -786,7 +787,7 @@ export class PleoOAuth {
       const snapshot = form(options, CREATE, "PleoOAuth.create", "invalid_config");
       // The redirect URI must be on this page's origin (the transaction is stored per origin).
       const io = core<Io>(Op.Configure, [snapshot, location.origin]);
-      const pleo = new PleoOAuth(CREATED, snapshot, io);
+      const pleo = new PleoOAuth(UNREAD, snapshot, io);
       pleo.#withStorage(() => {}); // the storage must be usable
       return pleo;
       // Outside a browser it fails before the module loads (there is no page to connect from).
