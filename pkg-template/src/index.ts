@@ -344,7 +344,8 @@ function core<T>(op: Op, args: (string | number)[] = [], random = NONE, edit?: (
  * copy theirs).
  */
 function bare<T>(o: T): T {
-  return o && typeof o == "object" ? Object.setPrototypeOf(o, null) : o;
+  // (Object.setPrototypeOf returns any other value as it is.)
+  return o == null ? o : Object.setPrototypeOf(o, null);
 }
 
 /** A string as the core reads it: percent-encoded (lone surrogates as U+FFFD, as TextEncoder does). */
