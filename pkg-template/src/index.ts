@@ -1042,7 +1042,6 @@ export class PleoOAuth {
     // 2 a response, 1 the timeout, 0 none.
     let kind = 2;
     let status = 0;
-    let backend: unknown;
     let text = "";
     try {
       // The timeout bounds the whole exchange, also a fetch (wrapped by an extension or an SDK)
@@ -1065,15 +1064,14 @@ export class PleoOAuth {
     } catch {
       kind = +signal.aborted;
     }
+    core(Op.HandedOff, [request, url, h.timeoutMs, kind, status]);
     // Step 10: the parsed JSON, else the text (a backend answering `200 OK` as text has
     // exchanged the code), `null` for a 0-byte body.
     try {
-      backend = text ? JSON.parse(text) : null;
+      return text ? JSON.parse(text) : null;
     } catch {
-      backend = text;
+      return text;
     }
-    core(Op.HandedOff, [request, url, h.timeoutMs, kind, status]);
-    return backend;
   }
 }
 
