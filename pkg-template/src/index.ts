@@ -1004,7 +1004,8 @@ export class PleoOAuth {
         // after a moment: under a Web Lock on the record's key, kept 2 s longer by a tab that
         // consumed it, another tab handling the same callback at this moment waits, then finds it
         // completed (already_handled).
-        const locks = this.#io.storage == "localStorage" && key && navigator.locks;
+        // (The core names sessionStorage or localStorage: only the latter sorts before "s".)
+        const locks = this.#io.storage < "s" && key && navigator.locks;
         const r = locks
           ? await new Promise<Finished>((resolve) =>
               locks.request(key, () => {
