@@ -298,8 +298,8 @@ function core<T>(op: Op, args: (string | number)[] = [], random = NONE, edit?: (
     memory.set(random, ptr);
     const { written: length } = encoder.encodeInto(text, memory.subarray(ptr + random.length, ptr + room));
     const at = wasm.call(op, ptr, random.length, length, Date.now());
-    const out = new Uint8Array(wasm.memory.buffer);
-    reply = decoder.decode(out.subarray(at + 4, at + 4 + new DataView(out.buffer).getUint32(at, true)));
+    const out = wasm.memory.buffer;
+    reply = decoder.decode(new Uint8Array(out, at + 4, new DataView(out).getUint32(at, true)));
   } catch {
     // Only an input larger than the module's memory can get here (the core does not panic):
     // the call trapped, and the next call starts with an empty arena.
