@@ -294,9 +294,8 @@ function core<T>(op: Op, args: (string | number)[] = [], random = NONE, edit?: (
     const text = args.join("\0");
     const room = random.length + text.length * 3;
     const ptr = wasm.input(room);
-    const memory = new Uint8Array(wasm.memory.buffer);
-    memory.set(random, ptr);
-    const { written: length } = encoder.encodeInto(text, memory.subarray(ptr + random.length, ptr + room));
+    new Uint8Array(wasm.memory.buffer).set(random, ptr);
+    const { written: length } = encoder.encodeInto(text, new Uint8Array(wasm.memory.buffer, ptr + random.length, text.length * 3));
     const at = wasm.call(op, ptr, random.length, length, Date.now());
     const out = wasm.memory.buffer;
     reply = decoder.decode(new Uint8Array(out, at + 4, new DataView(out).getUint32(at, true)));
