@@ -141,121 +141,6 @@ interface Exports {
 }
 let wasm: Exports;
 
-/**
- * Runs a public call once the module is loaded. Errors leave here with their message written
- * out: the core answers a message as its number and arguments, and the texts (messages.js,
- * generated from src/messages.rs) are loaded only when an error is reported. `outside` (create()
- * outside a browser) fails before the module loads, its message written out too.
- */
-async function run<T>(f: () => T | Promise<T>, outside?: boolean): Promise<T> {
-  try {
-    if (outside) throw failure("invalid_config", Msg.NotInBrowser, []);
-    // Loads the WebAssembly module once; a failed load is retried on the next call, and its error
-    // names the real cause (no network, an HTTP status, a response that is not WebAssembly, the
-    // page's Content-Security-Policy). In a browser the module is compiled while it downloads
-    // (`compileStreaming`; served with another MIME type it is compiled once it has arrived).
-    // Under Node — unit tests with jsdom or happy-dom, scripts — `import.meta.url` is a `file:`
-    // URL, which `fetch` cannot read: the file is read from disk instead. `new URL(…,
-    // import.meta.url)` is the form bundlers recognise to emit the file as an asset.
-    await (loading ??= (async () => {
-      type Fs = { readFileSync(path: URL): Uint8Array<ArrayBuffer> };
-      const fs = (globalThis as { process?: { getBuiltinModule?(name: string): Fs } }).process?.getBuiltinModule?.("fs");
-      let url = new URL("pleo_oauth_bg.wasm", import.meta.url);
-      // Bundled for a server (webpack's route handlers, webpack's and Turbopack's server renders
-      // in Next.js), that is a URL without a scheme (/_next/static/media/…), which Node can neither
-      // fetch nor read. Under Node the package's own file is read instead, next to this module's
-      // file: URL: import.meta.url outside the `new URL(…, import.meta.url)` form, which bundlers
-      // leave alone (webpack writes the module's path in, Turbopack resolves it at run time).
-      if (fs && !url.protocol) url = new URL("pleo_oauth_bg.wasm", new URL(import.meta.url));
-      // A blocked fetch or compile fires this event (asynchronously) naming the directive.
-      let directive = "";
-      const onViolation = (e: Event) => (directive ||= (e as SecurityPolicyViolationEvent).effectiveDirective);
-      globalThis.addEventListener?.("securitypolicyviolation", onViolation);
-      // What went wrong, as a message of src/messages.rs and its arguments.
-      type Why = [Msg, ...string[]];
-      const csp = async (cause: Why): Promise<Why> => {
-        await new Promise((resolve) => setTimeout(resolve));
-        return directive ? (directive.startsWith("connect") ? [Msg.LoadCspConnect, directive, url.origin] : [Msg.LoadCspScript, directive]) : cause;
-      };
-      try {
-        let bytes!: ArrayBuffer | Uint8Array<ArrayBuffer>;
-        // Served as WebAssembly: compiled while it downloads.
-        let stream: Response | undefined;
-        if (url.protocol == "file:") {
-          if (!fs) throw [Msg.LoadNoFiles, url.pathname];
-          try {
-            bytes = fs.readFileSync(url);
-          } catch (e) {
-            throw [Msg.LoadRead, url.pathname, (e as { code?: string }).code ?? String(e)];
-          }
-        } else {
-          let response: Response;
-          try {
-            response = await fetch(url);
-          } catch (e) {
-            throw await csp([Msg.LoadDownload, String(url), String(e)]);
-          }
-          if (!response.ok) throw [Msg.LoadStatus, String(response.status), String(url)];
-          const type = response.headers.get("content-type") ?? "";
-          if (type.startsWith("application/wasm")) stream = response;
-          else {
-            bytes = await response.arrayBuffer();
-            // A single-page app's fallback answers every path with its HTML page.
-            if (String.fromCharCode(...new Uint8Array(bytes.slice(0, 4))) != "\0asm") throw [Msg.LoadNotWasm, String(url), type || "no content type"];
-          }
-        }
-        try {
-          wasm = new WebAssembly.Instance(await (stream ? WebAssembly.compileStreaming(stream) : WebAssembly.compile(bytes))).exports as unknown as Exports;
-        } catch (e) {
-          throw await csp([Msg.LoadCompile, String(e)]);
-        }
-      } finally {
-        globalThis.removeEventListener?.("securitypolicyviolation", onViolation);
-      }
-    })().catch((e: unknown) => {
-      loading = undefined;
-      // The loader throws a message and its arguments; anything else (a bundler's odd URL) is a
-      // failed load too, with its own text.
-      const [msg, ...args] = Array.isArray(e) ? (e as [Msg, ...string[]]) : [Msg.LoadCompile, String(e)];
-      throw failure("invalid_config", msg, args);
-    }));
-    return await f();
-  } catch (e) {
-    // Its message is written out once, however many calls report it (React StrictMode's second
-    // call shares the first one's outcome): every caller waits for the same writing.
-    const m = unwritten.get(e as PleoOAuthError);
-    if (Array.isArray(m)) {
-      unwritten.set(
-        e as PleoOAuthError,
-        (async () => {
-          try {
-            const { default: list, user } = await (texts ??= import("./messages.js"));
-            // A messages.js of another build (a tab left open across a deploy) has other templates:
-            // it is used only when it has as many as this build (so every Msg is one of its own
-            // indices) and this one fits the arguments.
-            const parts = list.length == MESSAGE_COUNT && list[m[0]]?.split("{}");
-            if (parts && parts.length == m[1].length + 1) {
-              // The template's pieces with the arguments between them.
-              (e as PleoOAuthError).message = String.raw({ raw: parts }, ...m[1]);
-              // The end user's sentence of this message (it takes no argument), its own string only;
-              // an older messages.js has no `user` (own() reads that as unreadable), and the error
-              // keeps the general one.
-              const sentence = own(user, m[0]);
-              if (typeof sentence == "string") (e as { userMessage: string }).userMessage = sentence;
-            }
-          } catch {
-            // The texts could not be loaded: the error keeps its code and the message's facts.
-            warned ||= (console.warn("pleo-oauth: serve messages.js next to index.js."), true);
-            texts = undefined;
-          }
-        })(),
-      );
-    }
-    await unwritten.get(e as PleoOAuthError);
-    throw e;
-  }
-}
-
 /** Whether a failed load of messages.js was reported in the console (once). */
 let warned = false;
 
@@ -277,64 +162,6 @@ function failure(code: PleoOAuthErrorCode, msg: Msg, args: string[], details?: P
 // profile of make bench's warm loop).
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-/**
- * Runs one operation of the core (src/boundary.rs `OPS`: its string arguments in order, the
- * CSPRNG bytes when it takes them, and the clock). Every operation answers `{ ok }` or `{ code,
- * msg, args, … }`, copied out of the module's memory; the core keeps nothing between
- * calls and empties its arena when the next one starts.
- */
-function core<T>(op: Op, args: (string | number)[] = [], random = NONE, edit?: (store: [string, string | null][], clean?: string) => void): T {
-  let reply: string;
-  try {
-    // The string arguments travel as one, NUL-separated: none of them can hold a raw NUL (they
-    // are percent-encoded forms and strings, JSON.stringify's output, location.href, the
-    // client record, or storage records handed over only without one); a number is written as
-    // String() writes it.
-    const text = args.join("\0");
-    const room = random.length + text.length * 3;
-    const ptr = wasm.input(room);
-    new Uint8Array(wasm.memory.buffer).set(random, ptr);
-    const { written: length } = encoder.encodeInto(text, new Uint8Array(wasm.memory.buffer, ptr + random.length, text.length * 3));
-    const at = wasm.call(op, ptr, random.length, length, Date.now());
-    const out = wasm.memory.buffer;
-    reply = decoder.decode(new Uint8Array(out, at + 4, new DataView(out).getUint32(at, true)));
-  } catch {
-    // Only an input larger than the module's memory can get here (the core does not panic):
-    // the call trapped, and the next call starts with an empty arena.
-    throw failure(op ? "invalid_parameter" : "invalid_config", Msg.TooLarge, []);
-  }
-  // An error's members are the reply's own (src/wasm.rs `error_fields`).
-  const r = bare(JSON.parse(reply)) as PleoOAuthErrorDetails & {
-    ok: T;
-    code?: PleoOAuthErrorCode;
-    msg: Msg;
-    args: string[];
-    store?: [string, string | null][];
-    clean?: string;
-  };
-  if (edit) {
-    // `finish`'s appState is a JSON string (src/wasm.rs `context_fields`): the text
-    // JSON.stringify wrote at the start, read back from storage, which any script of the origin
-    // can rewrite. This JSON.parse is the one JSON grammar it meets, before any edit is made. One
-    // that does not parse makes the record count as none, as one that does not decode does
-    // (src/transaction.rs `Record::decode`): the core is asked again with no record (`stored`,
-    // its third argument), and that answer's edits and outcome are made (unknown_state and the
-    // record removed; for a reload of a cleaned address, not_a_callback), none of this one's.
-    // Own members only: a polluted Object.prototype.appState is none of the reply's.
-    const c = (bare(r.ok) ?? r) as { appState?: unknown };
-    try {
-      if (c.appState != null) c.appState = JSON.parse(c.appState as string);
-    } catch {
-      args[2] = "";
-      return core(op, args, random, edit);
-    }
-    // Its storage edits (and the address a completed callback leaves) whatever the outcome.
-    edit(r.store!, r.clean);
-  }
-  if (r.code) throw failure(r.code, r.msg, r.args, r);
-  return bare(r.ok);
-}
 
 /**
  * An object of the core's reply without its prototype, so that a key the core left out reads
@@ -1073,6 +900,182 @@ export class PleoOAuth {
       return text;
     }
   }
+}
+
+// ------------------------------------------------------------------------------------ run and core
+// (Here, after the client that calls them: in this place the minified module compresses best.)
+
+/**
+ * Runs a public call once the module is loaded. Errors leave here with their message written
+ * out: the core answers a message as its number and arguments, and the texts (messages.js,
+ * generated from src/messages.rs) are loaded only when an error is reported. `outside` (create()
+ * outside a browser) fails before the module loads, its message written out too.
+ */
+async function run<T>(f: () => T | Promise<T>, outside?: boolean): Promise<T> {
+  try {
+    if (outside) throw failure("invalid_config", Msg.NotInBrowser, []);
+    // Loads the WebAssembly module once; a failed load is retried on the next call, and its error
+    // names the real cause (no network, an HTTP status, a response that is not WebAssembly, the
+    // page's Content-Security-Policy). In a browser the module is compiled while it downloads
+    // (`compileStreaming`; served with another MIME type it is compiled once it has arrived).
+    // Under Node — unit tests with jsdom or happy-dom, scripts — `import.meta.url` is a `file:`
+    // URL, which `fetch` cannot read: the file is read from disk instead. `new URL(…,
+    // import.meta.url)` is the form bundlers recognise to emit the file as an asset.
+    await (loading ??= (async () => {
+      type Fs = { readFileSync(path: URL): Uint8Array<ArrayBuffer> };
+      const fs = (globalThis as { process?: { getBuiltinModule?(name: string): Fs } }).process?.getBuiltinModule?.("fs");
+      let url = new URL("pleo_oauth_bg.wasm", import.meta.url);
+      // Bundled for a server (webpack's route handlers, webpack's and Turbopack's server renders
+      // in Next.js), that is a URL without a scheme (/_next/static/media/…), which Node can neither
+      // fetch nor read. Under Node the package's own file is read instead, next to this module's
+      // file: URL: import.meta.url outside the `new URL(…, import.meta.url)` form, which bundlers
+      // leave alone (webpack writes the module's path in, Turbopack resolves it at run time).
+      if (fs && !url.protocol) url = new URL("pleo_oauth_bg.wasm", new URL(import.meta.url));
+      // A blocked fetch or compile fires this event (asynchronously) naming the directive.
+      let directive = "";
+      const onViolation = (e: Event) => (directive ||= (e as SecurityPolicyViolationEvent).effectiveDirective);
+      globalThis.addEventListener?.("securitypolicyviolation", onViolation);
+      // What went wrong, as a message of src/messages.rs and its arguments.
+      type Why = [Msg, ...string[]];
+      const csp = async (cause: Why): Promise<Why> => {
+        await new Promise((resolve) => setTimeout(resolve));
+        return directive ? (directive.startsWith("connect") ? [Msg.LoadCspConnect, directive, url.origin] : [Msg.LoadCspScript, directive]) : cause;
+      };
+      try {
+        let bytes!: ArrayBuffer | Uint8Array<ArrayBuffer>;
+        // Served as WebAssembly: compiled while it downloads.
+        let stream: Response | undefined;
+        if (url.protocol == "file:") {
+          if (!fs) throw [Msg.LoadNoFiles, url.pathname];
+          try {
+            bytes = fs.readFileSync(url);
+          } catch (e) {
+            throw [Msg.LoadRead, url.pathname, (e as { code?: string }).code ?? String(e)];
+          }
+        } else {
+          let response: Response;
+          try {
+            response = await fetch(url);
+          } catch (e) {
+            throw await csp([Msg.LoadDownload, String(url), String(e)]);
+          }
+          if (!response.ok) throw [Msg.LoadStatus, String(response.status), String(url)];
+          const type = response.headers.get("content-type") ?? "";
+          if (type.startsWith("application/wasm")) stream = response;
+          else {
+            bytes = await response.arrayBuffer();
+            // A single-page app's fallback answers every path with its HTML page.
+            if (String.fromCharCode(...new Uint8Array(bytes.slice(0, 4))) != "\0asm") throw [Msg.LoadNotWasm, String(url), type || "no content type"];
+          }
+        }
+        try {
+          wasm = new WebAssembly.Instance(await (stream ? WebAssembly.compileStreaming(stream) : WebAssembly.compile(bytes))).exports as unknown as Exports;
+        } catch (e) {
+          throw await csp([Msg.LoadCompile, String(e)]);
+        }
+      } finally {
+        globalThis.removeEventListener?.("securitypolicyviolation", onViolation);
+      }
+    })().catch((e: unknown) => {
+      loading = undefined;
+      // The loader throws a message and its arguments; anything else (a bundler's odd URL) is a
+      // failed load too, with its own text.
+      const [msg, ...args] = Array.isArray(e) ? (e as [Msg, ...string[]]) : [Msg.LoadCompile, String(e)];
+      throw failure("invalid_config", msg, args);
+    }));
+    return await f();
+  } catch (e) {
+    // Its message is written out once, however many calls report it (React StrictMode's second
+    // call shares the first one's outcome): every caller waits for the same writing.
+    const m = unwritten.get(e as PleoOAuthError);
+    if (Array.isArray(m)) {
+      unwritten.set(
+        e as PleoOAuthError,
+        (async () => {
+          try {
+            const { default: list, user } = await (texts ??= import("./messages.js"));
+            // A messages.js of another build (a tab left open across a deploy) has other templates:
+            // it is used only when it has as many as this build (so every Msg is one of its own
+            // indices) and this one fits the arguments.
+            const parts = list.length == MESSAGE_COUNT && list[m[0]]?.split("{}");
+            if (parts && parts.length == m[1].length + 1) {
+              // The template's pieces with the arguments between them.
+              (e as PleoOAuthError).message = String.raw({ raw: parts }, ...m[1]);
+              // The end user's sentence of this message (it takes no argument), its own string only;
+              // an older messages.js has no `user` (own() reads that as unreadable), and the error
+              // keeps the general one.
+              const sentence = own(user, m[0]);
+              if (typeof sentence == "string") (e as { userMessage: string }).userMessage = sentence;
+            }
+          } catch {
+            // The texts could not be loaded: the error keeps its code and the message's facts.
+            warned ||= (console.warn("pleo-oauth: serve messages.js next to index.js."), true);
+            texts = undefined;
+          }
+        })(),
+      );
+    }
+    await unwritten.get(e as PleoOAuthError);
+    throw e;
+  }
+}
+
+/**
+ * Runs one operation of the core (src/boundary.rs `OPS`: its string arguments in order, the
+ * CSPRNG bytes when it takes them, and the clock). Every operation answers `{ ok }` or `{ code,
+ * msg, args, … }`, copied out of the module's memory; the core keeps nothing between
+ * calls and empties its arena when the next one starts.
+ */
+function core<T>(op: Op, args: (string | number)[] = [], random = NONE, edit?: (store: [string, string | null][], clean?: string) => void): T {
+  let reply: string;
+  try {
+    // The string arguments travel as one, NUL-separated: none of them can hold a raw NUL (they
+    // are percent-encoded forms and strings, JSON.stringify's output, location.href, the
+    // client record, or storage records handed over only without one); a number is written as
+    // String() writes it.
+    const text = args.join("\0");
+    const room = random.length + text.length * 3;
+    const ptr = wasm.input(room);
+    new Uint8Array(wasm.memory.buffer).set(random, ptr);
+    const { written: length } = encoder.encodeInto(text, new Uint8Array(wasm.memory.buffer, ptr + random.length, text.length * 3));
+    const at = wasm.call(op, ptr, random.length, length, Date.now());
+    const out = wasm.memory.buffer;
+    reply = decoder.decode(new Uint8Array(out, at + 4, new DataView(out).getUint32(at, true)));
+  } catch {
+    // Only an input larger than the module's memory can get here (the core does not panic):
+    // the call trapped, and the next call starts with an empty arena.
+    throw failure(op ? "invalid_parameter" : "invalid_config", Msg.TooLarge, []);
+  }
+  // An error's members are the reply's own (src/wasm.rs `error_fields`).
+  const r = bare(JSON.parse(reply)) as PleoOAuthErrorDetails & {
+    ok: T;
+    code?: PleoOAuthErrorCode;
+    msg: Msg;
+    args: string[];
+    store?: [string, string | null][];
+    clean?: string;
+  };
+  if (edit) {
+    // `finish`'s appState is a JSON string (src/wasm.rs `context_fields`): the text
+    // JSON.stringify wrote at the start, read back from storage, which any script of the origin
+    // can rewrite. This JSON.parse is the one JSON grammar it meets, before any edit is made. One
+    // that does not parse makes the record count as none, as one that does not decode does
+    // (src/transaction.rs `Record::decode`): the core is asked again with no record (`stored`,
+    // its third argument), and that answer's edits and outcome are made (unknown_state and the
+    // record removed; for a reload of a cleaned address, not_a_callback), none of this one's.
+    // Own members only: a polluted Object.prototype.appState is none of the reply's.
+    const c = (bare(r.ok) ?? r) as { appState?: unknown };
+    try {
+      if (c.appState != null) c.appState = JSON.parse(c.appState as string);
+    } catch {
+      args[2] = "";
+      return core(op, args, random, edit);
+    }
+    // Its storage edits (and the address a completed callback leaves) whatever the outcome.
+    edit(r.store!, r.clean);
+  }
+  if (r.code) throw failure(r.code, r.msg, r.args, r);
+  return bare(r.ok);
 }
 
 // ------------------------------------------------------------------------------------ helpers
