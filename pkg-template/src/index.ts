@@ -639,11 +639,11 @@ export class PleoOAuth {
   }
 
   async #start(options: unknown, popup?: boolean): Promise<Started> {
-    const { startUrl } = this.#io;
     const r = core<Started>(popup ? Op.Popup : Op.Start, [this.#io.client, form(options, popup ? POPUP : START, popup ? "popup" : "authorizationUrl", "invalid_parameter"), this.#sweep, appStateJson(options)], await digested());
     // Bound handoff: the backend learns this state and challenge before anything is stored;
-    // a refusal leaves nothing behind.
-    if (r.bind && startUrl) await this.#post(startUrl, r.bind, "start");
+    // a refusal leaves nothing behind. (The core answers `bind` only to a client configured
+    // with handoff.startUrl: src/wasm.rs `start`, config.bound.)
+    if (r.bind) await this.#post(this.#io.startUrl!, r.bind, "start");
     this.#withStorage((s) => {
       // When due, expired and unreadable records are dropped, and only then is the next sweep
       // scheduled (a sweep that failed is tried again at the next start).
