@@ -122,7 +122,7 @@ export class PleoOAuthError extends Error {
     super(message);
     this.name = "PleoOAuthError";
     this.code = code;
-    for (const key of ["error", "errorDescription", "errorUri", "status", "returnTo", "appState", "userMessage"] as const) {
+    for (const key of "error errorDescription errorUri status returnTo appState userMessage".split(" ") as (keyof PleoOAuthErrorDetails)[]) {
       // Own fields only: a polluted Object.prototype.returnTo must not become this error's.
       if (Object.hasOwn(details, key) && details[key] !== undefined) (this as Record<string, unknown>)[key] = details[key];
     }
@@ -141,141 +141,8 @@ interface Exports {
 }
 let wasm: Exports;
 
-function instantiate(module: WebAssembly.Module): void {
-  wasm = new WebAssembly.Instance(module).exports as unknown as Exports;
-}
-
-/**
- * Loads the WebAssembly module once; a failed load is retried on the next call, and its error
- * names the real cause (no network, an HTTP status, a response that is not WebAssembly, the
- * page's Content-Security-Policy). In a browser the module is compiled while it downloads
- * (`compileStreaming`; served with another MIME type it is compiled once it has arrived).
- * Under Node — unit tests with jsdom or happy-dom, scripts — `import.meta.url` is a `file:`
- * URL, which `fetch` cannot read: the file is read from disk instead. `new URL(…,
- * import.meta.url)` is the form bundlers recognise to emit the file as an asset.
- */
-function load(): Promise<unknown> {
-  return (loading ??= (async () => {
-    type Fs = { readFileSync(path: URL): Uint8Array<ArrayBuffer> };
-    const fs = (globalThis as { process?: { getBuiltinModule?(name: string): Fs } }).process?.getBuiltinModule?.("fs");
-    let url = new URL("pleo_oauth_bg.wasm", import.meta.url);
-    // Bundled for a server (webpack's route handlers, webpack's and Turbopack's server renders
-    // in Next.js), that is a URL without a scheme (/_next/static/media/…), which Node can neither
-    // fetch nor read. Under Node the package's own file is read instead, next to this module's
-    // file: URL: import.meta.url outside the `new URL(…, import.meta.url)` form, which bundlers
-    // leave alone (webpack writes the module's path in, Turbopack resolves it at run time).
-    if (fs && !url.protocol) url = new URL("pleo_oauth_bg.wasm", new URL(import.meta.url));
-    // A blocked fetch or compile fires this event (asynchronously) naming the directive.
-    let directive = "";
-    const onViolation = (e: Event) => (directive ||= (e as SecurityPolicyViolationEvent).effectiveDirective);
-    globalThis.addEventListener?.("securitypolicyviolation", onViolation);
-    // What went wrong, as a message of src/messages.rs and its arguments.
-    type Why = [Msg, ...string[]];
-    const csp = async (cause: Why): Promise<Why> => {
-      await new Promise((resolve) => setTimeout(resolve));
-      return directive ? (directive.startsWith("connect") ? [Msg.LoadCspConnect, directive, url.origin] : [Msg.LoadCspScript, directive]) : cause;
-    };
-    try {
-      let bytes: ArrayBuffer | Uint8Array<ArrayBuffer>;
-      if (url.protocol == "file:") {
-        if (!fs) throw [Msg.LoadNoFiles, url.pathname];
-        try {
-          bytes = fs.readFileSync(url);
-        } catch (e) {
-          throw [Msg.LoadRead, url.pathname, (e as { code?: string }).code ?? String(e)];
-        }
-      } else {
-        let response: Response;
-        try {
-          response = await fetch(url);
-        } catch (e) {
-          throw await csp([Msg.LoadDownload, String(url), String(e)]);
-        }
-        if (!response.ok) throw [Msg.LoadStatus, String(response.status), String(url)];
-        const type = response.headers.get("content-type") ?? "";
-        if (type.startsWith("application/wasm")) {
-          try {
-            instantiate(await WebAssembly.compileStreaming(response));
-            return;
-          } catch (e) {
-            throw await csp([Msg.LoadCompile, String(e)]);
-          }
-        }
-        bytes = await response.arrayBuffer();
-        // A single-page app's fallback answers every path with its HTML page.
-        if (String.fromCharCode(...new Uint8Array(bytes.slice(0, 4))) != "\0asm") throw [Msg.LoadNotWasm, String(url), type || "no content type"];
-      }
-      try {
-        instantiate(await WebAssembly.compile(bytes));
-      } catch (e) {
-        throw await csp([Msg.LoadCompile, String(e)]);
-      }
-    } finally {
-      globalThis.removeEventListener?.("securitypolicyviolation", onViolation);
-    }
-  })().catch((e: unknown) => {
-    loading = undefined;
-    // The loader throws a message and its arguments; anything else (a bundler's odd URL) is a
-    // failed load too, with its own text.
-    const [msg, ...args] = Array.isArray(e) ? (e as [Msg, ...string[]]) : [Msg.LoadCompile, String(e)];
-    throw failure("invalid_config", msg, args);
-  }));
-}
-
-/**
- * Runs a public call once the module is loaded. Errors leave here with their message written
- * out: the core answers a message as its number and arguments, and the texts (messages.js,
- * generated from src/messages.rs) are loaded only when an error is reported. `outside` (create()
- * outside a browser) fails before the module loads, its message written out too.
- */
-async function run<T>(f: () => T | Promise<T>, outside?: boolean): Promise<T> {
-  try {
-    if (outside) throw failure("invalid_config", Msg.NotInBrowser, []);
-    await load();
-    return await f();
-  } catch (e) {
-    await written(e);
-    throw e;
-  }
-}
-
-/**
- * Writes out the message of an error once, however many calls report it (React StrictMode's
- * second call shares the first one's outcome): every caller waits for the same writing.
- */
-function written(e: unknown): Promise<void> | undefined {
-  const m = unwritten.get(e as PleoOAuthError);
-  if (!Array.isArray(m)) return m;
-  const writing = (async () => {
-    try {
-      const { default: list, user } = await (texts ??= import("./messages.js"));
-      // A messages.js of another build (a tab left open across a deploy) has other templates:
-      // it is used only when it has as many as this build (so every Msg is one of its own
-      // indices) and this one fits the arguments.
-      const template = list.length == MESSAGE_COUNT ? list[m[0]] : undefined;
-      if (template?.split("{}").length == m[1].length + 1) {
-        let i = 0;
-        (e as PleoOAuthError).message = template.replace(/\{\}/g, () => m[1][i++]!);
-        // The end user's sentence of this message (it takes no argument), its own string only;
-        // an older messages.js has no `user` (own() reads that as unreadable), and the error
-        // keeps the general one.
-        const sentence = own(user, m[0]);
-        if (typeof sentence == "string") (e as { userMessage: string }).userMessage = sentence;
-      }
-    } catch {
-      // The texts could not be loaded: the error keeps its code and the message's facts.
-      warned ||= (console.warn("pleo-oauth: serve messages.js next to index.js."), true);
-      texts = undefined;
-    }
-  })();
-  unwritten.set(e as PleoOAuthError, writing);
-  return writing;
-}
-
 /** Whether a failed load of messages.js was reported in the console (once). */
 let warned = false;
-/** What only create() hands the constructor. */
-const CREATED = Symbol();
 
 /** The message texts (and the end user's sentences), once loaded. */
 let texts: Promise<typeof import("./messages.js")> | undefined;
@@ -297,79 +164,26 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
- * Runs one operation of the core (src/boundary.rs `OPS`: its string arguments in order, the
- * CSPRNG bytes when it takes them, and the clock). Every operation answers `{ ok }` or `{ code,
- * msg, args, … }`, copied out of the module's memory; the core keeps nothing between
- * calls and empties its arena when the next one starts.
- */
-function core<T>(op: Op, args: string[] = [], random = NONE, edit?: (store: [string, string | null][], clean?: string) => void): T {
-  let reply: string;
-  try {
-    // The string arguments travel as one, NUL-separated: none of them can hold a raw NUL (they
-    // are percent-encoded forms and strings, JSON.stringify's output, location.href, the
-    // client record, or storage records handed over only without one).
-    const text = args.join("\0");
-    const room = random.length + text.length * 3;
-    const ptr = wasm.input(room);
-    const memory = new Uint8Array(wasm.memory.buffer);
-    memory.set(random, ptr);
-    const { written: length } = encoder.encodeInto(text, memory.subarray(ptr + random.length, ptr + room));
-    const at = wasm.call(op, ptr, random.length, length, Date.now());
-    const out = new Uint8Array(wasm.memory.buffer);
-    reply = decoder.decode(out.subarray(at + 4, at + 4 + new DataView(out.buffer).getUint32(at, true)));
-  } catch {
-    // Only an input larger than the module's memory can get here (the core does not panic):
-    // the call trapped, and the next call starts with an empty arena.
-    throw failure(op ? "invalid_parameter" : "invalid_config", Msg.TooLarge, []);
-  }
-  // An error's members are the reply's own (src/wasm.rs `error_fields`).
-  const r = bare(JSON.parse(reply)) as PleoOAuthErrorDetails & {
-    ok: T;
-    code?: PleoOAuthErrorCode;
-    msg: Msg;
-    args: string[];
-    store?: [string, string | null][];
-    clean?: string;
-  };
-  if (edit) {
-    // `finish`'s appState is a JSON string (src/wasm.rs `context_fields`): the text
-    // JSON.stringify wrote at the start, read back from storage, which any script of the origin
-    // can rewrite. This JSON.parse is the one JSON grammar it meets, before any edit is made. One
-    // that does not parse makes the record count as none, as one that does not decode does
-    // (src/transaction.rs `Record::decode`): the core is asked again with no record (`stored`,
-    // its third argument), and that answer's edits and outcome are made (unknown_state and the
-    // record removed; for a reload of a cleaned address, not_a_callback), none of this one's.
-    // Own members only: a polluted Object.prototype.appState is none of the reply's.
-    const c = (bare(r.ok) ?? r) as { appState?: unknown };
-    try {
-      if (c.appState != null) c.appState = JSON.parse(c.appState as string);
-    } catch {
-      args[2] = "";
-      return core(op, args, random, edit);
-    }
-    // Its storage edits (and the address a completed callback leaves) whatever the outcome.
-    edit(r.store!, r.clean);
-  }
-  if (r.code) throw failure(r.code, r.msg, r.args, r);
-  return bare(r.ok);
-}
-
-/**
  * An object of the core's reply without its prototype, so that a key the core left out reads
  * `undefined` (never a polluted `Object.prototype.handoff`, `returnTo`, `code`…). Values handed
  * to the caller keep theirs (`appState`, the handoff payload; `createPkce` and `parseCallback`
  * copy theirs).
  */
 function bare<T>(o: T): T {
-  return o && typeof o == "object" ? Object.setPrototypeOf(o, null) : o;
+  // (Object.setPrototypeOf returns any other value as it is.)
+  return o == null ? o : Object.setPrototypeOf(o, null);
 }
 
 /** A string as the core reads it: percent-encoded (lone surrogates as U+FFFD, as TextEncoder does). */
 function enc(s: string): string {
-  return encodeURIComponent(s.replace(/[\ud800-\udbff][\udc00-\udfff]|[\ud800-\udfff]/g, (c) => (c[1] ? c : "\ufffd")));
+  // In unicode mode (u) a pair is one code point (no surrogate, Cs): only lone surrogates match.
+  return encodeURIComponent(s.replace(/\p{Cs}/gu, "\ufffd"));
 }
 
-/** Stands for a property whose getter or `Proxy` trap threw. */
+/**
+ * Stands for a property whose getter or `Proxy` trap threw. Never handed out of this module, it
+ * is also what only create() hands the constructor.
+ */
 const UNREAD = Symbol();
 
 /** Whether `v` is a plain object (its own properties are all it holds). */
@@ -433,34 +247,28 @@ function form(value: unknown, table: string, what: string, code: PleoOAuthErrorC
       const full = prefix + name;
       const v = own(value, name);
       const put = (x: string) => out.push(enc(full) + "=" + enc(x));
+      /** An entry of a list or map, which must be a string. */
+      const entry = (x: unknown, at: string) => {
+        if (typeof x != "string") throw wrongType(code, full + at, "a string", x);
+        put(x);
+      };
       if (v == null || type == "j") continue; // appState is handed over apart
       const expected = type == "s" ? "a string" : type == "n" ? "a number" : type == "l" ? "an array of strings" : type == "m" ? "an object of strings" : "an object";
       try {
-        if (type == "s" || (type == "e" && typeof v == "string")) {
-          if (typeof v != "string") throw wrongType(code, full, expected, v);
-          put(v);
-        } else if (type == "n") {
-          if (typeof v != "number") throw wrongType(code, full, expected, v);
-          put(String(v));
-        } else if (type == "l") {
+        if (type == "l") {
           if (!Array.isArray(v)) throw wrongType(code, full, expected, v);
-          for (let j = 0; j < v.length; j++) {
-            const x = own(v, j); // a hole stays a hole (a polluted Object.prototype[0] must not fill it)
-            if (typeof x != "string") throw wrongType(code, `${full}[${j}]`, "a string", x);
-            put(x);
-          }
+          for (let j = 0; j < v.length; j++) entry(own(v, j), `[${j}]`); // a hole stays a hole (a polluted Object.prototype[0] must not fill it)
         } else if (type == "m") {
           if (!plain(v)) throw wrongType(code, full, expected, v);
-          for (const k of Object.keys(v)) {
-            const x = own(v, k);
-            if (typeof x != "string") throw wrongType(code, `${full}["${k}"]`, "a string", x);
-            put(k);
-            put(x);
-          }
-        } else {
+          // The name, then its value (on a wrong value nothing is written).
+          for (const k of Object.keys(v)) put(k), entry(own(v, k), `["${k}"]`);
+        } else if (type == "o" || (type == "e" && typeof v != "string")) {
           if (type == "e" && !plain(v)) throw failure(code, Msg.EnvironmentType, []);
           out.push(enc(full + ".") + "=");
           form(v, type == "e" ? ENVIRONMENT : HANDOFF, full, code, full + ".", out);
+        } else {
+          if (typeof v != (type == "n" ? "number" : "string")) throw wrongType(code, full, expected, v);
+          put(String(v));
         }
       } catch (e) {
         // A Proxy or getter that threw on the way spoils only this option, which is named.
@@ -518,22 +326,6 @@ function popupCode(): Promise<typeof import("./popup.js")> {
   return import("./popup.js").catch((cause: unknown) => {
     throw failure("invalid_config", Msg.LoadPopup, [String(cause)]);
   });
-}
-
-/**
- * On the redirect-URI page in a popup that {@link PleoOAuth.popup} opened: the nonce the opener
- * put in the popup's session storage for the callback's state, taken (it is used once); else
- * `null`, and the callback is handled here as usual.
- */
-function popupNonce(here: string): string | null {
-  try {
-    const { state } = core<CallbackParameters>(Op.Parse, [enc(here)]);
-    const nonce = state ? sessionStorage.getItem(POPUP_PREFIX + state) : null;
-    if (nonce) sessionStorage.removeItem(POPUP_PREFIX + state);
-    return nonce;
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -791,9 +583,9 @@ export class PleoOAuth {
    */
   #sweep = "";
 
-  private constructor(token: typeof CREATED, options: string, io: Io) {
+  private constructor(token: typeof UNREAD, options: string, io: Io) {
     // Only create() makes clients: a client the core did not configure is none.
-    if (token !== CREATED) throw new PleoOAuthError("invalid_config", "Use PleoOAuth.create().");
+    if (token !== UNREAD) throw new PleoOAuthError("invalid_config", "Use PleoOAuth.create().");
     this.#options = options;
     this.#io = io;
   }
@@ -822,7 +614,7 @@ export class PleoOAuth {
       const snapshot = form(options, CREATE, "PleoOAuth.create", "invalid_config");
       // The redirect URI must be on this page's origin (the transaction is stored per origin).
       const io = core<Io>(Op.Configure, [snapshot, location.origin]);
-      const pleo = new PleoOAuth(CREATED, snapshot, io);
+      const pleo = new PleoOAuth(UNREAD, snapshot, io);
       pleo.#withStorage(() => {}); // the storage must be usable
       return pleo;
       // Outside a browser it fails before the module loads (there is no page to connect from).
@@ -846,30 +638,24 @@ export class PleoOAuth {
     }
   }
 
-  /**
-   * This library's records in storage, for the sweep: keys and values in turn, separated by
-   * U+0001 (src/wasm.rs `sweep`).
-   */
-  #records(s: Storage): string {
-    const found: string[] = [];
-    for (let i = 0; i < s.length; i++) {
-      const key = s.key(i);
-      if (key?.startsWith(KEY_PREFIX) && clean(key)) found.push(key, clean(s.getItem(key)));
-    }
-    return found.join("\x01");
-  }
-
   async #start(options: unknown, popup?: boolean): Promise<Started> {
-    const { startUrl } = this.#io;
     const r = core<Started>(popup ? Op.Popup : Op.Start, [this.#io.client, form(options, popup ? POPUP : START, popup ? "popup" : "authorizationUrl", "invalid_parameter"), this.#sweep, appStateJson(options)], await digested());
     // Bound handoff: the backend learns this state and challenge before anything is stored;
-    // a refusal leaves nothing behind.
-    if (r.bind && startUrl) await this.#post(startUrl, r.bind, "start");
+    // a refusal leaves nothing behind. (The core answers `bind` only to a client configured
+    // with handoff.startUrl: src/wasm.rs `start`, config.bound.)
+    if (r.bind) await this.#post(this.#io.startUrl!, r.bind, "start");
     this.#withStorage((s) => {
       // When due, expired and unreadable records are dropped, and only then is the next sweep
       // scheduled (a sweep that failed is tried again at the next start).
       if (r.sweep) {
-        const stale = core<string[]>(Op.Sweep, [this.#records(s)]);
+        // This library's records in storage: keys and values in turn, separated by U+0001
+        // (src/wasm.rs `sweep`).
+        const found: string[] = [];
+        for (let i = 0; i < s.length; i++) {
+          const key = s.key(i);
+          if (key?.startsWith(KEY_PREFIX) && clean(key)) found.push(key, clean(s.getItem(key)));
+        }
+        const stale = core<string[]>(Op.Sweep, [found.join("\x01")]);
         for (let i = 0; i < stale.length; i++) s.removeItem(stale[i]!);
         this.#sweep = r.sweep;
       }
@@ -936,21 +722,19 @@ export class PleoOAuth {
       signal = (superseded = new AbortController()).signal;
     }
     return run(async () => {
-      if (!signal) return core<never>(Op.PopupFailed, ["0"]); // no window (a signal is made only for one)
+      if (!signal) return core<never>(Op.PopupFailed, [0]); // no window (a signal is made only for one)
       // The popup code loads while the request is built.
-      let code: Awaited<ReturnType<typeof popupCode>>;
-      let started: Started;
-      let nonce: string;
       try {
         // The relay's nonce first: without a working CSPRNG nothing is stored.
-        nonce = core<string>(Op.State, [], entropy());
-        [code, started] = await Promise.all([popupCode(), this.#start(options, true)]);
+        const nonce = core<string>(Op.State, [], entropy());
+        const [code, started] = await Promise.all([popupCode(), this.#start(options, true)]);
+        // The callback its popup relayed: only this window may take a popup's transaction. (The
+        // wait's own outcome is not awaited here: only the failures above close the popup.)
+        return code.wait(win!, signal, started as Required<Started>, POPUP_PREFIX, nonce, core, enc, (url) => this.#callback(url, "popup") as Promise<CallbackResult<Backend, AppState>>);
       } catch (e) {
         win!.close();
         throw e;
       }
-      // The callback its popup relayed: only this window may take a popup's transaction.
-      return code.wait(win!, signal, started as Required<Started>, POPUP_PREFIX, nonce, core, enc, (url) => this.#callback(url, "popup") as Promise<CallbackResult<Backend, AppState>>);
     });
   }
 
@@ -975,9 +759,21 @@ export class PleoOAuth {
       }
       if (typeof href != "string") throw failure("invalid_parameter", Msg.CallbackUrlType, []);
       const here = location.href;
-      // In a popup that popup() opened: pass the callback to the window that started it.
-      const nonce = href == here && popupNonce(here);
-      if (nonce) return popupCode().then((code) => code.relay(nonce, here));
+      // In a popup that popup() opened: pass the callback to the window that started it. The
+      // nonce the opener put in the popup's session storage for the callback's state, taken (it
+      // is used once); without one (or when anything here throws) the callback is handled here
+      // as usual.
+      if (href == here)
+        try {
+          const { state } = core<CallbackParameters>(Op.Parse, [enc(here)]);
+          const nonce = state && sessionStorage.getItem(POPUP_PREFIX + state);
+          if (nonce) {
+            sessionStorage.removeItem(POPUP_PREFIX + state);
+            return popupCode().then((code) => code.relay(nonce, here));
+          }
+        } catch {
+          // not a callback URL, or no session storage
+        }
       return this.#callback(href, "");
     }) as Promise<CallbackResult<Backend, AppState>>;
   }
@@ -994,74 +790,73 @@ export class PleoOAuth {
       // After the clean-up the address bar shows another URL; a second call that reads it
       // (React StrictMode's second effect) must still get this outcome.
       const cleaned = () => location.href != here && remember(via + this.#options + location.href, outcome!);
-      outcome = this.#complete(url, here, via, cleaned);
+      // Steps 1–9 now (so that a second call finds the outcome), step 10 when it answers.
+      outcome = (async (): Promise<CallbackResult<unknown>> => {
+        // One read–decide–write of the one record the callback is about.
+        const key = core<string>(Op.Locate, [enc(url)]);
+        let edited = false;
+        const step = () =>
+          this.#withStorage((s) =>
+            core<Finished>(Op.Finish, [this.#io.client, enc(url), key && clean(s.getItem(key)), here, via], NONE, (store, address) => {
+              for (const [key, value] of store) {
+                edited = true;
+                try {
+                  // The completed record replaces the consumed transaction under its key: done when
+                  // it reads back (a storage shim or blocker may drop a write without throwing).
+                  if (value != null && (s.setItem(key, value), s.getItem(key) === value)) continue;
+                } catch {
+                  // not written (a full storage)
+                }
+                // Removed, whatever: a consumed transaction (with its verifier) must not outlive
+                // the callback. A lost completed record costs only a later reload its
+                // already_handled: the connection itself succeeded, so it is not failed for it.
+                s.removeItem(key);
+              }
+              // Step 9 after every completed callback (a Deny too), given only when the callback
+              // handled is this page's address.
+              if (address != null) {
+                try {
+                  // Keep the router's history state; only the URL changes. Absolute, so that an
+                  // injected <base> cannot make replaceState refuse the URL and leave the code visible.
+                  history.replaceState(history.state, "", location.origin + address);
+                  cleaned();
+                } catch {
+                  // a sandboxed document: the address bar keeps the parameters, nothing else changes
+                }
+              }
+            }),
+          );
+        // localStorage is shared by the tabs, but each reads its own copy, brought up to date only
+        // after a moment: under a Web Lock on the record's key, kept 2 s longer by a tab that
+        // consumed it, another tab handling the same callback at this moment waits, then finds it
+        // completed (already_handled).
+        // (The core names sessionStorage or localStorage: only the latter sorts before "s".)
+        const locks = this.#io.storage < "s" && key && navigator.locks;
+        const r = locks
+          ? await new Promise<Finished>((resolve) =>
+              locks.request(key, () => {
+                // step() now, under the lock; what it throws rejects.
+                resolve(new Promise<Finished>((done) => done(step())));
+                return edited && new Promise((done) => setTimeout(done, 2000));
+              }),
+            )
+          : step();
+        // What the connection carries (its returnTo and appState, when it has them).
+        const { handoff, body, ...result }: Finished = r;
+        const { url: exchange } = this.#io;
+        if (!exchange) return { ...result, handoff };
+        return this.#post(exchange, body, "").then(
+          (backend) => ({ ...result, backend }),
+          (e: PleoOAuthError) => {
+            // Step 10's failure carries the connection's returnTo and appState, as steps 4–9's do.
+            throw Object.assign(e, result);
+          },
+        );
+      })();
       remember(key, outcome);
       cleaned();
     }
     return outcome;
-  }
-
-  /** Steps 1–9 now (so that a second call finds the outcome), step 10 when it answers. */
-  async #complete(url: string, here: string, via: string, cleaned: () => void): Promise<CallbackResult<unknown>> {
-    // One read–decide–write of the one record the callback is about.
-    const key = core<string>(Op.Locate, [enc(url)]);
-    let edited = false;
-    const step = () =>
-      this.#withStorage((s) =>
-        core<Finished>(Op.Finish, [this.#io.client, enc(url), key && clean(s.getItem(key)), here, via], NONE, (store, address) => {
-          for (const [key, value] of store) {
-            edited = true;
-            try {
-              // The completed record replaces the consumed transaction under its key: done when
-              // it reads back (a storage shim or blocker may drop a write without throwing).
-              if (value != null && (s.setItem(key, value), s.getItem(key) === value)) continue;
-            } catch {
-              // not written (a full storage)
-            }
-            // Removed, whatever: a consumed transaction (with its verifier) must not outlive
-            // the callback. A lost completed record costs only a later reload its
-            // already_handled: the connection itself succeeded, so it is not failed for it.
-            s.removeItem(key);
-          }
-          // Step 9 after every completed callback (a Deny too), given only when the callback
-          // handled is this page's address.
-          if (address != null) {
-            try {
-              // Keep the router's history state; only the URL changes. Absolute, so that an
-              // injected <base> cannot make replaceState refuse the URL and leave the code visible.
-              history.replaceState(history.state, "", location.origin + address);
-              cleaned();
-            } catch {
-              // a sandboxed document: the address bar keeps the parameters, nothing else changes
-            }
-          }
-        }),
-      );
-    // localStorage is shared by the tabs, but each reads its own copy, brought up to date only
-    // after a moment: under a Web Lock on the record's key, kept 2 s longer by a tab that
-    // consumed it, another tab handling the same callback at this moment waits, then finds it
-    // completed (already_handled).
-    const locks = this.#io.storage == "localStorage" && key && navigator.locks;
-    const r = locks
-      ? await new Promise<Finished>((resolve) =>
-          locks.request(key, () => {
-            // step() now, under the lock; what it throws rejects.
-            resolve(new Promise<Finished>((done) => done(step())));
-            return edited && new Promise((done) => setTimeout(done, 2000));
-          }),
-        )
-      : step();
-    // What the connection carries (its returnTo and appState, when it has them).
-    const { handoff, body, ...result }: Finished = r;
-    const { url: exchange } = this.#io;
-    if (!exchange) return { ...result, handoff };
-    return this.#post(exchange, body, "").then(
-      (backend) => ({ ...result, backend }),
-      (e: PleoOAuthError) => {
-        // Step 10's failure carries the connection's returnTo and appState, as steps 4–9's do.
-        throw Object.assign(e, result);
-      },
-    );
   }
 
   /**
@@ -1074,14 +869,12 @@ export class PleoOAuth {
     // 2 a response, 1 the timeout, 0 none.
     let kind = 2;
     let status = 0;
-    let backend: unknown;
     let text = "";
     try {
       // The timeout bounds the whole exchange, also a fetch (wrapped by an extension or an SDK)
       // that ignores the signal or never settles.
-      const timedOut = new Promise<never>((_, reject) => signal.addEventListener("abort", reject));
       text = await Promise.race([
-        timedOut,
+        new Promise<never>((_, reject) => signal.addEventListener("abort", reject)),
         (async () => {
           // Resolved against the origin, never document.baseURI: an injected <base> must not
           // redirect the code. Redirects are refused: the code goes to this URL and nowhere else.
@@ -1096,18 +889,193 @@ export class PleoOAuth {
         })(),
       ]);
     } catch {
-      kind = signal.aborted ? 1 : 0;
+      kind = +signal.aborted;
     }
+    core(Op.HandedOff, [request, url, h.timeoutMs, kind, status]);
     // Step 10: the parsed JSON, else the text (a backend answering `200 OK` as text has
     // exchanged the code), `null` for a 0-byte body.
     try {
-      backend = text ? JSON.parse(text) : null;
+      return text ? JSON.parse(text) : null;
     } catch {
-      backend = text;
+      return text;
     }
-    core(Op.HandedOff, [request, url, String(h.timeoutMs), String(kind), String(status)]);
-    return backend;
   }
+}
+
+// ------------------------------------------------------------------------------------ run and core
+// (Here, after the client that calls them: in this place the minified module compresses best.)
+
+/**
+ * Runs a public call once the module is loaded. Errors leave here with their message written
+ * out: the core answers a message as its number and arguments, and the texts (messages.js,
+ * generated from src/messages.rs) are loaded only when an error is reported. `outside` (create()
+ * outside a browser) fails before the module loads, its message written out too.
+ */
+async function run<T>(f: () => T | Promise<T>, outside?: boolean): Promise<T> {
+  try {
+    if (outside) throw failure("invalid_config", Msg.NotInBrowser, []);
+    // Loads the WebAssembly module once; a failed load is retried on the next call, and its error
+    // names the real cause (no network, an HTTP status, a response that is not WebAssembly, the
+    // page's Content-Security-Policy). In a browser the module is compiled while it downloads
+    // (`compileStreaming`; served with another MIME type it is compiled once it has arrived).
+    // Under Node — unit tests with jsdom or happy-dom, scripts — `import.meta.url` is a `file:`
+    // URL, which `fetch` cannot read: the file is read from disk instead. `new URL(…,
+    // import.meta.url)` is the form bundlers recognise to emit the file as an asset.
+    await (loading ??= (async () => {
+      type Fs = { readFileSync(path: URL): Uint8Array<ArrayBuffer> };
+      const fs = (globalThis as { process?: { getBuiltinModule?(name: string): Fs } }).process?.getBuiltinModule?.("fs");
+      let url = new URL("pleo_oauth_bg.wasm", import.meta.url);
+      // Bundled for a server (webpack's route handlers, webpack's and Turbopack's server renders
+      // in Next.js), that is a URL without a scheme (/_next/static/media/…), which Node can neither
+      // fetch nor read. Under Node the package's own file is read instead, next to this module's
+      // file: URL: import.meta.url outside the `new URL(…, import.meta.url)` form, which bundlers
+      // leave alone (webpack writes the module's path in, Turbopack resolves it at run time).
+      if (fs && !url.protocol) url = new URL("pleo_oauth_bg.wasm", new URL(import.meta.url));
+      // A blocked fetch or compile fires this event (asynchronously) naming the directive.
+      let directive = "";
+      const onViolation = (e: Event) => (directive ||= (e as SecurityPolicyViolationEvent).effectiveDirective);
+      globalThis.addEventListener?.("securitypolicyviolation", onViolation);
+      // What went wrong, as a message of src/messages.rs and its arguments.
+      type Why = [Msg, ...string[]];
+      const csp = async (cause: Why): Promise<Why> => {
+        await new Promise((resolve) => setTimeout(resolve));
+        return directive ? (directive.startsWith("connect") ? [Msg.LoadCspConnect, directive, url.origin] : [Msg.LoadCspScript, directive]) : cause;
+      };
+      try {
+        let bytes!: ArrayBuffer | Uint8Array<ArrayBuffer>;
+        // Served as WebAssembly: compiled while it downloads.
+        let stream: Response | undefined;
+        if (url.protocol == "file:") {
+          if (!fs) throw [Msg.LoadNoFiles, url.pathname];
+          try {
+            bytes = fs.readFileSync(url);
+          } catch (e) {
+            throw [Msg.LoadRead, url.pathname, (e as { code?: string }).code ?? String(e)];
+          }
+        } else {
+          let response: Response;
+          try {
+            response = await fetch(url);
+          } catch (e) {
+            throw await csp([Msg.LoadDownload, String(url), String(e)]);
+          }
+          if (!response.ok) throw [Msg.LoadStatus, String(response.status), String(url)];
+          const type = response.headers.get("content-type") ?? "";
+          if (type.startsWith("application/wasm")) stream = response;
+          else {
+            bytes = await response.arrayBuffer();
+            // A single-page app's fallback answers every path with its HTML page.
+            if (String.fromCharCode(...new Uint8Array(bytes.slice(0, 4))) != "\0asm") throw [Msg.LoadNotWasm, String(url), type || "no content type"];
+          }
+        }
+        try {
+          wasm = new WebAssembly.Instance(await (stream ? WebAssembly.compileStreaming(stream) : WebAssembly.compile(bytes))).exports as unknown as Exports;
+        } catch (e) {
+          throw await csp([Msg.LoadCompile, String(e)]);
+        }
+      } finally {
+        globalThis.removeEventListener?.("securitypolicyviolation", onViolation);
+      }
+    })().catch((e: unknown) => {
+      loading = undefined;
+      // The loader throws a message and its arguments; anything else (a bundler's odd URL) is a
+      // failed load too, with its own text.
+      const [msg, ...args] = Array.isArray(e) ? (e as [Msg, ...string[]]) : [Msg.LoadCompile, String(e)];
+      throw failure("invalid_config", msg, args);
+    }));
+    return await f();
+  } catch (e) {
+    // Its message is written out once, however many calls report it (React StrictMode's second
+    // call shares the first one's outcome): every caller waits for the same writing.
+    const m = unwritten.get(e as PleoOAuthError);
+    if (Array.isArray(m)) {
+      unwritten.set(
+        e as PleoOAuthError,
+        (async () => {
+          try {
+            const { default: list, user } = await (texts ??= import("./messages.js"));
+            // A messages.js of another build (a tab left open across a deploy) has other templates:
+            // it is used only when it has as many as this build (so every Msg is one of its own
+            // indices) and this one fits the arguments.
+            const parts = list.length == MESSAGE_COUNT && list[m[0]]?.split("{}");
+            if (parts && parts.length == m[1].length + 1) {
+              // The template's pieces with the arguments between them.
+              (e as PleoOAuthError).message = String.raw({ raw: parts }, ...m[1]);
+              // The end user's sentence of this message (it takes no argument), its own string only;
+              // an older messages.js has no `user` (own() reads that as unreadable), and the error
+              // keeps the general one.
+              const sentence = own(user, m[0]);
+              if (typeof sentence == "string") (e as { userMessage: string }).userMessage = sentence;
+            }
+          } catch {
+            // The texts could not be loaded: the error keeps its code and the message's facts.
+            warned ||= (console.warn("pleo-oauth: serve messages.js next to index.js."), true);
+            texts = undefined;
+          }
+        })(),
+      );
+    }
+    await unwritten.get(e as PleoOAuthError);
+    throw e;
+  }
+}
+
+/**
+ * Runs one operation of the core (src/boundary.rs `OPS`: its string arguments in order, the
+ * CSPRNG bytes when it takes them, and the clock). Every operation answers `{ ok }` or `{ code,
+ * msg, args, … }`, copied out of the module's memory; the core keeps nothing between
+ * calls and empties its arena when the next one starts.
+ */
+function core<T>(op: Op, args: (string | number)[] = [], random = NONE, edit?: (store: [string, string | null][], clean?: string) => void): T {
+  let reply: string;
+  try {
+    // The string arguments travel as one, NUL-separated: none of them can hold a raw NUL (they
+    // are percent-encoded forms and strings, JSON.stringify's output, location.href, the
+    // client record, or storage records handed over only without one); a number is written as
+    // String() writes it.
+    const text = args.join("\0");
+    const room = random.length + text.length * 3;
+    const ptr = wasm.input(room);
+    new Uint8Array(wasm.memory.buffer).set(random, ptr);
+    const { written: length } = encoder.encodeInto(text, new Uint8Array(wasm.memory.buffer, ptr + random.length, text.length * 3));
+    const at = wasm.call(op, ptr, random.length, length, Date.now());
+    const out = wasm.memory.buffer;
+    reply = decoder.decode(new Uint8Array(out, at + 4, new DataView(out).getUint32(at, true)));
+  } catch {
+    // Only an input larger than the module's memory can get here (the core does not panic):
+    // the call trapped, and the next call starts with an empty arena.
+    throw failure(op ? "invalid_parameter" : "invalid_config", Msg.TooLarge, []);
+  }
+  // An error's members are the reply's own (src/wasm.rs `error_fields`).
+  const r = bare(JSON.parse(reply)) as PleoOAuthErrorDetails & {
+    ok: T;
+    code?: PleoOAuthErrorCode;
+    msg: Msg;
+    args: string[];
+    store?: [string, string | null][];
+    clean?: string;
+  };
+  if (edit) {
+    // `finish`'s appState is a JSON string (src/wasm.rs `context_fields`): the text
+    // JSON.stringify wrote at the start, read back from storage, which any script of the origin
+    // can rewrite. This JSON.parse is the one JSON grammar it meets, before any edit is made. One
+    // that does not parse makes the record count as none, as one that does not decode does
+    // (src/transaction.rs `Record::decode`): the core is asked again with no record (`stored`,
+    // its third argument), and that answer's edits and outcome are made (unknown_state and the
+    // record removed; for a reload of a cleaned address, not_a_callback), none of this one's.
+    // Own members only: a polluted Object.prototype.appState is none of the reply's.
+    const c = (bare(r.ok) ?? r) as { appState?: unknown };
+    try {
+      if (c.appState != null) c.appState = JSON.parse(c.appState as string);
+    } catch {
+      args[2] = "";
+      return core(op, args, random, edit);
+    }
+    // Its storage edits (and the address a completed callback leaves) whatever the outcome.
+    edit(r.store!, r.clean);
+  }
+  if (r.code) throw failure(r.code, r.msg, r.args, r);
+  return bare(r.ok);
 }
 
 // ------------------------------------------------------------------------------------ helpers
