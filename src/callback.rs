@@ -209,14 +209,21 @@ fn checks(
     }
     // RFC 9207 §2.4: with a known issuer, `iss` must be present and equal (simple string comparison).
     if let Some(expected) = &transaction.issuer {
-        if p.iss() != Some(expected.as_str()) {
-            return Err(Error::new(
-                ErrorCode::IssuerMismatch,
-                match p.iss() {
-                    None => msg!(Msg::IssuerMissing, expected.as_str()),
-                    Some(got) => msg!(Msg::IssuerMismatch, got, expected.as_str()),
-                },
-            ));
+        match p.iss() {
+            None => {
+                return Err(crate::error::quoting(
+                    ErrorCode::IssuerMismatch,
+                    Msg::IssuerMissing,
+                    expected,
+                ))
+            }
+            Some(got) if got != expected => {
+                return Err(Error::new(
+                    ErrorCode::IssuerMismatch,
+                    msg!(Msg::IssuerMismatch, got, expected.as_str()),
+                ))
+            }
+            Some(_) => {}
         }
     }
     // 6. The callback must arrive where the request said it would (docs/API.md step 6): the

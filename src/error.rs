@@ -180,13 +180,10 @@ impl Error {
             crate::text::bounded(&details.error, MAX_QUOTED_ERROR),
             description
         );
-        Error(Box::new(Details {
-            code: ErrorCode::AuthorizationError,
-            message,
-            authorization: Some(details),
-            status: None,
-            context: None,
-        }))
+        // Through the one constructor of every error ([`Error::boxed`]), the details then set.
+        let mut e = Error::boxed(ErrorCode::AuthorizationError, message, None);
+        e.0.authorization = Some(details);
+        e
     }
 
     /// `handoff_failed` with the HTTP status (0 when no response arrived).

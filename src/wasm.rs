@@ -203,15 +203,10 @@ pub fn start(
 pub fn sweep(stored: &str, now_ms: f64) -> String {
     let mut j = Json::default();
     j.raw("[");
-    let mut key = None;
-    for piece in crate::text::pieces(stored, 1) {
-        match key.take() {
-            None => key = Some(piece),
-            Some(k) => {
-                if transaction::is_stale(k, piece, now_ms as u64) {
-                    j.item(k);
-                }
-            }
+    let mut pieces = crate::text::pieces(stored, 1);
+    while let (Some(k), Some(v)) = (pieces.next(), pieces.next()) {
+        if transaction::is_stale(k, v, now_ms as u64) {
+            j.item(k);
         }
     }
     j.raw("]");
