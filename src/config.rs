@@ -462,7 +462,8 @@ fn check_handoff_url(url: &str, what: &str) -> Result<()> {
     if !uri::is_same_origin_path(url) {
         return Err(refuse(Msg::HandoffUrlForm, what));
     }
-    if uri::split(url).fragment.is_some() {
+    // A path's fragment starts at its first `#` (RFC 3986 Appendix B: no `#` before it).
+    if crate::text::has(url, b'#') {
         return Err(refuse(Msg::HandoffUrlFragment, what));
     }
     Ok(())
