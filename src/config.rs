@@ -419,7 +419,7 @@ fn check_issuer(issuer: &str) -> Result<String> {
     if url.query().is_some() {
         return Err(invalid_config(Msg::IssuerQuery));
     }
-    Ok(issuer.to_owned())
+    Ok(url.into_raw())
 }
 
 /// Request headers a page may not set (Fetch standard "forbidden request-header"), plus the

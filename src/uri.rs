@@ -155,6 +155,11 @@ impl WebUrl {
         &self.raw
     }
 
+    /// The URL exactly as given, as the `String` it is kept in (no copy).
+    pub(crate) fn into_raw(self) -> String {
+        self.raw
+    }
+
     /// The origin as a browser serialises `location.origin`: lower-case scheme and host, the
     /// port only when it is not the scheme's default.
     pub fn origin(&self) -> &str {
