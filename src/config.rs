@@ -501,13 +501,14 @@ fn check_handoff(h: &Form) -> Result<Handoff> {
         }
         // Compared without a lower-case copy (a token is ASCII); a word ending in `-` is a
         // prefix.
-        if crate::text::pieces(FORBIDDEN_HEADERS, b' ').any(|h| {
-            (h.len() == name.len() || matches!(h.as_bytes().last(), Some(b'-')))
+        for h in crate::text::pieces(FORBIDDEN_HEADERS, b' ') {
+            if (h.len() == name.len() || matches!(h.as_bytes().last(), Some(b'-')))
                 && name
                     .get(..h.len())
                     .is_some_and(|p| p.eq_ignore_ascii_case(h))
-        }) {
-            return Err(refuse(Msg::HeaderForbidden, name));
+            {
+                return Err(refuse(Msg::HeaderForbidden, name));
+            }
         }
         // Fetch § header value: bytes, so a page's string must be ISO-8859-1 or fetch throws
         // (in UTF-8, a character above U+00FF is one whose lead byte is 0xC4 or more). A line
