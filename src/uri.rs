@@ -336,11 +336,11 @@ fn origin(https: bool, host: &str, port: Option<u64>) -> String {
     } else {
         ("http://", 80)
     };
-    let port = match port {
-        Some(p) if p != default => cat!(":", &decimal(p)),
-        _ => String::new(),
-    };
-    let mut origin = cat!(scheme, host, &port);
+    let mut origin = cat!(scheme, host);
+    if let Some(p) = port.filter(|&p| p != default) {
+        crate::text::push_ascii(&mut origin, b':');
+        origin.push_str(&decimal(p));
+    }
     origin.make_ascii_lowercase();
     origin
 }
