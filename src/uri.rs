@@ -369,10 +369,7 @@ fn encoded_by_browsers(piece: &str, also: u8) -> Option<&str> {
     let bytes = piece.as_bytes();
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
-        if !b.is_ascii()
-            || matches!(b, b'"' | b'<' | b'>' | b'`' | b'{' | b'}' | b'\\')
-            || b == also
-        {
+        if !b.is_ascii() || has("\"<>`{}\\", b) || b == also {
             // The whole character: its UTF-8 length is told by its first byte's leading ones.
             return piece.get(i..i + (b.leading_ones() as usize).max(1));
         }
