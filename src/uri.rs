@@ -276,7 +276,7 @@ fn host_and_port(authority: &str) -> Option<(&str, Option<u64>)> {
             || if v6 {
                 b == b':'
             } else {
-                b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'~')
+                b.is_ascii_alphanumeric() || has("-_~", b)
             };
         if !valid {
             return None;
