@@ -325,7 +325,7 @@ pub fn is_valid_scope(scope: &str) -> bool {
     let side = |s: &str| {
         !s.is_empty()
             && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+                .all(|b| b.is_ascii_alphanumeric() || crate::text::has("-_.", b))
     };
     matches!(crate::text::cut(scope, b':'), Some((resource, permission)) if side(resource) && side(permission))
 }
