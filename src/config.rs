@@ -499,7 +499,7 @@ fn check_handoff(h: &Form) -> Result<Handoff> {
         // break is reported first.
         let mut wide = false;
         for b in value.bytes() {
-            if b == b'\r' || b == b'\n' || b == 0 {
+            if crate::text::has("\r\n\0", b) {
                 return Err(refuse(Msg::HeaderLineBreak, name));
             }
             wide |= b >= 0xC4;
