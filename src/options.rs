@@ -60,19 +60,19 @@ impl Form {
     /// The key and value pairs of the map `name`, in order, as copies (what both readers keep).
     pub fn map(&self, name: &str) -> Vec<(String, String)> {
         // Pairs of consecutive values, by hand: `chunks(2)` linked a division and its panic.
-        let mut out = Vec::new();
-        let mut key = None;
+        // A key is pushed with an empty value that the next value fills (an odd count: the last
+        // key keeps it).
+        let mut out: Vec<(String, String)> = Vec::new();
+        let mut value_next = false;
         for (n, v) in &self.0 {
             if n != name {
                 continue;
             }
-            match key.take() {
-                None => key = Some(v),
-                Some(k) => out.push((k.clone(), v.clone())),
+            match out.last_mut() {
+                Some(last) if value_next => last.1 = v.clone(),
+                _ => out.push((v.clone(), String::new())),
             }
-        }
-        if let Some(k) = key {
-            out.push((k.clone(), String::new()));
+            value_next = !value_next;
         }
         out
     }
