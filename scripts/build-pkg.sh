@@ -27,7 +27,9 @@ RUSTFLAGS="${flags[*]}" cargo build --quiet --release --lib --target wasm32-unkn
 # memory is not imported, so it starts zeroed).
 features=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
   --enable-reference-types --enable-multivalue)
-wasm-opt target/wasm32-unknown-unknown/release/pleo_oauth.wasm -o target/pleo_oauth.opt.wasm \
+# -g keeps the functions' names for post-link (which of them can only trap, whether any of them
+# formats numbers); the second round strips them (the same module either way, measured).
+wasm-opt target/wasm32-unknown-unknown/release/pleo_oauth.wasm -o target/pleo_oauth.opt.wasm -g \
   --merge-similar-functions -Oz --converge --low-memory-unused --zero-filled-memory \
   --strip-debug --strip-producers --strip-target-features "${features[@]}"
 # What nothing uses (scripts/post-link.mjs: the linker's two address exports, and data no

@@ -100,6 +100,14 @@ for (const [, start, text] of wat.matchAll(/^ \(data \$\S+ \(i32\.const (\d+)\) 
 }
 addresses.sort((a, b) => a - b);
 
+/**
+ * Whether the module names its functions (rustc's mangled names, kept by wasm-opt -g) and none
+ * of them is core::fmt's or a `fmt` method (their mangled names hold "fmt"): then no code
+ * formats anything.
+ */
+const FUNCTION_NAMES = [...wat.matchAll(/^ \(func (\$\S+)/gm)].map((m) => m[1]);
+const NO_FORMATTING = FUNCTION_NAMES.some((n) => /^\$_(ZN|R)/.test(n)) && !FUNCTION_NAMES.some((n) => n.includes("fmt"));
+
 /** core::fmt's DEC_DIGITS_LUT: "000102…9899". */
 const DIGIT_PAIRS = Buffer.from(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, "0")).join(""), "latin1");
 
@@ -172,7 +180,12 @@ const result = wat.replace(/^ \(data (\$\S+) \(i32\.const (\d+)\) "((?:[^"\\]|\\
       ? bytes.length - head
       : -1;
   if (at < 0) return line;
-  if (addresses.some((a) => a >= s + at - 64 && a < s + at + head)) {
+  // Nothing addresses it or the 64 bytes below it; or, in a module with its functions' names
+  // (build-pkg.sh's first round keeps them: -g), none of them is core::fmt's, the only code
+  // that reads this private table of core::fmt::num, and nothing points inside it.
+  const near = addresses.some((a) => a >= s + at - 64 && a < s + at + head);
+  const inside = addresses.some((a) => a >= s + at && a < s + at + head);
+  if (near && (inside || !NO_FORMATTING)) {
     console.log(`post-link: core::fmt's digit table at ${s + at} is addressed: kept`);
     return line;
   }

@@ -125,6 +125,17 @@ test("post-link 2: core::fmt's digit table is dropped at a segment's head or tai
  )`;
   ({ out } = postLink(module([near], text + DIGITS)));
   assert.ok(out.includes(DIGITS), "kept when the code addresses the 64 bytes below it");
+  // The same constant, in a module whose functions are named (wasm-opt -g) and none of them is
+  // core::fmt's: dropped (only core::fmt reads the table); with one that is: kept; and a
+  // constant inside the table keeps it whatever the names.
+  const named = (name) => ` (func ${name} (param $0 i32)\n  (nop)\n )`;
+  ({ out } = postLink(module([near, named("$_ZN10pleo_oauth4text7decimal17h0123456789abcdefE")], text + DIGITS)));
+  assert.ok(!out.includes(DIGITS), "dropped when no named function formats");
+  ({ out } = postLink(module([near, named("$_ZN4core3fmt9Formatter12pad_integral17h0123456789abcdefE")], text + DIGITS)));
+  assert.ok(out.includes(DIGITS), "kept when a core::fmt function is there");
+  const inside = near.replace(String(1048576 + 100 - 60), String(1048576 + 100 + 10));
+  ({ out } = postLink(module([inside, named("$_ZN10pleo_oauth4text7decimal17h0123456789abcdefE")], text + DIGITS)));
+  assert.ok(out.includes(DIGITS), "kept when a constant points inside it");
   // In the middle of a segment: not touched.
   ({ out } = postLink(module([], text + DIGITS + text)));
   assert.ok(out.includes(DIGITS));
