@@ -178,4 +178,14 @@ test("post-link 4: panic texts are zeroed in place only when neither the code no
   // The same Location, with no code addressing it: zeroed.
   ({ out } = postLink(module([], data)));
   assert.ok(!out.includes(path1));
+  // In a module whose functions are named and none formats: zeroed although the Location is
+  // addressed (only formatting code reads a panic text), but kept when a constant points inside it.
+  const named = ` (func $_ZN10pleo_oauth4text7decimal17h0123456789abcdefE (param $0 i32)\n  (nop)\n )`;
+  ({ out } = postLink(module([addressesLocation, named], data)));
+  assert.ok(!out.includes(path1), "zeroed with no formatting code");
+  ({ out } = postLink(module([user, named], pad + path1 + pad)));
+  assert.ok(out.includes(path1), "kept when a constant points inside it, names or not");
+  const fmt = ` (func $_ZN4core3fmt9Formatter12pad_integral17h0123456789abcdefE (param $0 i32)\n  (nop)\n )`;
+  ({ out } = postLink(module([addressesLocation, fmt], data)));
+  assert.ok(out.includes(path1), "kept when formatting code is there");
 });
