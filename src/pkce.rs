@@ -85,7 +85,7 @@ impl core::fmt::Debug for PkceCodeVerifier {
 
 /// RFC 3986 §2.3 unreserved characters.
 fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+    b.is_ascii_alphanumeric() || crate::text::has("-._~", b)
 }
 
 /// The code challenge sent in the authorisation request. Public by design.

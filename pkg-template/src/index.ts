@@ -334,7 +334,10 @@ function popupCode(): Promise<typeof import("./popup.js")> {
  */
 function entropy(): Uint8Array<ArrayBuffer> {
   try {
-    return crypto.getRandomValues(new Uint8Array(64));
+    // The array it filled, the one it was given; another one (a broken polyfill) is none: a
+    // 96-byte one would read as 64 random bytes and a digest.
+    const bytes = new Uint8Array(64);
+    return crypto.getRandomValues(bytes) === bytes ? bytes : NONE;
   } catch {
     return NONE;
   }

@@ -514,6 +514,37 @@ test("finding 2b: Web Crypto's SHA-256 missing (crypto.subtle deleted, as in a p
   assert.equal(after.rfc, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
 });
 
+test("finding 2c: a crypto.getRandomValues that answers another array than the one it was given (a broken polyfill; 96 bytes would read as 64 random bytes and a digest) → authorizationUrl, createPkce, generateState reject with invalid_config naming crypto.getRandomValues; nothing stored; works again afterwards", async (t) => {
+  const { run } = await open(t);
+  const r = ok(
+    await run(
+      inPage(async (m, a, h) => {
+        const pleo = await m.PleoOAuth.create({ ...a.cfg, environment: { authorizationEndpoint: `${a.origin}/authorize` } });
+        const real = crypto.getRandomValues;
+        const out = {};
+        for (const [name, call] of Object.entries({ authorizationUrl: () => pleo.authorizationUrl(), createPkce: () => m.createPkce(), generateState: () => m.generateState() })) {
+          sessionStorage.clear();
+          crypto.getRandomValues = () => new Uint8Array(96).fill(7);
+          try {
+            out[name] = { outcome: await h.settle(call()), stored: h.records() };
+          } finally {
+            crypto.getRandomValues = real;
+          }
+        }
+        const pkce = await m.createPkce();
+        out.after = { verifier: pkce.verifier.length, challenge: pkce.challenge.length };
+        return out;
+      }),
+    ),
+  );
+  for (const name of ["authorizationUrl", "createPkce", "generateState"]) {
+    const e = err(r[name].outcome, "invalid_config");
+    assert.match(e.message, /crypto\.getRandomValues/, name);
+    assert.deepEqual(r[name].stored, [], `${name}: nothing stored`);
+  }
+  assert.deepEqual(r.after, { verifier: 43, challenge: 43 });
+});
+
 // ------------------------------------------------------------------------------------ 3. issuer
 
 test("finding 3 (API.md step 5): a callback for a connection started with environment.issuer A, handled by a client configured with issuer B → issuer_mismatch (whatever iss says), with the connection's returnTo and appState; consumed (a second try is already_handled)", async (t) => {
