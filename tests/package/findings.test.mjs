@@ -79,7 +79,45 @@ function pageHelpers(m) {
         : Object.fromEntries(Object.keys(v).sort().map((k) => [k, own(v[k])]));
   const records = () => Object.keys(sessionStorage).filter((k) => k.startsWith("pleo-oauth:")).sort().map((k) => [k, sessionStorage.getItem(k)]);
   const stateOf = (url) => new URL(url).searchParams.get("state");
-  return { settle, polluted, own, records, stateOf, m };
+  /**
+   * Each of `calls` run under a fault: `fault()` before it, `mend()` after it, with popup()'s
+   * window a stand-in (no real popup needed). Per call: its outcome, what it stored, whether the
+   * address bar stayed, and the stand-in windows it opened.
+   */
+  const underFault = async (calls, fault, mend) => {
+    const realOpen = window.open;
+    const fakes = [];
+    window.open = () => {
+      const fake = { closed: false, replaced: null, written: [], close() { this.closed = true; }, location: { replace: (u) => (fake.replaced = u) }, sessionStorage: { setItem: (k) => fake.written.push(k) } };
+      fakes.push(fake);
+      return fake;
+    };
+    const out = {};
+    try {
+      for (const [name, call] of Object.entries(calls)) {
+        sessionStorage.clear();
+        const before = location.href;
+        const fakesBefore = fakes.length;
+        fault();
+        let outcome;
+        try {
+          outcome = await settle(call());
+        } finally {
+          mend();
+        }
+        out[name] = {
+          outcome,
+          stored: records(),
+          addressKept: location.href === before,
+          popups: fakes.slice(fakesBefore).map((f) => ({ closed: f.closed, replaced: f.replaced, written: f.written })),
+        };
+      }
+    } finally {
+      window.open = realOpen;
+    }
+    return out;
+  };
+  return { settle, polluted, own, records, stateOf, underFault, m };
 }
 
 /** `fn(m, a, h)` with the helpers `h`, as a source string for `run`. */
@@ -331,16 +369,7 @@ test("finding 1: pleo-oauth/react connect() with Object.prototype.popup = true â
 
 /** In the page: every call with crypto.getRandomValues throwing from its `failFrom`-th use on. */
 const throwingCsprng = inPage(async (m, a, h) => {
-  const realOpen = window.open;
-  const fakes = [];
-  // popup(): a stand-in window, so that no real popup is needed.
-  window.open = () => {
-    const fake = { closed: false, replaced: null, written: [], close() { this.closed = true; }, location: { replace: (u) => (fake.replaced = u) }, sessionStorage: { setItem: (k) => fake.written.push(k) } };
-    fakes.push(fake);
-    return fake;
-  };
   const pleo = await m.PleoOAuth.create({ ...a.cfg, environment: { authorizationEndpoint: `${a.origin}/authorize` } });
-  const out = {};
   const calls = {
     authorizationUrl: () => pleo.authorizationUrl({ returnTo: "/r" }),
     redirect: () => pleo.redirect({ returnTo: "/r" }),
@@ -348,34 +377,19 @@ const throwingCsprng = inPage(async (m, a, h) => {
     createPkce: () => m.createPkce(),
     generateState: () => m.generateState(),
   };
-  try {
-    for (const [name, call] of Object.entries(calls)) {
+  const out = await h.underFault(
+    calls,
+    () => {
       let uses = 0;
       crypto.getRandomValues = function (array) {
         if (++uses >= a.failFrom) throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
         return Crypto.prototype.getRandomValues.call(crypto, array);
       };
-      sessionStorage.clear();
-      const before = location.href;
-      const fakesBefore = fakes.length;
-      let outcome;
-      try {
-        outcome = await h.settle(call());
-      } finally {
-        delete crypto.getRandomValues;
-      }
-      out[name] = {
-        outcome,
-        stored: h.records(),
-        addressKept: location.href === before,
-        popups: fakes.slice(fakesBefore).map((f) => ({ closed: f.closed, replaced: f.replaced, written: f.written })),
-      };
-    }
-    // With the CSPRNG back, the library works again.
-    out.after = await h.settle(pleo.authorizationUrl().then((u) => h.stateOf(u).length));
-  } finally {
-    window.open = realOpen;
-  }
+    },
+    () => delete crypto.getRandomValues,
+  );
+  // With the CSPRNG back, the library works again.
+  out.after = await h.settle(pleo.authorizationUrl().then((u) => h.stateOf(u).length));
   return out;
 });
 
@@ -414,13 +428,6 @@ for (const failFrom of [1, 2]) {
 
 /** In the page: every call with crypto.subtle deleted, or its digest throwing or rejecting. */
 const noDigest = inPage(async (m, a, h) => {
-  const realOpen = window.open;
-  const fakes = [];
-  window.open = () => {
-    const fake = { closed: false, replaced: null, written: [], close() { this.closed = true; }, location: { replace: (u) => (fake.replaced = u) }, sessionStorage: { setItem: (k) => fake.written.push(k) } };
-    fakes.push(fake);
-    return fake;
-  };
   const pleo = await m.PleoOAuth.create({ ...a.cfg, environment: { authorizationEndpoint: `${a.origin}/authorize` } });
   const subtle = crypto.subtle;
   const breaks = {
@@ -443,39 +450,15 @@ const noDigest = inPage(async (m, a, h) => {
     generateState: () => m.generateState(),
   };
   const out = {};
-  try {
-    for (const [mode, broken] of Object.entries(breaks)) {
-      out[mode] = {};
-      for (const [name, call] of Object.entries(calls)) {
-        sessionStorage.clear();
-        const before = location.href;
-        const fakesBefore = fakes.length;
-        broken();
-        let outcome;
-        try {
-          outcome = await h.settle(call());
-        } finally {
-          restore();
-        }
-        out[mode][name] = {
-          outcome,
-          stored: h.records(),
-          addressKept: location.href === before,
-          popups: fakes.slice(fakesBefore).map((f) => ({ closed: f.closed, replaced: f.replaced, written: f.written })),
-        };
-      }
-    }
-    // With Web Crypto back, the library works again.
-    out.after = await h.settle(
-      (async () => {
-        const url = await pleo.authorizationUrl();
-        const p = await m.createPkce();
-        return { state: h.stateOf(url).length, challenge: new URL(url).searchParams.get("code_challenge").length, pkce: p, recomputed: await m.codeChallenge(p.verifier), rfc: await m.codeChallenge(a.verifier) };
-      })(),
-    );
-  } finally {
-    window.open = realOpen;
-  }
+  for (const [mode, broken] of Object.entries(breaks)) out[mode] = await h.underFault(calls, broken, restore);
+  // With Web Crypto back, the library works again.
+  out.after = await h.settle(
+    (async () => {
+      const url = await pleo.authorizationUrl();
+      const p = await m.createPkce();
+      return { state: h.stateOf(url).length, challenge: new URL(url).searchParams.get("code_challenge").length, pkce: p, recomputed: await m.codeChallenge(p.verifier), rfc: await m.codeChallenge(a.verifier) };
+    })(),
+  );
   return out;
 });
 
@@ -520,17 +503,11 @@ test("finding 2c: a crypto.getRandomValues that answers another array than the o
     await run(
       inPage(async (m, a, h) => {
         const pleo = await m.PleoOAuth.create({ ...a.cfg, environment: { authorizationEndpoint: `${a.origin}/authorize` } });
-        const real = crypto.getRandomValues;
-        const out = {};
-        for (const [name, call] of Object.entries({ authorizationUrl: () => pleo.authorizationUrl(), createPkce: () => m.createPkce(), generateState: () => m.generateState() })) {
-          sessionStorage.clear();
-          crypto.getRandomValues = () => new Uint8Array(96).fill(7);
-          try {
-            out[name] = { outcome: await h.settle(call()), stored: h.records() };
-          } finally {
-            crypto.getRandomValues = real;
-          }
-        }
+        const out = await h.underFault(
+          { authorizationUrl: () => pleo.authorizationUrl(), createPkce: () => m.createPkce(), generateState: () => m.generateState() },
+          () => (crypto.getRandomValues = () => new Uint8Array(96).fill(7)),
+          () => delete crypto.getRandomValues,
+        );
         const pkce = await m.createPkce();
         out.after = { verifier: pkce.verifier.length, challenge: pkce.challenge.length };
         return out;
