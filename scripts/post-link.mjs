@@ -50,7 +50,8 @@ const wat = trapOnly(fs.readFileSync(input, "utf8").replace(/^ \(export "__(data
  * and ends at its line " )".
  */
 function trapOnly(text) {
-  const funcs = [...text.matchAll(/^ \(func (\$\S+)([^\n]*)\n([\s\S]*?)^ \)$/gm)];
+  const FUNC = /^ \(func (\$\S+)([^\n]*)\n([\s\S]*?)^ \)$/gm;
+  const funcs = [...text.matchAll(FUNC)];
   const SAFE = new Set(["nop", "drop", "unreachable", "if", "then", "else", "call", "global.get", "global.set", "local.get", "local.set", "local.tee",
     "i32.const", "i64.const", "i32.add", "i32.sub", "i32.or", "i32.and", "i64.or", "i64.shl", "i64.extend_i32_u",
     "i32.store", "i32.store8", "i32.store16", "i64.store"]);
@@ -88,18 +89,20 @@ function trapOnly(text) {
   }
   if (!found.size) return text;
   console.log(`post-link: ${found.size} function(s) that only trap reduced to unreachable: ${[...found].join(" ")}`);
-  return text.replace(/^ \(func (\$\S+)([^\n]*)\n([\s\S]*?)^ \)$/gm, (whole, name, header) =>
+  return text.replace(FUNC, (whole, name, header) =>
     found.has(name) ? ` (func ${name}${header}\n  (unreachable)\n )` : whole);
 }
 
-// Every constant that could be an address: the code's, and every aligned word of the data.
+// Every constant that could be an address: the code's (`i32.const A`, `offset=A`), and every
+// aligned word of the data, as [the word's address, its value].
 const code = wat.replace(/^ \(data .*$/gm, "");
-const addresses = [...code.matchAll(/i32\.const (\d+)|offset=(\d+)/g)].map((m) => Number(m[1] ?? m[2]));
+const codeAddresses = [...code.matchAll(/i32\.const (\d+)|offset=(\d+)/g)].map((m) => Number(m[1] ?? m[2]));
+const dataWords = [];
 for (const [, start, text] of wat.matchAll(/^ \(data \$\S+ \(i32\.const (\d+)\) "((?:[^"\\]|\\.)*)"\)$/gm)) {
   const bytes = unescape(text);
-  for (let i = (4 - (Number(start) % 4)) % 4; i + 4 <= bytes.length; i += 4) addresses.push(bytes.readUInt32LE(i));
+  for (let i = (4 - (Number(start) % 4)) % 4; i + 4 <= bytes.length; i += 4) dataWords.push([Number(start) + i, bytes.readUInt32LE(i)]);
 }
-addresses.sort((a, b) => a - b);
+const addresses = [...codeAddresses, ...dataWords.map(([, v]) => v)];
 
 /**
  * Whether the module names its functions (rustc's mangled names, kept by wasm-opt -g) and none
@@ -139,14 +142,6 @@ function escape(bytes) {
   return s;
 }
 
-/** The code's constants only (not the data's words). */
-const codeAddresses = [...code.matchAll(/i32\.const (\d+)|offset=(\d+)/g)].map((m) => Number(m[1] ?? m[2]));
-/** The data's aligned words, as [address of the word, its value]. */
-const dataWords = [];
-for (const [, start, text] of wat.matchAll(/^ \(data \$\S+ \(i32\.const (\d+)\) "((?:[^"\\]|\\.)*)"\)$/gm)) {
-  const bytes = unescape(text);
-  for (let i = (4 - (Number(start) % 4)) % 4; i + 4 <= bytes.length; i += 4) dataWords.push([Number(start) + i, bytes.readUInt32LE(i)]);
-}
 const PANIC_TEXTS = [/\/rustc\/[0-9a-f]{40}\/library\/[a-z0-9_/]+\.rs/g, /capacity overflow/g, /memory allocation of [\s\S]{0,8}? bytes failed/g];
 const codeNear = (from, to) => codeAddresses.some((a) => a >= from - 64 && a < to);
 /** Zeroes the panic texts (4. above) of the segment at `s` in `bytes`; how many bytes it zeroed. */
@@ -158,15 +153,21 @@ function zeroPanicTexts(s, bytes) {
       const from = s + m.index;
       const to = from + m[0].length;
       // A constant inside it is a use whatever the names; else, with no formatting code (only
-      // core::fmt and the panic machinery read these texts), nothing can read it.
-      if (codeAddresses.some((a) => a >= from && a < to)) { console.log(`post-link: kept ${JSON.stringify(m[0].slice(0, 30))}: code points into it`); continue; }
-      if (NO_FORMATTING) {
-        bytes.fill(0, m.index, m.index + m[0].length);
-        n += m[0].length;
+      // core::fmt and the panic machinery read these texts), nothing can read it; else the
+      // 64-byte rule, for the code and for the data the code addresses.
+      const kept = codeAddresses.some((a) => a >= from && a < to)
+        ? "code points into it"
+        : NO_FORMATTING
+          ? null
+          : codeNear(from, to)
+            ? "code addresses it"
+            : dataWords.some(([at, v]) => v >= from && v < to && codeNear(at, at + 16))
+              ? "data the code addresses points at it"
+              : null;
+      if (kept) {
+        console.log(`post-link: kept ${JSON.stringify(m[0].slice(0, 30))}: ${kept}`);
         continue;
       }
-      if (codeNear(from, to)) { console.log(`post-link: kept ${JSON.stringify(m[0].slice(0, 30))}: code addresses it`); continue; }
-      if (dataWords.some(([at, v]) => v >= from && v < to && codeNear(at, at + 16))) { console.log(`post-link: kept ${JSON.stringify(m[0].slice(0, 30))}: data the code addresses points at it`); continue; }
       bytes.fill(0, m.index, m.index + m[0].length);
       n += m[0].length;
     }
