@@ -147,9 +147,6 @@ messages! {
     ReturnTo = Site, "returnTo must be a path on this site starting with a single \"/\", such as \"/settings/integrations\".",
     AppStateKind = Site, "appState must be a JSON value (plain objects, arrays, strings, finite numbers, booleans, null), but it holds {}, which JSON.stringify would drop or cannot write. Keep such values in your app and put a key to them in appState.",
     AppStateSize = Site, "appState is {} bytes as JSON; at most 4096 are kept. Keep large state in your app and put a key to it in appState.",
-    // Not raised since the core keeps appState as opaque text (JSON.stringify's is JSON by
-    // construction; src/request.rs `check_app_state`); kept, so that every message keeps its number.
-    AppStateJson = Site, "appState could not be written as JSON. Give a plain JSON value.",
     VerifierLength = Site, "The code verifier must be 43 to 128 characters long (RFC 7636 §4.1); this one has {}.",
     VerifierCharacters = Site, "The code verifier may contain only A-Z, a-z, 0-9 and - . _ ~ (RFC 7636 §4.1).",
 

@@ -56,7 +56,6 @@ export default [
   "returnTo must be a path on this site starting with a single \"/\", such as \"/settings/integrations\".",
   "appState must be a JSON value (plain objects, arrays, strings, finite numbers, booleans, null), but it holds {}, which JSON.stringify would drop or cannot write. Keep such values in your app and put a key to them in appState.",
   "appState is {} bytes as JSON; at most 4096 are kept. Keep large state in your app and put a key to it in appState.",
-  "appState could not be written as JSON. Give a plain JSON value.",
   "The code verifier must be 43 to 128 characters long (RFC 7636 §4.1); this one has {}.",
   "The code verifier may contain only A-Z, a-z, 0-9 and - . _ ~ (RFC 7636 §4.1).",
   "handleCallback(url) needs the whole callback URL, such as location.href (not a path or a query string).",
@@ -120,4 +119,4 @@ const users = [
   "The Pleo window was open too long without finishing, so it was closed. Please try again.",
 ];
 // The end user's sentence of each message, by number (Msg).
-export const user: string[] = [0, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 6, 5, 6, 13, 7, 8, 6, 6, 6, 6, 9, 10, 6, 11, 11, 11, 12, 12, 12, 14, 15, 16, 1, 1, 2, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1].map((i) => users[i]!);
+export const user: string[] = [0, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 6, 5, 6, 13, 7, 8, 6, 6, 6, 6, 9, 10, 6, 11, 11, 11, 12, 12, 12, 14, 15, 16, 1, 1, 2, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1].map((i) => users[i]!);
