@@ -189,3 +189,38 @@ test("post-link 4: panic texts are zeroed in place only when neither the code no
   ({ out } = postLink(module([addressesLocation, fmt], data)));
   assert.ok(out.includes(path1), "kept when formatting code is there");
 });
+
+test("post-link 5: the Location of a zeroed panic text is zeroed in a module with no formatting code, unless a constant of the code or a word of the data points inside it", () => {
+  const path1 = `/rustc/${HASH}/library/core/src/str/mod.rs`;
+  const pad = "y".repeat(80);
+  const le = (n) => [0, 8, 16, 24].map((s) => `\\${((n >> s) & 255).toString(16).padStart(2, "0")}`).join("");
+  const textAt = 1048576 + 80;
+  const location = le(textAt) + le(path1.length) + le(553) + le(9);
+  const fill = "z".repeat(4 - ((80 + path1.length + 80) % 4));
+  const locationAt = 1048576 + 80 + path1.length + 80 + fill.length;
+  const data = pad + path1 + pad + fill + location + "tail";
+  const named = ` (func $_ZN10pleo_oauth4text7decimal17h0123456789abcdefE (param $0 i32)\n  (nop)\n )`;
+  const zeroedLocation = pad + "\\00".repeat(path1.length) + pad + fill + "\\00".repeat(16) + "tail";
+  // Nothing points inside it: zeroed with its text, in place.
+  let { out, log } = postLink(module([named], data));
+  assert.ok(out.includes(zeroedLocation), "zeroed in place");
+  assert.match(log, new RegExp(`zeroed the Location at ${locationAt}`));
+  // A constant of the code inside it (its line, read at an offset): kept, its text zeroed.
+  const reads = ` (func $r (param $0 i32)\n  (drop\n   (i32.load\n    (i32.const ${locationAt + 8})\n   )\n  )\n )`;
+  ({ out, log } = postLink(module([named, reads], data)));
+  assert.match(log, new RegExp(`kept the Location at ${locationAt}: addressed`), "kept when the code points inside it");
+  assert.ok(!out.includes(zeroedLocation) && !out.includes(path1), "its text zeroed");
+  // A word of the data pointing at it (a static holding &Location): kept.
+  ({ log } = postLink(module([named], data + le(locationAt))));
+  assert.match(log, new RegExp(`kept the Location at ${locationAt}: addressed`), "kept when the data points at it");
+  // A module with formatting code (which may read a Location): untouched, its text zeroed.
+  const fmt = ` (func $_ZN4core3fmt9Formatter12pad_integral17h0123456789abcdefE (param $0 i32)\n  (nop)\n )`;
+  ({ out, log } = postLink(module([fmt], data)));
+  assert.ok(!out.includes(path1) && !out.includes(zeroedLocation) && !log.includes("Location"), "kept when formatting code is there");
+  // A pair of words like a Location whose text was not zeroed (not a panic text): untouched.
+  const other = pad + "not a panic text, no" + pad;
+  const plain = le(textAt) + le(20) + le(1) + le(2);
+  const otherFill = "z".repeat(4 - ((80 + 20 + 80) % 4 || 4));
+  ({ log } = postLink(module([named], other + otherFill + plain)));
+  assert.ok(!log.includes("Location"), "only Locations of zeroed texts");
+});
