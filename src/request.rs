@@ -245,8 +245,8 @@ fn check_return_to(path: &str) -> Result<()> {
 /// `appState` must be a JSON value `JSON.stringify` writes without dropping anything (the
 /// wrapper marks what it could not write with `!` and its kind), of at most
 /// [`MAX_APP_STATE_BYTES`]. Its text is `JSON.stringify`'s, so it is JSON by construction; the
-/// core keeps it as opaque text and replies with it as a JSON string, and the one JSON grammar
-/// that reads it is the wrapper's `JSON.parse`.
+/// core keeps it as opaque text and replies with it as it is (a member of the reply's form),
+/// and the one JSON grammar that reads it is the wrapper's `JSON.parse`.
 fn check_app_state(json: &str) -> Result<()> {
     if matches!(json.as_bytes().first(), Some(b'!')) {
         return Err(refuse(Msg::AppStateKind, json.get(1..).unwrap_or_default()));

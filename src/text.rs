@@ -1,4 +1,5 @@
-//! Strings without `core::fmt`: concatenation, decimal numbers, JSON output.
+//! Strings without `core::fmt`: concatenation, decimal numbers, JSON output (the server
+//! build's).
 //!
 //! Invariant: nothing here formats through `core::fmt`, so the shipped wasm carries none of
 //! its machinery (about 7 KB). [`Json`] writes valid JSON for any input string (RFC 8259 §7).
@@ -243,7 +244,8 @@ pub fn parse_decimal(s: &str) -> Option<u64> {
     Some(n)
 }
 
-/// A JSON text under construction: `{"ok":…}` / `{"code":…}` for the wasm exports.
+/// A JSON text under construction: the server build's replies (src/server/ops.rs) and the
+/// generated messages.ts. The browser module's replies are forms (src/wasm.rs `Reply`).
 #[derive(Default)]
 pub struct Json(pub String);
 

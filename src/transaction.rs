@@ -89,9 +89,10 @@ impl Record {
     /// Reads a stored record; `None` when it is not one this version wrote. Storage is
     /// writable by any script of the origin, so what comes back is checked by the rules it met
     /// on the way in: a `returnTo` by the same-origin path rule (RFC 9700 §4.11, open
-    /// redirection). An `appState` is opaque text here: the replies carry it as a JSON string,
-    /// and the wrapper parses it before it makes any storage edit of the reply; one that does
-    /// not parse makes the record count as none there (the core is asked again without it).
+    /// redirection). An `appState` is opaque text here: the replies carry it as it is (a member
+    /// of their form, encoded whole), and the wrapper parses it before it makes any storage edit
+    /// of the reply; one that does not parse makes the record count as none there (the core is
+    /// asked again without it).
     pub fn decode(state: State, stored: &str) -> Option<Record> {
         let mut fields = [const { None }; 9];
         form::fields(stored, &FIELDS, &mut fields, false).ok()?;
@@ -197,8 +198,7 @@ impl Transaction {
         s
     }
 
-    /// Appends the stored form to `s`, whatever `s` ends with: the start's reply writes it
-    /// straight into its JSON string (form encoding leaves nothing a JSON string escapes).
+    /// Appends the stored form to `s`, whatever `s` ends with.
     pub fn encode_into(&self, s: &mut String) {
         s.push_str("v=");
         s.push_str(FORMAT_VERSION);

@@ -5,8 +5,12 @@
 //! strings (the options the wrapper checked and wrote as forms, percent-encoded arguments,
 //! storage records as keys and values in turn, `location.href`, the client record
 //! [`configure`] issued), CSPRNG
-//! bytes (and the platform's SHA-256 digest of the verifier they make) and the clock, runs the pure core, and returns one JSON text: `{"ok": …}` or
-//! `{"code", "msg", "args", …}` (an error).
+//! bytes (and the platform's SHA-256 digest of the verifier they make) and the clock, runs the
+//! pure core, and answers one form-encoded text ([`Reply`]: `name=value` pairs, every name and
+//! value encoded whole, which the wrapper reads with `URLSearchParams`): the operation's
+//! members (`ok` for a reply of one value; lists and objects as forms of their own in one
+//! member), or an error's (`code`, `msg`, `a`…, [`error_fields`]). No `core::fmt`, no JSON
+//! writer: the form encoding is the one the options and the records need anyway.
 //! The wrapper does all I/O (storage, history, fetch) with what these return. Nothing is kept
 //! between calls. Compiled on every target, so the native tests drive the shipped path too;
 //! only the exports and the runtime are wasm32's.
@@ -26,58 +30,78 @@ use crate::options::Form;
 use crate::pkce::{PkceCodeChallenge, PkceCodeVerifier, S256};
 use crate::request::{self, split_entropy, AuthorizationUrlOptions};
 use crate::state::State;
-use crate::text::{decimal, parse_decimal, Json};
+use crate::text::{decimal, parse_decimal};
 use crate::transaction;
 
-/// `{"ok":<json>}`, or an error's members ([`error_fields`]).
-fn reply(result: Result<String>) -> String {
-    let mut j = Json::default();
-    outcome(&mut j, result);
-    j.close()
+/// A reply (or a part of one) under construction: form-encoded `name=value` pairs
+/// ([`form::append_pair`]), which the wrapper reads with `URLSearchParams`. Every name and
+/// value is encoded whole (`&`, `=`, `%` and `+` included), so no text — a URL piece, a stored
+/// record, `appState` — can end its field or add one.
+#[derive(Default)]
+struct Reply(String);
+
+impl Reply {
+    /// `name=value`.
+    fn field(&mut self, name: &str, value: &str) -> &mut Self {
+        form::append_pair(&mut self.0, name, value);
+        self
+    }
+
+    /// `name=value` when there is a value.
+    fn field_opt(&mut self, name: &str, value: Option<&str>) -> &mut Self {
+        if let Some(v) = value {
+            self.field(name, v);
+        }
+        self
+    }
 }
 
-/// `"ok":<json>`, or the error's members.
-fn outcome(j: &mut Json, result: Result<String>) {
-    match result {
-        Ok(ok) => j.key("ok").raw(&ok),
-        Err(e) => error_fields(j, &e),
-    };
+/// A reply of one value: `ok=<value>`.
+fn ok(value: &str) -> Reply {
+    let mut j = Reply::default();
+    j.field("ok", value);
+    j
 }
 
-/// An error as members of the reply itself (a nested `err` object cost 42 B gzip with the
-/// wrapper's reading of it): `code`, `msg` (the message's number), `args`, and the details it
-/// has. No successful reply has a `code` of its own: the wrapper tells the two apart by it.
-fn error_fields<'a>(j: &'a mut Json, e: &Error) -> &'a mut Json {
+/// The reply's text: its members, or an error's ([`error_fields`]).
+fn reply(result: Result<Reply>) -> String {
+    result
+        .unwrap_or_else(|e| {
+            let mut j = Reply::default();
+            error_fields(&mut j, &e);
+            j
+        })
+        .0
+}
+
+/// An error as members of the reply itself: `code`, `msg` (the message's number), one `a` per
+/// argument in order, and the details it has. No successful reply has a `msg` of its own: the
+/// wrapper tells the two apart by it.
+fn error_fields(j: &mut Reply, e: &Error) {
     let m = e.message_parts();
     j.field("code", e.code().as_str())
-        .key("msg")
-        .raw(&decimal(m.msg as u64))
-        .key("args")
-        .raw("[");
+        .field("msg", &decimal(m.msg as u64));
     for arg in &m.args {
-        j.item(arg);
+        j.field("a", arg);
     }
-    j.raw("]");
     if let Some(d) = e.authorization_details() {
         j.field("error", &d.error)
             .field_opt("errorDescription", d.error_description.as_deref())
             .field_opt("errorUri", d.error_uri.as_deref());
     }
     if let Some(status) = e.status() {
-        j.key("status").raw(&decimal(status.into()));
+        j.field("status", &decimal(status.into()));
     }
     if let Some(c) = e.context() {
         context_fields(j, c);
     }
-    j
 }
 
-/// `returnTo` and `appState`, each a JSON string: `appState` is the text `JSON.stringify` wrote
-/// at the start, opaque here (read back from storage, any script of the origin may have
-/// rewritten it), so that no stored text can break out of the reply. The wrapper parses it
-/// where it hands it out (`core`'s `edit` in index.ts: one that does not parse makes the record
-/// count as none).
-fn context_fields(j: &mut Json, c: &Context) {
+/// `returnTo` and `appState`: `appState` is the text `JSON.stringify` wrote at the start,
+/// opaque here (read back from storage, any script of the origin may have rewritten it); the
+/// wrapper parses it where it hands it out (`core`'s `edit` in index.ts: one that does not
+/// parse makes the record count as none).
+fn context_fields(j: &mut Reply, c: &Context) {
     j.field_opt("returnTo", c.return_to.as_deref())
         .field_opt("appState", c.app_state.as_deref());
 }
@@ -96,17 +120,25 @@ fn argument(encoded: &str) -> String {
 
 /// `PleoOAuth.create` on the page at `origin` (`location.origin`): checks the options, once;
 /// answers the client record later operations take instead of the options, and what the
-/// wrapper needs for its I/O: `{ client, storage }`, and with a handoff also `url`,
-/// `startUrl?`, `credentials`, `headers: [[name, value]]` and `timeoutMs` (members of their own:
-/// a nested `handoff` object cost 55 B gzip with the wrapper's reading of it) — `headers`
-/// includes the two the library sets itself.
+/// wrapper needs for its I/O: `client`, `storage`, and with a handoff also `url`, `startUrl?`,
+/// `credentials`, `headers` and `timeoutMs` — `headers` the request's headers as a form of
+/// their own (`name=value` pairs, which `URLSearchParams` reads as the pairs `fetch` takes),
+/// including the two the library sets itself.
 pub fn configure(options: &str, origin: &str) -> String {
     reply(Config::from_form(&Form::parse(options)).and_then(|c| {
         c.check_page_origin(origin)?;
-        let mut j = Json::default();
+        let mut j = Reply::default();
         j.field("client", &c.encode())
             .field("storage", c.storage.name());
         if let Some(h) = &c.handoff {
+            let mut headers = Reply::default();
+            for (name, value) in &h.headers {
+                headers.field(name, value);
+            }
+            // The two the library sets itself.
+            headers
+                .field("Content-Type", "application/json")
+                .field(handoff::REQUESTED_WITH.0, handoff::REQUESTED_WITH.1);
             j.field("url", &h.url)
                 .field_opt("startUrl", h.start_url.as_deref())
                 .field(
@@ -116,34 +148,23 @@ pub fn configure(options: &str, origin: &str) -> String {
                         Credentials::Include => "include",
                         Credentials::Omit => "omit",
                     },
-                );
-            j.key("headers").raw("[");
-            let mut header = |name: &str, value: &str| {
-                j.separate_item();
-                j.raw("[").item(name).item(value).raw("]");
-            };
-            for (name, value) in &h.headers {
-                header(name, value);
-            }
-            // The two the library sets itself.
-            header("Content-Type", "application/json");
-            header(handoff::REQUESTED_WITH.0, handoff::REQUESTED_WITH.1);
-            j.raw("]")
-                .key("timeoutMs")
-                .raw(&decimal(h.timeout_ms.into()));
+                )
+                .field("headers", &headers.0)
+                .field("timeoutMs", &decimal(h.timeout_ms.into()));
         }
-        Ok(j.close())
+        Ok(j)
     }))
 }
 
 /// `authorizationUrl()`: a fresh request from 64 CSPRNG bytes and the platform's SHA-256
 /// digest of the verifier they make ([`verifier`]; [`request::split`]), and what to do in storage:
-/// `{ url, key, record, sweep? }` — `sweep`, when the sweep is due by its `schedule` (the value
+/// `url`, `key`, `record`, `sweep?` — `sweep`, when the sweep is due by its `schedule` (the value
 /// under [`transaction::SWEEP_KEY`], empty for none), is the schedule to store once the
 /// records [`sweep`] names are removed. `app_state` is `JSON.stringify(appState)` (see
 /// [`AuthorizationUrlOptions::app_state`]), empty for none. For `popup()` (`popup` true) the
 /// options may hold `timeoutMs`, the transaction is the popup's, and the answer adds `state`
-/// and `timeoutMs` (as members of its own: a nested object cost 27 B gzip).
+/// and `timeoutMs`. With a bound handoff, `bind`: what to POST to `handoff.startUrl` first, as
+/// a form of its own (the wrapper writes it as JSON).
 pub fn start(
     record: &str,
     call: &str,
@@ -161,75 +182,65 @@ pub fn start(
         let now_ms = now_ms as u64;
         let mut r = request::build(&c, options, entropy, now_ms)?;
         r.transaction.popup = popup;
-        let mut j = Json::default();
-        // The key and the record straight into the reply, unescaped: the state is base64url
-        // and the record form-encoded, so neither holds a character a JSON string escapes.
+        let mut j = Reply::default();
         j.field("url", &r.url)
-            .key("key")
-            .raw("\"")
-            .raw(transaction::KEY_PREFIX)
-            .raw(r.transaction.state.as_str())
-            .raw("\"")
-            .key("record")
-            .raw("\"");
-        r.transaction.encode_into(&mut j.0);
-        j.raw("\"");
+            .field("key", &r.transaction.storage_key())
+            .field("record", &r.transaction.encode());
         if c.bound {
             // RFC 9700 §4.5: what the bound handoff registers with the backend first.
-            let mut bind = Json::default();
+            let mut bind = Reply::default();
             bind.field("state", r.transaction.state.as_str())
                 .field("code_challenge", r.challenge.as_str());
-            j.field("bind", &bind.close());
+            j.field("bind", &bind.0);
         }
         if popup {
             j.field("state", r.transaction.state.as_str())
-                .key("timeoutMs")
-                .raw(&decimal(timeout_ms.into()));
+                .field("timeoutMs", &decimal(timeout_ms.into()));
         }
         // Once per time to live at most: no record outlives two of them unswept. The next
         // sweep is due when this transaction expires, one time to live from now.
         if transaction::sweep_due(schedule, now_ms) {
             j.field("sweep", &decimal(r.transaction.expires_at_ms));
         }
-        Ok(j.close())
+        Ok(j)
     })())
 }
 
 /// The sweep: of this library's records in storage (`stored`), the keys of those expired or
-/// unreadable ([`transaction::is_stale`]), as a JSON list. `stored` is the wrapper's list of
+/// unreadable ([`transaction::is_stale`]), each as a member's name (its value empty): the
+/// wrapper hands over only keys that start with [`transaction::KEY_PREFIX`], so none is a name
+/// the reply's reading gives a meaning to (`ok`, `msg`). `stored` is the wrapper's list of
 /// them: keys and values in turn, separated by U+0001 (the wrapper hands over no key or value
 /// holding one, or a NUL: those it reads as an empty, unreadable record). Nothing is decoded:
 /// the records are the core's own text.
 pub fn sweep(stored: &str, now_ms: f64) -> String {
-    let mut j = Json::default();
-    j.raw("[");
+    let mut j = Reply::default();
     let mut pieces = crate::text::pieces(stored, 1);
     while let (Some(k), Some(v)) = (pieces.next(), pieces.next()) {
         if transaction::is_stale(k, v, now_ms as u64) {
-            j.item(k);
+            j.field(k, "");
         }
     }
-    j.raw("]");
-    reply(Ok(j.0))
+    j.0
 }
 
-/// `handleCallback()`, first: the key of the one record [`finish`] reads (a JSON string; empty
-/// when there is none to read).
+/// `handleCallback()`, first: the key of the one record [`finish`] reads (`ok`; empty when
+/// there is none to read).
 pub fn locate(url: &str) -> String {
-    let mut j = Json::default();
-    j.string(&callback::record_key(&argument(url)).unwrap_or_default());
-    reply(Ok(j.0))
+    ok(&callback::record_key(&argument(url)).unwrap_or_default()).0
 }
 
 /// `handleCallback()`, steps 1–9 for the client `record`, given the value in storage under
 /// the key [`locate`] named (`stored`, empty for none), on the page at `here`
 /// (`location.href`); `via` `"popup"` when the window waiting for a `popup()` hands the
-/// callback its popup relayed ([`callback::Via`]), else empty. Answers `{ store: [[key, value
-/// or null], …], clean?, ok | err }`: the storage edits to make first, whatever the outcome
-/// (`null` removes); `clean`, the address step 9 leaves (path, query, fragment) after a
-/// completed callback — success or error — when `url` is `here`; then `ok` = `{ returnTo?,
-/// appState?, handoff: { code, codeVerifier, redirectUri, state }, body }`, `body` the JSON
-/// text to POST to `handoff.url` (step 10).
+/// callback its popup relayed ([`callback::Via`]), else empty. Answers `store`: the storage
+/// edits to make first, whatever the outcome, as a form of their own (`key=value`, an empty
+/// value removes: no record the core writes is empty); `clean?`, the address step 9 leaves
+/// (path, query, fragment) after a completed callback — success or error — when `url` is
+/// `here`; then on success `returnTo?`, `appState?`, `handoff` (a form of `code`,
+/// `codeVerifier`, `redirectUri`, `state`) and `body` (a form of `code`, `code_verifier`,
+/// `redirect_uri`, `state`, which the wrapper POSTs to `handoff.url` as JSON: step 10), or the
+/// error's members.
 pub fn finish(record: &str, url: &str, stored: &str, now_ms: f64, here: &str, via: &str) -> String {
     // A broken client record: no storage edit, and its error.
     let callback::Handled {
@@ -254,45 +265,39 @@ pub fn finish(record: &str, url: &str, stored: &str, now_ms: f64, here: &str, vi
             outcome: Err(e),
         },
     };
-    let outcome = outcome.map(|s| {
-        let v = s.verified;
-        let mut payload = Json::default();
-        payload
-            .field("code", v.code.secret())
-            .field("codeVerifier", v.verifier.secret())
-            .field("redirectUri", &v.redirect_uri)
-            .field("state", v.state.as_str());
-        let mut body = Json::default();
-        body.field("code", v.code.secret())
-            .field("code_verifier", v.verifier.secret())
-            .field("redirect_uri", &v.redirect_uri)
-            .field("state", v.state.as_str());
-        let mut j = Json::default();
-        context_fields(&mut j, &v.context);
-        j.key("handoff").raw(&payload.close());
-        j.field("body", &body.close());
-        j.close()
-    });
-    let mut j = Json::default();
-    j.key("store").raw("[");
+    let mut edits = Reply::default();
     for (key, value) in &store {
-        j.separate_item();
-        j.raw("[").item(key);
-        match value {
-            Some(v) => j.item(v),
-            None => j.raw(",null"),
-        };
-        j.raw("]");
+        edits.field(key, value.as_deref().unwrap_or_default());
     }
-    j.raw("]").field_opt("clean", clean.as_deref());
-    self::outcome(&mut j, outcome);
-    j.close()
+    let mut j = Reply::default();
+    j.field("store", &edits.0)
+        .field_opt("clean", clean.as_deref());
+    match outcome {
+        Ok(s) => {
+            let v = s.verified;
+            let mut payload = Reply::default();
+            payload
+                .field("code", v.code.secret())
+                .field("codeVerifier", v.verifier.secret())
+                .field("redirectUri", &v.redirect_uri)
+                .field("state", v.state.as_str());
+            let mut body = Reply::default();
+            body.field("code", v.code.secret())
+                .field("code_verifier", v.verifier.secret())
+                .field("redirect_uri", &v.redirect_uri)
+                .field("state", v.state.as_str());
+            context_fields(&mut j, &v.context);
+            j.field("handoff", &payload.0).field("body", &body.0);
+        }
+        Err(e) => error_fields(&mut j, &e),
+    }
+    j.0
 }
 
 /// The outcome of a handoff request to `url` (the wrapper holds the handoff's URLs and
 /// timeout from [`configure`]): `request` `"start"` for `handoff.startUrl` (anything else:
 /// the exchange at `handoff.url`, step 10), `response` what the wrapper saw (`0` no response,
-/// `1` timed out, `2` a response with HTTP `status`).
+/// `1` timed out, `2` a response with HTTP `status`). An empty reply on success.
 pub fn handed_off(
     request: &str,
     url: &str,
@@ -314,7 +319,7 @@ pub fn handed_off(
         "start" => handoff::Request::Start,
         _ => handoff::Request::Exchange,
     };
-    reply(handoff::outcome(request, response, url, number(timeout_ms)).map(|()| "null".into()))
+    reply(handoff::outcome(request, response, url, number(timeout_ms)).map(|()| Reply::default()))
 }
 
 /// Why `popup()` failed, as its error: `why` `"0"` blocked, `"1"` closed by the user, `"2"`
@@ -331,48 +336,38 @@ pub fn popup_failed(why: &str, timeout_ms: &str) -> String {
     }))
 }
 
-/// `createPkce()`: `{ verifier, challenge, method }` from 64 CSPRNG bytes and the platform's
+/// `createPkce()`: `verifier`, `challenge`, `method` from 64 CSPRNG bytes and the platform's
 /// SHA-256 digest of the verifier they make ([`verifier`]), as a start takes them
 /// ([`request::split`]).
 pub fn pkce(input: &[u8]) -> String {
     reply(request::split(input).map(|(_, verifier, challenge)| {
-        let mut j = Json::default();
+        let mut j = Reply::default();
         j.field("verifier", verifier.secret())
             .field("challenge", challenge.as_str())
             .field("method", S256);
-        j.close()
+        j
     }))
 }
 
-/// `codeChallenge(verifier)`: the S256 challenge as a JSON string, from the platform's SHA-256
-/// `digest` of the verifier; the verifier is checked first (`invalid_parameter`), then the
-/// digest ([`PkceCodeChallenge::from_digest`]).
+/// `codeChallenge(verifier)`: the S256 challenge (`ok`), from the platform's SHA-256 `digest`
+/// of the verifier; the verifier is checked first (`invalid_parameter`), then the digest
+/// ([`PkceCodeChallenge::from_digest`]).
 pub fn challenge(verifier: &str, digest: &[u8]) -> String {
     reply((|| {
         PkceCodeVerifier::new(argument(verifier))?;
-        let mut j = Json::default();
-        j.string(PkceCodeChallenge::from_digest(digest)?.as_str());
-        Ok(j.0)
+        Ok(ok(PkceCodeChallenge::from_digest(digest)?.as_str()))
     })())
 }
 
 /// Before a start or `createPkce()`: the verifier 64 CSPRNG bytes make
-/// ([`request::verifier`]), as a JSON string, for the wrapper to digest.
+/// ([`request::verifier`]), as `ok`, for the wrapper to digest.
 pub fn verifier(entropy: &[u8]) -> String {
-    reply(request::verifier(entropy).map(|v| {
-        let mut j = Json::default();
-        j.string(v.secret());
-        j.0
-    }))
+    reply(request::verifier(entropy).map(|v| ok(v.secret())))
 }
 
-/// `generateState()`: a state from the first 32 of 64 CSPRNG bytes, as a JSON string.
+/// `generateState()`: a state from the first 32 of 64 CSPRNG bytes, as `ok`.
 pub fn state(entropy: &[u8]) -> String {
-    reply(split_entropy(entropy).map(|(bytes, _)| {
-        let mut j = Json::default();
-        j.string(State::from_entropy(bytes).as_str());
-        j.0
-    }))
+    reply(split_entropy(entropy).map(|(bytes, _)| ok(State::from_entropy(bytes).as_str())))
 }
 
 /// `parseCallback(url)`: the callback parameters, duplicates refused.
@@ -380,14 +375,14 @@ pub fn parse(url: &str) -> String {
     reply((|| {
         let url = argument(url);
         let p = callback::parse(&url)?;
-        let mut j = Json::default();
+        let mut j = Reply::default();
         j.field_opt("code", p.code())
             .field_opt("state", p.state())
             .field_opt("error", p.error())
             .field_opt("errorDescription", p.error_description())
             .field_opt("errorUri", p.error_uri())
             .field_opt("iss", p.iss());
-        Ok(j.close())
+        Ok(j)
     })())
 }
 
@@ -579,5 +574,155 @@ mod runtime {
                 new
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[allow(unused_imports)]
+    use crate::test_prelude::*;
+
+    /// Text a hostile callback, script or storage could hand over: the reply's own separators
+    /// and names, an encoded `&`, a NUL, U+0001, a space, a `+`, non-ASCII, JSON punctuation.
+    const HOSTILE: &str = "x&msg=0&code=invalid_config&a=1&ok=%26&store=k%3Dv\u{0}\u{1} +é\"}";
+
+    /// The members of a reply as `URLSearchParams` reads them (the reference crate).
+    fn members(reply: &str) -> Vec<(String, String)> {
+        form_urlencoded::parse(reply.as_bytes())
+            .into_owned()
+            .collect()
+    }
+
+    fn names(reply: &str) -> Vec<String> {
+        members(reply).into_iter().map(|(n, _)| n).collect()
+    }
+
+    fn value(reply: &str, name: &str) -> String {
+        members(reply)
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+            .unwrap_or_default()
+    }
+
+    /// A string as the wrapper hands it over (percent-encoded).
+    fn enc(s: &str) -> String {
+        let mut out = String::new();
+        form::encode(&mut out, s);
+        out
+    }
+
+    #[test]
+    fn no_text_ends_its_member_or_adds_one() {
+        // A callback's parameters.
+        let url = cat!(
+            "https://x.example/cb?code=",
+            &enc(HOSTILE),
+            "&error_description=",
+            &enc(HOSTILE)
+        );
+        assert_eq!(
+            members(&parse(&enc(&url))),
+            [("code", HOSTILE), ("errorDescription", HOSTILE)].map(|(n, v)| (n.into(), v.into()))
+        );
+        // An error's argument.
+        let msg = decimal(Msg::PopupTimedOut as u64);
+        assert_eq!(
+            members(&popup_failed("2", HOSTILE)),
+            [("code", "popup_timeout"), ("msg", &msg), ("a", HOSTILE)]
+                .map(|(n, v)| (n.into(), v.into()))
+        );
+        // A flow whose appState and error_description are hostile: an authorization_error with
+        // the connection's context, then the storage edits as a form of their own.
+        let origin = "https://app.example.com";
+        let cb = "https://app.example.com/cb";
+        let io = configure(
+            &cat!(
+                "clientId=c&redirectUri=",
+                &enc(cb),
+                "&scopes=users%3Aread&handoff.=&handoff.url=%2Fx&handoff.headers=X-A&handoff.headers=",
+                &enc("v&X-B=w")
+            ),
+            origin,
+        );
+        assert_eq!(
+            names(&io),
+            [
+                "client",
+                "storage",
+                "url",
+                "credentials",
+                "headers",
+                "timeoutMs"
+            ]
+        );
+        assert_eq!(
+            members(&value(&io, "headers")),
+            [
+                ("X-A", "v&X-B=w"),
+                ("Content-Type", "application/json"),
+                ("X-Requested-With", "pleo-oauth")
+            ]
+            .map(|(n, v)| (n.into(), v.into()))
+        );
+        let client = value(&io, "client");
+        let mut entropy: Vec<u8> = (0..64).collect();
+        let v = value(&verifier(&entropy), "ok");
+        {
+            use sha2::Digest;
+            entropy.extend(sha2::Sha256::digest(v.as_bytes()));
+        }
+        let started = start(
+            &client,
+            "returnTo=%2Fback",
+            &entropy,
+            1e12,
+            "",
+            HOSTILE,
+            false,
+        );
+        assert_eq!(names(&started), ["url", "key", "record", "sweep"]);
+        let state = value(&started, "key").replace(transaction::KEY_PREFIX, "");
+        let callback = cat!(
+            cb,
+            "?error=access_denied&error_description=",
+            &enc(HOSTILE),
+            "&state=",
+            &state
+        );
+        let finished = finish(
+            &client,
+            &enc(&callback),
+            &value(&started, "record"),
+            1e12 + 1.0,
+            &callback,
+            "",
+        );
+        assert_eq!(
+            names(&finished),
+            [
+                "store",
+                "clean",
+                "code",
+                "msg",
+                "a",
+                "a",
+                "error",
+                "errorDescription",
+                "returnTo",
+                "appState"
+            ]
+        );
+        assert_eq!(value(&finished, "errorDescription"), HOSTILE);
+        assert_eq!(value(&finished, "appState"), HOSTILE);
+        let edits = members(&value(&finished, "store"));
+        assert!(
+            !edits.is_empty()
+                && edits
+                    .iter()
+                    .all(|(k, v)| k.starts_with(transaction::KEY_PREFIX) && !v.is_empty()),
+            "{edits:?}"
+        );
     }
 }

@@ -370,8 +370,9 @@ interface Io {
   url?: string;
   startUrl?: string;
   credentials?: RequestCredentials;
-  headers?: [string, string][];
-  timeoutMs?: number;
+  /** The request's headers as a form (`name=value` pairs). */
+  headers?: string;
+  timeoutMs?: string;
 }
 
 /** What `start` answers. */
@@ -384,16 +385,20 @@ interface Started {
   /** For `popup()`: the state to wait for. */
   state?: string;
   /** For `popup()`: how long to wait. */
-  timeoutMs?: number;
-  /** With `handoff.startUrl`: the `{ state, code_challenge }` JSON to register first. */
+  timeoutMs?: string;
+  /** With `handoff.startUrl`: the `state` and `code_challenge` to register first, as a form. */
   bind?: string;
 }
 
 /** What `finish` answers (after its storage edits, `store`, and step 9's `clean` were made). */
 interface Finished {
+  store: string;
+  clean?: string;
   returnTo?: string;
   appState?: unknown;
-  handoff: HandoffPayload;
+  /** The handoff payload, as a form. */
+  handoff: string;
+  /** The handoff request's members (`code`, `code_verifier`, `redirect_uri`, `state`), as a form. */
   body: string;
 }
 
@@ -658,8 +663,9 @@ export class PleoOAuth {
           const key = s.key(i);
           if (key?.startsWith(KEY_PREFIX) && clean(key)) found.push(key, clean(s.getItem(key)));
         }
-        const stale = core<string[]>(Op.Sweep, [found.join("\x01")]);
-        for (let i = 0; i < stale.length; i++) s.removeItem(stale[i]!);
+        // The stale ones' keys, as the names of the reply's members (own ones only: the reply
+        // has no prototype).
+        for (const stale in core<object>(Op.Sweep, [found.join("\x01")])) s.removeItem(stale);
         this.#sweep = r.sweep;
       }
       s.setItem(r.key, r.record);
@@ -805,8 +811,9 @@ export class PleoOAuth {
                 edited = true;
                 try {
                   // The completed record replaces the consumed transaction under its key: done when
-                  // it reads back (a storage shim or blocker may drop a write without throwing).
-                  if (value != null && (s.setItem(key, value), s.getItem(key) === value)) continue;
+                  // it reads back (a storage shim or blocker may drop a write without throwing). An
+                  // empty value removes.
+                  if (value && (s.setItem(key, value), s.getItem(key) === value)) continue;
                 } catch {
                   // not written (a full storage)
                 }
@@ -845,9 +852,9 @@ export class PleoOAuth {
             )
           : step();
         // What the connection carries (its returnTo and appState, when it has them).
-        const { handoff, body, ...result }: Finished = r;
+        const { store: _store, clean: _clean, handoff, body, ...result }: Finished = r;
         const { url: exchange } = this.#io;
-        if (!exchange) return { ...result, handoff };
+        if (!exchange) return { ...result, handoff: obj(handoff) as unknown as HandoffPayload };
         return this.#post(exchange, body, "").then(
           (backend) => ({ ...result, backend }),
           (e: PleoOAuthError) => {
@@ -863,12 +870,13 @@ export class PleoOAuth {
   }
 
   /**
-   * A handoff request (step 10's exchange, or `"start"` for `handoff.startUrl`): POST the body
-   * with the handoff's headers, credentials and timeout; the core judges what came back.
+   * A handoff request (step 10's exchange, or `"start"` for `handoff.startUrl`): POST the
+   * members of the form `body` as JSON with the handoff's headers, credentials and timeout; the
+   * core judges what came back.
    */
   async #post(url: string, body: string, request: "" | "start"): Promise<unknown> {
     const h = this.#io as Required<Io>;
-    const signal = AbortSignal.timeout(h.timeoutMs);
+    const signal = AbortSignal.timeout(+h.timeoutMs);
     // 2 a response, 1 the timeout, 0 none.
     let kind = 2;
     let status = 0;
@@ -885,7 +893,7 @@ export class PleoOAuth {
           // referrerPolicy…), also a polluted Object.prototype's.
           const response = await fetch(
             new URL(url, location.origin),
-            Object.setPrototypeOf({ method: "POST", body, headers: h.headers, credentials: h.credentials, redirect: "error", signal }, null),
+            Object.setPrototypeOf({ method: "POST", body: JSON.stringify(obj(body)), headers: [...new URLSearchParams(h.headers)], credentials: h.credentials, redirect: "error", signal }, null),
           );
           status = response.status;
           return response.text();
@@ -1025,11 +1033,12 @@ async function run<T>(f: () => T | Promise<T>, outside?: boolean): Promise<T> {
 
 /**
  * Runs one operation of the core (src/boundary.rs `OPS`: its string arguments in order, the
- * CSPRNG bytes when it takes them, and the clock). Every operation answers `{ ok }` or `{ code,
- * msg, args, … }`, copied out of the module's memory; the core keeps nothing between
- * calls and empties its arena when the next one starts.
+ * CSPRNG bytes when it takes them, and the clock). Every operation answers a form-encoded text,
+ * copied out of the module's memory: its members, `ok` for one value, or an error's `code`,
+ * `msg`, one `a` per argument and its details. The core keeps nothing between calls and empties
+ * its arena when the next one starts.
  */
-function core<T>(op: Op, args: (string | number)[] = [], random = NONE, edit?: (store: [string, string | null][], clean?: string) => void): T {
+function core<T>(op: Op, args: (string | number)[] = [], random = NONE, edit?: (store: URLSearchParams, clean?: string) => void): T {
   let reply: string;
   try {
     // The string arguments travel as one, NUL-separated: none of them can hold a raw NUL (they
@@ -1049,36 +1058,44 @@ function core<T>(op: Op, args: (string | number)[] = [], random = NONE, edit?: (
     // the call trapped, and the next call starts with an empty arena.
     throw failure(op ? "invalid_parameter" : "invalid_config", Msg.TooLarge, []);
   }
-  // An error's members are the reply's own (src/wasm.rs `error_fields`).
-  const r = bare(JSON.parse(reply)) as PleoOAuthErrorDetails & {
-    ok: T;
-    code?: PleoOAuthErrorCode;
-    msg: Msg;
-    args: string[];
-    store?: [string, string | null][];
+  // The reply's members (src/wasm.rs `Reply`), an error's too (`error_fields`), as own
+  // properties of an object without prototype.
+  const r = bare(obj(reply)) as unknown as PleoOAuthErrorDetails & {
+    ok?: T;
+    code: PleoOAuthErrorCode;
+    msg?: Msg;
+    store?: string;
     clean?: string;
   };
   if (edit) {
-    // `finish`'s appState is a JSON string (src/wasm.rs `context_fields`): the text
-    // JSON.stringify wrote at the start, read back from storage, which any script of the origin
-    // can rewrite. This JSON.parse is the one JSON grammar it meets, before any edit is made. One
-    // that does not parse makes the record count as none, as one that does not decode does
-    // (src/transaction.rs `Record::decode`): the core is asked again with no record (`stored`,
-    // its third argument), and that answer's edits and outcome are made (unknown_state and the
-    // record removed; for a reload of a cleaned address, not_a_callback), none of this one's.
-    // Own members only: a polluted Object.prototype.appState is none of the reply's.
-    const c = (bare(r.ok) ?? r) as { appState?: unknown };
+    // `finish`'s appState (src/wasm.rs `context_fields`): the text JSON.stringify wrote at the
+    // start, read back from storage, which any script of the origin can rewrite. This JSON.parse
+    // is the one JSON grammar it meets, before any edit is made. One that does not parse makes
+    // the record count as none, as one that does not decode does (src/transaction.rs
+    // `Record::decode`): the core is asked again with no record (`stored`, its third argument),
+    // and that answer's edits and outcome are made (unknown_state and the record removed; for a
+    // reload of a cleaned address, not_a_callback), none of this one's.
     try {
-      if (c.appState != null) c.appState = JSON.parse(c.appState as string);
+      if (r.appState != null) r.appState = JSON.parse(r.appState as string);
     } catch {
       args[2] = "";
       return core(op, args, random, edit);
     }
     // Its storage edits (and the address a completed callback leaves) whatever the outcome.
-    edit(r.store!, r.clean);
+    edit(new URLSearchParams(r.store), r.clean);
   }
-  if (r.code) throw failure(r.code, r.msg, r.args, r);
-  return bare(r.ok);
+  if (r.msg) {
+    // (A message's number indexes the templates as its text does; only `status` is a number.)
+    r.status &&= +r.status;
+    throw failure(r.code, r.msg, new URLSearchParams(reply).getAll("a"), r);
+  }
+  // One value (`ok`), or the members.
+  return r.ok ?? (r as T);
+}
+
+/** The members of a form-encoded text (a reply of the core, or a form inside one). */
+function obj(form: string): Record<string, string> {
+  return Object.fromEntries(new URLSearchParams(form));
 }
 
 // ------------------------------------------------------------------------------------ helpers

@@ -40,7 +40,7 @@ const CLOSED_GRACE_MS = 3000;
 export function wait<R>(
   win: Window,
   signal: AbortSignal,
-  { url, state, timeoutMs }: { url: string; state: string; timeoutMs: number },
+  { url, state, timeoutMs }: { url: string; state: string; timeoutMs: string },
   prefix: string,
   nonce: string,
   core: (op: Op, args: string[]) => { state?: string },
@@ -48,7 +48,7 @@ export function wait<R>(
   handle: (url: string) => Promise<R>,
 ): Promise<R> {
   /** Rejects with the core's `popup_closed` (1) or `popup_timeout` (2). */
-  const fail = async (kind: 1 | 2): Promise<never> => core(Op.PopupFailed, [String(kind), String(timeoutMs)]) as never;
+  const fail = async (kind: 1 | 2): Promise<never> => core(Op.PopupFailed, [String(kind), timeoutMs]) as never;
   // Binds the relay to this popup: a nonce in the popup's own session storage, written while
   // it is still this origin's blank page (it keeps it through Pleo and back, also when a COOP
   // severs it). Its redirect-URI page sends the callback only with the nonce, and only that is
@@ -101,7 +101,7 @@ export function wait<R>(
     addEventListener("message", onMessage);
     signal.addEventListener("abort", onSuperseded);
     if (channel) channel.onmessage = (e) => accept(e.data);
-    const timer = setTimeout(() => end(fail(2)), timeoutMs);
+    const timer = setTimeout(() => end(fail(2)), +timeoutMs);
     // `closed` is also true at once when a Cross-Origin-Opener-Policy severs the popup from
     // this window: within the first seconds it is taken for that (the callback then arrives
     // by BroadcastChannel, or the timeout ends the wait, or a newer popup()); later, for the
