@@ -206,34 +206,43 @@ messages! {
 pub struct Message {
     /// Which message.
     pub msg: Msg,
-    /// What fills its `{}`s, in order.
-    pub args: Vec<String>,
+    /// What fills its `{}`s, in order, as the wasm answers them: `&a=<value>` each, the value
+    /// form-encoded (src/wasm.rs `error_fields` appends the text as it is; [`Message::args`]
+    /// reads it back).
+    pub args: String,
 }
 
 impl From<Msg> for Message {
     fn from(msg: Msg) -> Message {
         Message {
             msg,
-            args: Vec::new(),
+            args: String::new(),
         }
     }
 }
 
 impl Message {
-    /// A message and copies of its arguments, built out of line: every `msg!` site passes only
-    /// a list of string slices (building the `Vec` at each of the ~35 sites cost the module 1,000 B raw, 104 gzip, measured).
+    /// A message and its arguments, written once as the wasm answers them (no `Vec` of copies
+    /// encoded again by the reply), built out of line: every `msg!` site passes only a list of
+    /// string slices (building the `Vec` at each of the ~35 sites cost the module 1,000 B raw,
+    /// 104 gzip, measured).
     #[inline(never)]
     pub fn with(msg: Msg, args: &[&str]) -> Message {
-        Message {
-            msg,
-            args: {
-                let mut copies = Vec::new();
-                for a in args {
-                    copies.push(String::from(*a));
-                }
-                copies
-            },
+        let mut text = String::new();
+        for a in args {
+            text.push_str("&a=");
+            crate::form::encode(&mut text, a);
         }
+        Message { msg, args: text }
+    }
+
+    /// The arguments, in order (what [`Message::with`] was given).
+    pub fn args(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (_, value) in crate::form::pairs(&self.args) {
+            out.push(value);
+        }
+        out
     }
 }
 
@@ -251,7 +260,7 @@ pub fn render(message: &Message) -> String {
         .get(message.msg as usize)
         .copied()
         .unwrap_or_default();
-    fill(template, &message.args)
+    fill(template, &message.args())
 }
 
 /// The end-user sentence of a message (what the wrapper sets as `userMessage`).
@@ -291,6 +300,30 @@ mod tests {
         assert_eq!(
             render(&Msg::Expired.into()),
             TEMPLATES[Msg::Expired as usize]
+        );
+    }
+
+    #[test]
+    fn arguments_are_read_back_as_given() {
+        // What a reply's members could be confused with, and what form encoding changes.
+        let hostile = [
+            "",
+            "a=b&a=c",
+            "&msg=0&code=x",
+            "100% + 1",
+            "\0\u{1}\n\"'\\",
+            "é ✓ 🔑",
+            "%41+%2B",
+        ];
+        let m = Message::with(Msg::IssuerMismatch, &hostile);
+        assert_eq!(m.args(), hostile.map(String::from));
+        assert_eq!(
+            Message::with(Msg::Expired, &[]).args(),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            Message::from(Msg::Expired),
+            Message::with(Msg::Expired, &[])
         );
     }
 

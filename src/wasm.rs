@@ -81,9 +81,7 @@ fn error_fields(j: &mut Reply, e: &Error) {
     let m = e.message_parts();
     j.field("code", e.code().as_str())
         .field("msg", &decimal(m.msg as u64));
-    for arg in &m.args {
-        j.field("a", arg);
-    }
+    j.0.push_str(&m.args);
     if let Some(d) = e.authorization_details() {
         j.field("error", &d.error)
             .field_opt("errorDescription", d.error_description.as_deref())
