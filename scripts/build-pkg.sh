@@ -73,6 +73,15 @@ esbuild target/wrapper/react.js --bundle --minify --format=esm --target=es2022 -
 esbuild target/wrapper/popup.js --bundle --minify --format=esm --target=es2022 --log-level=warning \
   --external:./index.js --outfile=pkg/popup.js
 
+# terser's mangler and compressor over esbuild's minified output (default options only, none of
+# the `unsafe` ones): fewer gzip bytes than esbuild alone, mostly from how the mangler names
+# (measured on the 18,221 build: index.js 4,219 -> 4,100, popup.js -15, react.js -17,
+# messages.js -1). esbuild stays for bundling (and its minified output compresses better with
+# terser than its plain bundle does).
+for f in index popup react messages; do
+  terser "pkg/$f.js" --module --ecma 2022 --compress --mangle --output "pkg/$f.js"
+done
+
 # pleo-oauth/server: one ES module for Node (not minified: it runs on the partner's server).
 esbuild target/wrapper-server/server.js --bundle --format=esm --platform=node --target=node20 --log-level=warning \
   --outfile=pkg/server.js

@@ -63,12 +63,12 @@ if ! command -v wasm-pack >/dev/null 2>&1; then
   cargo install wasm-pack --locked
 fi
 
-# 6. npm dev tools (binaryen's wasm-opt, typescript, esbuild, playwright-core) and the demo's
+# 6. npm dev tools (binaryen's wasm-opt, typescript, esbuild, terser, playwright-core) and the demo's
 #    dependencies (oidc-provider), each from its committed lock file
 #    better-sqlite3 (pleo-oauth/server's SQLite store in tests/server) is compiled from source
 #    by its install script (allowed in package.json "allowScripts"; its prebuilt binaries are
 #    downloads, which this machine cannot make).
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/tsc ] || [ ! -x node_modules/.bin/esbuild ] || [ ! -f node_modules/better-sqlite3/build/Release/better_sqlite3.node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/tsc ] || [ ! -x node_modules/.bin/esbuild ] || [ ! -x node_modules/.bin/terser ] || [ ! -f node_modules/better-sqlite3/build/Release/better_sqlite3.node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm dev tools"
   npm ci --no-audit --no-fund
 fi
