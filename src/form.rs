@@ -99,7 +99,7 @@ pub fn fields<'n>(
         // RFC 6749 §3.1: parameters sent without a value are treated as omitted (after the
         // repetition check, so `state=&state=x` is still a repetition).
         for v in values {
-            if v.as_deref().is_some_and(str::is_empty) {
+            if v.as_ref().is_some_and(String::is_empty) {
                 *v = None;
             }
         }
