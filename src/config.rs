@@ -405,7 +405,7 @@ fn one_of(value: Option<&str>, choices: &str, msg: Msg) -> Result<usize> {
     };
     let mut i = 0;
     for choice in crate::text::pieces(choices, b' ') {
-        if choice == value {
+        if *choice == *value {
             return Ok(i);
         }
         i += 1;

@@ -99,7 +99,7 @@ pub fn fields<'n>(
         // RFC 6749 §3.1: parameters sent without a value are treated as omitted (after the
         // repetition check, so `state=&state=x` is still a repetition).
         for v in values {
-            if v.as_deref() == Some("") {
+            if v.as_ref().is_some_and(String::is_empty) {
                 *v = None;
             }
         }
@@ -114,16 +114,21 @@ pub fn decode(s: &str) -> String {
     // path of its own.
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
-        let hex = |j: usize| bytes.get(j).and_then(|&h| (h as char).to_digit(16));
+        // A hex digit's value, 16 for anything else (a number, not an `Option`: no pair of
+        // them to return through memory).
+        let hex = |j: usize| {
+            bytes
+                .get(j)
+                .and_then(|&h| (h as char).to_digit(16))
+                .unwrap_or(16)
+        };
+        let (hi, lo) = (hex(i + 1), hex(i + 2));
         match b {
             b'+' => out.extend_from_slice(b" "),
-            b'%' => match (hex(i + 1), hex(i + 2)) {
-                (Some(hi), Some(lo)) => {
-                    out.extend_from_slice(&[(hi * 16 + lo) as u8]);
-                    i += 2;
-                }
-                _ => out.extend_from_slice(b"%"),
-            },
+            b'%' if hi < 16 && lo < 16 => {
+                out.extend_from_slice(&[(hi * 16 + lo) as u8]);
+                i += 2;
+            }
             _ => out.extend_from_slice(&[b]),
         }
         i += 1;
