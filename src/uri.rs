@@ -10,7 +10,7 @@ use alloc::string::String;
 
 use crate::error::{ErrorCode, Result};
 use crate::messages::Msg;
-use crate::text::{decimal, has, parse_decimal, pieces};
+use crate::text::{cut, decimal, has, parse_decimal, pieces};
 
 /// The five components of a URI reference, split as RFC 3986 Appendix B does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,49 +22,37 @@ pub struct Parts<'a> {
     pub fragment: Option<&'a str>,
 }
 
-/// The component of `uri` that starts at byte `*i` with `delimiter` (`None` when it does not),
-/// up to the first delimiter of `level` or a later component (`:` 1, `/` 2, `?` 3, `#` 4) or
-/// the end; `*i` is moved past it.
-fn component<'a>(uri: &'a str, i: &mut usize, delimiter: &[u8], level: u8) -> Option<&'a str> {
-    let bytes = uri.as_bytes();
-    if !bytes.get(*i..)?.starts_with(delimiter) {
-        return None;
+/// `s` cut before its first `byte` (ASCII): what comes before it, and the rest from it on
+/// (empty when there is none). One out-of-line [`cut`] for every component.
+fn before(s: &str, byte: u8) -> (&str, &str) {
+    match cut(s, byte) {
+        Some((head, _)) => (head, s.get(head.len()..).unwrap_or_default()),
+        None => (s, ""),
     }
-    let start = *i + delimiter.len();
-    let mut end = start;
-    while let Some(&b) = bytes.get(end) {
-        let rank = match b {
-            b':' => 1,
-            b'/' => 2,
-            b'?' => 3,
-            b'#' => 4,
-            _ => 0,
-        };
-        if rank >= level {
-            break;
-        }
-        end += 1;
-    }
-    *i = end;
-    uri.get(start..end)
 }
 
-/// RFC 3986 Appendix B: `^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\?([^#]*))?(#(.*))?`, in one
-/// pass over the bytes.
+/// RFC 3986 Appendix B: `^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\?([^#]*))?(#(.*))?`: the
+/// fragment from the first `#`, the query from the first `?` before it, the scheme before the
+/// first `:` when no `/` comes earlier, the authority after `//` up to the next `/`.
 pub fn split(uri: &str) -> Parts<'_> {
-    let mut i = 0;
-    let mut scheme = component(uri, &mut i, b"", 1);
-    if i > 0 && uri.as_bytes().get(i).copied() == Some(b':') {
-        i += 1;
-    } else {
-        (scheme, i) = (None, 0);
+    // The delimiter is ASCII: `get(1..)` drops it, and is `None` when there is none.
+    let (rest, fragment) = before(uri, b'#');
+    let (mut rest, query) = before(rest, b'?');
+    let (name, after) = before(rest, b':');
+    let (mut scheme, mut authority) = (None, None);
+    if let Some(after) = after.get(1..).filter(|_| !name.is_empty() && !has(name, b'/')) {
+        (scheme, rest) = (Some(name), after);
+    }
+    if let Some(after) = rest.strip_prefix("//") {
+        let (name, path) = before(after, b'/');
+        (authority, rest) = (Some(name), path);
     }
     Parts {
         scheme,
-        authority: component(uri, &mut i, b"//", 2),
-        path: component(uri, &mut i, b"", 3).unwrap_or_default(),
-        query: component(uri, &mut i, b"?", 4),
-        fragment: component(uri, &mut i, b"#", 5),
+        authority,
+        path: rest,
+        query: query.get(1..),
+        fragment: fragment.get(1..),
     }
 }
 
