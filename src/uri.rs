@@ -277,43 +277,35 @@ fn host_and_port(authority: &str) -> Option<(&str, Option<u64>)> {
 /// IPv4 parser), which rewrites `127.1` or `0x7f.1` to `127.0.0.1` and refuses `a.b.1`: only the
 /// four-decimal form browsers keep as it is (no leading zeros, each part 0–255) is accepted.
 fn canonical_if_numeric(host: &[u8]) -> bool {
-    // "Ends in a number": the last label (one empty last label dropped: `0.` ends in `0`) is
-    // decimal digits, or 0x and hex digits.
-    let labels = match host {
-        [rest @ .., b'.'] => rest,
-        _ => host,
-    };
-    let last = labels.iter().rposition(|&b| b == b'.').map_or(0, |i| i + 1);
-    let last = labels.get(last..).unwrap_or_default();
-    let hex = match last {
-        [b'0', b'x' | b'X', rest @ ..] => Some(rest),
-        _ => None,
-    };
-    let numeric = match hex {
-        Some(rest) => rest.iter().all(u8::is_ascii_hexdigit),
-        None => !last.is_empty() && last.iter().all(u8::is_ascii_digit),
-    };
-    if !numeric {
-        return true;
-    }
-    // Four parts of one to three digits, no leading zero, each at most 255.
-    let (mut parts, mut digits, mut value) = (1, 0, 0u32);
+    // One pass over the labels. "Ends in a number": the last label (one empty last label
+    // dropped: `0.` ends in `0`) is decimal digits, or 0x and hex digits; `numeric` is that of
+    // the last non-empty label, unless an empty one followed it. Of the current label: its
+    // length, whether it is all decimal digits, whether it is 0x and hex digits so far. And
+    // whether the host so far is parts of one to three digits, no leading zero, each at most
+    // 255 (`value` held at 256 once above).
+    let (mut parts, mut len, mut value) = (1, 0, 0u32);
+    let (mut decimal, mut hex, mut quad, mut numeric) = (true, true, true, false);
     for &b in host {
         if b == b'.' {
-            if digits == 0 {
-                return false;
-            }
-            (parts, digits, value) = (parts + 1, 0, 0);
-        } else if !b.is_ascii_digit() || (digits == 1 && value == 0) {
-            return false;
+            numeric &= len > 0;
+            quad &= len > 0;
+            (parts, len, value, decimal, hex) = (parts + 1, 0, 0, true, true);
         } else {
-            (digits, value) = (digits + 1, value * 10 + u32::from(b - b'0'));
-            if value > 255 {
-                return false;
-            }
+            hex &= match len {
+                0 => b == b'0',
+                1 => b | 0x20 == b'x',
+                _ => b.is_ascii_hexdigit(),
+            };
+            decimal &= b.is_ascii_digit();
+            // No digit after a leading 0.
+            quad &= decimal && !(len == 1 && value == 0);
+            value = (value * 10 + u32::from(b & 0xf)).min(256);
+            quad &= value <= 255;
+            len += 1;
+            numeric = decimal || len > 1 && hex;
         }
     }
-    parts == 4 && digits > 0
+    !numeric || quad && parts == 4 && len > 0
 }
 
 /// `scheme://host[:port]` as browsers serialise an origin: lower case, the port only when it
