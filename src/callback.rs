@@ -153,13 +153,13 @@ pub fn locate(url: &str) -> Result<Located<'_>> {
     };
     // Only a base64url state (as this library issues) can name a record; a plain loop over
     // the bytes (not Bytes::all).
-    let mut key = Some(storage_key(state));
+    let mut base64url = true;
     for &b in state.as_bytes() {
-        if !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-            key = None;
-        }
+        base64url &= b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
     }
-    located.key = key;
+    if base64url {
+        located.key = Some(storage_key(state));
+    }
     Ok(located)
 }
 
