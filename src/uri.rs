@@ -75,12 +75,10 @@ impl core::fmt::Debug for WebUrl {
 /// `char::is_control`), or the ASCII byte `also`: read from the UTF-8 bytes, without decoding
 /// (no `Chars`, no Unicode table).
 fn blank_or(s: &str, also: u8) -> bool {
-    let bytes = s.as_bytes();
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let next = |k: usize| u32::from(bytes.get(i + k).copied().unwrap_or(0));
-        // The byte and the two after it (0 past the end), as one number.
-        let window = u32::from(b) << 16 | next(1) << 8 | next(2);
+    // Read from the end: each byte and the two after it (0 past the end), as one number.
+    let mut window = 0u32;
+    for &b in s.as_bytes().iter().rev() {
+        window = u32::from(b) << 16 | window >> 8;
         if b == also
             || matches!(
                 window,
@@ -100,7 +98,6 @@ fn blank_or(s: &str, also: u8) -> bool {
         {
             return true;
         }
-        i += 1;
     }
     false
 }
