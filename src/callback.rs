@@ -87,13 +87,18 @@ impl core::fmt::Debug for CallbackParameters {
 
 /// Step 1: reads the callback parameters from the URL's query. Other parameters are ignored.
 pub fn parse(url: &str) -> Result<CallbackParameters> {
+    let mut p = CallbackParameters::default();
+    parse_into(url, &mut p)?;
+    Ok(p)
+}
+
+/// [`parse`] into `p` (all unset), which [`locate`] builds in place.
+fn parse_into(url: &str, p: &mut CallbackParameters) -> Result<()> {
     let query = uri::split(url).query.unwrap_or_default();
     // RFC 6749 §3.1: request and response parameters MUST NOT be included more than once.
-    let mut p = CallbackParameters::default();
     form::fields(query, &CALLBACK_PARAMETERS, &mut p.0, true).map_err(|name| {
         crate::error::quoting(ErrorCode::DuplicateParameter, Msg::DuplicateParameter, name)
-    })?;
-    Ok(p)
+    })
 }
 
 /// A callback that passed every check: what the code exchange needs.
@@ -130,7 +135,14 @@ pub fn locate(url: &str) -> Result<Located<'_>> {
         return Err(crate::error::invalid_parameter(Msg::CallbackUrl));
     };
     // 1. Strict parse.
-    let p = parse(url)?;
+    let mut located = Located {
+        params: CallbackParameters::default(),
+        key: None,
+        origin,
+        path,
+    };
+    parse_into(url, &mut located.params)?;
+    let p = &located.params;
     // 2. Is this a callback at all?
     if p.code().is_none() && p.error().is_none() {
         return Err(Error::new(ErrorCode::NotACallback, Msg::NotACallback));
@@ -141,18 +153,14 @@ pub fn locate(url: &str) -> Result<Located<'_>> {
     };
     // Only a base64url state (as this library issues) can name a record; a plain loop over
     // the bytes (not Bytes::all).
-    let mut key = Some(storage_key(state));
+    let mut base64url = true;
     for &b in state.as_bytes() {
-        if !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-            key = None;
-        }
+        base64url &= b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
     }
-    Ok(Located {
-        params: p,
-        key,
-        origin,
-        path,
-    })
+    if base64url {
+        located.key = Some(storage_key(state));
+    }
+    Ok(located)
 }
 
 /// The one record handling the callback `url` reads ([`handle`]): the transaction of its
