@@ -163,17 +163,6 @@ function failure(code: PleoOAuthErrorCode, msg: Msg, args: string[], details?: P
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/**
- * An object of the core's reply without its prototype, so that a key the core left out reads
- * `undefined` (never a polluted `Object.prototype.handoff`, `returnTo`, `code`…). Values handed
- * to the caller keep theirs (`appState`, the handoff payload; `createPkce` and `parseCallback`
- * copy theirs).
- */
-function bare<T>(o: T): T {
-  // (Object.setPrototypeOf returns any other value as it is.)
-  return o == null ? o : Object.setPrototypeOf(o, null);
-}
-
 /** A string as the core reads it: percent-encoded (lone surrogates as U+FFFD, as TextEncoder does). */
 function enc(s: string): string {
   // In unicode mode (u) a pair is one code point (no surrogate, Cs): only lone surrogates match.
@@ -1059,8 +1048,11 @@ function core<T>(op: Op, args: (string | number)[] = [], random = NONE, edit?: (
     throw failure(op ? "invalid_parameter" : "invalid_config", Msg.TooLarge, []);
   }
   // The reply's members (src/wasm.rs `Reply`), an error's too (`error_fields`), as own
-  // properties of an object without prototype.
-  const r = bare(obj(reply)) as unknown as PleoOAuthErrorDetails & {
+  // properties of an object without prototype, so that a key the core left out reads
+  // `undefined` (never a polluted `Object.prototype.handoff`, `returnTo`, `code`…). Values handed
+  // to the caller keep theirs (`appState`, the handoff payload; `createPkce` and `parseCallback`
+  // copy theirs).
+  const r = Object.setPrototypeOf(obj(reply), null) as PleoOAuthErrorDetails & {
     ok?: T;
     code: PleoOAuthErrorCode;
     msg?: Msg;
