@@ -147,10 +147,16 @@ let warned = false;
 /** The message texts (and the end user's sentences), once loaded. */
 let texts: Promise<typeof import("./messages.js")> | undefined;
 /** Errors whose message is still the core's number and arguments, or being written out. */
-const unwritten = new WeakMap<PleoOAuthError, [Msg, string[]] | Promise<void>>();
+const unwritten = new WeakMap<PleoOAuthError, [Msg, Arg[]] | Promise<void>>();
+
+/**
+ * An argument of a message: a string, or a number or URL of the loader's, written as `String()`
+ * writes it (`join` and `String.raw` do).
+ */
+type Arg = string | number | URL;
 
 /** A failure with the core's message `msg` (written out by {@link run}). */
-function failure(code: PleoOAuthErrorCode, msg: Msg, args: string[], details?: PleoOAuthErrorDetails): PleoOAuthError {
+function failure(code: PleoOAuthErrorCode, msg: Msg, args: Arg[], details?: PleoOAuthErrorDetails): PleoOAuthError {
   const e = new PleoOAuthError(code, `pleo-oauth: ${code}${args.length ? ` (${args.join(", ")})` : ""}`, details);
   unwritten.set(e, [msg, args]);
   return e;
@@ -936,7 +942,7 @@ async function run<T>(f: () => T | Promise<T>, outside?: boolean): Promise<T> {
       const onViolation = (e: Event) => (directive ||= (e as SecurityPolicyViolationEvent).effectiveDirective);
       globalThis.addEventListener?.("securitypolicyviolation", onViolation);
       // What went wrong, as a message of src/messages.rs and its arguments.
-      type Why = [Msg, ...string[]];
+      type Why = [Msg, ...Arg[]];
       const csp = async (cause: Why): Promise<Why> => {
         await new Promise((resolve) => setTimeout(resolve));
         return directive ? (directive.startsWith("connect") ? [Msg.LoadCspConnect, directive, url.origin] : [Msg.LoadCspScript, directive]) : cause;
@@ -957,15 +963,15 @@ async function run<T>(f: () => T | Promise<T>, outside?: boolean): Promise<T> {
           try {
             response = await fetch(url);
           } catch (e) {
-            throw await csp([Msg.LoadDownload, String(url), String(e)]);
+            throw await csp([Msg.LoadDownload, url, String(e)]);
           }
-          if (!response.ok) throw [Msg.LoadStatus, String(response.status), String(url)];
+          if (!response.ok) throw [Msg.LoadStatus, response.status, url];
           const type = response.headers.get("content-type") ?? "";
           if (type.startsWith("application/wasm")) stream = response;
           else {
             bytes = await response.arrayBuffer();
             // A single-page app's fallback answers every path with its HTML page.
-            if (String.fromCharCode(...new Uint8Array(bytes.slice(0, 4))) != "\0asm") throw [Msg.LoadNotWasm, String(url), type || "no content type"];
+            if (String.fromCharCode(...new Uint8Array(bytes.slice(0, 4))) != "\0asm") throw [Msg.LoadNotWasm, url, type || "no content type"];
           }
         }
         try {
@@ -980,7 +986,7 @@ async function run<T>(f: () => T | Promise<T>, outside?: boolean): Promise<T> {
       loading = undefined;
       // The loader throws a message and its arguments; anything else (a bundler's odd URL) is a
       // failed load too, with its own text.
-      const [msg, ...args] = Array.isArray(e) ? (e as [Msg, ...string[]]) : [Msg.LoadCompile, String(e)];
+      const [msg, ...args] = Array.isArray(e) ? (e as [Msg, ...Arg[]]) : [Msg.LoadCompile, String(e)];
       throw failure("invalid_config", msg, args);
     }));
     return await f();
