@@ -258,7 +258,7 @@ function form(value: unknown, table: string, what: string, code: PleoOAuthErrorC
           // The name, then its value (on a wrong value nothing is written).
           for (const k of Object.keys(v)) put(k), entry(own(v, k), `["${k}"]`);
         } else if (type == "o" || (type == "e" && typeof v != "string")) {
-          if (type == "e" && !plain(v)) throw failure(code, Msg.EnvironmentType, []);
+          if (type == "e" && !plain(v)) throw 0; // EnvironmentType, below
           out.push(enc(full + ".") + "=");
           form(v, type == "e" ? ENVIRONMENT : HANDOFF, full, code, full + ".", out);
         } else {
