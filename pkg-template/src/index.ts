@@ -156,7 +156,7 @@ const unwritten = new WeakMap<PleoOAuthError, [Msg, Arg[]] | Promise<void>>();
 type Arg = string | number | URL;
 
 /** A failure with the core's message `msg` (written out by {@link run}). */
-function failure(code: PleoOAuthErrorCode, msg: Msg, args: Arg[], details?: PleoOAuthErrorDetails): PleoOAuthError {
+function failure(code: PleoOAuthErrorCode, msg: Msg, args: Arg[] = [], details?: PleoOAuthErrorDetails): PleoOAuthError {
   const e = new PleoOAuthError(code, `pleo-oauth: ${code}${args.length ? ` (${args.join(", ")})` : ""}`, details);
   unwritten.set(e, [msg, args]);
   return e;
@@ -268,7 +268,7 @@ function form(value: unknown, table: string, what: string, code: PleoOAuthErrorC
       } catch (e) {
         // A Proxy or getter that threw on the way spoils only this option, which is named.
         if (e instanceof PleoOAuthError) throw e;
-        throw type == "e" ? failure(code, Msg.EnvironmentType, []) : wrongType(code, full, expected, UNREAD);
+        throw type == "e" ? failure(code, Msg.EnvironmentType) : wrongType(code, full, expected, UNREAD);
       }
     }
   }
@@ -613,7 +613,7 @@ export class PleoOAuth {
    */
   static create(options: PleoOAuthOptions): Promise<PleoOAuth> {
     return run(() => {
-      if (options == null) throw failure("invalid_config", Msg.OptionsMissing, []);
+      if (options == null) throw failure("invalid_config", Msg.OptionsMissing);
       const snapshot = form(options, CREATE, "PleoOAuth.create", "invalid_config");
       // The redirect URI must be on this page's origin (the transaction is stored per origin).
       const io = core<Io>(Op.Configure, [snapshot, location.origin]);
@@ -761,7 +761,7 @@ export class PleoOAuth {
       } catch {
         // a Location or URL whose href throws: no string, refused below
       }
-      if (typeof href != "string") throw failure("invalid_parameter", Msg.CallbackUrlType, []);
+      if (typeof href != "string") throw failure("invalid_parameter", Msg.CallbackUrlType);
       const here = location.href;
       // In a popup that popup() opened: pass the callback to the window that started it. The
       // nonce the opener put in the popup's session storage for the callback's state, taken (it
@@ -919,7 +919,7 @@ export class PleoOAuth {
  */
 async function run<T>(f: () => T | Promise<T>, outside?: boolean): Promise<T> {
   try {
-    if (outside) throw failure("invalid_config", Msg.NotInBrowser, []);
+    if (outside) throw failure("invalid_config", Msg.NotInBrowser);
     // Loads the WebAssembly module once; a failed load is retried on the next call, and its error
     // names the real cause (no network, an HTTP status, a response that is not WebAssembly, the
     // page's Content-Security-Policy). In a browser the module is compiled while it downloads
@@ -1051,7 +1051,7 @@ function core<T>(op: Op, args: (string | number)[] = [], random = NONE, edit?: (
   } catch {
     // Only an input larger than the module's memory can get here (the core does not panic):
     // the call trapped, and the next call starts with an empty arena.
-    throw failure(op ? "invalid_parameter" : "invalid_config", Msg.TooLarge, []);
+    throw failure(op ? "invalid_parameter" : "invalid_config", Msg.TooLarge);
   }
   // The reply's members (src/wasm.rs `Reply`), an error's too (`error_fields`), as own
   // properties of an object without prototype, so that a key the core left out reads
@@ -1109,7 +1109,7 @@ export function createPkce(): Promise<Pkce> {
  */
 export function codeChallenge(verifier: string): Promise<string> {
   return run(async () => {
-    if (typeof verifier != "string") throw failure("invalid_parameter", Msg.ChallengeArgument, []);
+    if (typeof verifier != "string") throw failure("invalid_parameter", Msg.ChallengeArgument);
     // The core checks the verifier first (invalid_parameter), then the digest.
     return core<string>(Op.Challenge, [enc(verifier)], await digested(verifier));
   });
@@ -1127,7 +1127,7 @@ export function generateState(): Promise<string> {
  */
 export function parseCallback(url: string): Promise<CallbackParameters> {
   return run(() => {
-    if (typeof url != "string") throw failure("invalid_parameter", Msg.ParseArgument, []);
+    if (typeof url != "string") throw failure("invalid_parameter", Msg.ParseArgument);
     return { ...core<CallbackParameters>(Op.Parse, [enc(url)]) };
   });
 }
