@@ -656,7 +656,8 @@ export class PleoOAuth {
         const found: string[] = [];
         for (let i = 0; i < s.length; i++) {
           const key = s.key(i);
-          if (key?.startsWith(KEY_PREFIX) && clean(key)) found.push(key, clean(s.getItem(key)));
+          // (clean() makes a key that is none, or that holds a separator, "".)
+          if (clean(key).startsWith(KEY_PREFIX)) found.push(key!, clean(s.getItem(key!)));
         }
         // The stale ones' keys, as the names of the reply's members (own ones only: the reply
         // has no prototype).
