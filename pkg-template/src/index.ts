@@ -971,8 +971,9 @@ async function run<T>(f: () => T | Promise<T>, outside?: boolean): Promise<T> {
           if (type.startsWith("application/wasm")) stream = response;
           else {
             bytes = await response.arrayBuffer();
-            // A single-page app's fallback answers every path with its HTML page.
-            if (String.fromCharCode(...new Uint8Array(bytes.slice(0, 4))) != "\0asm") throw [Msg.LoadNotWasm, url, type || "no content type"];
+            // A single-page app's fallback answers every path with its HTML page. (WebAssembly
+            // starts with "\0asm", whose bytes String() writes as "0,97,115,109".)
+            if (String(new Uint8Array(bytes.slice(0, 4))) != "0,97,115,109") throw [Msg.LoadNotWasm, url, type || "no content type"];
           }
         }
         try {
