@@ -715,8 +715,9 @@ export class PleoOAuth {
     // Synchronously, inside the click: blank first (same origin), Pleo once the request is built.
     let win: Window | null | undefined;
     try {
-      // 520 × 720, centred on this window.
-      win = open("", "_blank", `popup,width=520,height=720,left=${Math.round(screenX + (outerWidth - 520) / 2)},top=${Math.round(screenY + (outerHeight - 720) / 2)}`);
+      // 520 × 720, centred on this window (each half-difference rounded down to a whole pixel;
+      // a screenX of a fraction is read by open() as its whole part).
+      win = open("", "_blank", `popup,width=520,height=720,left=${screenX + ((outerWidth - 520) >> 1)},top=${screenY + ((outerHeight - 720) >> 1)}`);
     } catch {
       // a sandboxed frame without allow-popups
     }
