@@ -147,10 +147,16 @@ let warned = false;
 /** The message texts (and the end user's sentences), once loaded. */
 let texts: Promise<typeof import("./messages.js")> | undefined;
 /** Errors whose message is still the core's number and arguments, or being written out. */
-const unwritten = new WeakMap<PleoOAuthError, [Msg, string[]] | Promise<void>>();
+const unwritten = new WeakMap<PleoOAuthError, [Msg, Arg[]] | Promise<void>>();
+
+/**
+ * An argument of a message: a string, or a number or URL of the loader's, written as `String()`
+ * writes it (`join` and `String.raw` do).
+ */
+type Arg = string | number | URL;
 
 /** A failure with the core's message `msg` (written out by {@link run}). */
-function failure(code: PleoOAuthErrorCode, msg: Msg, args: string[], details?: PleoOAuthErrorDetails): PleoOAuthError {
+function failure(code: PleoOAuthErrorCode, msg: Msg, args: Arg[] = [], details?: PleoOAuthErrorDetails): PleoOAuthError {
   const e = new PleoOAuthError(code, `pleo-oauth: ${code}${args.length ? ` (${args.join(", ")})` : ""}`, details);
   unwritten.set(e, [msg, args]);
   return e;
@@ -162,17 +168,6 @@ function failure(code: PleoOAuthErrorCode, msg: Msg, args: string[], details?: P
 // profile of make bench's warm loop).
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-/**
- * An object of the core's reply without its prototype, so that a key the core left out reads
- * `undefined` (never a polluted `Object.prototype.handoff`, `returnTo`, `code`…). Values handed
- * to the caller keep theirs (`appState`, the handoff payload; `createPkce` and `parseCallback`
- * copy theirs).
- */
-function bare<T>(o: T): T {
-  // (Object.setPrototypeOf returns any other value as it is.)
-  return o == null ? o : Object.setPrototypeOf(o, null);
-}
 
 /** A string as the core reads it: percent-encoded (lone surrogates as U+FFFD, as TextEncoder does). */
 function enc(s: string): string {
@@ -263,7 +258,7 @@ function form(value: unknown, table: string, what: string, code: PleoOAuthErrorC
           // The name, then its value (on a wrong value nothing is written).
           for (const k of Object.keys(v)) put(k), entry(own(v, k), `["${k}"]`);
         } else if (type == "o" || (type == "e" && typeof v != "string")) {
-          if (type == "e" && !plain(v)) throw failure(code, Msg.EnvironmentType, []);
+          if (type == "e" && !plain(v)) throw 0; // EnvironmentType, below
           out.push(enc(full + ".") + "=");
           form(v, type == "e" ? ENVIRONMENT : HANDOFF, full, code, full + ".", out);
         } else {
@@ -273,7 +268,7 @@ function form(value: unknown, table: string, what: string, code: PleoOAuthErrorC
       } catch (e) {
         // A Proxy or getter that threw on the way spoils only this option, which is named.
         if (e instanceof PleoOAuthError) throw e;
-        throw type == "e" ? failure(code, Msg.EnvironmentType, []) : wrongType(code, full, expected, UNREAD);
+        throw type == "e" ? failure(code, Msg.EnvironmentType) : wrongType(code, full, expected, UNREAD);
       }
     }
   }
@@ -618,7 +613,7 @@ export class PleoOAuth {
    */
   static create(options: PleoOAuthOptions): Promise<PleoOAuth> {
     return run(() => {
-      if (options == null) throw failure("invalid_config", Msg.OptionsMissing, []);
+      if (options == null) throw failure("invalid_config", Msg.OptionsMissing);
       const snapshot = form(options, CREATE, "PleoOAuth.create", "invalid_config");
       // The redirect URI must be on this page's origin (the transaction is stored per origin).
       const io = core<Io>(Op.Configure, [snapshot, location.origin]);
@@ -661,7 +656,8 @@ export class PleoOAuth {
         const found: string[] = [];
         for (let i = 0; i < s.length; i++) {
           const key = s.key(i);
-          if (key?.startsWith(KEY_PREFIX) && clean(key)) found.push(key, clean(s.getItem(key)));
+          // (clean() makes a key that is none, or that holds a separator, "".)
+          if (clean(key).startsWith(KEY_PREFIX)) found.push(key!, clean(s.getItem(key!)));
         }
         // The stale ones' keys, as the names of the reply's members (own ones only: the reply
         // has no prototype).
@@ -719,8 +715,9 @@ export class PleoOAuth {
     // Synchronously, inside the click: blank first (same origin), Pleo once the request is built.
     let win: Window | null | undefined;
     try {
-      // 520 × 720, centred on this window.
-      win = open("", "_blank", `popup,width=520,height=720,left=${Math.round(screenX + (outerWidth - 520) / 2)},top=${Math.round(screenY + (outerHeight - 720) / 2)}`);
+      // 520 × 720, centred on this window (each half-difference rounded down to a whole pixel;
+      // a screenX of a fraction is read by open() as its whole part).
+      win = open("", "_blank", `popup,width=520,height=720,left=${screenX + ((outerWidth - 520) >> 1)},top=${screenY + ((outerHeight - 720) >> 1)}`);
     } catch {
       // a sandboxed frame without allow-popups
     }
@@ -766,7 +763,7 @@ export class PleoOAuth {
       } catch {
         // a Location or URL whose href throws: no string, refused below
       }
-      if (typeof href != "string") throw failure("invalid_parameter", Msg.CallbackUrlType, []);
+      if (typeof href != "string") throw failure("invalid_parameter", Msg.CallbackUrlType);
       const here = location.href;
       // In a popup that popup() opened: pass the callback to the window that started it. The
       // nonce the opener put in the popup's session storage for the callback's state, taken (it
@@ -924,7 +921,7 @@ export class PleoOAuth {
  */
 async function run<T>(f: () => T | Promise<T>, outside?: boolean): Promise<T> {
   try {
-    if (outside) throw failure("invalid_config", Msg.NotInBrowser, []);
+    if (outside) throw failure("invalid_config", Msg.NotInBrowser);
     // Loads the WebAssembly module once; a failed load is retried on the next call, and its error
     // names the real cause (no network, an HTTP status, a response that is not WebAssembly, the
     // page's Content-Security-Policy). In a browser the module is compiled while it downloads
@@ -947,7 +944,7 @@ async function run<T>(f: () => T | Promise<T>, outside?: boolean): Promise<T> {
       const onViolation = (e: Event) => (directive ||= (e as SecurityPolicyViolationEvent).effectiveDirective);
       globalThis.addEventListener?.("securitypolicyviolation", onViolation);
       // What went wrong, as a message of src/messages.rs and its arguments.
-      type Why = [Msg, ...string[]];
+      type Why = [Msg, ...Arg[]];
       const csp = async (cause: Why): Promise<Why> => {
         await new Promise((resolve) => setTimeout(resolve));
         return directive ? (directive.startsWith("connect") ? [Msg.LoadCspConnect, directive, url.origin] : [Msg.LoadCspScript, directive]) : cause;
@@ -968,15 +965,16 @@ async function run<T>(f: () => T | Promise<T>, outside?: boolean): Promise<T> {
           try {
             response = await fetch(url);
           } catch (e) {
-            throw await csp([Msg.LoadDownload, String(url), String(e)]);
+            throw await csp([Msg.LoadDownload, url, String(e)]);
           }
-          if (!response.ok) throw [Msg.LoadStatus, String(response.status), String(url)];
+          if (!response.ok) throw [Msg.LoadStatus, response.status, url];
           const type = response.headers.get("content-type") ?? "";
           if (type.startsWith("application/wasm")) stream = response;
           else {
             bytes = await response.arrayBuffer();
-            // A single-page app's fallback answers every path with its HTML page.
-            if (String.fromCharCode(...new Uint8Array(bytes.slice(0, 4))) != "\0asm") throw [Msg.LoadNotWasm, String(url), type || "no content type"];
+            // A single-page app's fallback answers every path with its HTML page. (WebAssembly
+            // starts with "\0asm", whose bytes String() writes as "0,97,115,109".)
+            if (String(new Uint8Array(bytes.slice(0, 4))) != "0,97,115,109") throw [Msg.LoadNotWasm, url, type || "no content type"];
           }
         }
         try {
@@ -991,7 +989,7 @@ async function run<T>(f: () => T | Promise<T>, outside?: boolean): Promise<T> {
       loading = undefined;
       // The loader throws a message and its arguments; anything else (a bundler's odd URL) is a
       // failed load too, with its own text.
-      const [msg, ...args] = Array.isArray(e) ? (e as [Msg, ...string[]]) : [Msg.LoadCompile, String(e)];
+      const [msg, ...args] = Array.isArray(e) ? (e as [Msg, ...Arg[]]) : [Msg.LoadCompile, String(e)];
       throw failure("invalid_config", msg, args);
     }));
     return await f();
@@ -1056,11 +1054,14 @@ function core<T>(op: Op, args: (string | number)[] = [], random = NONE, edit?: (
   } catch {
     // Only an input larger than the module's memory can get here (the core does not panic):
     // the call trapped, and the next call starts with an empty arena.
-    throw failure(op ? "invalid_parameter" : "invalid_config", Msg.TooLarge, []);
+    throw failure(op ? "invalid_parameter" : "invalid_config", Msg.TooLarge);
   }
   // The reply's members (src/wasm.rs `Reply`), an error's too (`error_fields`), as own
-  // properties of an object without prototype.
-  const r = bare(obj(reply)) as unknown as PleoOAuthErrorDetails & {
+  // properties of an object without prototype, so that a key the core left out reads
+  // `undefined` (never a polluted `Object.prototype.handoff`, `returnTo`, `code`…). Values handed
+  // to the caller keep theirs (`appState`, the handoff payload; `createPkce` and `parseCallback`
+  // copy theirs).
+  const r = Object.setPrototypeOf(obj(reply), null) as PleoOAuthErrorDetails & {
     ok?: T;
     code: PleoOAuthErrorCode;
     msg?: Msg;
@@ -1111,7 +1112,7 @@ export function createPkce(): Promise<Pkce> {
  */
 export function codeChallenge(verifier: string): Promise<string> {
   return run(async () => {
-    if (typeof verifier != "string") throw failure("invalid_parameter", Msg.ChallengeArgument, []);
+    if (typeof verifier != "string") throw failure("invalid_parameter", Msg.ChallengeArgument);
     // The core checks the verifier first (invalid_parameter), then the digest.
     return core<string>(Op.Challenge, [enc(verifier)], await digested(verifier));
   });
@@ -1129,7 +1130,7 @@ export function generateState(): Promise<string> {
  */
 export function parseCallback(url: string): Promise<CallbackParameters> {
   return run(() => {
-    if (typeof url != "string") throw failure("invalid_parameter", Msg.ParseArgument, []);
+    if (typeof url != "string") throw failure("invalid_parameter", Msg.ParseArgument);
     return { ...core<CallbackParameters>(Op.Parse, [enc(url)]) };
   });
 }
