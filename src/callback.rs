@@ -184,7 +184,7 @@ pub fn record_key(url: &str) -> Option<String> {
 /// backend.)
 fn agrees(config: &Config, t: &Transaction, now_ms: u64) -> bool {
     let latest = now_ms.saturating_add(u64::from(MAX_TRANSACTION_TTL_SECONDS) * 1000);
-    t.redirect_uri == config.redirect_uri.as_str() && t.expires_at_ms <= latest
+    *t.redirect_uri == *config.redirect_uri.as_str() && t.expires_at_ms <= latest
 }
 
 /// Steps 4–8, once the transaction was found (step 3): the code, or why the callback fails
@@ -225,7 +225,7 @@ fn checks(
                     expected,
                 ))
             }
-            Some(got) if got != expected => {
+            Some(got) if *got != **expected => {
                 return Err(Error::new(
                     ErrorCode::IssuerMismatch,
                     msg!(Msg::IssuerMismatch, got, expected.as_str()),
@@ -236,7 +236,7 @@ fn checks(
     }
     // 6. The callback must arrive where the request said it would (docs/API.md step 6): the
     // redirect URI the transaction holds is this client's ([`agrees`]), already parsed.
-    if origin != config.redirect_uri.origin() || path != config.redirect_uri.path() {
+    if *origin != *config.redirect_uri.origin() || *path != *config.redirect_uri.path() {
         return Err(crate::error::quoting(
             ErrorCode::RedirectUriMismatch,
             Msg::RedirectUriMismatch,
@@ -334,7 +334,7 @@ pub fn handle(
                 path,
             }) => {
                 // Another client's transaction, or a popup's this window does not wait for.
-                let foreign = matches!(&record, Some(Record::Pending(t)) if t.client != config.binding || (t.popup && via != Via::Popup));
+                let foreign = matches!(&record, Some(Record::Pending(t)) if *t.client != *config.binding || (t.popup && via != Via::Popup));
                 let mut done = None;
                 // 3. A pending transaction for exactly this state, consumed now, whatever happens
                 // next; a record this client could not have written counts as none ([`agrees`]).
@@ -347,7 +347,7 @@ pub fn handle(
                             now_ms.saturating_add(u64::from(config.transaction_ttl_seconds) * 1000),
                         ));
                         // Step 9 for every completed callback.
-                        if url == here {
+                        if *url == *here {
                             clean = Some(strip_callback_parameters(here));
                         }
                         match checks((&origin, path), p, &t, now_ms, config) {
