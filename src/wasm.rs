@@ -48,7 +48,7 @@ impl Reply {
     }
 
     /// `name=value` when there is a value.
-    fn field_opt(&mut self, name: &str, value: Option<&str>) -> &mut Self {
+    fn field_opt(&mut self, name: &str, value: &Option<String>) -> &mut Self {
         if let Some(v) = value {
             self.field(name, v);
         }
@@ -84,8 +84,8 @@ fn error_fields(j: &mut Reply, e: &Error) {
     j.0.push_str(&m.args);
     if let Some(d) = e.authorization_details() {
         j.field("error", &d.error)
-            .field_opt("errorDescription", d.error_description.as_deref())
-            .field_opt("errorUri", d.error_uri.as_deref());
+            .field_opt("errorDescription", &d.error_description)
+            .field_opt("errorUri", &d.error_uri);
     }
     if let Some(status) = e.status() {
         j.field("status", &decimal(status.into()));
@@ -100,8 +100,8 @@ fn error_fields(j: &mut Reply, e: &Error) {
 /// wrapper parses it where it hands it out (`core`'s `edit` in index.ts: one that does not
 /// parse makes the record count as none).
 fn context_fields(j: &mut Reply, c: &Context) {
-    j.field_opt("returnTo", c.return_to.as_deref())
-        .field_opt("appState", c.app_state.as_deref());
+    j.field_opt("returnTo", &c.return_to)
+        .field_opt("appState", &c.app_state);
 }
 
 /// The client record [`configure`] issued (configure once: later operations never read the
@@ -138,7 +138,7 @@ pub fn configure(options: &str, origin: &str) -> String {
                 .field("Content-Type", "application/json")
                 .field(handoff::REQUESTED_WITH.0, handoff::REQUESTED_WITH.1);
             j.field("url", &h.url)
-                .field_opt("startUrl", h.start_url.as_deref())
+                .field_opt("startUrl", &h.start_url)
                 .field(
                     "credentials",
                     match h.credentials {
@@ -268,8 +268,7 @@ pub fn finish(record: &str, url: &str, stored: &str, now_ms: f64, here: &str, vi
         edits.field(key, value.as_deref().unwrap_or_default());
     }
     let mut j = Reply::default();
-    j.field("store", &edits.0)
-        .field_opt("clean", clean.as_deref());
+    j.field("store", &edits.0).field_opt("clean", &clean);
     match outcome {
         Ok(s) => {
             let v = s.verified;
@@ -373,13 +372,14 @@ pub fn parse(url: &str) -> String {
     reply((|| {
         let url = argument(url);
         let p = callback::parse(&url)?;
+        let [code, state, error, error_description, error_uri, iss] = &p.0;
         let mut j = Reply::default();
-        j.field_opt("code", p.code())
-            .field_opt("state", p.state())
-            .field_opt("error", p.error())
-            .field_opt("errorDescription", p.error_description())
-            .field_opt("errorUri", p.error_uri())
-            .field_opt("iss", p.iss());
+        j.field_opt("code", code)
+            .field_opt("state", state)
+            .field_opt("error", error)
+            .field_opt("errorDescription", error_description)
+            .field_opt("errorUri", error_uri)
+            .field_opt("iss", iss);
         Ok(j)
     })())
 }
