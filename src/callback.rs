@@ -259,7 +259,10 @@ fn checks(
 
 /// An issuer configuration as step 5's message names it.
 fn or_unset(issuer: &Option<String>) -> &str {
-    issuer.as_deref().unwrap_or("unset")
+    match issuer {
+        Some(i) => i,
+        None => "unset",
+    }
 }
 
 /// Who hands [`handle`] the callback.

@@ -265,7 +265,13 @@ pub fn finish(record: &str, url: &str, stored: &str, now_ms: f64, here: &str, vi
     };
     let mut edits = Reply::default();
     for (key, value) in &store {
-        edits.field(key, value.as_deref().unwrap_or_default());
+        edits.field(
+            key,
+            match value {
+                Some(v) => v,
+                None => "",
+            },
+        );
     }
     let mut j = Reply::default();
     j.field("store", &edits.0).field_opt("clean", &clean);
