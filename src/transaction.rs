@@ -97,11 +97,10 @@ impl Record {
         let mut fields = [const { None }; 9];
         form::fields(stored, &FIELDS, &mut fields, false).ok()?;
         let [v, client, verifier, redirect_uri, exp, iss, return_to, app_state, popup] = fields;
-        if return_to
-            .as_deref()
-            .is_some_and(|r| !uri::is_same_origin_path(r))
-        {
-            return None;
+        if let Some(r) = &return_to {
+            if !uri::is_same_origin_path(r) {
+                return None;
+            }
         }
         let expires_at_ms = parse_decimal(&exp?)?;
         let context = Context {
