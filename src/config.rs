@@ -488,8 +488,9 @@ fn check_handoff(h: &Form) -> Result<Handoff> {
         for h in crate::text::pieces(FORBIDDEN_HEADERS, b' ') {
             if (h.len() == name.len() || matches!(h.as_bytes().last(), Some(b'-')))
                 && name
+                    .as_bytes()
                     .get(..h.len())
-                    .is_some_and(|p| p.eq_ignore_ascii_case(h))
+                    .is_some_and(|p| p.eq_ignore_ascii_case(h.as_bytes()))
             {
                 return Err(refuse(Msg::HeaderForbidden, name));
             }
