@@ -329,9 +329,11 @@ pub fn is_valid_scope(scope: &str) -> bool {
 /// scope's sides and of a header name, one helper for both).
 #[inline(never)]
 fn word(s: &str, punctuation: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || crate::text::has(punctuation, b))
+    let mut ok = !s.is_empty();
+    for b in s.bytes() {
+        ok &= b.is_ascii_alphanumeric() || crate::text::has(punctuation, b);
+    }
+    ok
 }
 
 /// The `scopes` list, checked and joined with spaces as it is read (no list in between).
