@@ -228,19 +228,20 @@ impl Config {
     /// `invalid_config` (a broken client record). Answers the `Result` the operations use
     /// (not an `Option` they convert: a move of the whole `Config`).
     pub fn decode(record: &str) -> Result<Config> {
-        let broken = || invalid_config(Msg::ClientRecord);
-        // The eleven fields in one pass (no more, no fewer).
+        // The eleven fields in one pass (no more, no fewer: a twelfth is counted, not kept).
         let mut f: [&str; 11] = [""; 11];
         let mut n = 0;
         for piece in crate::text::pieces(record, SEPARATOR) {
-            *f.get_mut(n).ok_or_else(broken)? = piece;
+            if let Some(field) = f.get_mut(n) {
+                *field = piece;
+            }
             n += 1;
         }
         let [client_id, redirect, redirect_origin, scope, endpoint, endpoint_origin, issuer, ttl, storage, bound, binding] =
             f;
         let ttl = crate::text::parse_decimal(ttl).and_then(|t| u32::try_from(t).ok());
         let (11, Some(transaction_ttl_seconds)) = (n, ttl) else {
-            return Err(broken());
+            return Err(invalid_config(Msg::ClientRecord));
         };
         Ok(Config {
             client_id: client_id.into(),
