@@ -65,7 +65,7 @@ impl Form {
         let mut out: Vec<(String, String)> = Vec::new();
         let mut value_next = false;
         for (n, v) in &self.0 {
-            if n.as_str() != name {
+            if *n.as_str() != *name {
                 continue;
             }
             match out.last_mut() {
