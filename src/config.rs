@@ -277,11 +277,11 @@ impl Config {
     /// Web Storage: a callback on another origin could never find it.
     pub fn check_page_origin(&self, page_origin: &str) -> Result<()> {
         let redirect = self.redirect_uri.origin();
-        if redirect == page_origin {
+        if *redirect == *page_origin {
             return Ok(());
         }
         Err(invalid_config(msg!(
-            if page_origin == "null" {
+            if *page_origin == *"null" {
                 Msg::PageOriginNull
             } else {
                 Msg::PageOrigin
