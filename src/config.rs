@@ -248,7 +248,7 @@ impl Config {
             redirect_uri: WebUrl::checked(redirect, redirect_origin),
             scope: scope.into(),
             authorization_endpoint: WebUrl::checked(endpoint, endpoint_origin),
-            issuer: (!issuer.is_empty()).then(|| issuer.into()),
+            issuer: (!issuer.is_empty()).then_some(issuer).map(String::from),
             handoff: None,
             bound: !bound.is_empty(),
             storage: if !storage.is_empty() {
