@@ -332,7 +332,7 @@ pub fn is_valid_scope(scope: &str) -> bool {
 fn word(s: &str, punctuation: &str) -> bool {
     let mut ok = !s.is_empty();
     for b in s.bytes() {
-        ok &= b.is_ascii_alphanumeric() || crate::text::has(punctuation, b);
+        ok &= b.is_ascii_alphanumeric() | crate::text::has(punctuation, b);
     }
     ok
 }
