@@ -29,7 +29,7 @@ impl Form {
     /// The value of `name`, if given.
     pub fn get(&self, name: &str) -> Option<&str> {
         for (n, v) in &self.0 {
-            if n == name {
+            if *n.as_str() == *name {
                 return Some(v);
             }
         }
@@ -65,7 +65,7 @@ impl Form {
         let mut out: Vec<(String, String)> = Vec::new();
         let mut value_next = false;
         for (n, v) in &self.0 {
-            if n.as_str() != name {
+            if *n.as_str() != *name {
                 continue;
             }
             match out.last_mut() {
