@@ -100,10 +100,13 @@ function trapOnly(text) {
 // aligned word of the data, as [the word's address, its value].
 const code = wat.replace(/^ \(data .*$/gm, "");
 const codeAddresses = [...code.matchAll(/i32\.const (\d+)|offset=(\d+)/g)].map((m) => Number(m[1] ?? m[2]));
+// The data segments, each as its address and its bytes (read once: the rules below zero
+// them in place, after these words were taken).
+const DATA = /^ \(data (\$\S+) \(i32\.const (\d+)\) "((?:[^"\\]|\\.)*)"\)$/gm;
+const segments = [...wat.matchAll(DATA)].map(([, , start, text]) => ({ s: Number(start), bytes: unescape(text), zeroed: 0 }));
 const dataWords = [];
-for (const [, start, text] of wat.matchAll(/^ \(data \$\S+ \(i32\.const (\d+)\) "((?:[^"\\]|\\.)*)"\)$/gm)) {
-  const bytes = unescape(text);
-  for (let i = (4 - (Number(start) % 4)) % 4; i + 4 <= bytes.length; i += 4) dataWords.push([Number(start) + i, bytes.readUInt32LE(i)]);
+for (const { s, bytes } of segments) {
+  for (let i = (4 - (s % 4)) % 4; i + 4 <= bytes.length; i += 4) dataWords.push([s + i, bytes.readUInt32LE(i)]);
 }
 const addresses = [...codeAddresses, ...dataWords.map(([, v]) => v)];
 
@@ -182,13 +185,8 @@ function zeroPanicTexts(s, bytes) {
   return n;
 }
 
-// Every segment's bytes, its panic texts zeroed (4.), then the Locations of those texts (5.).
-const DATA = /^ \(data (\$\S+) \(i32\.const (\d+)\) "((?:[^"\\]|\\.)*)"\)$/gm;
-const segments = [...wat.matchAll(DATA)].map(([, , start, text]) => {
-  const s = Number(start);
-  const bytes = unescape(text);
-  return { s, bytes, zeroed: zeroPanicTexts(s, bytes) };
-});
+// Every segment's panic texts zeroed (4.), then the Locations of those texts (5.).
+for (const seg of segments) seg.zeroed = zeroPanicTexts(seg.s, seg.bytes);
 zeroLocations();
 
 /**
