@@ -10,6 +10,9 @@
 //   (c) warm: start + finish round trips per second in one loaded page; median of rounds.
 //   (d) click → navigation (CPU throttled): click event → navigate event, with our client
 //       created on click or on mount, and oauth4webapi on click; median.
+//   (e) the floor of a separate module: (b) and (d) for entries/floor.js, oauth4webapi's entry
+//       after fetching and compiling an 8-byte WebAssembly module in createClient — what one
+//       more request and compile cost here, whatever the module holds.
 // Ratios are to oauth4webapi. Prints Markdown; writes target/bench/bench.{md,json}.
 // Timing is not a test: this never fails on the figures, only when something breaks.
 //
@@ -50,10 +53,15 @@ const LIBS = [
   { name: "badgateway", label: "@badgateway/oauth2-client", pkg: "@badgateway/oauth2-client" },
 ];
 const BASE = "oauth4webapi";
+// (e): bundled and timed like a library (cold, click on click), not counted in bytes or warm.
+const FLOOR = { name: "floor", label: "oauth4webapi + an 8-byte wasm fetched and compiled in createClient" };
+// The smallest valid WebAssembly module: magic and version.
+const EMPTY_WASM = Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
 const CLICK_VARIANTS = [
   { lib: "pleo", mode: "click-click", label: "pleo-oauth, client created on click" },
   { lib: "pleo", mode: "click-mount", label: "pleo-oauth, client created on mount" },
   { lib: "oauth4webapi", mode: "click-click", label: "oauth4webapi, everything on click" },
+  { lib: "floor", mode: "click-click", label: `${FLOOR.label}, on click (the floor)` },
 ];
 
 // The whole run is bounded, whatever hangs.
@@ -108,7 +116,7 @@ async function bundle() {
   };
   fs.rmSync(WWW, { recursive: true, force: true });
   fs.mkdirSync(path.join(WWW, "b"), { recursive: true });
-  for (const lib of LIBS) {
+  for (const lib of [...LIBS, FLOOR]) {
     await esbuild.build({
       entryPoints: [path.join(HERE, "entries", `${lib.name}.js`)],
       outfile: path.join(WWW, "b", `${lib.name}.js`),
@@ -127,6 +135,7 @@ async function bundle() {
   for (const f of ["pleo_oauth_bg.wasm", "popup.js", "messages.js"]) {
     if (fs.existsSync(path.join(PKG_DIR, f))) fs.copyFileSync(path.join(PKG_DIR, f), path.join(WWW, "b", f));
   }
+  fs.writeFileSync(path.join(WWW, "b", "floor.wasm"), EMPTY_WASM);
 }
 
 function sizeOf(file) {
@@ -179,7 +188,7 @@ run(lib, ${JSON.stringify(mode)});
 // Loopback only, no cache, no CSP. /page/<lib>/<mode>, /b/<bundle or wasm>, /harness.js,
 // and /authorize and /cb as plain pages.
 function startServer() {
-  const libs = new Set(LIBS.map((l) => l.name));
+  const libs = new Set([...LIBS, FLOOR].map((l) => l.name));
   const server = http.createServer((req, res) => {
     const { pathname } = new URL(req.url, "http://127.0.0.1");
     const send = (status, type, body) => {
@@ -222,11 +231,12 @@ async function openBenchPage(page, origin, lib, mode) {
 }
 
 async function cold(browser, origin) {
-  const samples = Object.fromEntries(LIBS.map((l) => [l.name, []]));
+  const all = [...LIBS, FLOOR];
+  const samples = Object.fromEntries(all.map((l) => [l.name, []]));
   for (let i = 0; i < COLD_RUNS; i++) {
     // A different library first on each iteration, against drift.
-    for (let j = 0; j < LIBS.length; j++) {
-      const lib = LIBS[(i + j) % LIBS.length].name;
+    for (let j = 0; j < all.length; j++) {
+      const lib = all[(i + j) % all.length].name;
       const { context, page } = await freshPage(browser);
       try {
         const bench = await openBenchPage(page, origin, lib, "cold");
@@ -241,9 +251,9 @@ async function cold(browser, origin) {
 }
 
 /** Click → navigation of pleo-oauth with its client created on click, over oauth4webapi's. */
-function clickRatio(click) {
-  const ms = (prefix) => click.find((c) => c.label.startsWith(prefix))?.medianMs ?? NaN;
-  return ms("pleo-oauth, client created on click") / ms("oauth4webapi");
+function clickRatio(click, lib = "pleo") {
+  const ms = (l) => click.find((c) => c.lib === l && c.mode === "click-click")?.medianMs ?? NaN;
+  return ms(lib) / ms("oauth4webapi");
 }
 
 async function warm(browser, origin) {
@@ -330,6 +340,8 @@ function report(result) {
     "|---|---:|---:|---:|",
     ...click.map((c) => `| ${c.label} | ${fmtMs(c.medianMs)} | ${fmtMs(c.minMs)} | ${fmtMs(c.maxMs)} |`),
     "",
+    `The floor of a separate module (e), ${FLOOR.label}: cold load→URL ${fmtMs(result.floor.coldMs)} ms (${fmtRatio(result.floor.ratios.cold)} oauth4webapi), click → navigation on click ${fmtMs(result.floor.clickMs)} ms (${fmtRatio(result.floor.ratios.click)}). No design that loads a module of its own when the client is created takes less here.`,
+    "",
     "Targets (pleo-oauth):",
     `- shipped gzip ≤ 18,000 B: ${fmtInt(libs.pleo.bytes.gzip)} — ${result.targets.gzip ? "met" : "not met"}`,
     `- cold load→URL ≤ 1.2× oauth4webapi: ${fmtRatio(libs.pleo.ratios.cold)} — ${result.targets.cold ? "met" : "not met"}`,
@@ -356,7 +368,7 @@ async function main() {
   const chromiumVersion = browser.version();
   let coldSamples, warmResult, clickSamples;
   try {
-    log(`cold load → URL: ${COLD_RUNS} × ${LIBS.length} fresh contexts`);
+    log(`cold load → URL: ${COLD_RUNS} × ${LIBS.length + 1} fresh contexts`);
     coldSamples = await cold(browser, origin);
     log(`warm: ${WARM_ROUNDS} rounds × ${WARM_N} round trips per library`);
     warmResult = await warm(browser, origin);
@@ -395,6 +407,14 @@ async function main() {
     maxMs: Math.max(...clickSamples[k]),
     samplesMs: clickSamples[k],
   }));
+  const floorCold = median(coldSamples[FLOOR.name]);
+  const floor = {
+    label: FLOOR.label,
+    coldMs: floorCold,
+    clickMs: click.find((c) => c.lib === FLOOR.name).medianMs,
+    ratios: { cold: floorCold / libs[BASE].coldMs, click: clickRatio(click, FLOOR.name) },
+    samples: { coldMs: coldSamples[FLOOR.name] },
+  };
   const result = {
     date: new Date().toISOString(),
     env: { chromium: chromiumVersion, node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "?", pkgDir: PKG_DIR },
@@ -402,6 +422,7 @@ async function main() {
     versions: vers,
     libs,
     click,
+    floor,
     // Issue 15's targets.
     targets: {
       gzip: libs.pleo.bytes.gzip <= 18_000,
