@@ -151,13 +151,10 @@ pub fn locate(url: &str) -> Result<Located<'_>> {
     let Some(state) = p.state() else {
         return Err(Error::new(ErrorCode::MissingState, Msg::MissingState));
     };
-    // Only a base64url state (as this library issues) can name a record; a plain loop over
-    // the bytes (not Bytes::all).
-    let mut base64url = true;
-    for &b in state.as_bytes() {
-        base64url &= b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
-    }
-    if base64url {
+    // Only a base64url state (as this library issues) can name a record: ASCII letters,
+    // digits, `-` and `_`, read by the helper the scopes and header names use (a state is never
+    // empty here: `form::fields` reads an empty one as omitted).
+    if crate::config::word(state, "-_") {
         located.key = Some(storage_key(state));
     }
     Ok(located)
@@ -429,6 +426,21 @@ mod tests {
 
     const CB: &str = "https://app.example.com/pleo/callback";
     const NOW: u64 = 1_000_000;
+
+    /// Only a base64url state names a record (its storage key); any other byte, or none
+    /// (an empty state is a missing one), names none.
+    #[test]
+    fn only_a_base64url_state_names_a_record() {
+        let key = |query: &str| record_key(&format!("{CB}?code=c&{query}"));
+        assert_eq!(
+            key("state=AZaz09-_").as_deref(),
+            Some("pleo-oauth:tx:AZaz09-_")
+        );
+        for bad in ["a.b", "a~b", "a%2Fb", "a+b", "%C3%A9", "a%00"] {
+            assert_eq!(key(&format!("state={bad}")), None, "{bad}");
+        }
+        assert_eq!(key("state="), None);
+    }
 
     /// A fake storage with one pending transaction (state "good"), built through the real
     /// request path, and the client that started it, which handles callbacks through the

@@ -327,9 +327,9 @@ pub fn is_valid_scope(scope: &str) -> bool {
 }
 
 /// Whether `s` is one or more ASCII letters, digits and bytes of `punctuation` (the shape of a
-/// scope's sides and of a header name, one helper for both).
+/// scope's sides, of a header name and of a callback's state, one helper for all).
 #[inline(never)]
-fn word(s: &str, punctuation: &str) -> bool {
+pub(crate) fn word(s: &str, punctuation: &str) -> bool {
     let mut ok = !s.is_empty();
     for b in s.bytes() {
         ok &= b.is_ascii_alphanumeric() | crate::text::has(punctuation, b);

@@ -36,12 +36,10 @@ impl PkceCodeVerifier {
     pub fn new(verifier: String) -> Result<Self> {
         // RFC 7636 §4.1: code-verifier = 43*128unreserved, unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~"
         // Characters, not bytes, in the message: UTF-8 continuation bytes are not counted.
-        // One pass, no iterator adapters.
+        // No iterator adapters.
         let mut len = 0;
-        let mut unreserved = true;
         for b in verifier.bytes() {
             len += usize::from(b & 0xC0 != 0x80);
-            unreserved &= is_unreserved(b);
         }
         if !(43..=128).contains(&len) {
             return Err(crate::error::quoting(
@@ -50,7 +48,8 @@ impl PkceCodeVerifier {
                 &decimal(len as u64),
             ));
         }
-        if !unreserved {
+        // RFC 3986 §2.3 unreserved characters, read by the out-of-line helper the scopes use.
+        if !crate::config::word(&verifier, "-._~") {
             return Err(invalid_parameter(Msg::VerifierCharacters));
         }
         Ok(PkceCodeVerifier(verifier))
@@ -81,11 +80,6 @@ impl core::fmt::Debug for PkceCodeVerifier {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("PkceCodeVerifier([redacted])")
     }
-}
-
-/// RFC 3986 §2.3 unreserved characters.
-fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || crate::text::has("-._~", b)
 }
 
 /// The code challenge sent in the authorisation request. Public by design.
@@ -177,7 +171,10 @@ mod tests {
         let a = PkceCodeVerifier::from_entropy(&[0xA5; 32]);
         let b = PkceCodeVerifier::from_entropy(&[0x5A; 32]);
         assert_eq!(a.secret().len(), 43);
-        assert!(a.secret().bytes().all(is_unreserved));
+        assert!(a
+            .secret()
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"-._~".contains(&c)));
         assert_ne!(a.secret(), b.secret());
         assert_eq!(a.challenge().as_str().len(), 43);
     }
@@ -204,6 +201,16 @@ mod tests {
                 !e.message().contains(&v),
                 "message must not echo the verifier"
             );
+        }
+    }
+
+    /// Every ASCII character: accepted exactly when RFC 3986 §2.3 calls it unreserved.
+    #[test]
+    fn rfc7636_s4_1_every_ascii_character_is_accepted_iff_unreserved() {
+        for c in 0u8..=127 {
+            let unreserved = c.is_ascii_alphanumeric() || b"-._~".contains(&c);
+            let v = format!("{}{}", "x".repeat(50), char::from(c));
+            assert_eq!(PkceCodeVerifier::new(v).is_ok(), unreserved, "{c:#x}");
         }
     }
 

@@ -257,17 +257,15 @@ fn host_and_port(authority: &str) -> Option<(&str, Option<u64>)> {
     if name.is_empty() {
         return None;
     }
-    for &b in name {
-        let valid = b.is_ascii_hexdigit()
-            || b == b'.'
-            || if v6 {
-                b == b':'
-            } else {
-                b.is_ascii_alphanumeric() || has("-_~", b)
-            };
-        if !valid {
-            return None;
+    if v6 {
+        for &b in name {
+            if !(b.is_ascii_hexdigit() || has(".:", b)) {
+                return None;
+            }
         }
+    } else if !crate::config::word(host, "._~-") {
+        // (The out-of-line helper scopes, header names and PKCE verifiers use.)
+        return None;
     }
     (v6 || canonical_if_numeric(name)).then_some((host, port))
 }
@@ -404,6 +402,19 @@ mod tests {
                 c
             );
             assert!(blank_or(&format!("{c}\\"), b'\\'));
+        }
+    }
+
+    /// Every ASCII character in a host name and in an `[IPv6]` literal: accepted exactly when
+    /// the rule above names it.
+    #[test]
+    fn host_characters_are_exactly_the_named_ones() {
+        for c in 0u8..=127 {
+            let ch = char::from(c);
+            let name = c.is_ascii_alphanumeric() || b"._~-".contains(&c);
+            assert_eq!(host_and_port(&format!("a{ch}b")).is_some(), name, "{c:#x}");
+            let v6 = c.is_ascii_hexdigit() || b".:".contains(&c);
+            assert_eq!(host_and_port(&format!("[{ch}]")).is_some(), v6, "{c:#x}");
         }
     }
 
