@@ -46,24 +46,19 @@ pub fn push_ascii(out: &mut String, b: u8) {
 }
 
 /// The decimal digits of `n`.
-pub fn decimal(mut n: u64) -> String {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        if let Some(d) = digits.get_mut(i) {
-            *d = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 || i == 0 {
-            break;
-        }
-    }
-    // The ASCII digits through `utf8`, which every call links already (14 B gzip less than a
-    // loop of its own).
+pub fn decimal(n: u64) -> String {
     let mut out = String::new();
-    utf8(digits.get(i..).unwrap_or_default(), Some(&mut out));
+    digits(&mut out, n);
     out
+}
+
+/// Appends the decimal digits of `n`: those of `n / 10` first (at most 19 calls deep), then
+/// the last one (no buffer of 20 to copy from).
+fn digits(out: &mut String, n: u64) {
+    if n >= 10 {
+        digits(out, n / 10);
+    }
+    push_ascii(out, b'0' + (n % 10) as u8);
 }
 
 /// Whether `bytes` are UTF-8 (RFC 3629); with `out`, they are copied into it, each maximal
