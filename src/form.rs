@@ -83,16 +83,22 @@ pub fn fields<'n>(
     response: bool,
 ) -> Result<(), &'n str> {
     for (name, value) in pairs(query) {
-        match names.iter().position(|n| *n == name) {
-            Some(i) => {
-                if let Some(slot) = values.get_mut(i) {
-                    if slot.replace(value).is_some() {
-                        return Err(names.get(i).copied().unwrap_or(""));
+        // The name's index in `names`, by hand (no `position` and second lookup of the name).
+        let mut i = 0;
+        loop {
+            match names.get(i) {
+                Some(n) if **n == *name => {
+                    if let Some(slot) = values.get_mut(i) {
+                        if slot.replace(value).is_some() {
+                            return Err(n);
+                        }
                     }
+                    break;
                 }
+                Some(_) => i += 1,
+                None if response => break,
+                None => return Err(""),
             }
-            None if response => {}
-            None => return Err(""),
         }
     }
     if response {
