@@ -143,9 +143,10 @@ pub fn decode(s: &str) -> String {
 }
 
 /// The bytes as UTF-8, each maximal invalid subpart replaced by U+FFFD (as
-/// `String::from_utf8_lossy` does).
+/// `String::from_utf8_lossy` does). From an empty `String`, not one with the bytes' capacity
+/// (12 B gzip less; the arena grows its newest block in place).
 fn lossy(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
+    let mut out = String::new();
     crate::text::utf8(bytes, Some(&mut out));
     out
 }
