@@ -17,14 +17,14 @@ macro_rules! cat {
 
 /// At most `max` bytes of `s`, cut at a character boundary and then marked with `…`.
 pub fn bounded(s: &str, max: usize) -> String {
-    let mut end = max.min(s.len());
+    if s.len() <= max {
+        return s.into();
+    }
+    let mut end = max;
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    match s.get(..end) {
-        Some(head) if end < s.len() => cat!(head, "…"),
-        _ => s.into(),
-    }
+    cat!(s.get(..end).unwrap_or_default(), "…")
 }
 
 /// The pieces, one after the other.
@@ -418,6 +418,22 @@ mod tests {
         ] {
             assert_eq!(parse_decimal(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn bounded_cuts_at_a_character_boundary_and_marks_the_cut() {
+        assert_eq!(bounded("", 0), "");
+        assert_eq!(bounded("abc", 3), "abc");
+        assert_eq!(bounded("abc", 5), "abc");
+        assert_eq!(bounded("abcd", 3), "abc…");
+        assert_eq!(bounded("abcd", 0), "…");
+        // "é" is two bytes, "€" three: a cut inside one keeps the characters before it.
+        assert_eq!(bounded("aé", 2), "a…");
+        assert_eq!(bounded("aé", 3), "aé");
+        assert_eq!(bounded("€€", 5), "€…");
+        assert_eq!(bounded("€€", 4), "€…");
+        assert_eq!(bounded("€€", 2), "…");
+        assert_eq!(bounded("€€", 6), "€€");
     }
 
     #[test]
