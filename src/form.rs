@@ -31,10 +31,16 @@ pub fn encode(out: &mut String, s: &str) {
             b' ' => push_ascii(out, b'+'),
             _ => {
                 push_ascii(out, b'%');
-                // `0`–`9`, then `A`–`F` (`A` is 7 past `9` + 1).
-                let hex = |n: u8| b'0' + n + if n > 9 { 7 } else { 0 };
+                // The hex digit of the low four bits, from one 16-byte string (4 B gzip less than
+                // computing it).
+                let hex = |n: u8| {
+                    b"0123456789ABCDEF"
+                        .get(usize::from(n & 15))
+                        .copied()
+                        .unwrap_or(b'0')
+                };
                 push_ascii(out, hex(b >> 4));
-                push_ascii(out, hex(b & 15));
+                push_ascii(out, hex(b));
             }
         }
     }
