@@ -121,7 +121,7 @@ pub fn fields<'n>(
 
 pub fn decode(s: &str) -> String {
     let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
+    let mut out = Vec::new();
     // Bytes are appended as one-byte slices, not by `push`: Vec<u8>::push would link a growth
     // path of its own.
     let mut i = 0;

@@ -473,7 +473,7 @@ mod exports {
         } else {
             super::reply(Err(super::invalid_parameter(super::Msg::NotText)))
         };
-        let mut out = Vec::with_capacity(4 + reply.len());
+        let mut out = Vec::new();
         out.extend_from_slice(&(reply.len() as u32).to_le_bytes());
         out.extend_from_slice(reply.as_bytes());
         let ptr = out.as_ptr();
