@@ -219,6 +219,20 @@ impl<'a> Iterator for Pieces<'a> {
     }
 }
 
+/// The `n`th of the space-separated words of `words` (from 0), empty when there are fewer: one
+/// string instead of a table of pointers.
+#[allow(clippy::explicit_counter_loop)] // enumerate() costs more in the shipped wasm
+pub fn nth_word(words: &str, n: usize) -> &str {
+    let mut i = 0;
+    for word in pieces(words, b' ') {
+        if i == n {
+            return word;
+        }
+        i += 1;
+    }
+    ""
+}
+
 /// `items` joined by `separator`.
 #[inline(always)] // 25 B gzip less in the shipped wasm, measured
 pub fn join(items: &[&str], separator: &str) -> String {
@@ -482,6 +496,16 @@ mod tests {
             assert_eq!(cut("aé&éb", byte), None);
             assert!(!has("é", byte));
         }
+    }
+
+    #[test]
+    fn nth_word_counts_from_zero() {
+        let words = "same-origin include omit";
+        assert_eq!(
+            [0, 1, 2, 3, 99].map(|n| nth_word(words, n)),
+            ["same-origin", "include", "omit", "", ""]
+        );
+        assert_eq!(nth_word("", 0), "");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use alloc::vec::Vec;
 
 use crate::boundary::Op;
 use crate::callback;
-use crate::config::{Config, Credentials};
+use crate::config::Config;
 use crate::error::Context;
 use crate::error::{invalid_parameter, Error, Result};
 use crate::form;
@@ -150,11 +150,8 @@ pub fn configure(options: &str, origin: &str) -> String {
                 .field_opt("startUrl", &h.start_url)
                 .field(
                     "credentials",
-                    match h.credentials {
-                        Credentials::SameOrigin => "same-origin",
-                        Credentials::Include => "include",
-                        Credentials::Omit => "omit",
-                    },
+                    // In the order of `Credentials` (the text config.rs reads them from).
+                    crate::text::nth_word("same-origin include omit", h.credentials as usize),
                 )
                 .field("headers", &headers.0)
                 .number("timeoutMs", h.timeout_ms.into());
@@ -624,6 +621,25 @@ mod tests {
         let mut out = String::new();
         form::encode(&mut out, s);
         out
+    }
+
+    #[test]
+    fn configure_answers_the_credentials_mode_given() {
+        for (given, mode) in [
+            ("", "same-origin"),
+            ("&handoff.credentials=same-origin", "same-origin"),
+            ("&handoff.credentials=include", "include"),
+            ("&handoff.credentials=omit", "omit"),
+        ] {
+            let io = configure(
+                &cat!(
+                    "clientId=c&redirectUri=https%3A%2F%2Fapp.example.com%2Fcb&scopes=users%3Aread&handoff.=&handoff.url=%2Fx",
+                    given
+                ),
+                "https://app.example.com",
+            );
+            assert_eq!(value(&io, "credentials"), mode, "{io}");
+        }
     }
 
     #[test]
