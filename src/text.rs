@@ -20,11 +20,15 @@ pub fn bounded(s: &str, max: usize) -> String {
     if s.len() <= max {
         return s.into();
     }
+    // The longest head of at most `max` bytes that ends at a character boundary (`get` checks
+    // it; the empty head always does).
     let mut end = max;
-    while !s.is_char_boundary(end) {
+    loop {
+        if let Some(head) = s.get(..end) {
+            return cat!(head, "…");
+        }
         end -= 1;
     }
-    cat!(s.get(..end).unwrap_or_default(), "…")
 }
 
 /// The pieces, one after the other.
