@@ -31,10 +31,16 @@ pub fn encode(out: &mut String, s: &str) {
             b' ' => push_ascii(out, b'+'),
             _ => {
                 push_ascii(out, b'%');
-                // `0`–`9`, then `A`–`F` (`A` is 7 past `9` + 1).
-                let hex = |n: u8| b'0' + n + if n > 9 { 7 } else { 0 };
+                // The hex digit of the low four bits, from one 16-byte string (4 B gzip less than
+                // computing it).
+                let hex = |n: u8| {
+                    b"0123456789ABCDEF"
+                        .get(usize::from(n & 15))
+                        .copied()
+                        .unwrap_or(b'0')
+                };
                 push_ascii(out, hex(b >> 4));
-                push_ascii(out, hex(b & 15));
+                push_ascii(out, hex(b));
             }
         }
     }
@@ -83,16 +89,22 @@ pub fn fields<'n>(
     response: bool,
 ) -> Result<(), &'n str> {
     for (name, value) in pairs(query) {
-        match names.iter().position(|n| *n == name) {
-            Some(i) => {
-                if let Some(slot) = values.get_mut(i) {
-                    if slot.replace(value).is_some() {
-                        return Err(names.get(i).copied().unwrap_or(""));
+        // The name's index in `names`, by hand (no `position` and second lookup of the name).
+        let mut i = 0;
+        loop {
+            match names.get(i) {
+                Some(n) if **n == *name => {
+                    if let Some(slot) = values.get_mut(i) {
+                        if slot.replace(value).is_some() {
+                            return Err(n);
+                        }
                     }
+                    break;
                 }
+                Some(_) => i += 1,
+                None if response => break,
+                None => return Err(""),
             }
-            None if response => {}
-            None => return Err(""),
         }
     }
     if response {
@@ -109,7 +121,7 @@ pub fn fields<'n>(
 
 pub fn decode(s: &str) -> String {
     let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
+    let mut out = Vec::new();
     // Bytes are appended as one-byte slices, not by `push`: Vec<u8>::push would link a growth
     // path of its own.
     let mut i = 0;
@@ -137,9 +149,10 @@ pub fn decode(s: &str) -> String {
 }
 
 /// The bytes as UTF-8, each maximal invalid subpart replaced by U+FFFD (as
-/// `String::from_utf8_lossy` does).
+/// `String::from_utf8_lossy` does). From an empty `String`, not one with the bytes' capacity
+/// (12 B gzip less; the arena grows its newest block in place).
 fn lossy(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
+    let mut out = String::new();
     crate::text::utf8(bytes, Some(&mut out));
     out
 }

@@ -60,17 +60,20 @@ impl Form {
     /// The key and value pairs of the map `name`, in order, as copies (what both readers keep).
     pub fn map(&self, name: &str) -> Vec<(String, String)> {
         // Pairs of consecutive values, by hand: `chunks(2)` linked a division and its panic.
-        // A key is pushed with an empty value that the next value fills (an odd count: the last
-        // key keeps it).
+        // A key is pushed with an empty value that the next value is appended to (an odd count:
+        // the last key keeps it empty).
         let mut out: Vec<(String, String)> = Vec::new();
         let mut value_next = false;
         for (n, v) in &self.0 {
             if *n.as_str() != *name {
                 continue;
             }
-            match out.last_mut() {
-                Some(last) if value_next => last.1 = v.clone(),
-                _ => out.push((v.clone(), String::new())),
+            if value_next {
+                if let Some(last) = out.last_mut() {
+                    last.1.push_str(v);
+                }
+            } else {
+                out.push((v.clone(), String::new()));
             }
             value_next = !value_next;
         }

@@ -20,7 +20,7 @@ use alloc::vec::Vec;
 
 use crate::boundary::Op;
 use crate::callback;
-use crate::config::{Config, Credentials};
+use crate::config::Config;
 use crate::error::Context;
 use crate::error::{invalid_parameter, Error, Result};
 use crate::form;
@@ -30,7 +30,7 @@ use crate::options::Form;
 use crate::pkce::{PkceCodeChallenge, PkceCodeVerifier, S256};
 use crate::request::{self, split_entropy, AuthorizationUrlOptions};
 use crate::state::State;
-use crate::text::{decimal, parse_decimal};
+use crate::text::parse_decimal;
 use crate::transaction;
 
 /// A reply (or a part of one) under construction: form-encoded `name=value` pairs
@@ -44,6 +44,15 @@ impl Reply {
     /// `name=value`.
     fn field(&mut self, name: &str, value: &str) -> &mut Self {
         form::append_pair(&mut self.0, name, value);
+        self
+    }
+
+    /// `name=<the decimal digits of n>` (digits need no encoding: written in place, not
+    /// through a `String` of their own; inlined: 7 B gzip less than out of line, measured).
+    #[inline(always)]
+    fn number(&mut self, name: &str, n: u64) -> &mut Self {
+        form::append_pair(&mut self.0, name, "");
+        crate::text::digits(&mut self.0, n);
         self
     }
 
@@ -80,7 +89,7 @@ fn reply(result: Result<Reply>) -> String {
 fn error_fields(j: &mut Reply, e: &Error) {
     let m = e.message_parts();
     j.field("code", e.code().as_str())
-        .field("msg", &decimal(m.msg as u64));
+        .number("msg", m.msg as u64);
     j.0.push_str(&m.args);
     if let Some(d) = e.authorization_details() {
         j.field("error", &d.error)
@@ -88,7 +97,7 @@ fn error_fields(j: &mut Reply, e: &Error) {
             .field_opt("errorUri", &d.error_uri);
     }
     if let Some(status) = e.status() {
-        j.field("status", &decimal(status.into()));
+        j.number("status", status.into());
     }
     if let Some(c) = e.context() {
         context_fields(j, c);
@@ -141,14 +150,11 @@ pub fn configure(options: &str, origin: &str) -> String {
                 .field_opt("startUrl", &h.start_url)
                 .field(
                     "credentials",
-                    match h.credentials {
-                        Credentials::SameOrigin => "same-origin",
-                        Credentials::Include => "include",
-                        Credentials::Omit => "omit",
-                    },
+                    // In the order of `Credentials` (the text config.rs reads them from).
+                    crate::text::nth_word("same-origin include omit", h.credentials as usize),
                 )
                 .field("headers", &headers.0)
-                .field("timeoutMs", &decimal(h.timeout_ms.into()));
+                .number("timeoutMs", h.timeout_ms.into());
         }
         Ok(j)
     }))
@@ -193,12 +199,12 @@ pub fn start(
         }
         if popup {
             j.field("state", r.transaction.state.as_str())
-                .field("timeoutMs", &decimal(timeout_ms.into()));
+                .number("timeoutMs", timeout_ms.into());
         }
         // Once per time to live at most: no record outlives two of them unswept. The next
         // sweep is due when this transaction expires, one time to live from now.
         if transaction::sweep_due(schedule, now_ms) {
-            j.field("sweep", &decimal(r.transaction.expires_at_ms));
+            j.number("sweep", r.transaction.expires_at_ms);
         }
         Ok(j)
     })())
@@ -464,7 +470,7 @@ mod exports {
         } else {
             super::reply(Err(super::invalid_parameter(super::Msg::NotText)))
         };
-        let mut out = Vec::with_capacity(4 + reply.len());
+        let mut out = Vec::new();
         out.extend_from_slice(&(reply.len() as u32).to_le_bytes());
         out.extend_from_slice(reply.as_bytes());
         let ptr = out.as_ptr();
@@ -618,6 +624,25 @@ mod tests {
     }
 
     #[test]
+    fn configure_answers_the_credentials_mode_given() {
+        for (given, mode) in [
+            ("", "same-origin"),
+            ("&handoff.credentials=same-origin", "same-origin"),
+            ("&handoff.credentials=include", "include"),
+            ("&handoff.credentials=omit", "omit"),
+        ] {
+            let io = configure(
+                &cat!(
+                    "clientId=c&redirectUri=https%3A%2F%2Fapp.example.com%2Fcb&scopes=users%3Aread&handoff.=&handoff.url=%2Fx",
+                    given
+                ),
+                "https://app.example.com",
+            );
+            assert_eq!(value(&io, "credentials"), mode, "{io}");
+        }
+    }
+
+    #[test]
     fn no_text_ends_its_member_or_adds_one() {
         // A callback's parameters.
         let url = cat!(
@@ -631,7 +656,7 @@ mod tests {
             [("code", HOSTILE), ("errorDescription", HOSTILE)].map(|(n, v)| (n.into(), v.into()))
         );
         // An error's argument.
-        let msg = decimal(Msg::PopupTimedOut as u64);
+        let msg = crate::text::decimal(Msg::PopupTimedOut as u64);
         assert_eq!(
             members(&popup_failed("2", HOSTILE)),
             [("code", "popup_timeout"), ("msg", &msg), ("a", HOSTILE)]
