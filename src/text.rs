@@ -481,6 +481,11 @@ mod tests {
             assert_eq!(cut(s, b'&'), s.split_once('&'));
             assert_eq!(has(s, b'&'), s.contains('&'));
         }
+        // A byte that is not ASCII is never cut at (it is no character of its own).
+        for byte in [0xC3, 0xA9, 0xFF] {
+            assert_eq!(cut("aé&éb", byte), None);
+            assert!(!has("é", byte));
+        }
     }
 
     #[test]
