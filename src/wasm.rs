@@ -470,8 +470,7 @@ mod exports {
         } else {
             super::reply(Err(super::invalid_parameter(super::Msg::NotText)))
         };
-        let mut out = Vec::new();
-        out.extend_from_slice(&(reply.len() as u32).to_le_bytes());
+        let mut out = (reply.len() as u32).to_le_bytes().to_vec();
         out.extend_from_slice(reply.as_bytes());
         let ptr = out.as_ptr();
         core::mem::forget(out);
