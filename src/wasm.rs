@@ -409,8 +409,8 @@ pub fn dispatch(op: u32, args: &str, entropy: &[u8], now_ms: f64) -> String {
     let (a, b, c, d, e) = (next(), next(), next(), next(), next());
     match Op::from_number(op) {
         Some(Op::Configure) => configure(a, b),
-        Some(Op::Start) => start(a, b, entropy, now_ms, c, d, false),
-        Some(Op::Popup) => start(a, b, entropy, now_ms, c, d, true),
+        // One call site of `start` for both (97 B gzip less than two, measured).
+        Some(op @ (Op::Start | Op::Popup)) => start(a, b, entropy, now_ms, c, d, op == Op::Popup),
         Some(Op::Finish) => finish(a, b, c, now_ms, d, e),
         Some(Op::Locate) => locate(a),
         Some(Op::Sweep) => sweep(a, now_ms),
