@@ -10,7 +10,7 @@ use alloc::string::String;
 
 use crate::error::{ErrorCode, Result};
 use crate::messages::Msg;
-use crate::text::{cut, decimal, has, parse_decimal, pieces};
+use crate::text::{cut, digits, has, parse_decimal, pieces};
 
 /// The five components of a URI reference, split as RFC 3986 Appendix B does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -316,7 +316,7 @@ fn origin(https: bool, host: &str, port: Option<u64>) -> String {
     let mut origin = cat!(scheme, host);
     if let Some(p) = port.filter(|&p| p != default) {
         crate::text::push_ascii(&mut origin, b':');
-        origin.push_str(&decimal(p));
+        digits(&mut origin, p);
     }
     origin.make_ascii_lowercase();
     origin
