@@ -23,10 +23,15 @@ pub const STAGING_AUTHORIZATION_ENDPOINT: &str = "https://auth.staging.pleo.io/o
 pub const DEFAULT_TRANSACTION_TTL_SECONDS: u32 = 600;
 /// Longest accepted `transactionTtlSeconds` (one day).
 pub const MAX_TRANSACTION_TTL_SECONDS: u32 = 86_400;
+/// [`MAX_TRANSACTION_TTL_SECONDS`] in decimal, as its refusal quotes it (a literal, not
+/// [`decimal`] at run time; a test holds them equal).
+const MAX_TRANSACTION_TTL_TEXT: &str = "86400";
 /// Default handoff timeout.
 pub const DEFAULT_HANDOFF_TIMEOUT_MS: u32 = 15_000;
 /// Longest accepted `handoff.timeoutMs` (ten minutes).
 pub const MAX_HANDOFF_TIMEOUT_MS: u32 = 600_000;
+/// [`MAX_HANDOFF_TIMEOUT_MS`] in decimal, as its refusal quotes it (a test holds them equal).
+const MAX_HANDOFF_TIMEOUT_TEXT: &str = "600000";
 
 /// Where pending transactions are kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,10 +150,7 @@ impl Config {
                 DEFAULT_TRANSACTION_TTL_SECONDS,
             ),
         ) else {
-            return Err(refuse(
-                Msg::TransactionTtl,
-                &decimal(MAX_TRANSACTION_TTL_SECONDS.into()),
-            ));
+            return Err(refuse(Msg::TransactionTtl, MAX_TRANSACTION_TTL_TEXT));
         };
         Ok(Config {
             binding: binding(
@@ -518,10 +520,7 @@ fn check_handoff(h: &Form) -> Result<Handoff> {
         "handoff.timeoutMs",
         (1, MAX_HANDOFF_TIMEOUT_MS, DEFAULT_HANDOFF_TIMEOUT_MS),
     ) else {
-        return Err(refuse(
-            Msg::HandoffTimeout,
-            &decimal(MAX_HANDOFF_TIMEOUT_MS.into()),
-        ));
+        return Err(refuse(Msg::HandoffTimeout, MAX_HANDOFF_TIMEOUT_TEXT));
     };
     Ok(Handoff {
         url: url.into(),
@@ -1290,5 +1289,23 @@ pub(crate) mod tests {
         })
         .unwrap();
         assert_eq!(c.transaction_ttl_seconds, 60);
+    }
+
+    #[test]
+    fn the_quoted_maxima_are_the_maxima() {
+        assert_eq!(
+            MAX_TRANSACTION_TTL_TEXT,
+            decimal(MAX_TRANSACTION_TTL_SECONDS.into())
+        );
+        assert_eq!(
+            MAX_HANDOFF_TIMEOUT_TEXT,
+            decimal(MAX_HANDOFF_TIMEOUT_MS.into())
+        );
+        let e = Config::from_options(Options {
+            transaction_ttl_seconds: Some(0.0),
+            ..options()
+        })
+        .unwrap_err();
+        assert!(e.message().ends_with("from 1 to 86400."), "{}", e.message());
     }
 }
