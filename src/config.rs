@@ -432,10 +432,11 @@ fn check_issuer(issuer: &str) -> Result<String> {
 }
 
 /// Request headers a page may not set (Fetch standard "forbidden request-header"), plus the
-/// two this library owns, then the forbidden prefixes (the words ending in `-`), separated by
-/// spaces (one string: no table of pointers in the module). Browsers drop forbidden ones
-/// silently; we refuse them loudly.
-const FORBIDDEN_HEADERS: &str = "accept-charset accept-encoding access-control-request-headers access-control-request-method connection content-length cookie cookie2 date dnt expect host keep-alive origin referer set-cookie te trailer transfer-encoding upgrade via content-type x-requested-with proxy- sec-";
+/// two this library owns (written as it sends them, so the module holds each once for gzip;
+/// every name is compared case-insensitively), then the forbidden prefixes (the words ending
+/// in `-`), separated by spaces (one string: no table of pointers in the module). Browsers
+/// drop forbidden ones silently; we refuse them loudly.
+const FORBIDDEN_HEADERS: &str = "accept-charset accept-encoding access-control-request-headers access-control-request-method connection content-length cookie cookie2 date dnt expect host keep-alive origin referer set-cookie te trailer transfer-encoding upgrade via Content-Type X-Requested-With proxy- sec-";
 
 /// RFC 9110 §5.6.2 token characters: `tchar` is ALPHA, DIGIT or one of ``!#$%&'*+-.^_`|~``
 /// (one string searched, not a `matches!` of fifteen bytes).
@@ -1062,7 +1063,9 @@ pub(crate) mod tests {
         );
         for bad_name in [
             "X-Requested-With",
+            "x-requested-with",
             "content-type",
+            "CONTENT-TYPE",
             "Cookie",
             "Sec-Fetch-Mode",
             "Proxy-Foo",
