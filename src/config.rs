@@ -490,7 +490,7 @@ fn check_handoff(h: &Form) -> Result<Handoff> {
             return Err(refuse(Msg::HeaderName, name));
         }
         for (earlier, _) in headers.get(..i).unwrap_or_default() {
-            if earlier.eq_ignore_ascii_case(name) {
+            if earlier.as_bytes().eq_ignore_ascii_case(name.as_bytes()) {
                 return Err(refuse(Msg::HeaderTwice, name));
             }
         }
