@@ -214,7 +214,7 @@ fn checks(
     }
     // RFC 9207 §2.4: with a known issuer, `iss` must be present and equal (simple string comparison).
     if let Some(expected) = &transaction.issuer {
-        match p.iss() {
+        match &p.0[5] {
             None => {
                 return Err(crate::error::quoting(
                     ErrorCode::IssuerMismatch,
@@ -222,10 +222,10 @@ fn checks(
                     expected,
                 ))
             }
-            Some(got) if *got != **expected => {
+            Some(got) if **got != **expected => {
                 return Err(Error::new(
                     ErrorCode::IssuerMismatch,
-                    msg!(Msg::IssuerMismatch, got, expected.as_str()),
+                    msg!(Msg::IssuerMismatch, got.as_str(), expected.as_str()),
                 ))
             }
             Some(_) => {}
