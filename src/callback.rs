@@ -202,7 +202,12 @@ fn checks(
     // 5. A configured client also refuses a connection started with another
     // environment.issuer (or with one when it has none, or none when it has one): the request
     // went to another issuer than the one it checks, whatever `iss` says (RFC 9207 §2.4).
-    if config.issuer != transaction.issuer {
+    // Compared as str with str, not through Option<String>'s PartialEq (23 B gzip less).
+    let same = match (&config.issuer, &transaction.issuer) {
+        (Some(a), Some(b)) => **a == **b,
+        (a, b) => a.is_none() & b.is_none(),
+    };
+    if !same {
         return Err(Error::new(
             ErrorCode::IssuerMismatch,
             msg!(
@@ -214,7 +219,7 @@ fn checks(
     }
     // RFC 9207 §2.4: with a known issuer, `iss` must be present and equal (simple string comparison).
     if let Some(expected) = &transaction.issuer {
-        match p.iss() {
+        match &p.0[5] {
             None => {
                 return Err(crate::error::quoting(
                     ErrorCode::IssuerMismatch,
@@ -222,10 +227,10 @@ fn checks(
                     expected,
                 ))
             }
-            Some(got) if *got != **expected => {
+            Some(got) if **got != **expected => {
                 return Err(Error::new(
                     ErrorCode::IssuerMismatch,
-                    msg!(Msg::IssuerMismatch, got, expected.as_str()),
+                    msg!(Msg::IssuerMismatch, got.as_str(), expected.as_str()),
                 ))
             }
             Some(_) => {}

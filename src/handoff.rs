@@ -36,32 +36,31 @@ pub enum Request {
 /// The outcome rule of both requests: success is a 2xx answer, whatever its body.
 #[inline(always)] // 17 B gzip less in the shipped wasm, measured
 pub fn outcome(request: Request, response: Response, url: &str, timeout_ms: u32) -> Result<()> {
-    let status = match response {
+    // The status (0 for none), the message for what came back, for the exchange or the start,
+    // and the number it names.
+    let (status, exchange, start, number) = match response {
         Response::Status(status) if (200..300).contains(&status) => return Ok(()),
-        Response::Status(status) => status,
-        _ => 0,
-    };
-    // The message for what came back, for the exchange or the start, and what it names.
-    let (exchange, start, detail) = match response {
-        Response::TimedOut => (
-            Msg::ExchangeTimedOut,
-            Msg::StartTimedOut,
-            Some(decimal(timeout_ms.into())),
-        ),
-        Response::Status(_) => (
+        Response::Status(status) => (
+            status,
             Msg::ExchangeStatus,
             Msg::StartStatus,
-            Some(decimal(status.into())),
+            Some(u32::from(status)),
         ),
-        Response::None => (Msg::ExchangeUnreachable, Msg::StartUnreachable, None),
+        Response::TimedOut => (
+            0,
+            Msg::ExchangeTimedOut,
+            Msg::StartTimedOut,
+            Some(timeout_ms),
+        ),
+        Response::None => (0, Msg::ExchangeUnreachable, Msg::StartUnreachable, None),
     };
     let msg = if request == Request::Exchange {
         exchange
     } else {
         start
     };
-    let message = match detail {
-        Some(detail) => msg!(msg, url, detail),
+    let message = match number {
+        Some(n) => msg!(msg, url, decimal(n.into())),
         None => msg!(msg, url),
     };
     Err(Error::handoff(status, message))

@@ -157,7 +157,8 @@ impl Completed {
 /// The stored form of the [`Completed`] record of a connection with this `context`.
 pub fn completed(context: &Context, expires_at_ms: u64) -> String {
     let mut s = String::new();
-    form::append_pair(&mut s, "v", COMPLETED);
+    s.push_str("v=");
+    s.push_str(COMPLETED);
     form::append_pair(&mut s, "exp", &decimal(expires_at_ms));
     append_context(&mut s, context);
     s
