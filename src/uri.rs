@@ -109,6 +109,13 @@ pub fn is_same_origin_path(path: &str) -> bool {
         && !blank_or(path, b'\\')
 }
 
+/// Whether `s` is one of the space-separated `words`, ignoring ASCII case (the loopback hosts,
+/// the dot segments): one out-of-line loop for both.
+#[inline(never)]
+fn one_of(words: &str, s: &str) -> bool {
+    pieces(words, b' ').any(|w| w.eq_ignore_ascii_case(s))
+}
+
 /// Hosts on which plain `http:` is accepted (RFC 8252 §7.3, and Pleo's "localhost during
 /// development").
 /// Separated by spaces (one string: no table of pointers in the module).
@@ -199,7 +206,7 @@ fn check(raw: &str) -> core::result::Result<String, Msg> {
     let Some(https) = web_scheme(scheme) else {
         return Err(Msg::UrlScheme);
     };
-    if !https && !pieces(LOOPBACK_HOSTS, b' ').any(|h| h.eq_ignore_ascii_case(host)) {
+    if !https && !one_of(LOOPBACK_HOSTS, host) {
         // RFC 9700 §2.6 / Pleo: plain http only for loopback during development.
         return Err(Msg::UrlPlainHttp);
     }
@@ -333,13 +340,9 @@ pub fn origin_and_path(url: &str) -> Option<(String, &str)> {
     Some((origin(https, host, port), normalised_path(parts.path)))
 }
 
-/// `.` or `%2e` (any case) at the start of `segment`: what follows it.
-fn dot(segment: &[u8]) -> Option<&[u8]> {
-    match segment {
-        [b'.', rest @ ..] | [b'%', b'2', b'e' | b'E', rest @ ..] => Some(rest),
-        _ => None,
-    }
-}
+/// The dot segments, `.` and `..`, also with either dot spelt `%2e` (compared ignoring case).
+/// Separated by spaces (one string: no table of pointers in the module).
+const DOT_SEGMENTS: &str = ". .. %2e .%2e %2e. %2e%2e";
 
 /// The first character of `piece` that a browser percent-encodes (see below), or `also`.
 fn encoded_by_browsers(piece: &str, also: u8) -> Option<&str> {
@@ -363,10 +366,7 @@ fn encoded_by_browsers(piece: &str, also: u8) -> Option<&str> {
 pub fn rewritten_by_browsers(url: &str) -> Option<&str> {
     let parts = split(url);
     for segment in pieces(parts.path, b'/') {
-        // `.`, `..`, and either spelt `%2e`.
-        if dot(segment.as_bytes())
-            .is_some_and(|rest| rest.is_empty() || dot(rest).is_some_and(<[u8]>::is_empty))
-        {
+        if one_of(DOT_SEGMENTS, segment) {
             return Some(segment);
         }
     }
@@ -520,6 +520,43 @@ mod tests {
             );
         }
         assert!(origin_and_path("file:///etc/passwd").is_none());
+    }
+
+    /// `DOT_SEGMENTS` is exactly `.` or `%2e` (any case), once or twice: every segment of up to
+    /// seven bytes from `.`, `%`, `2`, `e`, `E`, `x`, against that rule written out.
+    #[test]
+    fn dot_segments_are_one_or_two_dots_either_spelt() {
+        fn dot(s: &[u8]) -> Option<&[u8]> {
+            match s {
+                [b'.', rest @ ..] | [b'%', b'2', b'e' | b'E', rest @ ..] => Some(rest),
+                _ => None,
+            }
+        }
+        let alphabet = b".%2eEx";
+        let mut segments = vec![String::new()];
+        let mut last = segments.clone();
+        for _ in 0..7 {
+            last = last
+                .iter()
+                .flat_map(|s| {
+                    alphabet
+                        .iter()
+                        .map(move |&b| format!("{s}{}", char::from(b)))
+                })
+                .collect();
+            segments.extend(last.iter().cloned());
+        }
+        for segment in segments {
+            let rule = dot(segment.as_bytes())
+                .is_some_and(|rest| rest.is_empty() || dot(rest).is_some_and(<[u8]>::is_empty));
+            assert_eq!(one_of(DOT_SEGMENTS, &segment), rule, "{segment}");
+            let url = format!("https://a.example/a/{segment}/b");
+            assert_eq!(
+                rewritten_by_browsers(&url) == Some(segment.as_str()),
+                rule,
+                "{url}"
+            );
+        }
     }
 
     #[test]
