@@ -266,7 +266,8 @@ fn host_and_port(authority: &str) -> Option<(&str, Option<u64>)> {
     }
     if v6 {
         for &b in name {
-            if !(b.is_ascii_hexdigit() || has(".:", b)) {
+            // Hex digits, '.' and ':'.
+            if !has("0123456789ABCDEFabcdef.:", b) {
                 return None;
             }
         }
@@ -298,7 +299,7 @@ fn canonical_if_numeric(host: &[u8]) -> bool {
             hex &= match len {
                 0 => b == b'0',
                 1 => b | 0x20 == b'x',
-                _ => b.is_ascii_hexdigit(),
+                _ => has("0123456789ABCDEFabcdef", b),
             };
             decimal &= b.is_ascii_digit();
             // No digit after a leading 0.
@@ -555,6 +556,24 @@ mod tests {
                 rewritten_by_browsers(&url) == Some(segment.as_str()),
                 rule,
                 "{url}"
+            );
+        }
+    }
+
+    /// A last label `0x` and one byte is a hex number (so refused) exactly when the byte is a
+    /// hex digit, for every byte but the dot.
+    #[test]
+    fn a_0x_label_is_numeric_iff_hex_digits_follow() {
+        for b in (0u8..=255).filter(|&b| b != b'.') {
+            assert_eq!(
+                canonical_if_numeric(&[b'0', b'x', b]),
+                !b.is_ascii_hexdigit(),
+                "{b:#x}"
+            );
+            assert_eq!(
+                canonical_if_numeric(&[b'a', b'.', b'0', b'X', b]),
+                !b.is_ascii_hexdigit(),
+                "{b:#x}"
             );
         }
     }
