@@ -248,8 +248,9 @@ fn check_return_to(path: &str) -> Result<()> {
 /// core keeps it as opaque text and replies with it as it is (a member of the reply's form),
 /// and the one JSON grammar that reads it is the wrapper's `JSON.parse`.
 fn check_app_state(json: &str) -> Result<()> {
-    if matches!(json.as_bytes().first(), Some(b'!')) {
-        return Err(refuse(Msg::AppStateKind, json.get(1..).unwrap_or_default()));
+    // (A `!` with nothing before it: the first byte.)
+    if let Some(("", kind)) = crate::text::cut(json, b'!') {
+        return Err(refuse(Msg::AppStateKind, kind));
     }
     if json.len() > MAX_APP_STATE_BYTES {
         return Err(refuse(
@@ -451,7 +452,16 @@ mod tests {
                 },
             )
         };
-        for ok in ["null", "{\"tab\":\"pleo\"}", "[1,\"x\"]", "\"s\"", "0"] {
+        // (A `!` only marks a kind as the first byte.)
+        for ok in [
+            "null",
+            "{\"tab\":\"pleo\"}",
+            "[1,\"x\"]",
+            "\"s\"",
+            "0",
+            "\"a!\"",
+            "[\"!x\"]",
+        ] {
             assert_eq!(
                 with(ok).unwrap().transaction.context.app_state.as_deref(),
                 Some(ok)
