@@ -352,7 +352,7 @@ fn encoded_by_browsers(piece: &str, also: u8) -> Option<&str> {
     while let Some(&b) = bytes.get(i) {
         if !b.is_ascii() || has("\"<>`{}\\", b) || b == also {
             // The whole character: its UTF-8 length is told by its first byte's leading ones.
-            return piece.get(i..i + (b.leading_ones() as usize).max(1));
+            return piece.get(i..)?.get(..(b.leading_ones() as usize).max(1));
         }
         i += 1;
     }
@@ -587,6 +587,9 @@ mod tests {
             ("https://a.example/x/%2E%2e/cb", "%2E%2e"),
             ("https://a.example/c{b}", "{"),
             ("https://a.example/cällback", "ä"),
+            ("https://a.example/c€b", "€"),
+            ("https://a.example/cb?x=😀y", "😀"),
+            ("https://a.example/cb?x=y€", "€"),
             ("https://a.example/c`b", "`"),
             ("https://a.example/c\\b", "\\"),
             ("https://a.example/cb?x=\"y\"", "\""),
