@@ -44,7 +44,8 @@ pub fn split(uri: &str) -> Parts<'_> {
             (scheme, rest) = (Some(name), after);
         }
     }
-    if let Some(after) = rest.strip_prefix("//") {
+    if let [b'/', b'/', ..] = rest.as_bytes() {
+        let after = rest.get(2..).unwrap_or_default();
         let (name, _) = cut_or_whole(after, b'/');
         // The path keeps its `/`.
         (authority, rest) = (Some(name), after.get(name.len()..).unwrap_or_default());
