@@ -262,10 +262,11 @@ fn host_and_port(authority: &str) -> Option<(&str, Option<u64>)> {
         [b'[', v6 @ .., b']'] => (true, v6),
         name => (false, name),
     };
-    if name.is_empty() {
-        return None;
-    }
     if v6 {
+        // (`[]` is no host; `word` refuses an empty name itself.)
+        if name.is_empty() {
+            return None;
+        }
         for &b in name {
             // Hex digits, '.' and ':'.
             if !has("0123456789ABCDEFabcdef.:", b) {
@@ -559,6 +560,15 @@ mod tests {
                 "{url}"
             );
         }
+    }
+
+    /// An empty host, bare or in brackets, with or without a port, is no host.
+    #[test]
+    fn an_empty_host_is_refused() {
+        for authority in ["", "[]", ":443", "[]:443", "[", "]"] {
+            assert_eq!(host_and_port(authority), None, "{authority}");
+        }
+        assert_eq!(host_and_port("[::1]:8080"), Some(("[::1]", Some(8080))));
     }
 
     /// A last label `0x` and one byte is a hex number (so refused) exactly when the byte is a
