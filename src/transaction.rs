@@ -17,7 +17,7 @@ use crate::error::Context;
 use crate::form;
 use crate::pkce::PkceCodeVerifier;
 use crate::state::State;
-use crate::text::{decimal, parse_decimal};
+use crate::text::{digits, parse_decimal};
 use crate::uri;
 
 /// Prefix of every storage key this library writes.
@@ -159,9 +159,15 @@ pub fn completed(context: &Context, expires_at_ms: u64) -> String {
     let mut s = String::new();
     s.push_str("v=");
     s.push_str(COMPLETED);
-    form::append_pair(&mut s, "exp", &decimal(expires_at_ms));
+    append_exp(&mut s, expires_at_ms);
     append_context(&mut s, context);
     s
+}
+
+/// Appends `&exp=` and the expiry's digits (which need no encoding), written in place.
+fn append_exp(s: &mut String, expires_at_ms: u64) {
+    s.push_str("&exp=");
+    digits(s, expires_at_ms);
 }
 
 fn append_context(s: &mut String, context: &Context) {
@@ -205,7 +211,7 @@ impl Transaction {
         form::append_pair(s, "c", &self.client);
         form::append_pair(s, "verifier", self.verifier.secret());
         form::append_pair(s, "redirect_uri", &self.redirect_uri);
-        form::append_pair(s, "exp", &decimal(self.expires_at_ms));
+        append_exp(s, self.expires_at_ms);
         if let Some(iss) = &self.issuer {
             form::append_pair(s, "iss", iss);
         }
