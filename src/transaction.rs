@@ -188,7 +188,10 @@ pub fn storage_key(state: &str) -> String {
 /// address bar (step 9), which a reload of that address reads: the address is `origin`
 /// followed by `rest` (or whole in `origin`, with `rest` empty).
 pub fn address_key(origin: &str, rest: &str) -> String {
-    cat!(KEY_PREFIX, "@", origin, rest)
+    let mut key = storage_key("@");
+    key.push_str(origin);
+    key.push_str(rest);
+    key
 }
 
 impl Transaction {
