@@ -94,7 +94,7 @@ impl Record {
     /// of the reply; one that does not parse makes the record count as none there (the core is
     /// asked again without it).
     pub fn decode(state: State, stored: &str) -> Option<Record> {
-        let mut fields = [const { None }; 9];
+        let mut fields: [Option<String>; 9] = Default::default();
         form::fields(stored, &FIELDS, &mut fields, false).ok()?;
         let [v, client, verifier, redirect_uri, exp, iss, return_to, app_state, popup] = fields;
         if let Some(r) = &return_to {
