@@ -103,6 +103,12 @@ impl Record {
             }
         }
         let expires_at_ms = parse_decimal(&exp?)?;
+        // A popup's mark is `1` or absent, in either record (a completed one has none).
+        let popup = match popup.as_deref() {
+            None => false,
+            Some("1") => true,
+            Some(_) => return None,
+        };
         let context = Context {
             return_to,
             app_state,
@@ -116,18 +122,14 @@ impl Record {
                 issuer: iss,
                 context,
                 expires_at_ms,
-                popup: match popup.as_deref() {
-                    None => false,
-                    Some("1") => true,
-                    Some(_) => return None,
-                },
+                popup,
             })),
             COMPLETED
                 if client.is_none()
                     && verifier.is_none()
                     && redirect_uri.is_none()
                     && iss.is_none()
-                    && popup.is_none() =>
+                    && !popup =>
             {
                 Some(Record::Completed(Completed {
                     context,
@@ -409,6 +411,8 @@ mod tests {
             format!("{stored}&verifier={}", "v".repeat(43)),
             format!("{stored}&redirect_uri=x"),
             format!("{stored}&p=1"),
+            format!("{stored}&p=0"),
+            format!("{stored}&p="),
             format!("{stored}&c=client-A"),
             format!("{pending}&at=x"),
             stored.replace("v=done", "v=gone"),
