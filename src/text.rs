@@ -83,20 +83,22 @@ pub fn utf8(bytes: &[u8], mut out: Option<&mut String>) -> bool {
             0xF0..=0xF4 => 4,
             _ => 0,
         };
+        // Unicode Table 3-7: the second byte's range depends on the first; every later one is
+        // 80..=BF.
+        let (mut lo, mut hi) = match b {
+            0xE0 => (0xA0, 0xBF),
+            0xED => (0x80, 0x9F),
+            0xF0 => (0x90, 0xBF),
+            0xF4 => (0x80, 0x8F),
+            _ => (0x80, 0xBF),
+        };
         let mut j = 1;
         while j < len {
-            // Unicode Table 3-7: the second byte's range depends on the first.
-            let (lo, hi) = match (j, b) {
-                (1, 0xE0) => (0xA0, 0xBF),
-                (1, 0xED) => (0x80, 0x9F),
-                (1, 0xF0) => (0x90, 0xBF),
-                (1, 0xF4) => (0x80, 0x8F),
-                _ => (0x80, 0xBF),
-            };
             match bytes.get(i + j) {
                 Some(&c) if (lo..=hi).contains(&c) => {}
                 _ => break,
             }
+            (lo, hi) = (0x80, 0xBF);
             j += 1;
         }
         if j != len {

@@ -17,7 +17,7 @@ use crate::error::Context;
 use crate::form;
 use crate::pkce::PkceCodeVerifier;
 use crate::state::State;
-use crate::text::{decimal, parse_decimal};
+use crate::text::{digits, parse_decimal};
 use crate::uri;
 
 /// Prefix of every storage key this library writes.
@@ -94,7 +94,7 @@ impl Record {
     /// of the reply; one that does not parse makes the record count as none there (the core is
     /// asked again without it).
     pub fn decode(state: State, stored: &str) -> Option<Record> {
-        let mut fields = [const { None }; 9];
+        let mut fields: [Option<String>; 9] = Default::default();
         form::fields(stored, &FIELDS, &mut fields, false).ok()?;
         let [v, client, verifier, redirect_uri, exp, iss, return_to, app_state, popup] = fields;
         if let Some(r) = &return_to {
@@ -103,6 +103,12 @@ impl Record {
             }
         }
         let expires_at_ms = parse_decimal(&exp?)?;
+        // A popup's mark is `1` or absent, in either record (a completed one has none).
+        let popup = match popup.as_deref() {
+            None => false,
+            Some("1") => true,
+            Some(_) => return None,
+        };
         let context = Context {
             return_to,
             app_state,
@@ -116,18 +122,14 @@ impl Record {
                 issuer: iss,
                 context,
                 expires_at_ms,
-                popup: match popup.as_deref() {
-                    None => false,
-                    Some("1") => true,
-                    Some(_) => return None,
-                },
+                popup,
             })),
             COMPLETED
                 if client.is_none()
                     && verifier.is_none()
                     && redirect_uri.is_none()
                     && iss.is_none()
-                    && popup.is_none() =>
+                    && !popup =>
             {
                 Some(Record::Completed(Completed {
                     context,
@@ -159,9 +161,15 @@ pub fn completed(context: &Context, expires_at_ms: u64) -> String {
     let mut s = String::new();
     s.push_str("v=");
     s.push_str(COMPLETED);
-    form::append_pair(&mut s, "exp", &decimal(expires_at_ms));
+    append_exp(&mut s, expires_at_ms);
     append_context(&mut s, context);
     s
+}
+
+/// Appends `&exp=` and the expiry's digits (which need no encoding), written in place.
+fn append_exp(s: &mut String, expires_at_ms: u64) {
+    s.push_str("&exp=");
+    digits(s, expires_at_ms);
 }
 
 fn append_context(s: &mut String, context: &Context) {
@@ -182,7 +190,10 @@ pub fn storage_key(state: &str) -> String {
 /// address bar (step 9), which a reload of that address reads: the address is `origin`
 /// followed by `rest` (or whole in `origin`, with `rest` empty).
 pub fn address_key(origin: &str, rest: &str) -> String {
-    cat!(KEY_PREFIX, "@", origin, rest)
+    let mut key = storage_key("@");
+    key.push_str(origin);
+    key.push_str(rest);
+    key
 }
 
 impl Transaction {
@@ -205,7 +216,7 @@ impl Transaction {
         form::append_pair(s, "c", &self.client);
         form::append_pair(s, "verifier", self.verifier.secret());
         form::append_pair(s, "redirect_uri", &self.redirect_uri);
-        form::append_pair(s, "exp", &decimal(self.expires_at_ms));
+        append_exp(s, self.expires_at_ms);
         if let Some(iss) = &self.issuer {
             form::append_pair(s, "iss", iss);
         }
@@ -400,6 +411,8 @@ mod tests {
             format!("{stored}&verifier={}", "v".repeat(43)),
             format!("{stored}&redirect_uri=x"),
             format!("{stored}&p=1"),
+            format!("{stored}&p=0"),
+            format!("{stored}&p="),
             format!("{stored}&c=client-A"),
             format!("{pending}&at=x"),
             stored.replace("v=done", "v=gone"),
