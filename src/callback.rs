@@ -219,7 +219,9 @@ fn checks(
     }
     // RFC 9207 §2.4: with a known issuer, `iss` must be present and equal (simple string comparison).
     if let Some(expected) = &transaction.issuer {
-        match &p.0[5] {
+        // The parameters' last one (`iss`), by pattern: no copy through `Params::iss`.
+        let [.., iss] = &p.0;
+        match iss {
             None => {
                 return Err(crate::error::quoting(
                     ErrorCode::IssuerMismatch,

@@ -52,6 +52,10 @@ impl StorageKind {
     }
 }
 
+/// The `fetch` credentials modes as `handoff.credentials` names them, in the order of
+/// [`Credentials`] (read by [`one_of`], written back by the reply with `text::nth_word`).
+pub const CREDENTIALS_MODES: &str = "same-origin include omit";
+
 /// `fetch` credentials mode for the handoff.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Credentials {
@@ -476,7 +480,7 @@ fn check_handoff(h: &Form) -> Result<Handoff> {
     }
     let credentials = match one_of(
         h.get("handoff.credentials"),
-        "same-origin include omit",
+        CREDENTIALS_MODES,
         Msg::Credentials,
     )? {
         0 => Credentials::SameOrigin,

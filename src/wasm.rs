@@ -150,8 +150,7 @@ pub fn configure(options: &str, origin: &str) -> String {
                 .field_opt("startUrl", &h.start_url)
                 .field(
                     "credentials",
-                    // In the order of `Credentials` (the text config.rs reads them from).
-                    crate::text::nth_word("same-origin include omit", h.credentials as usize),
+                    crate::text::nth_word(crate::config::CREDENTIALS_MODES, h.credentials as usize),
                 )
                 .field("headers", &headers.0)
                 .number("timeoutMs", h.timeout_ms.into());
